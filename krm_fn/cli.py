@@ -1,0 +1,251 @@
+"""The three ways in, as thin callers of `core.apply`: KRM function, legacy kustomize plugin, CLI."""
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from krm_fn import __version__, yamlio
+from krm_fn.results import Result, has_errors
+
+RESOURCE_LIST_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1beta1")
+
+HELP = f"""krm-fn {__version__}: Kubernetes multi-container pod patterns, as a KRM function.
+
+Usage:
+  krm-fn < resource-list.yaml          KRM function: a ResourceList on stdin and stdout
+                                       (kpt fn eval --exec, Kptfile exec:/image:, kustomize)
+  krm-fn run CONFIG [FILE|DIR|-]...    apply CONFIG to YAML files (default: stdin) and print
+         [--diff] [--quiet]            the result; --diff prints what changed instead
+  krm-fn install-plugins DIR           write legacy kustomize exec plugins for every kind under
+                                       DIR, for KUSTOMIZE_PLUGIN_HOME=DIR kubectl kustomize
+                                       --enable-alpha-plugins
+  krm-fn plugin CONFIG                 legacy kustomize exec plugin mode (YAML stream on stdin)
+  krm-fn --help | --version
+
+Config: apiVersion: krm-fn.dev/v1alpha1 with kind Sidecar, InitContainer, PodDefaults or
+PodPatterns (several patterns in order), fields under spec. Exit code 1 on any error.
+"""
+
+
+class UsageError(Exception):
+    """Bad command line or input; the message is for the user."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `krm-fn` command."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _dispatch(args, sys.stdin, sys.stdout, sys.stderr)
+    except (UsageError, yamlio.InputError) as err:
+        print(f"krm-fn: {err}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 1
+    except Exception as err:
+        if os.environ.get("KRM_FN_DEBUG"):
+            raise
+        print(f"krm-fn: internal error ({type(err).__name__}: {err}); set KRM_FN_DEBUG=1 for details", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    if not args:
+        text = "" if stdin.isatty() else _read(stdin, "stdin")
+        if not text.strip():
+            stdout.write(HELP)
+            return 0
+        output, code = run_krm(text, stderr)
+        stdout.write(output)
+        return code
+    command, rest = args[0], args[1:]
+    if command in ("-h", "--help", "help"):
+        stdout.write(HELP)
+        return 0
+    if command == "--version":
+        stdout.write(f"krm-fn {__version__}\n")
+        return 0
+    if command == "plugin":
+        if len(rest) < 1:
+            raise UsageError("usage: krm-fn plugin CONFIG-FILE < stream.yaml")
+        output, code = run_plugin(_read_file(rest[0]), _read(stdin, "stdin"), stderr)
+        stdout.write(output)
+        return code
+    if command == "run":
+        return _run(rest, stdin, stdout, stderr)
+    if command == "install-plugins":
+        if len(rest) != 1:
+            raise UsageError("usage: krm-fn install-plugins DIR")
+        for path in install_plugins(rest[0]):
+            stdout.write(f"{path}\n")
+        return 0
+    raise UsageError(f"unknown command {command!r}; see krm-fn --help")
+
+
+def _read(stream: TextIO, name: str) -> str:
+    try:
+        return stream.buffer.read().decode("utf-8") if hasattr(stream, "buffer") else stream.read()
+    except UnicodeDecodeError as err:
+        raise yamlio.InputError(f"{name} is not UTF-8: {err}") from None
+
+
+def _read_file(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise yamlio.InputError(f"{path} is not UTF-8: {err}") from None
+
+
+def transform(function_config: Any, items: list[Any]) -> list[Result]:
+    """Load the config and apply it to items in place; config problems become error results."""
+    from krm_fn.config import ConfigError, load_config
+    from krm_fn.core import apply
+
+    try:
+        instances = load_config(function_config)
+    except ConfigError as err:
+        return err.results
+    return apply(items, instances)
+
+
+def run_krm(text: str, stderr: TextIO) -> tuple[str, int]:
+    """KRM function mode: ResourceList in, ResourceList with results out."""
+    import gc
+
+    resource_list = yamlio.load(text, "stdin")
+    if not isinstance(resource_list, dict) or resource_list.get("kind") != "ResourceList":
+        raise UsageError(
+            "stdin is not a ResourceList (kind: ResourceList, apiVersion: config.kubernetes.io/v1); "
+            "to change a plain YAML stream use `krm-fn run CONFIG -`"
+        )
+    if resource_list.get("apiVersion") not in RESOURCE_LIST_VERSIONS:
+        raise UsageError(
+            f"ResourceList apiVersion {resource_list.get('apiVersion')!r} is not one of "
+            f"{', '.join(RESOURCE_LIST_VERSIONS)}"
+        )
+    items = resource_list.get("items") or []
+    _check_items(items, "ResourceList items")
+    gc.disable()  # one short run over a big tree of dicts: the cyclic collector only costs time
+    results = transform(resource_list.get("functionConfig"), items)
+    output: dict[str, Any] = {
+        "apiVersion": resource_list["apiVersion"],
+        "kind": "ResourceList",
+        "items": items,
+    }
+    if "functionConfig" in resource_list:
+        output["functionConfig"] = resource_list["functionConfig"]
+    output["results"] = [r.to_dict() for r in results]
+    _log(results, stderr, quiet=True)
+    return yamlio.dump(output), 1 if has_errors(results) else 0
+
+
+def run_plugin(config_text: str, stream_text: str, stderr: TextIO) -> tuple[str, int]:
+    """Legacy kustomize exec plugin mode: config file, YAML stream in and out."""
+    config = yamlio.load(config_text, "the plugin config")
+    items = yamlio.load_all(stream_text, "stdin")
+    _check_items(items, "stdin")
+    results = transform(config, items)
+    _log(results, stderr, quiet=True)
+    if has_errors(results):
+        return "", 1
+    return yamlio.dump_all(items), 0
+
+
+def _check_items(items: Any, where: str) -> None:
+    if not isinstance(items, list):
+        raise yamlio.InputError(f"{where} must be a list of resources")
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not item.get("kind") or not item.get("apiVersion"):
+            raise yamlio.InputError(f"{where}[{index}] is not a Kubernetes resource (apiVersion, kind)")
+
+
+def _log(results: list[Result], stderr: TextIO, quiet: bool) -> None:
+    for result in results:
+        if not quiet or result.severity != "info":
+            print(result.to_text(), file=stderr)
+
+
+def _run(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="krm-fn run", description="Apply a krm-fn config to YAML files.")
+    parser.add_argument("config", help="a krm-fn config file")
+    parser.add_argument("inputs", nargs="*", help="YAML files or directories; - or none: stdin")
+    parser.add_argument("--diff", action="store_true", help="print a unified diff of what changed")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print only warnings and errors")
+    options = parser.parse_args(args)
+    config = yamlio.load(_read_file(options.config), options.config)
+    items: list[Any] = []
+    for name in options.inputs or ["-"]:
+        for path, text in _inputs(name, stdin):
+            documents = yamlio.load_all(text, path)
+            _check_items(documents, path)
+            items += documents
+    import copy
+
+    before = copy.deepcopy(items) if options.diff else []
+    results = transform(config, items)
+    _log(results, stderr, options.quiet)
+    if options.diff:
+        stdout.write(diff(before, items))
+    elif not has_errors(results):
+        stdout.write(yamlio.dump_all(items))
+    return 1 if has_errors(results) else 0
+
+
+def _inputs(name: str, stdin: TextIO) -> list[tuple[str, str]]:
+    if name == "-":
+        return [("stdin", _read(stdin, "stdin"))]
+    if os.path.isdir(name):
+        files = sorted(
+            os.path.join(root, f)
+            for root, _, names in os.walk(name)
+            for f in names
+            if f.endswith((".yaml", ".yml"))
+        )
+        return [(f, _read_file(f)) for f in files]
+    return [(name, _read_file(name))]
+
+
+def diff(before: list[Any], after: list[Any]) -> str:
+    """A unified diff per resource, labelled Kind/namespace/name."""
+    import difflib
+
+    from krm_fn.results import describe
+
+    chunks = []
+    for old, new in zip(before, after, strict=True):
+        if old != new:
+            label = describe(new)
+            chunks += difflib.unified_diff(
+                yamlio.dump(old).splitlines(keepends=True),
+                yamlio.dump(new).splitlines(keepends=True),
+                f"a/{label}",
+                f"b/{label}",
+            )
+    return "".join(chunks)
+
+
+def install_plugins(directory: str) -> list[str]:
+    """Write one legacy exec plugin per kind; return their paths."""
+    import shlex
+
+    from krm_fn.config import API_VERSION, KINDS
+
+    paths = []
+    for kind in KINDS:
+        folder = os.path.join(directory, API_VERSION, kind.lower())
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, kind)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(
+                "#!/bin/sh\n"
+                f"# krm-fn {__version__}: legacy kustomize exec plugin for {API_VERSION} {kind}\n"
+                f'exec {shlex.quote(sys.executable)} -m krm_fn plugin "$@"\n'
+            )
+        os.chmod(path, 0o755)
+        paths.append(path)
+    return paths

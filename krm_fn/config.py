@@ -1,0 +1,201 @@
+"""Turn a functionConfig into pattern instances, or into error results naming each bad field."""
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, get_args
+
+from krm_fn import yamlio
+from krm_fn.results import Result
+from pydantic import BaseModel
+
+from krm_fn.spec import UNION_TAGS, PatternSpec
+
+API_VERSION = "krm-fn.dev/v1alpha1"
+BUNDLE_KIND = "PodPatterns"
+
+# kind -> module; a module is imported only when a config uses its kind.
+PATTERNS: dict[str, str] = {
+    "Sidecar": "krm_fn.patterns.sidecar",
+    "InitContainer": "krm_fn.patterns.init_container",
+    "PodDefaults": "krm_fn.patterns.pod_defaults",
+}
+KINDS = [*PATTERNS, BUNDLE_KIND]
+CONFIGMAP_KEYS = ("kind", "name", "spec")
+
+
+class ConfigError(Exception):
+    """The config cannot be used; `results` says why, one error per problem."""
+
+    def __init__(self, results: list[Result]) -> None:
+        super().__init__("; ".join(r.message for r in results))
+        self.results = results
+
+
+@dataclass
+class Instance:
+    """One pattern to apply: its kind, its name, its validated spec and its transform."""
+
+    kind: str
+    name: str
+    spec: PatternSpec
+    inject: Callable[[Any, Any], None]
+
+    @property
+    def key(self) -> str:
+        """The key of this instance in the injection record annotation."""
+        return f"{self.kind}/{self.name}"
+
+
+def pattern_module(kind: str) -> ModuleType:
+    """The module that implements a pattern kind."""
+    return importlib.import_module(PATTERNS[kind])
+
+
+def expected_config() -> str:
+    """What a config should look like, for 'no config' and 'not a config' errors."""
+    return (
+        f"expected a functionConfig with apiVersion: {API_VERSION} and kind one of "
+        f"{', '.join(KINDS)}, or a ConfigMap whose data has `kind` and `spec` (YAML text)"
+    )
+
+
+def load_config(function_config: Any) -> list[Instance]:
+    """Validate a functionConfig; raise ConfigError with every problem found."""
+    source = function_config if isinstance(function_config, dict) else {}
+    config = _from_configmap(source) if source.get("kind") == "ConfigMap" else source
+    if not config:
+        raise ConfigError([Result(f"no config: {expected_config()}", "error")])
+    errors: list[Result] = []
+
+    def fail(message: str, field: str) -> None:
+        errors.append(Result(message, "error", source or None, field))
+
+    if config.get("apiVersion") != API_VERSION:
+        fail(f"apiVersion {config.get('apiVersion')!r} is not {API_VERSION}; {expected_config()}", "apiVersion")
+    unknown = sorted(set(config) - {"apiVersion", "kind", "metadata", "spec"})
+    for key in unknown:
+        fail("unknown field: a config has apiVersion, kind, metadata and spec", key)
+    kind = config.get("kind")
+    if kind not in KINDS:
+        fail(f"unknown kind {kind!r}; known kinds: {', '.join(KINDS)}", "kind")
+    spec = config.get("spec", {})
+    if not isinstance(spec, dict):
+        fail("spec must be a mapping", "spec")
+    if errors:
+        raise ConfigError(errors)
+    name = str((config.get("metadata") or {}).get("name") or str(kind).lower())
+    if kind == BUNDLE_KIND:
+        instances = _bundle(spec, name, fail)
+    else:
+        instance = _instance(str(kind), name, spec, "spec", fail)
+        instances = [instance] if instance else []
+    if errors:
+        raise ConfigError(errors)
+    return instances
+
+
+def _from_configmap(configmap: dict[str, Any]) -> dict[str, Any]:
+    data = configmap.get("data") or {}
+    if not data:
+        return {}
+    unknown = sorted(set(data) - set(CONFIGMAP_KEYS))
+    errors = [
+        Result(
+            f"unknown key; a ConfigMap config has data keys {', '.join(CONFIGMAP_KEYS)}",
+            "error",
+            configmap,
+            f"data.{key}",
+        )
+        for key in unknown
+    ]
+    try:
+        spec = yamlio.load(str(data.get("spec", "")), "data.spec") or {}
+    except yamlio.InputError as err:
+        errors.append(Result(str(err), "error", configmap, "data.spec"))
+    if errors:
+        raise ConfigError(errors)
+    metadata = {"name": data["name"]} if data.get("name") else {}
+    return {"apiVersion": API_VERSION, "kind": data.get("kind"), "metadata": metadata, "spec": spec}
+
+
+def _instance(
+    kind: str, name: str, spec: dict[str, Any], where: str, fail: Callable[[str, str], None]
+) -> Instance | None:
+    from pydantic import ValidationError
+
+    module = pattern_module(kind)
+    try:
+        model = module.Spec.model_validate(spec)
+    except ValidationError as err:
+        for problem in err.errors(include_url=False):
+            fail(_message(problem, module.Spec), where + _loc(problem["loc"]))
+        return None
+    return Instance(kind, name, model, module.inject)
+
+
+def _bundle(spec: dict[str, Any], name: str, fail: Callable[[str, str], None]) -> list[Instance]:
+    from pydantic import ValidationError
+
+    from krm_fn.patterns.bundle import BundleSpec
+
+    try:
+        bundle = BundleSpec.model_validate(spec)
+    except ValidationError as err:
+        for problem in err.errors(include_url=False):
+            fail(_message(problem, BundleSpec), "spec" + _loc(problem["loc"]))
+        return []
+    defaults = bundle.model_dump(by_alias=True, exclude_unset=True, exclude={"patterns"})
+    instances, keys = [], set()
+    for index, entry in enumerate(bundle.patterns):
+        where = f"spec.patterns[{index}]"
+        if entry.kind not in PATTERNS:
+            fail(f"unknown kind {entry.kind!r}; known pattern kinds: {', '.join(PATTERNS)}", f"{where}.kind")
+            continue
+        item_name = f"{name}.{entry.name or entry.kind.lower()}"
+        if (entry.kind, item_name) in keys:
+            fail(f"two {entry.kind} patterns are both named {item_name!r}: give each a `name`", f"{where}.name")
+        keys.add((entry.kind, item_name))
+        merged = {**defaults, **entry.spec}
+        instance = _instance(entry.kind, item_name, merged, f"{where}.spec", fail)
+        if instance:
+            instances.append(instance)
+    return instances
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc if p not in UNION_TAGS)
+
+
+def _message(problem: Any, model: type[BaseModel]) -> str:
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    if problem["type"] == "extra_forbidden":
+        known = _fields_at(model, problem["loc"][:-1])
+        return f"unknown field; known fields here: {', '.join(known)}" if known else "unknown field"
+    return message
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The field names (aliases) of the model found at `loc`, if there is one."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or part in UNION_TAGS:
+            continue
+        fields = {f.alias or n: f for n, f in current.model_fields.items()}
+        if part not in fields:
+            return []
+        current = _model_in(fields[part].annotation)
+        if current is None:
+            return []
+    return sorted(f.alias or n for n, f in current.model_fields.items())
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,29 @@
+"""PodPatterns: several patterns applied in order, in one process, with shared defaults."""
+
+from typing import Any
+
+from pydantic import Field
+
+from krm_fn.spec import Model, PatternSpec
+
+
+class PatternEntry(Model):
+    """One pattern of a bundle."""
+
+    kind: str = Field(description="The pattern kind, e.g. `Sidecar`.")
+    name: str | None = Field(
+        None,
+        description="Name of this pattern within the bundle (default: the kind in lowercase); "
+        "needed when a bundle holds two patterns of one kind.",
+        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+    )
+    spec: dict[str, Any] = Field(default_factory=dict, description="The pattern's spec.")
+
+
+class BundleSpec(PatternSpec):
+    """`targets`, `appContainers`, `kubernetesVersion` and `podTemplatePaths` set here are
+    defaults for every pattern of the bundle that does not set its own."""
+
+    patterns: list[PatternEntry] = Field(
+        min_length=1, description="The patterns, applied in this order."
+    )

@@ -1,0 +1,70 @@
+"""PodDefaults: the PodPreset replacement.
+
+Adds labels and annotations to the pod template, and env, envFrom, volumes and volumeMounts to
+the selected app containers. Values the workload already sets win (with a warning): these are
+defaults, not overrides.
+"""
+
+import re
+
+from pydantic import Field, field_validator
+
+from krm_fn.podspec import RECORD_ANNOTATION, PodEditor
+from krm_fn.spec import EnvFromSource, EnvVar, PatternSpec, Volume, VolumeMount
+
+QUALIFIED_NAME = re.compile(
+    r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+)
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+
+
+class Spec(PatternSpec):
+    """Metadata, env and volumes every selected pod gets."""
+
+    labels: dict[str, str] = Field(default_factory=dict, description="Pod template labels.")
+    annotations: dict[str, str] = Field(
+        default_factory=dict, description="Pod template annotations."
+    )
+    env: list[EnvVar] = Field(default_factory=list, description="Env vars for the app containers.")
+    env_from: list[EnvFromSource] = Field(
+        default_factory=list, description="envFrom sources (ConfigMaps, Secrets) for the app containers."
+    )
+    volumes: list[Volume] = Field(default_factory=list, description="Pod volumes.")
+    volume_mounts: list[VolumeMount] = Field(
+        default_factory=list, description="Mounts added to the app containers."
+    )
+
+    @field_validator("labels", "annotations")
+    @classmethod
+    def _keys(cls, values: dict[str, str]) -> dict[str, str]:
+        for key in values:
+            if not QUALIFIED_NAME.match(key) or key == RECORD_ANNOTATION:
+                raise ValueError(f"{key!r} is not a usable label or annotation key")
+        return values
+
+    @field_validator("labels")
+    @classmethod
+    def _label_values(cls, values: dict[str, str]) -> dict[str, str]:
+        for key, value in values.items():
+            if len(value) > 63 or not LABEL_VALUE.match(value):
+                raise ValueError(f"label {key}: {value!r} is not a valid label value")
+        return values
+
+
+def inject(spec: Spec, pod: PodEditor) -> None:
+    """Set the metadata, add the volumes, then the env and mounts of each app container."""
+    for key, value in spec.labels.items():
+        pod.set_metadata("labels", key, value)
+    for key, value in spec.annotations.items():
+        pod.set_metadata("annotations", key, value)
+    for volume in spec.volumes:
+        pod.add_volume(volume)
+    if not (spec.env or spec.env_from or spec.volume_mounts):
+        return
+    for app in pod.app_containers(spec.app_containers):
+        for env in spec.env:
+            pod.add_env(app, env)
+        for env_from in spec.env_from:
+            pod.add_env_from(app, env_from)
+        for mount in spec.volume_mounts:
+            pod.add_mount(app, mount)

@@ -1,0 +1,90 @@
+"""Sidecar: run extra containers beside the app, sharing volumes with it.
+
+A sidecar is injected as a native sidecar (an init container with `restartPolicy: Always`,
+Kubernetes 1.29+) when `native` is `auto` and the target version has them: it starts before
+the app, and it does not keep a Job from completing. Otherwise it is a plain container.
+"""
+
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from krm_fn.podspec import PodEditor
+from krm_fn.spec import Container, PatternSpec, Position, Volume, VolumeMount
+
+NATIVE_SINCE = (1, 29)
+RUN_TO_COMPLETION = {"Job", "CronJob"}
+
+
+class Spec(PatternSpec):
+    """Containers to run beside the app."""
+
+    containers: list[Container] = Field(
+        min_length=1, description="The sidecar containers: full Kubernetes container specs."
+    )
+    volumes: list[Volume] = Field(
+        default_factory=list, description="Pod volumes the sidecars (and the app) use."
+    )
+    volume_mounts: list[VolumeMount] = Field(
+        default_factory=list, description="Mounts added to the app containers, e.g. a shared volume."
+    )
+    native: Literal["auto", True, False] = Field(
+        "auto",
+        description="`true`: native sidecars (init containers with restartPolicy Always); "
+        "`false`: plain containers; `auto`: native when kubernetesVersion is 1.29 or newer.",
+    )
+    position: Position = Field(
+        "first",
+        description="Where native sidecars go among the init containers: `first`, `last`, "
+        "`{before: NAME}` or `{after: NAME}`.",
+    )
+
+    @field_validator("containers")
+    @classmethod
+    def _no_restart_policy(cls, containers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for container in containers:
+            if "restartPolicy" in container:
+                raise ValueError(f"container {container['name']!r}: set `native` instead of restartPolicy")
+        return containers
+
+
+def runs_to_completion(pod: PodEditor) -> bool:
+    """Whether the pod is meant to finish: a Job's, a CronJob's, or restartPolicy Never/OnFailure."""
+    return pod.pod.kind in RUN_TO_COMPLETION or pod.spec.get("restartPolicy") in ("Never", "OnFailure")
+
+
+def use_native(spec: Spec, pod: PodEditor) -> bool | None:
+    """Whether to inject native sidecars; None (after an error) when it cannot be done."""
+    supported = spec.version_at_least(*NATIVE_SINCE)
+    if spec.native is True and not supported:
+        pod.error(
+            f"native sidecars need Kubernetes 1.29 or newer, and kubernetesVersion is "
+            f"{spec.kubernetes_version}: raise kubernetesVersion or set native: false"
+        )
+        return None
+    native = supported if spec.native == "auto" else bool(spec.native)
+    if not native and runs_to_completion(pod):
+        pod.report(
+            "warning",
+            "a plain sidecar container keeps this pod from completing; native sidecars "
+            "(Kubernetes 1.29+, native: auto or true) stop when the app is done",
+        )
+    return native
+
+
+def inject(spec: Spec, pod: PodEditor) -> None:
+    """Add the volumes, the sidecars and the app's mounts."""
+    native = use_native(spec, pod)
+    if native is None:
+        return
+    for volume in spec.volumes:
+        pod.add_volume(volume)
+    if native:
+        sidecars = [{**c, "restartPolicy": "Always"} for c in spec.containers]
+        pod.add_init_containers(sidecars, spec.position)
+    else:
+        for container in spec.containers:
+            pod.add_container(container)
+    for app in pod.app_containers(spec.app_containers) if spec.volume_mounts else []:
+        for mount in spec.volume_mounts:
+            pod.add_mount(app, mount)

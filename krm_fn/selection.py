@@ -1,0 +1,111 @@
+"""Which resources a pattern applies to: kustomize-style selectors with label selector syntax."""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
+
+_REQUIREMENT = re.compile(
+    r"^\s*(?P<neg>!)?\s*(?P<key>[A-Za-z0-9][-A-Za-z0-9_./]*)\s*"
+    r"(?:(?P<op>==|!=|=|\s+in\s+|\s+notin\s+)\s*(?P<value>\([^)]*\)|[-A-Za-z0-9_.]*))?\s*$"
+)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One term of a label selector: `key`, `!key`, `key=v`, `key!=v`, `key in (a,b)`..."""
+
+    key: str
+    operator: str  # exists, !exists, in, notin
+    values: frozenset[str] = frozenset()
+
+    def matches(self, labels: dict[str, Any]) -> bool:
+        """Whether a label map satisfies this term."""
+        present = self.key in labels
+        if self.operator == "exists":
+            return present
+        if self.operator == "!exists":
+            return not present
+        inside = present and str(labels[self.key]) in self.values
+        return inside if self.operator == "in" else not inside
+
+
+def _split_terms(text: str) -> list[str]:
+    terms, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            terms.append(text[start:i])
+            start = i + 1
+    terms.append(text[start:])
+    return terms
+
+
+@lru_cache(maxsize=256)
+def parse_selector(text: str) -> tuple[Requirement, ...]:
+    """Parse Kubernetes label selector syntax; raise ValueError naming the bad term."""
+    if not text.strip():
+        return ()
+    requirements = []
+    for term in _split_terms(text):
+        match = _REQUIREMENT.match(term)
+        if not match or (match["neg"] and match["op"]):
+            raise ValueError(f"invalid selector term {term.strip()!r}")
+        op = (match["op"] or "").strip()
+        key = match["key"]
+        if not op:
+            requirements.append(Requirement(key, "!exists" if match["neg"] else "exists"))
+            continue
+        raw = match["value"] or ""
+        if op in ("in", "notin"):
+            if not raw.startswith("("):
+                raise ValueError(f"invalid selector term {term.strip()!r}: expected (a,b)")
+            values = frozenset(v.strip() for v in raw[1:-1].split(",") if v.strip())
+        else:
+            values = frozenset([raw])
+        requirements.append(Requirement(key, "notin" if op in ("!=", "notin") else "in", values))
+    return tuple(requirements)
+
+
+@lru_cache(maxsize=256)
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """A selector field is a regex that must match the whole value, as in kustomize."""
+    return re.compile(pattern)
+
+
+class Selector(Protocol):
+    """The fields of a target selector (the pydantic model in spec.py)."""
+
+    group: str | None
+    version: str | None
+    kind: str | None
+    name: str | None
+    namespace: str | None
+    label_selector: str | None
+    annotation_selector: str | None
+
+
+def selects(selector: Selector, resource: dict[str, Any]) -> bool:
+    """Whether every field the selector sets matches the resource."""
+    api_version = str(resource.get("apiVersion", ""))
+    group, _, version = api_version.rpartition("/")
+    meta = resource.get("metadata") or {}
+    values = {
+        "group": group,
+        "version": version,
+        "kind": str(resource.get("kind", "")),
+        "name": str(meta.get("name", "")),
+        "namespace": str(meta.get("namespace", "")),
+    }
+    for field_name, value in values.items():
+        pattern = getattr(selector, field_name)
+        if pattern is not None and not compile_pattern(pattern).fullmatch(value):
+            return False
+    for text, labels in (
+        (selector.label_selector, meta.get("labels")),
+        (selector.annotation_selector, meta.get("annotations")),
+    ):
+        if text and not all(r.matches(labels or {}) for r in parse_selector(text)):
+            return False
+    return True

@@ -1,0 +1,111 @@
+"""Where the pod template lives in each workload kind, built-in and custom."""
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from krm_fn.spec import PodTemplatePath
+
+# kind -> (API groups the kind is built into, path to the pod template)
+BUILTIN_TEMPLATES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
+    "Pod": (frozenset([""]), ()),
+    "PodTemplate": (frozenset([""]), ("template",)),
+    "ReplicationController": (frozenset([""]), ("spec", "template")),
+    "Deployment": (frozenset(["apps", "extensions"]), ("spec", "template")),
+    "StatefulSet": (frozenset(["apps"]), ("spec", "template")),
+    "DaemonSet": (frozenset(["apps", "extensions"]), ("spec", "template")),
+    "ReplicaSet": (frozenset(["apps", "extensions"]), ("spec", "template")),
+    "Job": (frozenset(["batch"]), ("spec", "template")),
+    "CronJob": (frozenset(["batch"]), ("spec", "jobTemplate", "spec", "template")),
+}
+
+
+@dataclass
+class PodTemplate:
+    """A pod template found in a workload: its metadata and spec, and where it is."""
+
+    workload: dict[str, Any]  # the resource that owns it (an item of a List for List items)
+    template: dict[str, Any]  # the mapping holding `metadata` and `spec` (the Pod itself for Pods)
+    path: str  # dotted path from the workload to `template`, '' for a Pod
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        """The pod spec."""
+        spec: dict[str, Any] = self.template["spec"]
+        return spec
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The pod template's metadata, created when missing."""
+        meta = self.template.get("metadata")
+        if not isinstance(meta, dict):
+            rest = [(k, v) for k, v in self.template.items() if k != "metadata"]
+            self.template.clear()
+            meta = self.template["metadata"] = {}
+            self.template.update(rest)
+        return meta
+
+    @property
+    def annotations(self) -> dict[str, Any]:
+        """The pod template's annotations (read only: empty when missing)."""
+        meta = self.template.get("metadata")
+        return (meta.get("annotations") if isinstance(meta, dict) else None) or {}
+
+    def field(self, rest: str) -> str:
+        """A field path from the workload, for results."""
+        return f"{self.path}.{rest}" if self.path else rest
+
+    @property
+    def kind(self) -> str:
+        """The workload's kind."""
+        return str(self.workload.get("kind", ""))
+
+
+def api_group(resource: dict[str, Any]) -> str:
+    """The API group of a resource ('' for the core group)."""
+    api_version = str(resource.get("apiVersion", ""))
+    return api_version.rpartition("/")[0]
+
+
+@lru_cache(maxsize=64)
+def parse_jsonpath(path: str) -> Any:
+    """Parse a JSONPath (jsonpath-ng is imported only when custom kinds are configured)."""
+    from jsonpath_ng import parse
+    from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+
+    try:
+        return parse(path)
+    except (JsonPathLexerError, JsonPathParserError, Exception) as err:
+        raise ValueError(f"not a valid JSONPath: {err}") from None
+
+
+def _is_template(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("spec"), dict)
+
+
+def pod_templates(
+    resource: dict[str, Any], custom: Sequence["PodTemplatePath"] = ()
+) -> Iterator[PodTemplate]:
+    """Every pod template in a resource; items of a `v1 List` are searched too."""
+    kind = resource.get("kind")
+    group = api_group(resource)
+    if kind == "List" and group == "" and isinstance(resource.get("items"), list):
+        for item in resource["items"]:
+            if isinstance(item, dict):
+                yield from pod_templates(item, custom)
+        return
+    builtin = BUILTIN_TEMPLATES.get(str(kind))
+    if builtin and group in builtin[0]:
+        node: Any = resource
+        for key in builtin[1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if _is_template(node):
+            yield PodTemplate(resource, node, ".".join(builtin[1]))
+        return
+    for entry in custom:
+        if entry.kind == kind and entry.group in (None, group):
+            for match in parse_jsonpath(entry.path).find(resource):
+                if _is_template(match.value):
+                    yield PodTemplate(resource, match.value, str(match.full_path))

@@ -79,7 +79,7 @@ def _dispatch(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
         for path in install_plugins(rest[0]):
             stdout.write(f"{path}\n")
         return 0
-    raise UsageError(f"unknown command {command!r}; see krm-fn --help")
+    raise UsageError(f"unknown command \"{command}\"; see krm-fn --help")
 
 
 def _read(stream: TextIO, name: str) -> str:
@@ -123,7 +123,7 @@ def run_krm(text: str, stderr: TextIO) -> tuple[str, int]:
         )
     if resource_list.get("apiVersion") not in RESOURCE_LIST_VERSIONS:
         raise UsageError(
-            f"ResourceList apiVersion {resource_list.get('apiVersion')!r} is not one of "
+            f"ResourceList apiVersion \"{resource_list.get('apiVersion')}\" is not one of "
             f"{', '.join(RESOURCE_LIST_VERSIONS)}"
         )
     items = resource_list.get("items") or []

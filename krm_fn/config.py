@@ -73,17 +73,17 @@ def load_config(function_config: Any) -> list[Instance]:
         errors.append(Result(message, "error", source or None, field))
 
     if config.get("apiVersion") != API_VERSION:
-        fail(f"apiVersion {config.get('apiVersion')!r} is not {API_VERSION}; {expected_config()}", "apiVersion")
+        fail(f"apiVersion \"{config.get('apiVersion')}\" is not {API_VERSION}; {expected_config()}", "apiVersion")
     unknown = sorted(set(config) - {"apiVersion", "kind", "metadata", "spec"})
     for key in unknown:
         fail("unknown field: a config has apiVersion, kind, metadata and spec", key)
     kind = config.get("kind")
     if kind not in KINDS:
-        fail(f"unknown kind {kind!r}; known kinds: {', '.join(KINDS)}", "kind")
+        fail(f"unknown kind \"{kind}\"{_did_you_mean(kind, KINDS)}; known kinds: {', '.join(KINDS)}", "kind")
     spec = config.get("spec", {})
     if not isinstance(spec, dict):
         fail("spec must be a mapping", "spec")
-    if errors:
+    if kind not in KINDS or not isinstance(spec, dict):
         raise ConfigError(errors)
     name = str((config.get("metadata") or {}).get("name") or str(kind).lower())
     if kind == BUNDLE_KIND:
@@ -151,17 +151,28 @@ def _bundle(spec: dict[str, Any], name: str, fail: Callable[[str, str], None]) -
     for index, entry in enumerate(bundle.patterns):
         where = f"spec.patterns[{index}]"
         if entry.kind not in PATTERNS:
-            fail(f"unknown kind {entry.kind!r}; known pattern kinds: {', '.join(PATTERNS)}", f"{where}.kind")
+            fail(
+                f"unknown kind \"{entry.kind}\"{_did_you_mean(entry.kind, PATTERNS)}; "
+                f"known pattern kinds: {', '.join(PATTERNS)}",
+                f"{where}.kind",
+            )
             continue
         item_name = f"{name}.{entry.name or entry.kind.lower()}"
         if (entry.kind, item_name) in keys:
-            fail(f"two {entry.kind} patterns are both named {item_name!r}: give each a `name`", f"{where}.name")
+            fail(f"two {entry.kind} patterns are both named \"{item_name}\": give each a `name`", f"{where}.name")
         keys.add((entry.kind, item_name))
         merged = {**defaults, **entry.spec}
         instance = _instance(entry.kind, item_name, merged, f"{where}.spec", fail)
         if instance:
             instances.append(instance)
     return instances
+
+
+def _did_you_mean(word: Any, choices: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:

@@ -44,7 +44,7 @@ def apply(items: list[Any], instances: list[Instance]) -> list[Result]:
             results += _apply_to_pod(pod, instances, chosen)
     for instance in instances:
         if instance.key not in matched:
-            results.append(Result(f"{instance.kind} {instance.name!r} matched no workload", "warning"))
+            results.append(Result(f"{instance.kind} \"{instance.name}\" matched no workload", "warning"))
     return results
 
 
@@ -104,7 +104,7 @@ def _check_pod(pod: PodTemplate, entries: list[Entry]) -> list[Result]:
             other = owners.setdefault(key, container["name"])
             if other != container["name"] and injected & {other, container["name"]}:
                 results.append(Result(
-                    f"containers {other!r} and {container['name']!r} both listen on port "
+                    f"containers \"{other}\" and \"{container['name']}\" both listen on port "
                     f"{key[0]}/{key[1]}; containers of a pod share one network namespace",
                     "error", pod.workload, pod.field(f"spec.containers[name={container['name']}].ports"),
                 ))
@@ -114,7 +114,7 @@ def _check_pod(pod: PodTemplate, entries: list[Entry]) -> list[Result]:
             ours = container.get("name") in injected or (container.get("name"), mount.get("mountPath")) in added_mounts
             if mount.get("name") not in volumes and ours:
                 results.append(Result(
-                    f"container {container['name']!r} mounts volume {mount.get('name')!r}, which "
+                    f"container \"{container['name']}\" mounts volume \"{mount.get('name')}\", which "
                     "the pod does not have: add it to the pattern's volumes",
                     "error", pod.workload, pod.field("spec.volumes"),
                 ))

@@ -120,7 +120,7 @@ class PodEditor:
         """Add a result about this workload, prefixed with the pattern instance."""
         self.results.append(
             Result(
-                f"{self.kind} {self.name!r}: {message}",
+                f"{self.kind} \"{self.name}\": {message}",
                 severity,
                 self.pod.workload,
                 self.pod.field(field),
@@ -144,15 +144,15 @@ class PodEditor:
         key = "initContainers" if _by_name(self.spec.get("initContainers") or [], name) else "containers"
         return f"spec.{key}[name={name}]"
 
-    def _name_free(self, name: str, list_key: str) -> bool:
+    def _name_free(self, name: str) -> bool:
         taken = _by_name(self.spec.get("containers") or [], name) or _by_name(
             self.spec.get("initContainers") or [], name
         )
         if taken is not None:
             self.error(
-                f"container name {name!r} is already used in this pod; container names are unique "
+                f"container name \"{name}\" is already used in this pod; container names are unique "
                 "across containers and initContainers: rename the injected one",
-                f"spec.{list_key}[name={name}]",
+                self.container_field(name),
             )
             return False
         return True
@@ -160,10 +160,10 @@ class PodEditor:
     def add_container(self, container: dict[str, Any]) -> None:
         """Append a container to `containers`."""
         name = container["name"]
-        if self._name_free(name, "containers"):
+        if self._name_free(name):
             self.spec.setdefault("containers", []).append(copy.deepcopy(container))
             self._note("containers", name)
-            self.report("info", f"added container {name!r}", f"spec.containers[name={name}]")
+            self.report("info", f"added container \"{name}\"", f"spec.containers[name={name}]")
 
     def add_init_containers(self, containers: list[dict[str, Any]], position: Position) -> None:
         """Insert init containers, in order, at a position among the existing ones."""
@@ -173,13 +173,13 @@ class PodEditor:
             return
         for container in containers:
             name = container["name"]
-            if not self._name_free(name, "initContainers"):
+            if not self._name_free(name):
                 continue
             existing.insert(index, copy.deepcopy(container))
             index += 1
             self._note("initContainers", name)
             what = "native sidecar" if container.get("restartPolicy") == "Always" else "init container"
-            self.report("info", f"added {what} {name!r}", f"spec.initContainers[name={name}]")
+            self.report("info", f"added {what} \"{name}\"", f"spec.initContainers[name={name}]")
         if existing:
             self.spec["initContainers"] = existing
 
@@ -193,7 +193,7 @@ class PodEditor:
         names = [c.get("name") for c in existing if isinstance(c, dict)]
         if anchor not in names:
             self.error(
-                f"position refers to init container {anchor!r}, which this pod does not have "
+                f"position refers to init container \"{anchor}\", which this pod does not have "
                 f"(it has: {', '.join(map(str, names)) or 'none'})",
                 "spec.initContainers",
             )
@@ -209,10 +209,10 @@ class PodEditor:
         if same is None:
             volumes.append(copy.deepcopy(volume))
             self._note("volumes", volume["name"])
-            self.report("info", f"added volume {volume['name']!r}", field)
+            self.report("info", f"added volume \"{volume['name']}\"", field)
         elif same != volume:
             self.error(
-                f"volume {volume['name']!r} already exists in this pod with another source; "
+                f"volume \"{volume['name']}\" already exists in this pod with another source; "
                 "rename the injected volume",
                 field,
             )
@@ -226,9 +226,9 @@ class PodEditor:
         if same is None:
             mounts.append(copy.deepcopy(mount))
             self._note("volumeMounts", mount["mountPath"], name)
-            self.report("info", f"mounted volume {mount['name']!r} at {mount['mountPath']} in {name!r}", field)
+            self.report("info", f"mounted volume \"{mount['name']}\" at {mount['mountPath']} in \"{name}\"", field)
         elif same != mount:
-            self.error(f"mountPath {mount['mountPath']} is already used in container {name!r}", field)
+            self.error(f"mountPath {mount['mountPath']} is already used in container \"{name}\"", field)
 
     def add_env(self, container: dict[str, Any], env: dict[str, Any]) -> None:
         """Add an env var to a container; an existing var of that name wins, with a warning."""
@@ -239,7 +239,7 @@ class PodEditor:
         if same is None:
             envs.append(copy.deepcopy(env))
             self._note("env", env["name"], name)
-            self.report("info", f"set env {env['name']} in {name!r}", field)
+            self.report("info", f"set env {env['name']} in \"{name}\"", field)
         elif same != env:
             self.report("warning", f"kept the container's own value of env {env['name']}", field)
 
@@ -249,7 +249,7 @@ class PodEditor:
         if env_from not in sources:
             sources.append(copy.deepcopy(env_from))
             self._note("envFrom", env_from_key(env_from), container["name"])
-            self.report("info", f"added envFrom to {container['name']!r}", f"{self.container_field(container['name'])}.envFrom")
+            self.report("info", f"added envFrom to \"{container['name']}\"", f"{self.container_field(container['name'])}.envFrom")
 
     def set_metadata(self, key: str, name: str, value: str) -> None:
         """Set a pod template label or annotation; an existing different value wins, with a warning."""
@@ -280,7 +280,7 @@ class PodEditor:
             container = _by_name(containers, name)
             if container is None:
                 have = ", ".join(str(c.get("name")) for c in containers)
-                self.error(f"app container {name!r} not found (the pod has: {have})", "spec.containers")
+                self.error(f"app container \"{name}\" not found (the pod has: {have})", "spec.containers")
             else:
                 found.append(container)
         return found

@@ -39,7 +39,7 @@ class Spec(PatternSpec):
     def _keys(cls, values: dict[str, str]) -> dict[str, str]:
         for key in values:
             if not QUALIFIED_NAME.match(key) or key == RECORD_ANNOTATION:
-                raise ValueError(f"{key!r} is not a usable label or annotation key")
+                raise ValueError(f"\"{key}\" is not a usable label or annotation key")
         return values
 
     @field_validator("labels")
@@ -47,7 +47,7 @@ class Spec(PatternSpec):
     def _label_values(cls, values: dict[str, str]) -> dict[str, str]:
         for key, value in values.items():
             if len(value) > 63 or not LABEL_VALUE.match(value):
-                raise ValueError(f"label {key}: {value!r} is not a valid label value")
+                raise ValueError(f"label {key}: \"{value}\" is not a valid label value")
         return values
 
 

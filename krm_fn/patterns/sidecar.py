@@ -44,7 +44,7 @@ class Spec(PatternSpec):
     def _no_restart_policy(cls, containers: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for container in containers:
             if "restartPolicy" in container:
-                raise ValueError(f"container {container['name']!r}: set `native` instead of restartPolicy")
+                raise ValueError(f"container \"{container['name']}\": set `native` instead of restartPolicy")
         return containers
 
 

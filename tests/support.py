@@ -1,0 +1,106 @@
+"""Helpers shared by the tests: real tools, normalisation, schema validation."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+
+from krm_fn import yamlio
+from krm_fn.workloads import pod_templates
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "kustomization-examples"
+CORPUS = ROOT.parent / "shared" / "corpus"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+UPDATE = os.environ.get("KRM_FN_UPDATE_GOLDEN", "") == "1"
+
+TOOL_ANNOTATION_PREFIXES = (
+    "config.kubernetes.io/",
+    "internal.config.kubernetes.io/",
+    "kustomize.config.k8s.io/",
+    "config.k8s.io/",
+)
+
+
+def krm_fn_command() -> str:
+    """The installed `krm-fn` script next to this Python (the venv's)."""
+    path = Path(sys.executable).parent / "krm-fn"
+    assert path.exists(), f"{path} missing: install the package (make test does)"
+    return str(path)
+
+
+def tool(name: str) -> str:
+    """A real tool from PATH. Missing tools fail the test: these tests never skip."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not on PATH; the real-tool tests need it (see README: make test)")
+    return path
+
+
+def run(cmd: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """Run a command, capturing text output."""
+    return subprocess.run(cmd, capture_output=True, text=True, check=False, **kwargs)
+
+
+def is_tool_resource(resource: dict[str, Any]) -> bool:
+    """Kptfiles, function configs and local-config items: not part of what gets deployed."""
+    annotations = (resource.get("metadata") or {}).get("annotations") or {}
+    return str(resource.get("apiVersion", "")).startswith(("kpt.dev/", "krm-fn.dev/")) or (
+        annotations.get("config.kubernetes.io/local-config") == "true"
+    )
+
+
+def normalize(resources: list[Any]) -> list[dict[str, Any]]:
+    """Deployable resources without tool bookkeeping annotations, in a stable order."""
+    out = []
+    for resource in resources:
+        if is_tool_resource(resource):
+            continue
+        meta = resource.get("metadata") or {}
+        annotations = {
+            k: v for k, v in (meta.get("annotations") or {}).items() if not k.startswith(TOOL_ANNOTATION_PREFIXES)
+        }
+        if annotations:
+            meta["annotations"] = annotations
+        else:
+            meta.pop("annotations", None)
+        out.append(resource)
+    return sorted(out, key=lambda r: (r.get("apiVersion"), r.get("kind"), str(r.get("metadata"))))
+
+
+def read_package(directory: Path) -> list[dict[str, Any]]:
+    """Every resource in the YAML files of a directory tree."""
+    resources: list[dict[str, Any]] = []
+    for path in sorted(directory.rglob("*.y*ml")):
+        resources += yamlio.load_all(path.read_text(), str(path))
+    return resources
+
+
+def schema_errors(resources: list[dict[str, Any]], version: str, custom_paths: Any = ()) -> list[str]:
+    """Validate against the Kubernetes API schema (strict). Custom kinds: their pod templates."""
+    errors = []
+    for resource in resources:
+        if resource.get("kind") == "List":
+            errors += schema_errors(resource.get("items") or [], version, custom_paths)
+            continue
+        if is_tool_resource(resource):
+            continue
+        name = f"{resource.get('kind')}/{(resource.get('metadata') or {}).get('name')}"
+        try:
+            kubernetes_validate.validate(resource, version, strict=True)
+        except kubernetes_validate.SchemaNotFoundError:
+            # a custom kind: kubernetes-validate only warns; check the pod templates krm-fn changes
+            for pod in pod_templates(resource, custom_paths):
+                wrapped = {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "t"}, "template": pod.template}
+                try:
+                    kubernetes_validate.validate(wrapped, version, strict=True)
+                except kubernetes_validate.ValidationError as err:
+                    errors.append(f"{name} {pod.path}: {err.message} at {list(err.path)}")
+        except kubernetes_validate.ValidationError as err:
+            errors.append(f"{name}: {err.message} at {list(err.path)}")
+    return errors

@@ -1,4 +1,4 @@
-"""The three ways in, as thin callers of `core.apply`: KRM function, legacy kustomize plugin, CLI."""
+"""The three ways in, thin callers of `core.apply`: KRM function, legacy kustomize plugin, CLI."""
 
 import os
 import sys
@@ -45,7 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:
         if os.environ.get("KRM_FN_DEBUG"):
             raise
-        print(f"krm-fn: internal error ({type(err).__name__}: {err}); set KRM_FN_DEBUG=1 for details", file=sys.stderr)
+        print(
+            f"krm-fn: internal error ({type(err).__name__}: {err}); set KRM_FN_DEBUG=1 for details",
+            file=sys.stderr,
+        )
         return 1
 
 
@@ -79,7 +82,7 @@ def _dispatch(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
         for path in install_plugins(rest[0]):
             stdout.write(f"{path}\n")
         return 0
-    raise UsageError(f"unknown command \"{command}\"; see krm-fn --help")
+    raise UsageError(f'unknown command "{command}"; see krm-fn --help')
 
 
 def _read(stream: TextIO, name: str) -> str:
@@ -118,12 +121,13 @@ def run_krm(text: str, stderr: TextIO) -> tuple[str, int]:
     resource_list = yamlio.load(text, "stdin")
     if not isinstance(resource_list, dict) or resource_list.get("kind") != "ResourceList":
         raise UsageError(
-            "stdin is not a ResourceList (kind: ResourceList, apiVersion: config.kubernetes.io/v1); "
+            "stdin is not a ResourceList (kind: ResourceList, apiVersion: config.kubernetes.io/v1);"
+            " "
             "to change a plain YAML stream use `krm-fn run CONFIG -`"
         )
     if resource_list.get("apiVersion") not in RESOURCE_LIST_VERSIONS:
         raise UsageError(
-            f"ResourceList apiVersion \"{resource_list.get('apiVersion')}\" is not one of "
+            f'ResourceList apiVersion "{resource_list.get("apiVersion")}" is not one of '
             f"{', '.join(RESOURCE_LIST_VERSIONS)}"
         )
     items = resource_list.get("items") or []
@@ -159,7 +163,9 @@ def _check_items(items: Any, where: str) -> None:
         raise yamlio.InputError(f"{where} must be a list of resources")
     for index, item in enumerate(items):
         if not isinstance(item, dict) or not item.get("kind") or not item.get("apiVersion"):
-            raise yamlio.InputError(f"{where}[{index}] is not a Kubernetes resource (apiVersion, kind)")
+            raise yamlio.InputError(
+                f"{where}[{index}] is not a Kubernetes resource (apiVersion, kind)"
+            )
 
 
 def _log(results: list[Result], stderr: TextIO, quiet: bool) -> None:
@@ -171,7 +177,9 @@ def _log(results: list[Result], stderr: TextIO, quiet: bool) -> None:
 def _run(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="krm-fn run", description="Apply a krm-fn config to YAML files.")
+    parser = argparse.ArgumentParser(
+        prog="krm-fn run", description="Apply a krm-fn config to YAML files."
+    )
     parser.add_argument("config", help="a krm-fn config file")
     parser.add_argument("inputs", nargs="*", help="YAML files or directories; - or none: stdin")
     parser.add_argument("--diff", action="store_true", help="print a unified diff of what changed")
@@ -216,7 +224,7 @@ def diff(before: list[Any], after: list[Any]) -> str:
 
     from krm_fn.results import describe
 
-    chunks = []
+    chunks: list[str] = []
     for old, new in zip(before, after, strict=True):
         if old != new:
             label = describe(new)

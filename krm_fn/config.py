@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, get_args
 
-from krm_fn import yamlio
-from krm_fn.results import Result
 from pydantic import BaseModel
 
+from krm_fn import yamlio
+from krm_fn.results import Result
 from krm_fn.spec import UNION_TAGS, PatternSpec
 
 API_VERSION = "krm-fn.dev/v1alpha1"
@@ -73,13 +73,19 @@ def load_config(function_config: Any) -> list[Instance]:
         errors.append(Result(message, "error", source or None, field))
 
     if config.get("apiVersion") != API_VERSION:
-        fail(f"apiVersion \"{config.get('apiVersion')}\" is not {API_VERSION}; {expected_config()}", "apiVersion")
+        fail(
+            f'apiVersion "{config.get("apiVersion")}" is not {API_VERSION}; {expected_config()}',
+            "apiVersion",
+        )
     unknown = sorted(set(config) - {"apiVersion", "kind", "metadata", "spec"})
     for key in unknown:
         fail("unknown field: a config has apiVersion, kind, metadata and spec", key)
     kind = config.get("kind")
     if kind not in KINDS:
-        fail(f"unknown kind \"{kind}\"{_did_you_mean(kind, KINDS)}; known kinds: {', '.join(KINDS)}", "kind")
+        fail(
+            f'unknown kind "{kind}"{_did_you_mean(kind, KINDS)}; known kinds: {", ".join(KINDS)}',
+            "kind",
+        )
     spec = config.get("spec", {})
     if not isinstance(spec, dict):
         fail("spec must be a mapping", "spec")
@@ -152,14 +158,17 @@ def _bundle(spec: dict[str, Any], name: str, fail: Callable[[str, str], None]) -
         where = f"spec.patterns[{index}]"
         if entry.kind not in PATTERNS:
             fail(
-                f"unknown kind \"{entry.kind}\"{_did_you_mean(entry.kind, PATTERNS)}; "
+                f'unknown kind "{entry.kind}"{_did_you_mean(entry.kind, PATTERNS)}; '
                 f"known pattern kinds: {', '.join(PATTERNS)}",
                 f"{where}.kind",
             )
             continue
         item_name = f"{name}.{entry.name or entry.kind.lower()}"
         if (entry.kind, item_name) in keys:
-            fail(f"two {entry.kind} patterns are both named \"{item_name}\": give each a `name`", f"{where}.name")
+            fail(
+                f'two {entry.kind} patterns are both named "{item_name}": give each a `name`',
+                f"{where}.name",
+            )
         keys.add((entry.kind, item_name))
         merged = {**defaults, **entry.spec}
         instance = _instance(entry.kind, item_name, merged, f"{where}.spec", fail)

@@ -24,9 +24,8 @@ def passes_through(resource: dict[str, Any]) -> bool:
     """Kptfiles, local-config items and krm-fn configs are never changed."""
     annotations = (resource.get("metadata") or {}).get("annotations") or {}
     api_version = str(resource.get("apiVersion", ""))
-    return (
-        str(annotations.get(LOCAL_CONFIG, "")).lower() == "true"
-        or api_version.startswith(("kpt.dev/", "krm-fn.dev/"))
+    return str(annotations.get(LOCAL_CONFIG, "")).lower() == "true" or api_version.startswith(
+        ("kpt.dev/", "krm-fn.dev/")
     )
 
 
@@ -39,12 +38,18 @@ def apply(items: list[Any], instances: list[Instance]) -> list[Result]:
         if not isinstance(resource, dict) or passes_through(resource):
             continue
         for pod in pod_templates(resource, custom_paths):
-            chosen = [i for i in instances if not i.spec.targets or any(selects(t, pod.workload) for t in i.spec.targets)]
+            chosen = [
+                i
+                for i in instances
+                if not i.spec.targets or any(selects(t, pod.workload) for t in i.spec.targets)
+            ]
             matched.update(i.key for i in chosen)
             results += _apply_to_pod(pod, instances, chosen)
     for instance in instances:
         if instance.key not in matched:
-            results.append(Result(f"{instance.kind} \"{instance.name}\" matched no workload", "warning"))
+            results.append(
+                Result(f'{instance.kind} "{instance.name}" matched no workload', "warning")
+            )
     return results
 
 
@@ -56,7 +61,9 @@ def _opted_out(pod: PodTemplate) -> bool:
     )
 
 
-def _apply_to_pod(pod: PodTemplate, instances: list[Instance], chosen: list[Instance]) -> list[Result]:
+def _apply_to_pod(
+    pod: PodTemplate, instances: list[Instance], chosen: list[Instance]
+) -> list[Result]:
     """Undo this config's earlier injection, then inject again; on any error, change nothing."""
     try:
         record = read_record(pod)
@@ -71,7 +78,9 @@ def _apply_to_pod(pod: PodTemplate, instances: list[Instance], chosen: list[Inst
     results: list[Result] = []
     if _opted_out(pod):
         chosen = []
-        results.append(Result(f"skipped: annotated {OPT_OUT_ANNOTATION}: \"false\"", "info", pod.workload))
+        results.append(
+            Result(f'skipped: annotated {OPT_OUT_ANNOTATION}: "false"', "info", pod.workload)
+        )
     entries = []
     for instance in chosen:
         editor = PodEditor(pod, instance.kind, instance.name, instance.key)
@@ -92,30 +101,49 @@ def _apply_to_pod(pod: PodTemplate, instances: list[Instance], chosen: list[Inst
 def _check_pod(pod: PodTemplate, entries: list[Entry]) -> list[Result]:
     """Conflicts involving what was injected: shared ports, mounts of missing volumes."""
     results = []
-    injected = {n for e in entries for n in (*e.get("containers", []), *e.get("initContainers", []))}
-    added_mounts = {(c, p) for e in entries for c, paths in e.get("volumeMounts", {}).items() for p in paths}
+    injected = {
+        n for e in entries for n in (*e.get("containers", []), *e.get("initContainers", []))
+    }
+    added_mounts = {
+        (c, p) for e in entries for c, paths in e.get("volumeMounts", {}).items() for p in paths
+    }
     spec = pod.spec
     running = [c for c in spec.get("containers") or [] if isinstance(c, dict)]
-    running += [c for c in spec.get("initContainers") or [] if isinstance(c, dict) and c.get("restartPolicy") == "Always"]
+    running += [
+        c
+        for c in spec.get("initContainers") or []
+        if isinstance(c, dict) and c.get("restartPolicy") == "Always"
+    ]
     owners: dict[tuple[Any, str], str] = {}
     for container in running:
         for port in container.get("ports") or []:
             key = (port.get("containerPort"), str(port.get("protocol", "TCP")))
             other = owners.setdefault(key, container["name"])
             if other != container["name"] and injected & {other, container["name"]}:
-                results.append(Result(
-                    f"containers \"{other}\" and \"{container['name']}\" both listen on port "
-                    f"{key[0]}/{key[1]}; containers of a pod share one network namespace",
-                    "error", pod.workload, pod.field(f"spec.containers[name={container['name']}].ports"),
-                ))
+                results.append(
+                    Result(
+                        f'containers "{other}" and "{container["name"]}" both listen on port '
+                        f"{key[0]}/{key[1]}; containers of a pod share one network namespace",
+                        "error",
+                        pod.workload,
+                        pod.field(f"spec.containers[name={container['name']}].ports"),
+                    )
+                )
     volumes = {v.get("name") for v in spec.get("volumes") or [] if isinstance(v, dict)}
     for container in all_containers(spec):
         for mount in container.get("volumeMounts") or []:
-            ours = container.get("name") in injected or (container.get("name"), mount.get("mountPath")) in added_mounts
+            ours = (
+                container.get("name") in injected
+                or (container.get("name"), mount.get("mountPath")) in added_mounts
+            )
             if mount.get("name") not in volumes and ours:
-                results.append(Result(
-                    f"container \"{container['name']}\" mounts volume \"{mount.get('name')}\", which "
-                    "the pod does not have: add it to the pattern's volumes",
-                    "error", pod.workload, pod.field("spec.volumes"),
-                ))
+                results.append(
+                    Result(
+                        f'container "{container["name"]}" mounts volume "{mount.get("name")}", '
+                        "which the pod does not have: add it to the pattern's volumes",
+                        "error",
+                        pod.workload,
+                        pod.field("spec.volumes"),
+                    )
+                )
     return results

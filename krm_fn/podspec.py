@@ -60,8 +60,10 @@ def _by_name(items: list[Any], name: str) -> dict[str, Any] | None:
 
 
 def env_from_key(env_from: dict[str, Any]) -> str:
-    """A stable identity for an envFrom entry (they have no name)."""
-    return json.dumps(env_from, sort_keys=True, separators=(",", ":"))
+    """An identity for an envFrom entry (they have no name): `configMapRef/NAME[@PREFIX]`."""
+    ref = "configMapRef" if "configMapRef" in env_from else "secretRef"
+    key = f"{ref}/{(env_from.get(ref) or {}).get('name', '')}"
+    return f"{key}@{env_from['prefix']}" if env_from.get("prefix") else key
 
 
 def all_containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -80,7 +82,9 @@ def undo(pod: PodTemplate, entry: Entry) -> None:
     for key in ("containers", "initContainers", "volumes"):
         names = set(entry.get(key, []))
         if names and isinstance(spec.get(key), list):
-            spec[key] = [i for i in spec[key] if not (isinstance(i, dict) and i.get("name") in names)]
+            spec[key] = [
+                i for i in spec[key] if not (isinstance(i, dict) and i.get("name") in names)
+            ]
             _drop_empty(spec, key)
     by_container = {c.get("name"): c for c in all_containers(spec)}
     for key, identity in (
@@ -120,7 +124,7 @@ class PodEditor:
         """Add a result about this workload, prefixed with the pattern instance."""
         self.results.append(
             Result(
-                f"{self.kind} \"{self.name}\": {message}",
+                f'{self.kind} "{self.name}": {message}',
                 severity,
                 self.pod.workload,
                 self.pod.field(field),
@@ -141,7 +145,11 @@ class PodEditor:
     # containers ----------------------------------------------------------------------
     def container_field(self, name: str) -> str:
         """The field path of a container or init container by name."""
-        key = "initContainers" if _by_name(self.spec.get("initContainers") or [], name) else "containers"
+        key = (
+            "initContainers"
+            if _by_name(self.spec.get("initContainers") or [], name)
+            else "containers"
+        )
         return f"spec.{key}[name={name}]"
 
     def _name_free(self, name: str) -> bool:
@@ -150,7 +158,7 @@ class PodEditor:
         )
         if taken is not None:
             self.error(
-                f"container name \"{name}\" is already used in this pod; container names are unique "
+                f'container name "{name}" is already used in this pod; container names are unique '
                 "across containers and initContainers: rename the injected one",
                 self.container_field(name),
             )
@@ -163,7 +171,7 @@ class PodEditor:
         if self._name_free(name):
             self.spec.setdefault("containers", []).append(copy.deepcopy(container))
             self._note("containers", name)
-            self.report("info", f"added container \"{name}\"", f"spec.containers[name={name}]")
+            self.report("info", f'added container "{name}"', f"spec.containers[name={name}]")
 
     def add_init_containers(self, containers: list[dict[str, Any]], position: Position) -> None:
         """Insert init containers, in order, at a position among the existing ones."""
@@ -178,8 +186,10 @@ class PodEditor:
             existing.insert(index, copy.deepcopy(container))
             index += 1
             self._note("initContainers", name)
-            what = "native sidecar" if container.get("restartPolicy") == "Always" else "init container"
-            self.report("info", f"added {what} \"{name}\"", f"spec.initContainers[name={name}]")
+            what = (
+                "native sidecar" if container.get("restartPolicy") == "Always" else "init container"
+            )
+            self.report("info", f'added {what} "{name}"', f"spec.initContainers[name={name}]")
         if existing:
             self.spec["initContainers"] = existing
 
@@ -193,7 +203,7 @@ class PodEditor:
         names = [c.get("name") for c in existing if isinstance(c, dict)]
         if anchor not in names:
             self.error(
-                f"position refers to init container \"{anchor}\", which this pod does not have "
+                f'position refers to init container "{anchor}", which this pod does not have '
                 f"(it has: {', '.join(map(str, names)) or 'none'})",
                 "spec.initContainers",
             )
@@ -209,10 +219,10 @@ class PodEditor:
         if same is None:
             volumes.append(copy.deepcopy(volume))
             self._note("volumes", volume["name"])
-            self.report("info", f"added volume \"{volume['name']}\"", field)
+            self.report("info", f'added volume "{volume["name"]}"', field)
         elif same != volume:
             self.error(
-                f"volume \"{volume['name']}\" already exists in this pod with another source; "
+                f'volume "{volume["name"]}" already exists in this pod with another source; '
                 "rename the injected volume",
                 field,
             )
@@ -226,9 +236,15 @@ class PodEditor:
         if same is None:
             mounts.append(copy.deepcopy(mount))
             self._note("volumeMounts", mount["mountPath"], name)
-            self.report("info", f"mounted volume \"{mount['name']}\" at {mount['mountPath']} in \"{name}\"", field)
+            self.report(
+                "info",
+                f'mounted volume "{mount["name"]}" at {mount["mountPath"]} in "{name}"',
+                field,
+            )
         elif same != mount:
-            self.error(f"mountPath {mount['mountPath']} is already used in container \"{name}\"", field)
+            self.error(
+                f'mountPath {mount["mountPath"]} is already used in container "{name}"', field
+            )
 
     def add_env(self, container: dict[str, Any], env: dict[str, Any]) -> None:
         """Add an env var to a container; an existing var of that name wins, with a warning."""
@@ -239,20 +255,24 @@ class PodEditor:
         if same is None:
             envs.append(copy.deepcopy(env))
             self._note("env", env["name"], name)
-            self.report("info", f"set env {env['name']} in \"{name}\"", field)
+            self.report("info", f'set env {env["name"]} in "{name}"', field)
         elif same != env:
             self.report("warning", f"kept the container's own value of env {env['name']}", field)
 
     def add_env_from(self, container: dict[str, Any], env_from: dict[str, Any]) -> None:
         """Add an envFrom source to a container, once."""
         sources = container.setdefault("envFrom", [])
-        if env_from not in sources:
+        if env_from_key(env_from) not in {env_from_key(e) for e in sources}:
             sources.append(copy.deepcopy(env_from))
             self._note("envFrom", env_from_key(env_from), container["name"])
-            self.report("info", f"added envFrom to \"{container['name']}\"", f"{self.container_field(container['name'])}.envFrom")
+            self.report(
+                "info",
+                f'added envFrom to "{container["name"]}"',
+                f"{self.container_field(container['name'])}.envFrom",
+            )
 
     def set_metadata(self, key: str, name: str, value: str) -> None:
-        """Set a pod template label or annotation; an existing different value wins, with a warning."""
+        """Set a pod template label or annotation; an existing other value wins, with a warning."""
         values = self.pod.metadata.setdefault(key, {})
         field = f"metadata.{key}.{name}"
         if name not in values:
@@ -280,7 +300,9 @@ class PodEditor:
             container = _by_name(containers, name)
             if container is None:
                 have = ", ".join(str(c.get("name")) for c in containers)
-                self.error(f"app container \"{name}\" not found (the pod has: {have})", "spec.containers")
+                self.error(
+                    f'app container "{name}" not found (the pod has: {have})', "spec.containers"
+                )
             else:
                 found.append(container)
         return found

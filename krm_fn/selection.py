@@ -51,7 +51,7 @@ def parse_selector(text: str) -> tuple[Requirement, ...]:
     for term in _split_terms(text):
         match = _REQUIREMENT.match(term)
         if not match or (match["neg"] and match["op"]):
-            raise ValueError(f"invalid selector term \"{term.strip()}\"")
+            raise ValueError(f'invalid selector term "{term.strip()}"')
         op = (match["op"] or "").strip()
         key = match["key"]
         if not op:
@@ -60,7 +60,7 @@ def parse_selector(text: str) -> tuple[Requirement, ...]:
         raw = match["value"] or ""
         if op in ("in", "notin"):
             if not raw.startswith("("):
-                raise ValueError(f"invalid selector term \"{term.strip()}\": expected (a,b)")
+                raise ValueError(f'invalid selector term "{term.strip()}": expected (a,b)')
             values = frozenset(v.strip() for v in raw[1:-1].split(",") if v.strip())
         else:
             values = frozenset([raw])

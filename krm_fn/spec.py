@@ -20,13 +20,44 @@ from krm_fn.selection import compile_pattern, parse_selector
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 CONTAINER_FIELDS = frozenset(
-    "name image command args workingDir ports envFrom env resources resizePolicy restartPolicy "
-    "restartPolicyRules volumeMounts volumeDevices livenessProbe readinessProbe startupProbe "
-    "lifecycle terminationMessagePath terminationMessagePolicy imagePullPolicy securityContext "
-    "stdin stdinOnce tty".split()
+    [
+        "name",
+        "image",
+        "command",
+        "args",
+        "workingDir",
+        "ports",
+        "envFrom",
+        "env",
+        "resources",
+        "resizePolicy",
+        "restartPolicy",
+        "restartPolicyRules",
+        "volumeMounts",
+        "volumeDevices",
+        "livenessProbe",
+        "readinessProbe",
+        "startupProbe",
+        "lifecycle",
+        "terminationMessagePath",
+        "terminationMessagePolicy",
+        "imagePullPolicy",
+        "securityContext",
+        "stdin",
+        "stdinOnce",
+        "tty",
+    ]
 )
 MOUNT_FIELDS = frozenset(
-    "name mountPath subPath subPathExpr readOnly recursiveReadOnly mountPropagation".split()
+    [
+        "name",
+        "mountPath",
+        "subPath",
+        "subPathExpr",
+        "readOnly",
+        "recursiveReadOnly",
+        "mountPropagation",
+    ]
 )
 ENV_FIELDS = frozenset(["name", "value", "valueFrom"])
 ENV_FROM_FIELDS = frozenset(["configMapRef", "secretRef", "prefix"])
@@ -68,7 +99,7 @@ def check_container(value: Any) -> dict[str, Any]:
     _name(container, "a container")
     _unknown(container, CONTAINER_FIELDS, "container")
     if not isinstance(container.get("image"), str) or not container["image"]:
-        raise ValueError(f"container \"{container['name']}\" needs an `image`")
+        raise ValueError(f'container "{container["name"]}" needs an `image`')
     return container
 
 
@@ -77,7 +108,7 @@ def check_volume(value: Any) -> dict[str, Any]:
     volume = _mapping(value, "a volume")
     name = _name(volume, "a volume")
     if len(volume) != 2:
-        raise ValueError(f"volume \"{name}\" needs exactly one source (emptyDir, configMap, ...)")
+        raise ValueError(f'volume "{name}" needs exactly one source (emptyDir, configMap, ...)')
     return volume
 
 
@@ -97,7 +128,7 @@ def check_env(value: Any) -> dict[str, Any]:
     if not isinstance(env.get("name"), str) or not env["name"]:
         raise ValueError("an env var needs a `name`")
     if "value" in env and not isinstance(env["value"], str):
-        raise ValueError(f"env \"{env['name']}\": `value` must be a string (quote it in YAML)")
+        raise ValueError(f'env "{env["name"]}": `value` must be a string (quote it in YAML)')
     return env
 
 
@@ -222,7 +253,7 @@ class PatternSpec(Model):
     def _version(cls, value: Any) -> str:
         match = VERSION.match(str(value).strip())
         if not match:
-            raise ValueError(f"\"{value}\" is not a Kubernetes version like 1.33")
+            raise ValueError(f'"{value}" is not a Kubernetes version like 1.33')
         return f"{match[1]}.{match[2]}"
 
     def version_at_least(self, major: int, minor: int) -> bool:

@@ -72,8 +72,8 @@ def api_group(resource: dict[str, Any]) -> str:
 @lru_cache(maxsize=64)
 def parse_jsonpath(path: str) -> Any:
     """Parse a JSONPath (jsonpath-ng is imported only when custom kinds are configured)."""
-    from jsonpath_ng import parse
     from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
+    from jsonpath_ng.ext import parse  # type: ignore[attr-defined]
 
     try:
         return parse(path)

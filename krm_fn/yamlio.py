@@ -34,7 +34,7 @@ def _yaml12_resolvers() -> dict[Any, Any]:
 Loader.yaml_implicit_resolvers = _yaml12_resolvers()
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _represent_str(dumper: Dumper, value: str) -> yaml.Node:
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 

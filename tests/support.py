@@ -63,7 +63,9 @@ def normalize(resources: list[Any]) -> list[dict[str, Any]]:
             continue
         meta = resource.get("metadata") or {}
         annotations = {
-            k: v for k, v in (meta.get("annotations") or {}).items() if not k.startswith(TOOL_ANNOTATION_PREFIXES)
+            k: v
+            for k, v in (meta.get("annotations") or {}).items()
+            if not k.startswith(TOOL_ANNOTATION_PREFIXES)
         }
         if annotations:
             meta["annotations"] = annotations
@@ -81,7 +83,9 @@ def read_package(directory: Path) -> list[dict[str, Any]]:
     return resources
 
 
-def schema_errors(resources: list[dict[str, Any]], version: str, custom_paths: Any = ()) -> list[str]:
+def schema_errors(
+    resources: list[dict[str, Any]], version: str, custom_paths: Any = ()
+) -> list[str]:
     """Validate against the Kubernetes API schema (strict). Custom kinds: their pod templates."""
     errors = []
     for resource in resources:
@@ -96,7 +100,12 @@ def schema_errors(resources: list[dict[str, Any]], version: str, custom_paths: A
         except kubernetes_validate.SchemaNotFoundError:
             # a custom kind: kubernetes-validate only warns; check the pod templates krm-fn changes
             for pod in pod_templates(resource, custom_paths):
-                wrapped = {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "t"}, "template": pod.template}
+                wrapped = {
+                    "apiVersion": "v1",
+                    "kind": "PodTemplate",
+                    "metadata": {"name": "t"},
+                    "template": pod.template,
+                }
                 try:
                     kubernetes_validate.validate(wrapped, version, strict=True)
                 except kubernetes_validate.ValidationError as err:

@@ -22,7 +22,12 @@ ALL_CASES = sorted(p.parent for p in CASES.glob("*/*/config.yaml"))
 
 
 def krm(items: list[Any], config: Any) -> tuple[list[Any], list[Any], int]:
-    resource_list = {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": items, "functionConfig": config}
+    resource_list = {
+        "apiVersion": "config.kubernetes.io/v1",
+        "kind": "ResourceList",
+        "items": items,
+        "functionConfig": config,
+    }
     text, code = run_krm(yamlio.dump(resource_list), io.StringIO())
     output = yamlio.load(text)
     return output["items"], output["results"], code
@@ -40,7 +45,9 @@ def target(config: Any) -> tuple[str, Any]:
         instances = load_config(config)
     except ConfigError:
         return "1.33", ()
-    return instances[0].spec.kubernetes_version, [p for i in instances for p in i.spec.pod_template_paths]
+    return instances[0].spec.kubernetes_version, [
+        p for i in instances for p in i.spec.pod_template_paths
+    ]
 
 
 def test_cases_exist() -> None:
@@ -65,4 +72,6 @@ def test_case(case: Path) -> None:
         assert schema_errors(output, version, custom) == []
 
     again, results_again, code_again = krm(output, config)
-    assert (again, results_again, code_again) == (output, results, code), "a second run changed something"
+    assert (again, results_again, code_again) == (output, results, code), (
+        "a second run changed something"
+    )

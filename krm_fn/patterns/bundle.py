@@ -21,8 +21,11 @@ class PatternEntry(Model):
 
 
 class BundleSpec(PatternSpec):
-    """`targets`, `appContainers`, `kubernetesVersion` and `podTemplatePaths` set here are
-    defaults for every pattern of the bundle that does not set its own."""
+    """Patterns applied in order.
+
+    `targets`, `appContainers`, `kubernetesVersion` and `podTemplatePaths` set here are defaults
+    for every pattern of the bundle that does not set its own.
+    """
 
     patterns: list[PatternEntry] = Field(
         min_length=1, description="The patterns, applied in this order."

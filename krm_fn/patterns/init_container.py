@@ -14,7 +14,8 @@ class Spec(PatternSpec):
     """Init containers to run before the app."""
 
     init_containers: list[Container] = Field(
-        min_length=1, description="The init containers: full Kubernetes container specs, run in order."
+        min_length=1,
+        description="The init containers: full Kubernetes container specs, run in order.",
     )
     volumes: list[Volume] = Field(
         default_factory=list, description="Pod volumes the init containers (and the app) use."

@@ -27,7 +27,8 @@ class Spec(PatternSpec):
     )
     env: list[EnvVar] = Field(default_factory=list, description="Env vars for the app containers.")
     env_from: list[EnvFromSource] = Field(
-        default_factory=list, description="envFrom sources (ConfigMaps, Secrets) for the app containers."
+        default_factory=list,
+        description="envFrom sources (ConfigMaps, Secrets) for the app containers.",
     )
     volumes: list[Volume] = Field(default_factory=list, description="Pod volumes.")
     volume_mounts: list[VolumeMount] = Field(
@@ -39,7 +40,7 @@ class Spec(PatternSpec):
     def _keys(cls, values: dict[str, str]) -> dict[str, str]:
         for key in values:
             if not QUALIFIED_NAME.match(key) or key == RECORD_ANNOTATION:
-                raise ValueError(f"\"{key}\" is not a usable label or annotation key")
+                raise ValueError(f'"{key}" is not a usable label or annotation key')
         return values
 
     @field_validator("labels")
@@ -47,7 +48,7 @@ class Spec(PatternSpec):
     def _label_values(cls, values: dict[str, str]) -> dict[str, str]:
         for key, value in values.items():
             if len(value) > 63 or not LABEL_VALUE.match(value):
-                raise ValueError(f"label {key}: \"{value}\" is not a valid label value")
+                raise ValueError(f'label {key}: "{value}" is not a valid label value')
         return values
 
 

@@ -26,7 +26,8 @@ class Spec(PatternSpec):
         default_factory=list, description="Pod volumes the sidecars (and the app) use."
     )
     volume_mounts: list[VolumeMount] = Field(
-        default_factory=list, description="Mounts added to the app containers, e.g. a shared volume."
+        default_factory=list,
+        description="Mounts added to the app containers, e.g. a shared volume.",
     )
     native: Literal["auto", True, False] = Field(
         "auto",
@@ -44,13 +45,18 @@ class Spec(PatternSpec):
     def _no_restart_policy(cls, containers: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for container in containers:
             if "restartPolicy" in container:
-                raise ValueError(f"container \"{container['name']}\": set `native` instead of restartPolicy")
+                raise ValueError(
+                    f'container "{container["name"]}": set `native` instead of restartPolicy'
+                )
         return containers
 
 
 def runs_to_completion(pod: PodEditor) -> bool:
-    """Whether the pod is meant to finish: a Job's, a CronJob's, or restartPolicy Never/OnFailure."""
-    return pod.pod.kind in RUN_TO_COMPLETION or pod.spec.get("restartPolicy") in ("Never", "OnFailure")
+    """Whether the pod should finish: a Job's, a CronJob's, or restartPolicy Never/OnFailure."""
+    return pod.pod.kind in RUN_TO_COMPLETION or pod.spec.get("restartPolicy") in (
+        "Never",
+        "OnFailure",
+    )
 
 
 def use_native(spec: Spec, pod: PodEditor) -> bool | None:

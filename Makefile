@@ -1,0 +1,48 @@
+# Two commands: `make demo` and `make test`. Both set everything up on a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO   := kustomization-examples/sidecar-log-shipper
+
+.PHONY: setup tools demo test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# kubectl (with kustomize) and kpt ship with these machines; the tests run them for real.
+tools:
+	@command -v kubectl >/dev/null || { echo "kubectl is missing: the kustomize tests need it"; exit 1; }
+	@command -v kpt >/dev/null || { echo "kpt is missing: the kpt tests need it"; exit 1; }
+
+demo: setup
+	@if command -v kubectl >/dev/null; then \
+	  $(BIN)/krm-fn install-plugins $(VENV)/kustomize-plugins >/dev/null && \
+	  echo "# KUSTOMIZE_PLUGIN_HOME=$(VENV)/kustomize-plugins kubectl kustomize --enable-alpha-plugins $(DEMO)" && \
+	  KUSTOMIZE_PLUGIN_HOME=$(CURDIR)/$(VENV)/kustomize-plugins kubectl kustomize --enable-alpha-plugins $(DEMO); \
+	else \
+	  echo "# kubectl not found: using krm-fn run instead"; \
+	  $(BIN)/krm-fn run $(DEMO)/log-shipper.yaml $(DEMO)/deployment.yaml $(DEMO)/service.yaml; \
+	fi
+
+lint: setup
+	$(BIN)/ruff check krm_fn tests
+	$(BIN)/ruff format --check krm_fn tests
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup tools
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+bench: setup tools
+	$(BIN)/python bench/bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -1,0 +1,164 @@
+"""Every kustomization-examples/<name>/ is documentation and a test at once.
+
+Each example is built with the real `kubectl kustomize --enable-alpha-plugins` (krm-fn's legacy
+exec plugins), and its config is run through the real `kpt fn eval --exec` and `kpt fn render`
+(a Kptfile with `exec:`). All three must give expected.yaml, a second run must change nothing,
+and the output must pass `kubernetes-validate --strict`. Missing tools fail; nothing skips.
+"""
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import (
+    EXAMPLES,
+    UPDATE,
+    krm_fn_command,
+    normalize,
+    read_package,
+    run,
+    schema_errors,
+    tool,
+)
+
+from krm_fn import yamlio
+from krm_fn.config import load_config
+
+ALL_EXAMPLES = sorted(d for d in EXAMPLES.iterdir() if (d / "kustomization.yaml").exists())
+IDS = [d.name for d in ALL_EXAMPLES]
+
+
+def kustomization(example: Path) -> dict[str, Any]:
+    return yamlio.load((example / "kustomization.yaml").read_text())
+
+
+def configs(example: Path) -> list[Path]:
+    return [example / name for name in kustomization(example).get("transformers", [])]
+
+
+def expected(example: Path) -> list[dict[str, Any]]:
+    return normalize(yamlio.load_all((example / "expected.yaml").read_text()))
+
+
+@pytest.fixture(scope="session")
+def plugin_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("plugins")
+    done = run([krm_fn_command(), "install-plugins", str(home)])
+    assert done.returncode == 0, done.stderr
+    return home
+
+
+def kustomize_build(directory: Path, plugin_home: Path) -> str:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "KUSTOMIZE_PLUGIN_HOME": str(plugin_home),
+        "HOME": str(plugin_home),
+    }
+    done = run([tool("kubectl"), "kustomize", "--enable-alpha-plugins", str(directory)], env=env)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_every_example_is_documented() -> None:
+    assert len(ALL_EXAMPLES) >= 5
+    for example in ALL_EXAMPLES:
+        assert (example / "README.md").exists(), f"{example.name} has no README.md"
+        assert configs(example), f"{example.name} has no krm-fn transformer"
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
+def test_kubectl_kustomize(example: Path, plugin_home: Path, tmp_path: Path) -> None:
+    output = kustomize_build(example, plugin_home)
+    if UPDATE:
+        (example / "expected.yaml").write_text(output)
+    assert output == (example / "expected.yaml").read_text(), "kubectl kustomize output differs"
+
+    # again, on its own output: nothing changes
+    (tmp_path / "built.yaml").write_text(output)
+    for config in configs(example):
+        shutil.copy(config, tmp_path / config.name)
+    again = {"resources": ["built.yaml"], "transformers": [c.name for c in configs(example)]}
+    (tmp_path / "kustomization.yaml").write_text(yamlio.dump(again))
+    assert kustomize_build(tmp_path, plugin_home) == output, (
+        "a second kustomize run changed the output"
+    )
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
+def test_output_matches_kubernetes_schema(example: Path) -> None:
+    instances = [i for c in configs(example) for i in load_config(yamlio.load(c.read_text()))]
+    version = instances[0].spec.kubernetes_version
+    custom = [p for i in instances for p in i.spec.pod_template_paths]
+    assert (
+        schema_errors(yamlio.load_all((example / "expected.yaml").read_text()), version, custom)
+        == []
+    )
+
+
+def package(example: Path, directory: Path) -> Path:
+    directory.mkdir()
+    for name in kustomization(example)["resources"]:
+        shutil.copy(example / name, directory / name)
+    return directory
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
+def test_kpt_fn_eval(example: Path, tmp_path: Path) -> None:
+    pkg = package(example, tmp_path / "pkg")
+    for round_ in (1, 2):
+        for config in configs(example):
+            done = run(
+                [
+                    tool("kpt"),
+                    "fn",
+                    "eval",
+                    str(pkg),
+                    "--exec",
+                    krm_fn_command(),
+                    "--fn-config",
+                    str(config),
+                ]
+            )
+            assert done.returncode == 0, done.stderr
+        assert normalize(read_package(pkg)) == expected(example), f"kpt fn eval, run {round_}"
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
+def test_kpt_fn_render(example: Path, tmp_path: Path) -> None:
+    pkg = package(example, tmp_path / "pkg")
+    mutators = []
+    for index, config in enumerate(configs(example)):
+        shutil.copy(config, pkg / f"fn-config-{index}.yaml")
+        mutators.append({"exec": krm_fn_command(), "configPath": f"fn-config-{index}.yaml"})
+    kptfile = {
+        "apiVersion": "kpt.dev/v1",
+        "kind": "Kptfile",
+        "metadata": {
+            "name": example.name,
+            "annotations": {"config.kubernetes.io/local-config": "true"},
+        },
+        "pipeline": {"mutators": mutators},
+    }
+    (pkg / "Kptfile").write_text(yamlio.dump(kptfile))
+    for round_ in (1, 2):
+        done = run([tool("kpt"), "fn", "render", str(pkg), "--allow-exec"])
+        assert done.returncode == 0, done.stderr
+        assert normalize(read_package(pkg)) == expected(example), f"kpt fn render, run {round_}"
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
+def test_readme_shows_the_current_diff(example: Path) -> None:
+    readme = (example / "README.md").read_text()
+    shown = readme.split("```diff\n", 1)[1].split("```", 1)[0]
+    resources = [str(example / r) for r in kustomization(example)["resources"]]
+    done = run([krm_fn_command(), "run", "--quiet", "--diff", str(configs(example)[0]), *resources])
+    assert done.returncode == 0, done.stderr
+    if UPDATE:
+        (example / "README.md").write_text(
+            readme.replace(f"```diff\n{shown}```", f"```diff\n{done.stdout}```")
+        )
+        shown = done.stdout
+    assert done.stdout == shown, (
+        f"{example.name}/README.md shows an old diff; KRM_FN_UPDATE_GOLDEN=1 rewrites it"
+    )

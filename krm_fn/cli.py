@@ -130,7 +130,8 @@ def run_krm(text: str, stderr: TextIO) -> tuple[str, int]:
             f'ResourceList apiVersion "{resource_list.get("apiVersion")}" is not one of '
             f"{', '.join(RESOURCE_LIST_VERSIONS)}"
         )
-    items = resource_list.get("items") or []
+    items = resource_list.get("items")
+    items = [] if items is None else items
     _check_items(items, "ResourceList items")
     gc.disable()  # one short run over a big tree of dicts: the cyclic collector only costs time
     results = transform(resource_list.get("functionConfig"), items)

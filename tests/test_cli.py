@@ -1,0 +1,163 @@
+"""The command line, through the installed `krm-fn` script: every way in, and its failures."""
+
+import os
+import stat
+from pathlib import Path
+
+from support import EXAMPLES, krm_fn_command, run
+
+from krm_fn import yamlio
+
+EXAMPLE = EXAMPLES / "sidecar-log-shipper"
+CONFIG = EXAMPLE / "log-shipper.yaml"
+DEPLOYMENT = EXAMPLE / "deployment.yaml"
+
+
+def krm_fn(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    done = run([krm_fn_command(), *args], input=stdin if stdin is not None else "", timeout=30)
+    return done.returncode, done.stdout, done.stderr
+
+
+def resource_list(
+    items: list[object], config: object, api_version: str = "config.kubernetes.io/v1"
+) -> str:
+    return yamlio.dump(
+        {
+            "apiVersion": api_version,
+            "kind": "ResourceList",
+            "items": items,
+            "functionConfig": config,
+        }
+    )
+
+
+def test_help_and_version() -> None:
+    code, out, _ = krm_fn("--help")
+    assert code == 0 and "krm-fn run CONFIG" in out and "install-plugins" in out
+    code, out, _ = krm_fn("--version")
+    assert code == 0 and out.startswith("krm-fn 0.")
+
+
+def test_no_arguments_and_no_stdin_prints_help_instead_of_hanging() -> None:
+    with open(os.devnull) as devnull:
+        done = run([krm_fn_command()], stdin=devnull, timeout=10)
+    assert done.returncode == 0 and "Usage:" in done.stdout
+
+
+def test_krm_mode_accepts_v1beta1_and_keeps_the_version() -> None:
+    items = yamlio.load_all(DEPLOYMENT.read_text())
+    code, out, _ = krm_fn(
+        stdin=resource_list(items, yamlio.load(CONFIG.read_text()), "config.kubernetes.io/v1beta1")
+    )
+    output = yamlio.load(out)
+    assert code == 0
+    assert output["apiVersion"] == "config.kubernetes.io/v1beta1"
+    names = [c["name"] for c in output["items"][0]["spec"]["template"]["spec"]["initContainers"]]
+    assert names == ["access-log"]
+    assert all(r["severity"] == "info" for r in output["results"])
+
+
+def test_krm_mode_error_keeps_every_item_and_exits_1() -> None:
+    items = yamlio.load_all(DEPLOYMENT.read_text()) + [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
+    ]
+    config = {
+        "apiVersion": "krm-fn.dev/v1alpha1",
+        "kind": "Sidecar",
+        "spec": {"containers": [{"name": "shop", "image": "x:1"}]},
+    }
+    code, out, err = krm_fn(stdin=resource_list(items, config))
+    output = yamlio.load(out)
+    assert code == 1
+    assert output["items"] == items
+    [error] = [r for r in output["results"] if r["severity"] == "error"]
+    assert error["resourceRef"]["name"] == "shop"
+    assert error["field"]["path"] == "spec.template.spec.containers[name=shop]"
+    assert "Traceback" not in err
+
+
+def test_malformed_input_is_a_message_not_a_traceback() -> None:
+    for stdin, expected in [
+        ("items: [", "not valid YAML"),
+        ("apiVersion: v1\nkind: ConfigMap\n", "not a ResourceList"),
+        ("apiVersion: config.kubernetes.io/v2\nkind: ResourceList\nitems: []\n", "is not one of"),
+        (
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [{kind: Pod}]\n",
+            "items[0] is not a Kubernetes resource",
+        ),
+        ("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {}\n", "must be a list"),
+    ]:
+        code, out, err = krm_fn(stdin=stdin)
+        assert (code, out) == (1, ""), stdin
+        assert expected in err and "Traceback" not in err, err
+
+
+def test_run_prints_the_stream_and_diff_prints_changes(tmp_path: Path) -> None:
+    code, out, err = krm_fn("run", str(CONFIG), str(DEPLOYMENT), str(EXAMPLE / "service.yaml"))
+    assert code == 0
+    kinds = [d["kind"] for d in yamlio.load_all(out)]
+    assert kinds == ["Deployment", "Service"]
+    assert "added native sidecar" in err
+
+    code, out, _ = krm_fn("run", "--diff", "-q", str(CONFIG), "-", stdin=DEPLOYMENT.read_text())
+    assert code == 0
+    assert out.startswith("--- a/Deployment/shop\n+++ b/Deployment/shop\n")
+    assert "+      - name: access-log" in out
+
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "d.yaml").write_text(DEPLOYMENT.read_text())
+    (tmp_path / "notes.txt").write_text("not yaml: [")
+    code, out, _ = krm_fn("run", "-q", str(CONFIG), str(tmp_path))
+    assert code == 0 and len(yamlio.load_all(out)) == 1
+
+
+def test_run_with_a_bad_config_prints_errors_and_no_stream(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "apiVersion: krm-fn.dev/v1alpha1\nkind: Sidecar\nspec: {containers: [{name: x}]}\n"
+    )
+    code, out, err = krm_fn("run", str(bad), str(DEPLOYMENT))
+    assert (code, out) == (1, "")
+    assert (
+        "error: " in err
+        and "spec.containers[0]" not in out
+        and 'container "x" needs an `image`' in err
+    )
+    code, out, err = krm_fn("run", str(tmp_path / "missing.yaml"))
+    assert code == 1 and "cannot read" in err
+
+
+def test_install_plugins_writes_an_executable_per_kind(tmp_path: Path) -> None:
+    code, out, _ = krm_fn("install-plugins", str(tmp_path))
+    assert code == 0
+    plugin = tmp_path / "krm-fn.dev" / "v1alpha1" / "sidecar" / "Sidecar"
+    assert str(plugin) in out.splitlines()
+    for kind in ("Sidecar", "InitContainer", "PodDefaults", "PodPatterns"):
+        path = tmp_path / "krm-fn.dev" / "v1alpha1" / kind.lower() / kind
+        assert path.stat().st_mode & stat.S_IXUSR
+
+    # called the way kustomize calls it: <Kind> <config-file>, a plain YAML stream on stdin
+    stream = DEPLOYMENT.read_text().replace(
+        "  name: shop\n", "  name: shop\n  annotations:\n    kustomize.config.k8s.io/id: 'x'\n", 1
+    )
+    done = run([str(plugin), str(CONFIG)], input=stream)
+    assert done.returncode == 0, done.stderr
+    [deployment] = yamlio.load_all(done.stdout)
+    assert deployment["metadata"]["annotations"] == {"kustomize.config.k8s.io/id": "x"}
+    assert deployment["spec"]["template"]["spec"]["initContainers"][0]["name"] == "access-log"
+    assert done.stderr == ""  # info results stay quiet in plugin mode
+
+
+def test_plugin_mode_errors_go_to_stderr_with_exit_1(tmp_path: Path) -> None:
+    config = tmp_path / "cfg.yaml"
+    config.write_text(
+        "apiVersion: krm-fn.dev/v1alpha1\nkind: Sidecar\nspec: {containers: [], nativ: true}\n"
+    )
+    code, out, err = krm_fn("plugin", str(config), stdin=DEPLOYMENT.read_text())
+    assert (code, out) == (1, "")
+    assert "spec.containers" in err and "spec.nativ" in err and "Traceback" not in err
+
+
+def test_unknown_command() -> None:
+    code, _, err = krm_fn("frobnicate")
+    assert code == 1 and 'unknown command "frobnicate"' in err

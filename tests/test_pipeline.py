@@ -1,0 +1,94 @@
+"""Several krm-fn configs in one pipeline (kpt render mutators, kustomize transformers)."""
+
+import copy
+from typing import Any
+
+from krm_fn.cli import transform
+
+DEPLOYMENT: dict[str, Any] = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web"},
+    "spec": {
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {
+                "initContainers": [{"name": "setup", "image": "busybox:1.36"}],
+                "containers": [{"name": "app", "image": "nginx:1.27"}],
+            },
+        },
+    },
+}
+
+
+def config(kind: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "krm-fn.dev/v1alpha1",
+        "kind": kind,
+        "metadata": {"name": name},
+        "spec": spec,
+    }
+
+
+SHARED_VOLUME = {"name": "shared", "emptyDir": {}}
+FIRST = config(
+    "InitContainer",
+    "first",
+    {
+        "position": "last",
+        "initContainers": [{"name": "a", "image": "busybox:1.36"}],
+        "volumes": [SHARED_VOLUME],
+    },
+)
+SECOND = config(
+    "Sidecar",
+    "second",
+    {
+        "position": "last",
+        "containers": [{"name": "b", "image": "busybox:1.36"}],
+        "volumes": [SHARED_VOLUME],
+    },
+)
+THIRD = config(
+    "PodDefaults", "third", {"appContainers": ["*"], "env": [{"name": "X", "value": "1"}]}
+)
+
+
+def pipeline(items: list[Any]) -> list[Any]:
+    for step in (FIRST, SECOND, THIRD):
+        results = transform(step, items)
+        assert not [r for r in results if r.severity == "error"], results
+    return items
+
+
+def pod_spec(items: list[Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = items[0]["spec"]["template"]["spec"]
+    return spec
+
+
+def test_a_pipeline_run_again_on_its_output_converges() -> None:
+    once = pipeline([copy.deepcopy(DEPLOYMENT)])
+    twice = pipeline(copy.deepcopy(once))
+    assert twice == once
+    spec = pod_spec(once)
+    assert [c["name"] for c in spec["initContainers"]] == ["setup", "a", "b"]
+    assert spec["volumes"] == [SHARED_VOLUME]  # shared, not duplicated
+
+
+def test_each_config_removes_only_its_own_injection() -> None:
+    items = pipeline([copy.deepcopy(DEPLOYMENT)])
+    shrunk = copy.deepcopy(SECOND)
+    shrunk["spec"]["containers"] = [{"name": "c", "image": "busybox:1.36"}]
+    transform(shrunk, items)
+    spec = pod_spec(items)
+    assert [c["name"] for c in spec["initContainers"]] == ["setup", "a", "c"]
+    assert spec["containers"][0]["env"] == [{"name": "X", "value": "1"}]
+
+
+def test_a_changed_position_moves_the_injection() -> None:
+    items = pipeline([copy.deepcopy(DEPLOYMENT)])
+    moved = copy.deepcopy(FIRST)
+    moved["spec"]["position"] = "first"
+    transform(moved, items)
+    assert [c["name"] for c in pod_spec(items)["initContainers"]] == ["a", "setup", "b"]

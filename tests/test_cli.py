@@ -58,9 +58,8 @@ def test_krm_mode_accepts_v1beta1_and_keeps_the_version() -> None:
 
 
 def test_krm_mode_error_keeps_every_item_and_exits_1() -> None:
-    items = yamlio.load_all(DEPLOYMENT.read_text()) + [
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
-    ]
+    configmap = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
+    items = [*yamlio.load_all(DEPLOYMENT.read_text()), configmap]
     config = {
         "apiVersion": "krm-fn.dev/v1alpha1",
         "kind": "Sidecar",

@@ -11,7 +11,8 @@ from krm_fn import yamlio
 from krm_fn.cli import run_krm
 items = yamlio.load_all(open(sys.argv[1]).read())
 config = yamlio.load(open(sys.argv[2]).read())
-rl = {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": items, "functionConfig": config}
+rl = {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList",
+      "items": items, "functionConfig": config}
 out, code = run_krm(yamlio.dump(rl), io.StringIO())
 assert code == 0, out
 print(" ".join(sorted(sys.modules)))

@@ -21,6 +21,8 @@ Usage:
                                        DIR, for KUSTOMIZE_PLUGIN_HOME=DIR kubectl kustomize
                                        --enable-alpha-plugins
   krm-fn plugin CONFIG                 legacy kustomize exec plugin mode (YAML stream on stdin)
+  krm-fn explain KIND                  documentation of a kind, its fields and its example
+  krm-fn schema KIND                   JSON Schema of a kind's config (for editors)
   krm-fn --help | --version
 
 Config: apiVersion: krm-fn.dev/v1alpha1 with kind Sidecar, InitContainer, PodDefaults or
@@ -76,6 +78,22 @@ def _dispatch(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
         return code
     if command == "run":
         return _run(rest, stdin, stdout, stderr)
+    if command in ("explain", "schema"):
+        if len(rest) != 1:
+            raise UsageError(f"usage: krm-fn {command} KIND")
+        from krm_fn import reference
+
+        try:
+            kind = reference.known_kind(rest[0])
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+        if command == "explain":
+            stdout.write(reference.explain(kind))
+        else:
+            import json
+
+            stdout.write(json.dumps(reference.json_schema(kind), indent=2) + "\n")
+        return 0
     if command == "install-plugins":
         if len(rest) != 1:
             raise UsageError("usage: krm-fn install-plugins DIR")

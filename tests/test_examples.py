@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from support import (
     EXAMPLES,
+    ROOT,
     UPDATE,
     krm_fn_command,
     normalize,
@@ -22,8 +23,9 @@ from support import (
     tool,
 )
 
-from krm_fn import yamlio
-from krm_fn.config import load_config
+from krm_fn import reference, yamlio
+from krm_fn.config import KINDS, load_config
+from krm_fn.reference import explain
 
 ALL_EXAMPLES = sorted(d for d in EXAMPLES.iterdir() if (d / "kustomization.yaml").exists())
 IDS = [d.name for d in ALL_EXAMPLES]
@@ -162,3 +164,18 @@ def test_readme_shows_the_current_diff(example: Path) -> None:
     assert done.stdout == shown, (
         f"{example.name}/README.md shows an old diff; KRM_FN_UPDATE_GOLDEN=1 rewrites it"
     )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_has_docs_and_an_example(kind: str) -> None:
+    page = ROOT / "docs" / "patterns" / f"{kind.lower()}.md"
+    generated = explain(kind)
+    if UPDATE:
+        page.write_text(generated)
+    assert page.exists() and page.read_text() == generated, (
+        f"{page} is stale; KRM_FN_UPDATE_GOLDEN=1"
+    )
+    example = EXAMPLES / reference.EXAMPLES[kind]
+    assert example in ALL_EXAMPLES
+    assert any(yamlio.load(c.read_text())["kind"] == kind for c in configs(example))
+    assert f"docs/patterns/{kind.lower()}.md" in (ROOT / "README.md").read_text()

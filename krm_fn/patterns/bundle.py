@@ -1,4 +1,12 @@
-"""PodPatterns: several patterns applied in order, in one process, with shared defaults."""
+"""PodPatterns: several patterns applied in order, in one process.
+
+Each entry of `spec.patterns` has a `kind` (Sidecar, InitContainer, PodDefaults...), an optional
+`name` and its `spec`. `targets`, `appContainers`, `kubernetesVersion` and `podTemplatePaths` set on
+the bundle are defaults for every pattern that does not set its own. Each pattern is recorded
+under its own key, `<Kind>/<bundle name>.<pattern name>`, so one bundle behaves like a pipeline
+of single-kind configs, in one process instead of one per pattern. Two patterns of one kind need
+distinct names.
+"""
 
 from typing import Any
 

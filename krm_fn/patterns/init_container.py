@@ -1,7 +1,14 @@
 """InitContainer: run containers to completion, in order, before the app starts.
 
-They go at a chosen position among the pod's own init containers (`first`, `last`,
-`{before: NAME}`, `{after: NAME}`) and keep it on every re-run.
+What it changes: the init containers, inserted together and in the given order at `position`
+among the pod's own init containers (`first`, `last` (the default), `{before: NAME}`,
+`{after: NAME}`); the pod `volumes` they fill; the `volumeMounts` added to the app containers.
+
+Re-runs keep the order: krm-fn removes what it injected last time (the `krm-fn.dev/injected`
+record) and inserts again at the same position, so a second run changes nothing and a changed
+`position` moves the containers. An anchor the pod does not have is an error naming the init
+containers it does have. Native sidecars injected earlier (by a `Sidecar` pattern) count as init
+containers for positions.
 """
 
 from pydantic import Field

@@ -1,8 +1,13 @@
 """PodDefaults: the PodPreset replacement.
 
-Adds labels and annotations to the pod template, and env, envFrom, volumes and volumeMounts to
-the selected app containers. Values the workload already sets win (with a warning): these are
-defaults, not overrides.
+What it changes: labels and annotations on the pod template; env, envFrom and volumeMounts in the
+app containers (`appContainers`: default the pod's default container, `["*"]` every container);
+pod volumes.
+
+These are defaults, not overrides: a label, annotation or env var the workload already sets with
+another value keeps its value, and krm-fn says so in a warning. Labels are checked as Kubernetes
+label keys and values. Workload selectors are never touched: labels go on the pod template only
+(adding labels to a pod template does not break a Deployment's selector).
 """
 
 import re

@@ -1,8 +1,20 @@
 """Sidecar: run extra containers beside the app, sharing volumes with it.
 
-A sidecar is injected as a native sidecar (an init container with `restartPolicy: Always`,
-Kubernetes 1.29+) when `native` is `auto` and the target version has them: it starts before
-the app, and it does not keep a Job from completing. Otherwise it is a plain container.
+What it changes: the sidecar containers, the pod `volumes` they share with the app, and the
+`volumeMounts` added to the app containers (`appContainers`, default the pod's default container).
+
+Native or plain: with `native: auto` (the default) and a target of Kubernetes 1.29 or newer
+(`kubernetesVersion`, default 1.33), sidecars become native sidecars: init containers with
+`restartPolicy: Always`, placed `first` among the init containers unless `position` says
+otherwise. They start before the app (and before later init containers, so a proxy serves a
+migration too), and they do not keep a Job from completing. With an older target they are plain
+containers, and on a Job, a CronJob or a pod with `restartPolicy: Never/OnFailure` krm-fn warns
+that the pod will not complete. `native: true` on a target older than 1.29 is an error.
+
+Conflicts: a sidecar named like a container the workload already has is an error (rename it);
+a volume of the same name and the same source is shared, with another source it is an error;
+a mount path already used in an app container is an error; two containers on one port and
+protocol are an error.
 """
 
 from typing import Any, Literal

@@ -30,8 +30,8 @@ demo: setup
 	fi
 
 lint: setup
-	$(BIN)/ruff check krm_fn tests
-	$(BIN)/ruff format --check krm_fn tests
+	$(BIN)/ruff check krm_fn tests bench
+	$(BIN)/ruff format --check krm_fn tests bench
 
 typecheck: setup
 	$(BIN)/mypy

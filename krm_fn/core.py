@@ -1,6 +1,7 @@
 """The one core: apply pattern instances to resources. No I/O; every caller is a thin wrapper."""
 
 import copy
+import posixpath
 from typing import Any
 
 from krm_fn.config import Instance
@@ -13,11 +14,20 @@ from krm_fn.podspec import (
     undo,
     write_record,
 )
-from krm_fn.results import Result
+from krm_fn.results import PATH_ANNOTATIONS, Result, describe
 from krm_fn.selection import selects
+from krm_fn.services import is_service, selects_pod, undo_service
 from krm_fn.workloads import PodTemplate, pod_templates
 
 LOCAL_CONFIG = "config.kubernetes.io/local-config"
+GENERATED_BY = "krm-fn.dev/generated-by"
+INDEX_ANNOTATIONS = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
+TOOL_PREFIXES = (
+    "config.kubernetes.io/",
+    "internal.config.kubernetes.io/",
+    "config.k8s.io/",
+    "kustomize.config.k8s.io/",
+)
 
 
 def passes_through(resource: dict[str, Any]) -> bool:
@@ -29,28 +39,210 @@ def passes_through(resource: dict[str, Any]) -> bool:
     )
 
 
-def apply(items: list[Any], instances: list[Instance]) -> list[Result]:
-    """Apply every instance, in order, to the pod templates of `items` (changed in place)."""
-    results: list[Result] = []
-    matched: set[str] = set()
-    custom_paths = [p for i in instances for p in i.spec.pod_template_paths]
-    for resource in items:
-        if not isinstance(resource, dict) or passes_through(resource):
+def identity(resource: dict[str, Any]) -> tuple[str, str, str, str]:
+    """apiVersion, kind, namespace, name."""
+    meta = resource.get("metadata") or {}
+    return (
+        str(resource.get("apiVersion")),
+        str(resource.get("kind")),
+        str(meta.get("namespace") or ""),
+        str(meta.get("name")),
+    )
+
+
+def _flatten(items: list[Any]) -> list[dict[str, Any]]:
+    """Items, with the items of v1 Lists in their place."""
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
             continue
-        for pod in pod_templates(resource, custom_paths):
-            chosen = [
-                i
-                for i in instances
-                if not i.spec.targets or any(selects(t, pod.workload) for t in i.spec.targets)
-            ]
-            matched.update(i.key for i in chosen)
-            results += _apply_to_pod(pod, instances, chosen)
-    for instance in instances:
-        if instance.key not in matched:
-            results.append(
-                Result(f'{instance.kind} "{instance.name}" matched no workload', "warning")
+        if item.get("kind") == "List" and isinstance(item.get("items"), list):
+            out += _flatten(item["items"])
+        else:
+            out.append(item)
+    return out
+
+
+def apply(items: list[Any], instances: list[Instance]) -> list[Result]:
+    """Apply every instance, in order, to the workloads of `items` (changed in place)."""
+    return _Run(items, instances).run()
+
+
+class _Run:
+    """One application of a config to a list of items."""
+
+    def __init__(self, items: list[Any], instances: list[Instance]) -> None:
+        self.items = items
+        self.instances = instances
+        self.keys = [i.key for i in instances]
+        self.results: list[Result] = []
+        resources = [r for r in _flatten(items) if not passes_through(r)]
+        self.workloads = resources
+        self.services = [r for r in resources if is_service(r)]
+        self.by_identity = {identity(r): r for r in _flatten(items)}
+        # what this config generated last time; whatever it does not generate again goes
+        self.stale = {identity(r): r for r in resources if self._generated_by(r) in set(self.keys)}
+        self.generated: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+
+    @staticmethod
+    def _generated_by(resource: dict[str, Any]) -> Any:
+        return ((resource.get("metadata") or {}).get("annotations") or {}).get(GENERATED_BY)
+
+    def run(self) -> list[Result]:
+        for service in self.services:
+            self._undo_service(service)
+        matched: set[str] = set()
+        custom_paths = [p for i in self.instances for p in i.spec.pod_template_paths]
+        for resource in self.workloads:
+            if self._generated_by(resource) is not None:
+                continue
+            for pod in pod_templates(resource, custom_paths):
+                chosen = [
+                    i
+                    for i in self.instances
+                    if not i.spec.targets or any(selects(t, pod.workload) for t in i.spec.targets)
+                ]
+                matched.update(i.key for i in chosen)
+                self.results += self._apply_to_pod(pod, chosen)
+        for instance in self.instances:
+            if instance.key not in matched:
+                message = f'{instance.kind} "{instance.name}" matched no workload'
+                self.results.append(Result(message, "warning"))
+        self._drop_stale()
+        return self.results
+
+    def _undo_service(self, service: dict[str, Any]) -> None:
+        try:
+            record = read_record(service)
+        except ValueError as err:
+            self.results.append(Result(str(err), "error", service, "metadata.annotations"))
+            return
+        for key in reversed(self.keys):
+            if key in record:
+                undo_service(service, record.pop(key))
+        write_record(service, record)
+
+    def _apply_to_pod(self, pod: PodTemplate, chosen: list[Instance]) -> list[Result]:
+        """Undo this config's earlier injection, then inject again; on any error, change nothing."""
+        try:
+            record = read_record(pod.template)
+        except ValueError as err:
+            return [Result(str(err), "error", pod.workload, pod.field("metadata.annotations"))]
+        previous = [k for k in self.keys if k in record]
+        if not chosen and not previous:
+            return []
+        before = copy.deepcopy(pod.template)
+        for key in reversed(previous):
+            undo(pod, record.pop(key))
+        results: list[Result] = []
+        if _opted_out(pod):
+            chosen = []
+            message = f'skipped: annotated {OPT_OUT_ANNOTATION}: "false"'
+            results.append(Result(message, "info", pod.workload))
+        services = [s for s in self.services if selects_pod(s, pod)]
+        snapshots = [(s, copy.deepcopy(s)) for s in services]
+        editors = []
+        for instance in chosen:
+            editor = PodEditor(pod, instance.kind, instance.name, instance.key, record, services)
+            instance.inject(instance.spec, editor)
+            results += editor.results
+            editors.append(editor)
+            if editor.entry:
+                record[instance.key] = editor.entry
+        results += _check_pod(pod, [e.entry for e in editors])
+        generated = [(e.key, r) for e in editors for r in e.generated]
+        results += self._check_generated(pod, generated)
+        if any(r.severity == "error" for r in results):
+            pod.template.clear()
+            pod.template.update(before)
+            for service, snapshot in snapshots:
+                service.clear()
+                service.update(snapshot)
+            return [r for r in results if r.severity != "info"]
+        write_record(pod.template, record)
+        for editor in editors:
+            for service, entry in editor.service_entries():
+                service_record = read_record(service)
+                service_record[editor.key] = _merge(service_record.get(editor.key, {}), entry)
+                write_record(service, service_record)
+        for key, resource in generated:
+            self._emit(pod, key, resource)
+        return results
+
+    def _check_generated(
+        self, pod: PodTemplate, generated: list[tuple[str, dict[str, Any]]]
+    ) -> list[Result]:
+        """A generated resource may not take the name of one the input already has."""
+        results = []
+        for key, resource in generated:
+            ident = identity(resource)
+            existing = self.by_identity.get(ident)
+            if ident in self.generated and self.generated[ident] != resource:
+                message = f"two workloads would generate {describe(resource)} with other content"
+            elif existing is not None and self._generated_by(existing) != key:
+                message = (
+                    f"{describe(resource)} already exists in the input; krm-fn would generate "
+                    "it: give the generated one another name in the config"
+                )
+            else:
+                continue
+            results.append(Result(message, "error", pod.workload, pod.field("spec")))
+        return results
+
+    def _emit(self, pod: PodTemplate, key: str, resource: dict[str, Any]) -> None:
+        """Add a generated resource, or update the one an earlier run generated, in place."""
+        ident = identity(resource)
+        self.generated[ident] = copy.deepcopy(resource)
+        annotations = resource.setdefault("metadata", {}).setdefault("annotations", {})
+        annotations[GENERATED_BY] = key
+        existing = self.stale.pop(ident, None)
+        if existing is not None:
+            kept = {
+                k: v
+                for k, v in (existing["metadata"].get("annotations") or {}).items()
+                if k.startswith(TOOL_PREFIXES)
+            }
+            annotations.update(kept)
+            existing.clear()
+            existing.update(resource)
+            return
+        if ident in self.by_identity:
+            return  # another workload generated the same resource in this run
+        workload_annotations = (pod.workload.get("metadata") or {}).get("annotations") or {}
+        source = next(
+            (workload_annotations[a] for a in PATH_ANNOTATIONS if a in workload_annotations), None
+        )
+        if isinstance(source, str):
+            name = f"{str(resource['kind']).lower()}_{resource['metadata']['name']}.yaml"
+            path = posixpath.join(posixpath.dirname(source), name)
+            for annotation in PATH_ANNOTATIONS:
+                annotations[annotation] = path
+            for annotation in INDEX_ANNOTATIONS:
+                annotations[annotation] = "0"
+        self.items.append(resource)
+        self.by_identity[ident] = resource
+
+    def _drop_stale(self) -> None:
+        """Remove what an earlier run generated and this one did not."""
+        gone = {id(r) for r in self.stale.values()}
+        if gone:
+            self.items[:] = [i for i in self.items if id(i) not in gone]
+            for resource in self.stale.values():
+                message = f"removed {describe(resource)}, which this config no longer generates"
+                self.results.append(Result(message, "info", resource))
+
+
+def _merge(old: Entry, new: Entry) -> Entry:
+    """Merge two record entries of one instance (a Service selecting two workloads)."""
+    merged = copy.deepcopy(old)
+    for key, value in new.items():
+        if isinstance(value, list):
+            merged[key] = merged.get(key, []) + [v for v in value if v not in merged.get(key, [])]
+        else:
+            merged.setdefault(key, {}).update(
+                {k: v for k, v in value.items() if k not in merged.get(key, {})}
             )
-    return results
+    return merged
 
 
 def _opted_out(pod: PodTemplate) -> bool:
@@ -59,43 +251,6 @@ def _opted_out(pod: PodTemplate) -> bool:
         str(workload_annotations.get(OPT_OUT_ANNOTATION, "")).lower(),
         str(pod.annotations.get(OPT_OUT_ANNOTATION, "")).lower(),
     )
-
-
-def _apply_to_pod(
-    pod: PodTemplate, instances: list[Instance], chosen: list[Instance]
-) -> list[Result]:
-    """Undo this config's earlier injection, then inject again; on any error, change nothing."""
-    try:
-        record = read_record(pod)
-    except ValueError as err:
-        return [Result(str(err), "error", pod.workload, pod.field("metadata.annotations"))]
-    previous = [i.key for i in instances if i.key in record]
-    if not chosen and not previous:
-        return []
-    before = copy.deepcopy(pod.template)
-    for key in reversed(previous):
-        undo(pod, record.pop(key))
-    results: list[Result] = []
-    if _opted_out(pod):
-        chosen = []
-        results.append(
-            Result(f'skipped: annotated {OPT_OUT_ANNOTATION}: "false"', "info", pod.workload)
-        )
-    entries = []
-    for instance in chosen:
-        editor = PodEditor(pod, instance.kind, instance.name, instance.key)
-        instance.inject(instance.spec, editor)
-        results += editor.results
-        if editor.entry:
-            record[instance.key] = editor.entry
-            entries.append(editor.entry)
-    results += _check_pod(pod, entries)
-    if any(r.severity == "error" for r in results):
-        pod.template.clear()
-        pod.template.update(before)
-        return [r for r in results if r.severity != "info"]
-    write_record(pod, record)
-    return results
 
 
 def _check_pod(pod: PodTemplate, entries: list[Entry]) -> list[Result]:

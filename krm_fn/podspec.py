@@ -11,7 +11,7 @@ import copy
 import json
 from typing import Any
 
-from krm_fn.results import Result, Severity
+from krm_fn.results import Result, Severity, describe
 from krm_fn.spec import Anchor, Position
 from krm_fn.workloads import PodTemplate
 
@@ -22,9 +22,9 @@ DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 Entry = dict[str, Any]
 
 
-def read_record(pod: PodTemplate) -> dict[str, Entry]:
-    """The injection record of a pod template; ValueError when it is not valid."""
-    raw = pod.annotations.get(RECORD_ANNOTATION)
+def read_record(holder: dict[str, Any]) -> dict[str, Entry]:
+    """The injection record of a pod template or a Service; ValueError when it is not valid."""
+    raw = ((holder.get("metadata") or {}).get("annotations") or {}).get(RECORD_ANNOTATION)
     if raw is None:
         return {}
     try:
@@ -39,15 +39,21 @@ def read_record(pod: PodTemplate) -> dict[str, Entry]:
     return record
 
 
-def write_record(pod: PodTemplate, record: dict[str, Entry]) -> None:
+def write_record(holder: dict[str, Any], record: dict[str, Entry]) -> None:
     """Store the record, or remove the annotation when nothing is injected."""
+    meta = holder.get("metadata")
     if record:
-        annotations = pod.metadata.setdefault("annotations", {})
+        if not isinstance(meta, dict):
+            rest = list(holder.items())
+            holder.clear()
+            meta = holder["metadata"] = {}
+            holder.update(rest)
+        annotations = meta.setdefault("annotations", {})
         annotations[RECORD_ANNOTATION] = json.dumps(record, sort_keys=True, separators=(",", ":"))
-    elif RECORD_ANNOTATION in pod.annotations:
-        del pod.metadata["annotations"][RECORD_ANNOTATION]
-        _drop_empty(pod.metadata, "annotations")
-        _drop_empty(pod.template, "metadata")
+    elif isinstance(meta, dict) and RECORD_ANNOTATION in (meta.get("annotations") or {}):
+        del meta["annotations"][RECORD_ANNOTATION]
+        _drop_empty(meta, "annotations")
+        _drop_empty(holder, "metadata")
 
 
 def _drop_empty(parent: dict[str, Any], key: str) -> None:
@@ -99,24 +105,75 @@ def undo(pod: PodTemplate, entry: Entry) -> None:
             gone = set(ids)
             container[key] = [i for i in container[key] if identity(i) not in gone]
             _drop_empty(container, key)
+    for container_name, values in (entry.get("args") or {}).items():
+        container = by_container.get(container_name)
+        args = container.get("args") if container else None
+        if container and isinstance(args, list) and args[len(args) - len(values) :] == values:
+            del args[len(args) - len(values) :]
+            _drop_empty(container, "args")
     meta = pod.template.get("metadata") or {}
     for key in ("labels", "annotations"):
         if isinstance(meta.get(key), dict):
             for name in entry.get(key, []):
                 meta[key].pop(name, None)
             _drop_empty(meta, key)
+    _restore(by_container, entry)
+
+
+def _restore(by_container: dict[Any, dict[str, Any]], entry: Entry) -> None:
+    """Put back what an instance replaced or removed in existing containers."""
+    for container_name, fields in (entry.get("fieldsWas") or {}).items():
+        container = by_container.get(container_name)
+        if container is None:
+            continue
+        for field, was in fields.items():
+            if "was" in was:
+                container[field] = was["was"]
+            else:
+                container.pop(field, None)
+    for container_name, envs in (entry.get("envWas") or {}).items():
+        container = by_container.get(container_name)
+        if container is None:
+            continue
+        env = container.setdefault("env", [])
+        for name, previous in envs.items():
+            index = next((i for i, e in enumerate(env) if e.get("name") == name), None)
+            if index is None:
+                env.append(previous)
+            else:
+                env[index] = previous
+    for container_name, removed in (entry.get("portsRemoved") or {}).items():
+        container = by_container.get(container_name)
+        if container is None:
+            continue
+        ports = container.setdefault("ports", [])
+        for index, port in sorted(removed, key=lambda pair: int(pair[0])):
+            ports.insert(min(int(index), len(ports)), port)
 
 
 class PodEditor:
     """What a pattern sees of one pod template: upserts that record and check, and results."""
 
-    def __init__(self, pod: PodTemplate, kind: str, name: str, key: str) -> None:
+    def __init__(
+        self,
+        pod: PodTemplate,
+        kind: str,
+        name: str,
+        key: str,
+        record: dict[str, Entry] | None = None,
+        services: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.pod = pod
         self.spec = pod.spec
         self.kind = kind
         self.name = name
+        self.key = key
+        self.record = record if record is not None else {}  # entries of instances run before
+        self.services = services or []  # Services of the input that select this pod
         self.entry: Entry = {}
         self.results: list[Result] = []
+        self.generated: list[dict[str, Any]] = []
+        self._service_entries: dict[int, tuple[dict[str, Any], Entry]] = {}
         self.tags = {"pattern": kind, "config": name, "record": key}
 
     # results -------------------------------------------------------------------------
@@ -246,8 +303,13 @@ class PodEditor:
                 f'mountPath {mount["mountPath"]} is already used in container "{name}"', field
             )
 
-    def add_env(self, container: dict[str, Any], env: dict[str, Any]) -> None:
-        """Add an env var to a container; an existing var of that name wins, with a warning."""
+    def add_env(
+        self, container: dict[str, Any], env: dict[str, Any], override: bool = False
+    ) -> None:
+        """Add an env var to a container; an existing var of that name wins, with a warning.
+
+        With `override` the new value wins, and the old one is kept in the record for undo.
+        """
         envs = container.setdefault("env", [])
         same = _by_name(envs, env["name"])
         name = container["name"]
@@ -256,8 +318,52 @@ class PodEditor:
             envs.append(copy.deepcopy(env))
             self._note("env", env["name"], name)
             self.report("info", f'set env {env["name"]} in "{name}"', field)
+        elif same != env and override:
+            envs[envs.index(same)] = copy.deepcopy(env)
+            self.entry.setdefault("envWas", {}).setdefault(name, {})[env["name"]] = same
+            self.report("info", f'changed env {env["name"]} in "{name}"', field)
         elif same != env:
             self.report("warning", f"kept the container's own value of env {env['name']}", field)
+
+    def append_args(self, container: dict[str, Any], args: list[str]) -> None:
+        """Append arguments to a container's args."""
+        if args:
+            container.setdefault("args", []).extend(args)
+            self.entry.setdefault("args", {}).setdefault(container["name"], []).extend(args)
+            field = f"{self.container_field(container['name'])}.args"
+            self.report("info", f"appended args {' '.join(args)}", field)
+
+    def replace_field(self, container: dict[str, Any], field: str, value: Any) -> None:
+        """Set a container field (a probe, ports...), keeping the first old value for undo."""
+        was = {"was": copy.deepcopy(container[field])} if field in container else {}
+        fields = self.entry.setdefault("fieldsWas", {}).setdefault(container["name"], {})
+        fields.setdefault(field, was)
+        if value is None:
+            container.pop(field, None)
+        else:
+            container[field] = value
+
+    def remove_port(self, container: dict[str, Any], number: int) -> dict[str, Any] | None:
+        """Remove a TCP containerPort from a container; return it (None when there is none)."""
+        ports = container.get("ports") or []
+        for index, port in enumerate(ports):
+            if port.get("containerPort") == number and port.get("protocol", "TCP") == "TCP":
+                del ports[index]
+                _drop_empty(container, "ports")
+                removed = self.entry.setdefault("portsRemoved", {})
+                removed.setdefault(container["name"], []).append([index, port])
+                field = f"{self.container_field(container['name'])}.ports"
+                self.report("info", f'moved port {number} away from "{container["name"]}"', field)
+                return dict(port)
+        return None
+
+    def generate(self, resource: dict[str, Any]) -> None:
+        """Add a resource to the output (a ConfigMap, a ServiceMonitor...), owned by this config."""
+        self.generated.append(resource)
+
+    def earlier(self, key: str) -> list[Any]:
+        """What instances that ran before this one noted under `key` in their entries."""
+        return [e[key] for e in self.record.values() if key in e]
 
     def add_env_from(self, container: dict[str, Any], env_from: dict[str, Any]) -> None:
         """Add an envFrom source to a container, once."""
@@ -306,3 +412,73 @@ class PodEditor:
             else:
                 found.append(container)
         return found
+
+    # Services --------------------------------------------------------------------------
+    def service_entries(self) -> list[tuple[dict[str, Any], Entry]]:
+        """The Services this instance changed, each with its record entry."""
+        return [pair for pair in self._service_entries.values() if pair[1]]
+
+    def _service_entry(self, service: dict[str, Any]) -> Entry:
+        return self._service_entries.setdefault(id(service), (service, {}))[1]
+
+    def _service_result(self, service: dict[str, Any], severity: Severity, message: str) -> None:
+        message = f'{self.kind} "{self.name}": {message} (for {describe(self.pod.workload)})'
+        self.results.append(Result(message, severity, service, "spec.ports", self.tags))
+
+    def add_service_port(self, service: dict[str, Any], port: dict[str, Any]) -> None:
+        """Add a named port to a Service; unnamed ports get names (a Service with several
+        ports needs them), the old port kept in the record."""
+        ports = service.setdefault("spec", {}).setdefault("ports", [])
+        protocol = port.get("protocol", "TCP")
+        for existing in ports:
+            if existing.get("name") == port["name"] or (
+                existing.get("port") == port["port"] and existing.get("protocol", "TCP") == protocol
+            ):
+                if existing != port:
+                    self._service_result(
+                        service,
+                        "error",
+                        f"port {port['port']} or the name {port['name']} is already used by another "
+                        "port of this Service",
+                    )
+                return
+        entry = self._service_entry(service)
+        for index, existing in enumerate(ports):
+            if not existing.get("name"):
+                named = {
+                    **existing,
+                    "name": self._port_name(existing, {p.get("name") for p in ports}),
+                }
+                ports[index] = named
+                entry.setdefault("portsWas", {})[named["name"]] = existing
+                self._service_result(
+                    service, "info", f'named port {existing.get("port")} "{named["name"]}"'
+                )
+        ports.append(dict(port))
+        entry.setdefault("ports", []).append(port["name"])
+        self._service_result(service, "info", f"added port {port['name']} {port['port']}")
+
+    def _port_name(self, service_port: dict[str, Any], taken: set[Any]) -> str:
+        """A name for an unnamed Service port: the container port's name it targets, if any."""
+        target = service_port.get("targetPort", service_port.get("port"))
+        for container in all_containers(self.spec):
+            for port in container.get("ports") or []:
+                if (
+                    port.get("containerPort") == target
+                    and port.get("name")
+                    and port["name"] not in taken
+                ):
+                    return str(port["name"])
+        return f"port-{service_port.get('port')}"
+
+    def retarget_service_ports(self, service: dict[str, Any], old: Any, new: Any) -> None:
+        """Point a Service's ports that target `old` (a port name) at `new`."""
+        ports = (service.get("spec") or {}).get("ports") or []
+        for index, port in enumerate(ports):
+            if port.get("targetPort") == old and old != new:
+                ports[index] = {**port, "targetPort": new}
+                key = port.get("name") or str(port.get("port"))
+                if not port.get("name"):
+                    ports[index]["name"] = key = f"port-{port.get('port')}"
+                self._service_entry(service).setdefault("portsWas", {})[key] = port
+                self._service_result(service, "info", f"port {port.get('port')} now targets {new}")

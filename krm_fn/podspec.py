@@ -426,8 +426,11 @@ class PodEditor:
         self.results.append(Result(message, severity, service, "spec.ports", self.tags))
 
     def add_service_port(self, service: dict[str, Any], port: dict[str, Any]) -> None:
-        """Add a named port to a Service; unnamed ports get names (a Service with several
-        ports needs them), the old port kept in the record."""
+        """Add a named port to a Service.
+
+        Unnamed ports get names (a Service with several ports needs them); the old ports are
+        kept in the record.
+        """
         ports = service.setdefault("spec", {}).setdefault("ports", [])
         protocol = port.get("protocol", "TCP")
         for existing in ports:
@@ -438,8 +441,8 @@ class PodEditor:
                     self._service_result(
                         service,
                         "error",
-                        f"port {port['port']} or the name {port['name']} is already used by another "
-                        "port of this Service",
+                        f"port {port['port']} or the name {port['name']} is already used by "
+                        "another port of this Service",
                     )
                 return
         entry = self._service_entry(service)

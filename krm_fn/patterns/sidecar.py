@@ -17,6 +17,7 @@ a mount path already used in an app container is an error; two containers on one
 protocol are an error.
 """
 
+import copy
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
@@ -28,7 +29,22 @@ NATIVE_SINCE = (1, 29)
 RUN_TO_COMPLETION = {"Job", "CronJob"}
 
 
-class Spec(PatternSpec):
+class SidecarOptions(PatternSpec):
+    """Fields of every pattern that runs a container beside the app."""
+
+    native: Literal["auto", True, False] = Field(
+        "auto",
+        description="`true`: native sidecars (init containers with restartPolicy Always); "
+        "`false`: plain containers; `auto`: native when kubernetesVersion is 1.29 or newer.",
+    )
+    position: Position = Field(
+        "first",
+        description="Where native sidecars go among the init containers: `first`, `last`, "
+        "`{before: NAME}` or `{after: NAME}`.",
+    )
+
+
+class Spec(SidecarOptions):
     """Containers to run beside the app."""
 
     containers: list[Container] = Field(
@@ -40,16 +56,6 @@ class Spec(PatternSpec):
     volume_mounts: list[VolumeMount] = Field(
         default_factory=list,
         description="Mounts added to the app containers, e.g. a shared volume.",
-    )
-    native: Literal["auto", True, False] = Field(
-        "auto",
-        description="`true`: native sidecars (init containers with restartPolicy Always); "
-        "`false`: plain containers; `auto`: native when kubernetesVersion is 1.29 or newer.",
-    )
-    position: Position = Field(
-        "first",
-        description="Where native sidecars go among the init containers: `first`, `last`, "
-        "`{before: NAME}` or `{after: NAME}`.",
     )
 
     @field_validator("containers")
@@ -71,7 +77,7 @@ def runs_to_completion(pod: PodEditor) -> bool:
     )
 
 
-def use_native(spec: Spec, pod: PodEditor) -> bool | None:
+def use_native(spec: SidecarOptions, pod: PodEditor) -> bool | None:
     """Whether to inject native sidecars; None (after an error) when it cannot be done."""
     supported = spec.version_at_least(*NATIVE_SINCE)
     if spec.native is True and not supported:
@@ -90,19 +96,42 @@ def use_native(spec: Spec, pod: PodEditor) -> bool | None:
     return native
 
 
-def inject(spec: Spec, pod: PodEditor) -> None:
-    """Add the volumes, the sidecars and the app's mounts."""
+def inject_sidecars(spec: SidecarOptions, pod: PodEditor, containers: list[dict[str, Any]]) -> bool:
+    """Add containers as native sidecars or plain containers; False when that cannot be done."""
     native = use_native(spec, pod)
     if native is None:
-        return
-    for volume in spec.volumes:
-        pod.add_volume(volume)
+        return False
     if native:
-        sidecars = [{**c, "restartPolicy": "Always"} for c in spec.containers]
+        sidecars = [{**c, "restartPolicy": "Always"} for c in containers]
         pod.add_init_containers(sidecars, spec.position)
     else:
-        for container in spec.containers:
+        for container in containers:
             pod.add_container(container)
+    return True
+
+
+def with_overrides(container: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """A generated container with the user's fields over it; env, volumeMounts and ports
+    are merged by name (mountPath for mounts), the user's entry winning."""
+    merged = copy.deepcopy(container)
+    for key, value in overrides.items():
+        identity = {"env": "name", "ports": "name", "volumeMounts": "mountPath"}.get(key)
+        if identity and isinstance(merged.get(key), list):
+            ours = [
+                i for i in merged[key] if i.get(identity) not in {v.get(identity) for v in value}
+            ]
+            merged[key] = ours + copy.deepcopy(value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def inject(spec: Spec, pod: PodEditor) -> None:
+    """Add the volumes, the sidecars and the app's mounts."""
+    for volume in spec.volumes:
+        pod.add_volume(volume)
+    if not inject_sidecars(spec, pod, spec.containers):
+        return
     for app in pod.app_containers(spec.app_containers) if spec.volume_mounts else []:
         for mount in spec.volume_mounts:
             pod.add_mount(app, mount)

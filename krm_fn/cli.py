@@ -238,20 +238,25 @@ def _inputs(name: str, stdin: TextIO) -> list[tuple[str, str]]:
 
 
 def diff(before: list[Any], after: list[Any]) -> str:
-    """A unified diff per resource, labelled Kind/namespace/name."""
+    """A unified diff per resource, labelled Kind/namespace/name; new resources in full."""
     import difflib
 
+    from krm_fn.core import identity
     from krm_fn.results import describe
 
+    old_by_id = {identity(r): r for r in before}
+    new_ids = {identity(r) for r in after}
+    pairs = [(old_by_id.get(identity(r)), r) for r in after]
+    pairs += [(r, None) for r in before if identity(r) not in new_ids]
     chunks: list[str] = []
-    for old, new in zip(before, after, strict=True):
+    for old, new in pairs:
         if old != new:
-            label = describe(new)
+            label = describe(new or old or {})
             chunks += difflib.unified_diff(
-                yamlio.dump(old).splitlines(keepends=True),
-                yamlio.dump(new).splitlines(keepends=True),
-                f"a/{label}",
-                f"b/{label}",
+                yamlio.dump(old).splitlines(keepends=True) if old else [],
+                yamlio.dump(new).splitlines(keepends=True) if new else [],
+                f"a/{label}" if old else "/dev/null",
+                f"b/{label}" if new else "/dev/null",
             )
     return "".join(chunks)
 

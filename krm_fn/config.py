@@ -20,6 +20,9 @@ PATTERNS: dict[str, str] = {
     "Sidecar": "krm_fn.patterns.sidecar",
     "InitContainer": "krm_fn.patterns.init_container",
     "PodDefaults": "krm_fn.patterns.pod_defaults",
+    "LogTailer": "krm_fn.patterns.log_tailer",
+    "Adapter": "krm_fn.patterns.adapter",
+    "Ambassador": "krm_fn.patterns.ambassador",
 }
 KINDS = [*PATTERNS, BUNDLE_KIND]
 CONFIGMAP_KEYS = ("kind", "name", "spec")

@@ -251,8 +251,12 @@ class PodEditor:
             self.spec["initContainers"] = existing
 
     def _init_index(self, existing: list[Any], position: Position) -> int | None:
-        if position == "first":
-            return 0
+        if position == "first":  # before the pod's own, after what krm-fn injected before
+            injected = {n for e in self.record.values() for n in e.get("initContainers", [])}
+            index = 0
+            while index < len(existing) and existing[index].get("name") in injected:
+                index += 1
+            return index
         if position == "last":
             return len(existing)
         assert isinstance(position, Anchor)
@@ -448,10 +452,10 @@ class PodEditor:
         entry = self._service_entry(service)
         for index, existing in enumerate(ports):
             if not existing.get("name"):
-                named = {
-                    **existing,
-                    "name": self._port_name(existing, {p.get("name") for p in ports}),
-                }
+                name, by_container = self._port_name(existing, {p.get("name") for p in ports})
+                named = {**existing, "name": name}
+                if by_container:  # target the container port by its name, as people write it
+                    named["targetPort"] = name
                 ports[index] = named
                 entry.setdefault("portsWas", {})[named["name"]] = existing
                 self._service_result(
@@ -461,18 +465,18 @@ class PodEditor:
         entry.setdefault("ports", []).append(port["name"])
         self._service_result(service, "info", f"added port {port['name']} {port['port']}")
 
-    def _port_name(self, service_port: dict[str, Any], taken: set[Any]) -> str:
-        """A name for an unnamed Service port: the container port's name it targets, if any."""
+    def _port_name(self, service_port: dict[str, Any], taken: set[Any]) -> tuple[str, bool]:
+        """A name for an unnamed Service port, and whether it names a container port.
+
+        The name of the container port it targets if that has one, else `port-NUMBER`.
+        """
         target = service_port.get("targetPort", service_port.get("port"))
         for container in all_containers(self.spec):
             for port in container.get("ports") or []:
-                if (
-                    port.get("containerPort") == target
-                    and port.get("name")
-                    and port["name"] not in taken
-                ):
-                    return str(port["name"])
-        return f"port-{service_port.get('port')}"
+                name = port.get("name")
+                if port.get("containerPort") == target and name and name not in taken:
+                    return str(name), True
+        return f"port-{service_port.get('port')}", False
 
     def retarget_service_ports(self, service: dict[str, Any], old: Any, new: Any) -> None:
         """Point a Service's ports that target `old` (a port name) at `new`."""

@@ -10,6 +10,9 @@ EXAMPLES = {
     "Sidecar": "sidecar-log-shipper",
     "InitContainer": "init-container-ordering",
     "PodDefaults": "pod-defaults-webhook-label",
+    "Ambassador": "elasticsearch-ambassador-tls",
+    "Adapter": "elasticsearch-adapter-metrics",
+    "LogTailer": "elasticsearch-log-tailer",
     BUNDLE_KIND: "all-workload-kinds",
 }
 

@@ -260,3 +260,28 @@ class PatternSpec(Model):
         """Whether the target Kubernetes version is at least major.minor."""
         have = tuple(int(part) for part in self.kubernetes_version.split("."))
         return have >= (major, minor)
+
+
+def check_container_override(value: Any) -> dict[str, Any]:
+    """Container fields laid over a generated container (resources, securityContext, image...)."""
+    container = _mapping(value, "container overrides")
+    _unknown(container, CONTAINER_FIELDS - {"name"}, "container")
+    return container
+
+
+ContainerOverride = Annotated[dict[str, Any], AfterValidator(check_container_override)]
+PortNumber = Annotated[int, Field(ge=1, le=65535)]
+
+
+def check_port_name(value: str) -> str:
+    """An IANA service name, as Kubernetes port names must be."""
+    if len(value) > 15 or not DNS_LABEL.match(value) or not re.search("[a-z]", value):
+        raise ValueError(f'"{value}" is not a port name (up to 15 of a-z, 0-9, "-", one letter)')
+    return value
+
+
+PortName = Annotated[str, AfterValidator(check_port_name)]
+DnsLabel = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)]
+DnsName = Annotated[
+    str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+]

@@ -72,7 +72,15 @@ def normalize(resources: list[Any]) -> list[dict[str, Any]]:
         else:
             meta.pop("annotations", None)
         out.append(resource)
-    return sorted(out, key=lambda r: (r.get("apiVersion"), r.get("kind"), str(r.get("metadata"))))
+    return sorted(
+        out,
+        key=lambda r: (
+            r.get("apiVersion"),
+            r.get("kind"),
+            str(r["metadata"].get("namespace")),
+            str(r["metadata"].get("name")),
+        ),
+    )
 
 
 def read_package(directory: Path) -> list[dict[str, Any]]:

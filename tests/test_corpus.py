@@ -50,7 +50,7 @@ def test_microservices_demo_every_deployment_injected_once() -> None:
     for deployment in deployments:
         spec = deployment["spec"]["template"]["spec"]
         names = [c["name"] for c in spec["initContainers"]]
-        assert names[:2] == ["agent", "wait"]  # both `first`: the later pattern ends up first
+        assert names[:2] == ["wait", "agent"]  # both `first`: in the order of the bundle
         assert names.count("agent") == 1
         assert all({"name": "TZ", "value": "UTC"} in c["env"] for c in spec["containers"])
     assert [i for i in items if i["kind"] != "Deployment"] == [
@@ -69,7 +69,7 @@ def test_argocd_repo_server_keeps_its_own_init_containers_and_volumes() -> None:
     assert not [r for r in results if r.severity == "error"]
     spec = deployment["spec"]["template"]["spec"]
     names = [c["name"] for c in spec["initContainers"]]
-    assert names[:2] == ["agent", "wait"]
+    assert names[:2] == ["wait", "agent"]
     assert names[2:] == [c["name"] for c in before["initContainers"]]
     assert spec["volumes"] == before["volumes"]
     assert schema_errors([deployment], "1.33") == []

@@ -111,8 +111,11 @@ def inject_sidecars(spec: SidecarOptions, pod: PodEditor, containers: list[dict[
 
 
 def with_overrides(container: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """A generated container with the user's fields over it; env, volumeMounts and ports
-    are merged by name (mountPath for mounts), the user's entry winning."""
+    """A generated container with the user's fields over it.
+
+    env, volumeMounts and ports are merged by name (mountPath for mounts), the user's entry
+    winning; any other field of the user's replaces the generated one.
+    """
     merged = copy.deepcopy(container)
     for key, value in overrides.items():
         identity = {"env": "name", "ports": "name", "volumeMounts": "mountPath"}.get(key)

@@ -1,0 +1,419 @@
+"""Ambassador: a proxy container in the pod that stands between the app and the network.
+
+**Inbound** (`inbound:`, TLS in front of an app that speaks plain HTTP): the proxy (nginx, image
+pinned, configurable) takes over the port clients use (`port`, e.g. 9200) with TLS, certificate
+and key from a Secret (`tls.secretName`, keys `tls.crt`/`tls.key`, the cert-manager layout), and
+forwards to the app on `127.0.0.1:appPort`. The app is told to move by `appEnv` (Elasticsearch:
+`network.host=127.0.0.1`, `http.port=9201`) or `appArgs`. What follows, so nothing breaks:
+
+- the app's `containerPort` for `port` is removed (the proxy now declares it, named `portName`);
+  Services of the input that targeted the old port's name are pointed at the new name, and
+  Services that target the number keep working unchanged: the number now lands on the proxy;
+- the app's HTTP probes on that port go through the proxy with `scheme: HTTPS` (the kubelet does
+  not check certificates); TCP probes check the proxy's port. With mutual TLS the kubelet has no
+  client certificate, so HTTP probes go to `healthPort`, a plain-HTTP server of the proxy that
+  answers exactly the probe paths and nothing else;
+- a port another container already uses (`port` or `appPort`) is an error.
+
+The nginx configuration is a ConfigMap krm-fn generates (`configMapName`, default
+`<workload>-nginx`, key `<workload>.conf`, mounted read-only at /etc/nginx/conf.d), next to the
+workload; its SHA-256 goes into a pod annotation, so a changed config rolls the pods. Mutual TLS:
+`tls.clientCASecretName` (key `ca.crt`) makes nginx require client certificates signed by that
+CA. Plain HTTP on the TLS port: `plainHttp: reject` (nginx's "400 The plain HTTP request was sent
+to HTTPS port", the default) or `redirect` (301 to https://).
+
+**Outbound** (`outbound:`, a local plaintext endpoint for a remote TLS service: Redis without
+TLS support, a managed database): the app connects to `127.0.0.1:localPort`; nginx's stream
+proxy opens TLS to `remote.host:remote.port`, verifying it against the image's CA bundle or
+`caSecretName` (`ca.crt`), optionally with a client certificate (`clientCertSecretName`). Its
+whole nginx.conf is generated (stream proxies live outside `http {}`) and mounted with subPath.
+Another proxy instead (Cloud SQL Auth Proxy, ghostunnel...): set `image` and `command`/`args`;
+nothing is generated then.
+
+The proxy is a native sidecar where the target allows (it is up before the app starts, and it
+does not keep a Job running), `container` overrides fields of the generated container (resources,
+securityContext...). The official nginx image starts as root; where the restricted Pod
+Security profile is enforced, use an unprivileged nginx build (e.g. `nginxinc/nginx-unprivileged`)
+through `image` and set `container.securityContext`.
+"""
+
+import copy
+import hashlib
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from krm_fn.patterns.sidecar import SidecarOptions, inject_sidecars, with_overrides
+from krm_fn.podspec import PodEditor
+from krm_fn.spec import (
+    ContainerOverride,
+    DnsLabel,
+    DnsName,
+    EnvVar,
+    Model,
+    PortName,
+    PortNumber,
+)
+
+PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+CONF_DIR = "/etc/nginx/conf.d"
+CERTS = "/certs"
+CLIENT_CA = "/client-ca"
+REMOTE_CA = "/remote-ca"
+CLIENT_CERT = "/client-cert"
+SYSTEM_CAS = "/etc/ssl/certs/ca-certificates.crt"
+
+
+class Tls(Model):
+    """The proxy's TLS settings."""
+
+    secret_name: DnsName = Field(
+        description="Secret with `tls.crt` and `tls.key` (the cert-manager layout)."
+    )
+    client_ca_secret_name: DnsName | None = Field(
+        None,
+        description="Mutual TLS: Secret with `ca.crt`; clients must present a certificate "
+        "signed by it.",
+    )
+    plain_http: Literal["reject", "redirect"] = Field(
+        "reject",
+        description="Plain HTTP on the TLS port: `reject` (nginx's 400) or `redirect` (301).",
+    )
+
+
+class Inbound(Model):
+    """TLS in front of the app."""
+
+    port: PortNumber = Field(description="The port clients use today; the proxy takes it over.")
+    app_port: PortNumber = Field(description="The localhost port the app moves to.")
+    port_name: PortName = Field("https", description="Name of the proxy's port.")
+    server_name: str | None = Field(None, description="nginx server_name; default the workload.")
+    tls: Tls = Field(description="Certificate, key, and client verification.")
+    health_port: PortNumber | None = Field(
+        None,
+        description="With mutual TLS: a plain-HTTP port of the proxy answering only the app's "
+        "HTTP probe paths, for the kubelet (which has no client certificate).",
+    )
+
+
+class Remote(Model):
+    """A remote TLS service."""
+
+    host: str = Field(min_length=1, description="Host name (also the TLS name checked).")
+    port: PortNumber = Field(description="Port.")
+
+
+class Outbound(Model):
+    """A local plaintext endpoint for a remote TLS service."""
+
+    local_port: PortNumber = Field(description="Port on 127.0.0.1 the app connects to.")
+    remote: Remote = Field(description="The remote service, reached over TLS.")
+    ca_secret_name: DnsName | None = Field(
+        None, description="Secret with `ca.crt` to verify the remote; default the image's CAs."
+    )
+    client_cert_secret_name: DnsName | None = Field(
+        None, description="Secret with `tls.crt`/`tls.key` presented to the remote (mTLS)."
+    )
+
+
+class Spec(SidecarOptions):
+    """A proxy container between the app and the network."""
+
+    inbound: Inbound | None = Field(None, description="TLS in front of the app.")
+    outbound: Outbound | None = Field(
+        None, description="A local plaintext endpoint for a remote TLS service."
+    )
+    container_name: DnsLabel = Field("nginx-proxy", description="Name of the proxy container.")
+    image: str = Field("nginx:1.27.3", description="Proxy image (nginx unless command is set).")
+    command: list[str] | None = Field(
+        None, description="Outbound only: run this proxy instead of the generated nginx."
+    )
+    args: list[str] | None = Field(None, description="Outbound only: arguments of `command`.")
+    config_map_name: DnsName | None = Field(
+        None, description="Name of the generated nginx ConfigMap; default `<workload>-nginx`."
+    )
+    app_env: list[EnvVar] = Field(
+        default_factory=list,
+        description="Env that moves the app (replaces existing values; restored on removal).",
+    )
+    app_args: list[str] = Field(
+        default_factory=list, description="Arguments appended to the app's args to move it."
+    )
+    container: ContainerOverride = Field(
+        default_factory=dict, description="Fields laid over the generated proxy container."
+    )
+
+    @model_validator(mode="after")
+    def _one_direction(self) -> "Spec":
+        if (self.inbound is None) == (self.outbound is None):
+            raise ValueError("set exactly one of `inbound` and `outbound`")
+        custom = self.command is not None or self.args is not None
+        if custom and self.inbound is not None:
+            raise ValueError("`command` and `args` are for outbound proxies of your own")
+        if (
+            custom
+            and self.outbound
+            and (self.outbound.ca_secret_name or self.outbound.client_cert_secret_name)
+        ):
+            raise ValueError(
+                "caSecretName and clientCertSecretName configure the generated nginx; "
+                "with your own `command`, mount them through `container`"
+            )
+        return self
+
+
+def _short(*parts: str) -> str:
+    return "-".join(parts)[:63].rstrip("-")
+
+
+def nginx_inbound(inbound: Inbound, server_name: str, probe_paths: list[str]) -> str:
+    """The nginx server blocks (for conf.d) that terminate TLS and forward to the app."""
+    tls = inbound.tls
+    lines = [
+        "server {",
+        f"    listen {inbound.port} ssl;",
+        f"    server_name {server_name};",
+        f"    ssl_certificate {CERTS}/tls.crt;",
+        f"    ssl_certificate_key {CERTS}/tls.key;",
+        "    ssl_protocols TLSv1.2 TLSv1.3;",
+    ]
+    if tls.client_ca_secret_name:
+        lines += [f"    ssl_client_certificate {CLIENT_CA}/ca.crt;", "    ssl_verify_client on;"]
+    if tls.plain_http == "redirect":
+        lines.append("    error_page 497 =301 https://$host:$server_port$request_uri;")
+    lines += [
+        "    location / {",
+        f"        proxy_pass http://127.0.0.1:{inbound.app_port};",
+        "        proxy_set_header Host $host;",
+        "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "        proxy_set_header X-Forwarded-Proto https;",
+        "    }",
+        "}",
+    ]
+    if probe_paths and inbound.health_port:
+        lines += ["server {", f"    listen {inbound.health_port};"]
+        for path in sorted(set(probe_paths)):
+            lines += [
+                f"    location = {path} {{",
+                f"        proxy_pass http://127.0.0.1:{inbound.app_port};",
+                "    }",
+            ]
+        lines += ["    location / {", "        return 404;", "    }", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def nginx_outbound(outbound: Outbound) -> str:
+    """A whole nginx.conf whose stream proxy opens TLS to the remote service."""
+    trusted = f"{REMOTE_CA}/ca.crt" if outbound.ca_secret_name else SYSTEM_CAS
+    lines = [
+        "worker_processes 1;",
+        "error_log stderr notice;",
+        "pid /tmp/nginx.pid;",
+        "events {",
+        "    worker_connections 1024;",
+        "}",
+        "stream {",
+        "    server {",
+        f"        listen 127.0.0.1:{outbound.local_port};",
+        f"        proxy_pass {outbound.remote.host}:{outbound.remote.port};",
+        "        proxy_ssl on;",
+        "        proxy_ssl_server_name on;",
+        f"        proxy_ssl_name {outbound.remote.host};",
+        "        proxy_ssl_protocols TLSv1.2 TLSv1.3;",
+        "        proxy_ssl_verify on;",
+        "        proxy_ssl_verify_depth 4;",
+        f"        proxy_ssl_trusted_certificate {trusted};",
+    ]
+    if outbound.client_cert_secret_name:
+        lines += [
+            f"        proxy_ssl_certificate {CLIENT_CERT}/tls.crt;",
+            f"        proxy_ssl_certificate_key {CLIENT_CERT}/tls.key;",
+        ]
+    lines += ["    }", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def inject(spec: Spec, pod: PodEditor) -> None:
+    """Put the proxy in front of (or behind) the app and make the rest of the pod follow."""
+    apps = pod.app_containers(spec.app_containers)
+    if len(apps) != 1:
+        if apps:
+            pod.error("an Ambassador serves one app container: name it in appContainers")
+        return
+    app = apps[0]
+    for env in spec.app_env:
+        pod.add_env(app, env, override=True)
+    pod.append_args(app, spec.app_args)
+    if spec.inbound is not None:
+        proxy = _inbound(spec, spec.inbound, pod, app)
+    else:
+        assert spec.outbound is not None
+        proxy = _outbound(spec, spec.outbound, pod)
+    if proxy is not None:
+        inject_sidecars(spec, pod, [with_overrides(proxy, spec.container)])
+
+
+def _port_user(pod: PodEditor, number: int, besides: dict[str, Any] | None = None) -> str | None:
+    for container in pod.spec.get("containers") or []:
+        if container is besides:
+            continue
+        if any(p.get("containerPort") == number for p in container.get("ports") or []):
+            return str(container.get("name"))
+    return None
+
+
+def _inbound(
+    spec: Spec, inbound: Inbound, pod: PodEditor, app: dict[str, Any]
+) -> dict[str, Any] | None:
+    for number, what in ((inbound.port, "port"), (inbound.app_port, "appPort")):
+        user = _port_user(pod, number, besides=app if what == "port" else None)
+        if user is not None:
+            pod.error(f'{what} {number} is already used by container "{user}"', "spec.containers")
+            return None
+    workload = str((pod.pod.workload.get("metadata") or {}).get("name"))
+    old = pod.remove_port(app, inbound.port)
+    old_name = old.get("name") if old else None
+    if old_name and old_name != inbound.port_name:
+        for service in pod.services:
+            pod.retarget_service_ports(service, old_name, inbound.port_name)
+    mtls = inbound.tls.client_ca_secret_name is not None
+    probe_paths = _rewrite_probes(pod, app, inbound, old_name, mtls)
+    if probe_paths is None:
+        return None
+    pod.entry["movedPorts"] = {str(inbound.port): inbound.app_port}
+    config = nginx_inbound(inbound, inbound.server_name or workload, probe_paths)
+    config_name = _config_map(spec, pod, workload, f"{workload}.conf", config)
+    pod.add_volume(
+        {"name": _short(spec.container_name, "config"), "configMap": {"name": config_name}}
+    )
+    pod.add_volume(
+        {
+            "name": _short(spec.container_name, "tls"),
+            "secret": {"secretName": inbound.tls.secret_name},
+        }
+    )
+    mounts = [
+        {"name": _short(spec.container_name, "config"), "mountPath": CONF_DIR, "readOnly": True},
+        {"name": _short(spec.container_name, "tls"), "mountPath": CERTS, "readOnly": True},
+    ]
+    if mtls:
+        ca = {"secretName": inbound.tls.client_ca_secret_name}
+        pod.add_volume({"name": _short(spec.container_name, "client-ca"), "secret": ca})
+        mounts.append(
+            {
+                "name": _short(spec.container_name, "client-ca"),
+                "mountPath": CLIENT_CA,
+                "readOnly": True,
+            }
+        )
+    ports = [{"name": inbound.port_name, "containerPort": inbound.port}]
+    if probe_paths and inbound.health_port:
+        ports.append({"name": "proxy-health", "containerPort": inbound.health_port})
+    return {
+        "name": spec.container_name,
+        "image": spec.image,
+        "ports": ports,
+        "volumeMounts": mounts,
+    }
+
+
+def _rewrite_probes(
+    pod: PodEditor, app: dict[str, Any], inbound: Inbound, old_name: Any, mtls: bool
+) -> list[str] | None:
+    """Point the app's probes on the moved port at the proxy; the paths the health server needs."""
+    targets = {inbound.port} | ({old_name} if old_name else set())
+    paths: list[str] = []
+    for field in PROBES:
+        probe = app.get(field)
+        if not isinstance(probe, dict):
+            continue
+        new = copy.deepcopy(probe)
+        if isinstance(new.get("httpGet"), dict) and new["httpGet"].get("port") in targets:
+            if mtls:
+                if inbound.health_port is None:
+                    pod.error(
+                        f"{field} is an HTTP probe on port {inbound.port}, which now requires "
+                        "client certificates the kubelet does not have: set inbound.healthPort",
+                        f"{pod.container_field(app['name'])}.{field}",
+                    )
+                    return None
+                new["httpGet"].update(port=inbound.health_port, scheme="HTTP")
+                paths.append(str(new["httpGet"].get("path") or "/"))
+            else:
+                new["httpGet"].update(port=inbound.port, scheme="HTTPS")
+        elif isinstance(new.get("tcpSocket"), dict) and new["tcpSocket"].get("port") in targets:
+            new["tcpSocket"]["port"] = inbound.port
+        elif isinstance(new.get("grpc"), dict) and new["grpc"].get("port") == inbound.port:
+            pod.report(
+                "warning",
+                f"{field} is a gRPC probe on port {inbound.port}, which the app no longer serves "
+                "on the pod IP; use an exec or HTTP probe",
+                f"{pod.container_field(app['name'])}.{field}",
+            )
+            continue
+        else:
+            continue
+        pod.replace_field(app, field, new)
+        pod.report(
+            "info",
+            f"{field} now reaches the app through the proxy",
+            f"{pod.container_field(app['name'])}.{field}",
+        )
+    return paths
+
+
+def _outbound(spec: Spec, outbound: Outbound, pod: PodEditor) -> dict[str, Any] | None:
+    user = _port_user(pod, outbound.local_port)
+    if user is not None:
+        pod.error(
+            f'localPort {outbound.local_port} is already used by container "{user}"',
+            "spec.containers",
+        )
+        return None
+    container: dict[str, Any] = {"name": spec.container_name, "image": spec.image}
+    if spec.command is not None or spec.args is not None:
+        if spec.command is not None:
+            container["command"] = list(spec.command)
+        if spec.args is not None:
+            container["args"] = list(spec.args)
+        return container
+    workload = str((pod.pod.workload.get("metadata") or {}).get("name"))
+    config_name = _config_map(spec, pod, workload, "nginx.conf", nginx_outbound(outbound))
+    volume = _short(spec.container_name, "config")
+    pod.add_volume({"name": volume, "configMap": {"name": config_name}})
+    mounts = [
+        {
+            "name": volume,
+            "mountPath": "/etc/nginx/nginx.conf",
+            "subPath": "nginx.conf",
+            "readOnly": True,
+        }
+    ]
+    for secret, path, suffix in (
+        (outbound.ca_secret_name, REMOTE_CA, "remote-ca"),
+        (outbound.client_cert_secret_name, CLIENT_CERT, "client-cert"),
+    ):
+        if secret:
+            pod.add_volume(
+                {"name": _short(spec.container_name, suffix), "secret": {"secretName": secret}}
+            )
+            mounts.append(
+                {"name": _short(spec.container_name, suffix), "mountPath": path, "readOnly": True}
+            )
+    container["volumeMounts"] = mounts
+    return container
+
+
+def _config_map(spec: Spec, pod: PodEditor, workload: str, key: str, text: str) -> str:
+    """Generate the proxy's ConfigMap and roll the pods when it changes; return its name."""
+    name = spec.config_map_name or f"{workload}-nginx"
+    metadata: dict[str, Any] = {"name": name}
+    namespace = (pod.pod.workload.get("metadata") or {}).get("namespace")
+    if namespace:
+        metadata["namespace"] = namespace
+    pod.generate(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, "data": {key: text}}
+    )
+    digest = hashlib.sha256(f"{key}\n{text}".encode()).hexdigest()[:16]
+    pod.set_metadata("annotations", f"krm-fn.dev/{_short('sha256', spec.container_name)}", digest)
+    return name

@@ -3,6 +3,10 @@
 import copy
 from typing import Any
 
+import pytest
+from support import EXAMPLES
+
+from krm_fn import yamlio
 from krm_fn.cli import transform
 
 DEPLOYMENT: dict[str, Any] = {
@@ -92,3 +96,38 @@ def test_a_changed_position_moves_the_injection() -> None:
     moved["spec"]["position"] = "first"
     transform(moved, items)
     assert [c["name"] for c in pod_spec(items)["initContainers"]] == ["a", "setup", "b"]
+
+
+@pytest.mark.parametrize(
+    "example",
+    [
+        "elasticsearch-ambassador-tls",
+        "elasticsearch-adapter-metrics",
+        "elasticsearch-log-tailer",
+        "elasticsearch-hardened",
+        "all-workload-kinds",
+    ],
+)
+def test_opting_out_puts_every_workload_and_service_back_exactly(example: str) -> None:
+    directory = EXAMPLES / example
+    kustomization = yamlio.load((directory / "kustomization.yaml").read_text())
+    original = [
+        d
+        for name in kustomization["resources"]
+        for d in yamlio.load_all((directory / name).read_text())
+    ]
+    [config_file] = kustomization["transformers"]
+    config = yamlio.load((directory / config_file).read_text())
+    items = copy.deepcopy(original)
+    assert not [r for r in transform(config, items) if r.severity == "error"]
+    assert items != original
+    for item in items:
+        if item["kind"] != "Service" and "generated-by" not in str(item["metadata"]):
+            item["metadata"].setdefault("annotations", {})["krm-fn.dev/inject"] = "false"
+    results = transform(config, items)
+    assert not [r for r in results if r.severity == "error"]
+    for item in items:
+        item["metadata"].get("annotations", {}).pop("krm-fn.dev/inject", None)
+        if item["metadata"].get("annotations") == {}:
+            del item["metadata"]["annotations"]
+    assert items == original

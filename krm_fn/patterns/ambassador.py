@@ -72,6 +72,7 @@ class Tls(Model):
     )
     client_ca_secret_name: DnsName | None = Field(
         None,
+        alias="clientCASecretName",
         description="Mutual TLS: Secret with `ca.crt`; clients must present a certificate "
         "signed by it.",
     )

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Install Debian's nginx (and its stream module) for the tests, without starting it as a service.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+packages=(nginx-core libnginx-mod-stream)
+guard=/usr/sbin/policy-rc.d
+added_guard=0
+if [ ! -e "$guard" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$guard" && chmod +x "$guard" && added_guard=1
+fi
+trap '[ "$added_guard" = 1 ] && rm -f "$guard"' EXIT
+apt-get install -y -qq "${packages[@]}" >/dev/null 2>&1 || {
+  apt-get update -qq
+  apt-get install -y -qq "${packages[@]}" >/dev/null
+}
+/usr/sbin/nginx -v

@@ -25,8 +25,8 @@ Usage:
   krm-fn schema KIND                   JSON Schema of a kind's config (for editors)
   krm-fn --help | --version
 
-Config: apiVersion: krm-fn.dev/v1alpha1 with kind Sidecar, InitContainer, PodDefaults or
-PodPatterns (several patterns in order), fields under spec. Exit code 1 on any error.
+Config: apiVersion: krm-fn.dev/v1alpha1, one kind per pattern (krm-fn explain KIND), fields
+under spec; PodPatterns applies several in order. Exit code 1 on any error.
 """
 
 

@@ -23,6 +23,12 @@ PATTERNS: dict[str, str] = {
     "LogTailer": "krm_fn.patterns.log_tailer",
     "Adapter": "krm_fn.patterns.adapter",
     "Ambassador": "krm_fn.patterns.ambassador",
+    "Sysctl": "krm_fn.patterns.sysctl",
+    "VaultSecrets": "krm_fn.patterns.vault_secrets",
+    "GitClone": "krm_fn.patterns.git_clone",
+    "Download": "krm_fn.patterns.download",
+    "Migration": "krm_fn.patterns.migration",
+    "WaitFor": "krm_fn.patterns.wait_for",
 }
 KINDS = [*PATTERNS, BUNDLE_KIND]
 CONFIGMAP_KEYS = ("kind", "name", "spec")

@@ -111,6 +111,12 @@ def undo(pod: PodTemplate, entry: Entry) -> None:
         if container and isinstance(args, list) and args[len(args) - len(values) :] == values:
             del args[len(args) - len(values) :]
             _drop_empty(container, "args")
+    security = spec.get("securityContext")
+    if isinstance(security, dict) and isinstance(security.get("sysctls"), list):
+        gone = set(entry.get("sysctls", []))
+        security["sysctls"] = [s for s in security["sysctls"] if s.get("name") not in gone]
+        _drop_empty(security, "sysctls")
+        _drop_empty(spec, "securityContext")
     meta = pod.template.get("metadata") or {}
     for key in ("labels", "annotations"):
         if isinstance(meta.get(key), dict):
@@ -380,6 +386,18 @@ class PodEditor:
                 f'added envFrom to "{container["name"]}"',
                 f"{self.container_field(container['name'])}.envFrom",
             )
+
+    def add_pod_sysctl(self, name: str, value: str) -> None:
+        """Set a namespaced sysctl in the pod's securityContext; the pod's own value wins."""
+        sysctls = self.spec.setdefault("securityContext", {}).setdefault("sysctls", [])
+        same = _by_name(sysctls, name)
+        field = f"spec.securityContext.sysctls[name={name}]"
+        if same is None:
+            sysctls.append({"name": name, "value": value})
+            self._note("sysctls", name)
+            self.report("info", f"set sysctl {name}={value} for the pod", field)
+        elif str(same.get("value")) != value:
+            self.report("warning", f"kept the pod's own sysctl {name}={same.get('value')}", field)
 
     def set_metadata(self, key: str, name: str, value: str) -> None:
         """Set a pod template label or annotation; an existing other value wins, with a warning."""

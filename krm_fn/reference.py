@@ -13,6 +13,12 @@ EXAMPLES = {
     "Ambassador": "elasticsearch-ambassador-tls",
     "Adapter": "elasticsearch-adapter-metrics",
     "LogTailer": "elasticsearch-log-tailer",
+    "Sysctl": "elasticsearch-sysctl",
+    "VaultSecrets": "vault-secrets",
+    "GitClone": "git-clone-httpd",
+    "Download": "download-model-s3",
+    "Migration": "migration-before-app",
+    "WaitFor": "wait-for-database",
     BUNDLE_KIND: "all-workload-kinds",
 }
 

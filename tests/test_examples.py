@@ -177,5 +177,9 @@ def test_every_kind_has_docs_and_an_example(kind: str) -> None:
     )
     example = EXAMPLES / reference.EXAMPLES[kind]
     assert example in ALL_EXAMPLES
-    assert any(yamlio.load(c.read_text())["kind"] == kind for c in configs(example))
+    kinds = set()
+    for config in configs(example):
+        document = yamlio.load(config.read_text())
+        kinds |= {document["kind"], *(p["kind"] for p in document["spec"].get("patterns", []))}
+    assert kind in kinds
     assert f"docs/patterns/{kind.lower()}.md" in (ROOT / "README.md").read_text()

@@ -11,10 +11,92 @@ containers it does have. Native sidecars injected earlier (by a `Sidecar` patter
 containers for positions.
 """
 
-from pydantic import Field
+import copy
+from typing import Any
 
+from pydantic import Field, field_validator
+
+from krm_fn.patterns.sidecar import with_overrides
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import Container, PatternSpec, Position, Volume, VolumeMount
+from krm_fn.spec import Container, ContainerOverride, PatternSpec, Position, Volume, VolumeMount
+
+# What the Pod Security Standards "restricted" profile accepts, as a numeric non-root user so
+# that images whose USER is root still start (the kubelet cannot check a user name).
+RESTRICTED: dict[str, Any] = {
+    "runAsNonRoot": True,
+    "runAsUser": 65534,
+    "runAsGroup": 65534,
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+DEFAULT_RESOURCES: dict[str, Any] = {
+    "requests": {"cpu": "10m", "memory": "16Mi"},
+    "limits": {"cpu": "200m", "memory": "64Mi"},
+}
+
+
+class InitOptions(PatternSpec):
+    """Fields of every pattern that injects init containers it builds itself."""
+
+    position: Position = Field(
+        "last",
+        description="Where the init containers go among the pod's own: `first`, `last`, "
+        "`{before: NAME}` or `{after: NAME}`.",
+    )
+    resources: dict[str, dict[str, str]] = Field(
+        default_factory=lambda: copy.deepcopy(DEFAULT_RESOURCES),
+        description="requests and limits of the injected init containers (LimitRanges and quotas "
+        "reject containers without them).",
+    )
+    container: ContainerOverride = Field(
+        default_factory=dict,
+        description="Container fields laid over the generated init containers (image, "
+        "securityContext, env...).",
+    )
+
+    @field_validator("resources")
+    @classmethod
+    def _requests_and_limits(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        unknown = set(value) - {"requests", "limits"}
+        if unknown:
+            raise ValueError(f"resources has requests and limits, not {', '.join(sorted(unknown))}")
+        return value
+
+
+def init_container(
+    spec: InitOptions, container: dict[str, Any], security: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A generated init container, complete.
+
+    It gets the pattern's resources, the restricted security context (or `security`), and the
+    user's `container` overrides on top.
+    """
+    built = {
+        **container,
+        "resources": copy.deepcopy(spec.resources),
+        "securityContext": copy.deepcopy(RESTRICTED if security is None else security),
+    }
+    return with_overrides(built, spec.container)
+
+
+def share_volume(
+    pod: PodEditor,
+    spec: PatternSpec,
+    volume: dict[str, Any],
+    app_path: str | None,
+    read_only: bool = True,
+) -> list[dict[str, Any]]:
+    """Add a pod volume and mount it into the app containers; return those containers."""
+    pod.add_volume(volume)
+    apps = pod.app_containers(spec.app_containers) if app_path else []
+    for app in apps:
+        mount = {"name": volume["name"], "mountPath": app_path}
+        if read_only:
+            mount["readOnly"] = True
+        pod.add_mount(app, mount)
+    return apps
 
 
 class Spec(PatternSpec):

@@ -29,14 +29,19 @@ NATIVE_SINCE = (1, 29)
 RUN_TO_COMPLETION = {"Job", "CronJob"}
 
 
-class SidecarOptions(PatternSpec):
-    """Fields of every pattern that runs a container beside the app."""
+class NativeOption(PatternSpec):
+    """Whether sidecars are native sidecars."""
 
     native: Literal["auto", True, False] = Field(
         "auto",
         description="`true`: native sidecars (init containers with restartPolicy Always); "
         "`false`: plain containers; `auto`: native when kubernetesVersion is 1.29 or newer.",
     )
+
+
+class SidecarOptions(NativeOption):
+    """Fields of every pattern that runs a container beside the app."""
+
     position: Position = Field(
         "first",
         description="Where native sidecars go among the init containers: `first`, `last`, "
@@ -77,7 +82,7 @@ def runs_to_completion(pod: PodEditor) -> bool:
     )
 
 
-def use_native(spec: SidecarOptions, pod: PodEditor) -> bool | None:
+def use_native(spec: NativeOption, pod: PodEditor) -> bool | None:
     """Whether to inject native sidecars; None (after an error) when it cannot be done."""
     supported = spec.version_at_least(*NATIVE_SINCE)
     if spec.native is True and not supported:

@@ -1,0 +1,138 @@
+"""Download: fetch a large file the app needs (a model, a dataset) before it starts.
+
+An init container fetches `url` into a shared `emptyDir` that the app containers mount read-only
+at `mountPath`, so the app image stays small and the file is fetched where the pod runs. The
+right small image is chosen per source: `https://` and `http://` with curl, `s3://` with the AWS
+CLI (`s3.endpoint` for MinIO and other S3-compatible stores), `gs://` with the Google Cloud CLI.
+
+With `sha256` the file is verified before the app can see it: it is downloaded to a `.partial`
+file, checked, and only then renamed; a mismatch fails the init container, so the pod never
+starts on a corrupt or tampered file. A restarted init container finds a verified file and
+skips the download.
+
+Credentials come from a Secret (`credentialsSecretName`): for S3 its keys become env
+(`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`...); for GCS it holds a service account key
+`key.json`; for HTTP it holds a `header` line such as `Authorization: Bearer ...`. Without one,
+the pod's own identity is used (IRSA, Workload Identity) or none.
+"""
+
+import posixpath
+import shlex
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import Field
+
+from krm_fn.patterns.init_container import InitOptions, init_container, share_volume
+from krm_fn.podspec import PodEditor
+from krm_fn.spec import DnsLabel, DnsName, Model
+
+IMAGES = {
+    "http": "curlimages/curl:8.10.1",
+    "https": "curlimages/curl:8.10.1",
+    "s3": "amazon/aws-cli:2.17.59",
+    "gs": "gcr.io/google.com/cloudsdktool/google-cloud-cli:496.0.0-slim",
+}
+TARGET = "/download"
+CREDENTIALS = "/credentials"
+
+
+class S3(Model):
+    """S3 settings."""
+
+    region: str | None = Field(None, description="AWS region of the bucket.")
+    endpoint: str | None = Field(None, description="Endpoint of an S3-compatible store.")
+
+
+class Spec(InitOptions):
+    """A file fetched into a volume before the app starts."""
+
+    url: str = Field(pattern=r"^(https?|s3|gs)://.+", description="`https://`, `s3://` or `gs://`.")
+    file: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9._-]+$", description="File name; default the URL's last part."
+    )
+    sha256: str | None = Field(
+        None, pattern=r"^[0-9a-f]{64}$", description="Expected SHA-256 (hex) of the file."
+    )
+    mount_path: str = Field(pattern=r"^/", description="Where the app sees the file's directory.")
+    volume_name: DnsLabel = Field("download", description="Name of the shared emptyDir.")
+    size_limit: str | None = Field(None, description="sizeLimit of the emptyDir, e.g. `20Gi`.")
+    credentials_secret_name: DnsName | None = Field(None, description="Secret with credentials.")
+    s3: S3 = Field(default_factory=S3, description="S3 settings.")
+    image: str | None = Field(None, description="Image; default a small one for the URL's scheme.")
+    container_name: DnsLabel = Field("download", description="Name of the init container.")
+
+
+def file_name(spec: Spec) -> str:
+    """The file's name in the volume."""
+    return spec.file or posixpath.basename(urlsplit(spec.url).path) or "download"
+
+
+def fetch(spec: Spec, target: str) -> str:
+    """The command that writes the URL's content to `target`."""
+    q = shlex.quote
+    scheme = urlsplit(spec.url).scheme
+    if scheme == "s3":
+        extra = f" --region {q(spec.s3.region)}" if spec.s3.region else ""
+        extra += f" --endpoint-url {q(spec.s3.endpoint)}" if spec.s3.endpoint else ""
+        return f"aws s3 cp --only-show-errors{extra} {q(spec.url)} {q(target)}"
+    if scheme == "gs":
+        return f"gcloud storage cp {q(spec.url)} {q(target)}"
+    header = f" -H @{CREDENTIALS}/header" if spec.credentials_secret_name else ""
+    return f"curl -fsSL --retry 3{header} -o {q(target)} {q(spec.url)}"
+
+
+def script(spec: Spec, directory: str = TARGET) -> str:
+    """Download to a .partial file, verify, rename; skip when a verified file is there."""
+    q = shlex.quote
+    dest = f"{directory}/{file_name(spec)}"
+    partial = dest + ".partial"
+    lines = ["set -eu"]
+    if spec.sha256:
+        check = f"echo {q(spec.sha256 + '  ' + dest)} | sha256sum -c - >/dev/null 2>&1"
+        lines.append(
+            f"if [ -f {q(dest)} ] && {check}; then echo 'verified copy present'; exit 0; fi"
+        )
+    else:
+        lines.append(f"if [ -f {q(dest)} ]; then echo 'already downloaded'; exit 0; fi")
+    lines += [f"rm -f {q(partial)}", fetch(spec, partial)]
+    if spec.sha256:
+        lines.append(f"echo {q(spec.sha256 + '  ' + partial)} | sha256sum -c -")
+    lines += [f"mv {q(partial)} {q(dest)}", f"echo 'downloaded {file_name(spec)}'", ""]
+    return "\n".join(lines)
+
+
+def inject(spec: Spec, pod: PodEditor) -> None:
+    """The shared volume, the download init container, the app's read-only mount."""
+    empty_dir = {"sizeLimit": spec.size_limit} if spec.size_limit else {}
+    share_volume(pod, spec, {"name": spec.volume_name, "emptyDir": empty_dir}, spec.mount_path)
+    scheme = urlsplit(spec.url).scheme
+    scratch = f"{spec.container_name}-tmp"[:63]
+    pod.add_volume({"name": scratch, "emptyDir": {}})
+    mounts: list[dict[str, Any]] = [
+        {"name": spec.volume_name, "mountPath": TARGET},
+        {"name": scratch, "mountPath": "/tmp"},
+    ]
+    container: dict[str, Any] = {
+        "name": spec.container_name,
+        "image": spec.image or IMAGES[scheme],
+        "command": ["sh", "-c", script(spec)],
+        "env": [{"name": "HOME", "value": "/tmp"}],
+    }
+    secret = spec.credentials_secret_name
+    if secret and scheme == "s3":
+        container["envFrom"] = [{"secretRef": {"name": secret}}]
+    elif secret:
+        volume = f"{spec.container_name}-credentials"[:63]
+        pod.add_volume({"name": volume, "secret": {"secretName": secret}})
+        mounts.append({"name": volume, "mountPath": CREDENTIALS, "readOnly": True})
+        if scheme == "gs":
+            env = {
+                "name": "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE",
+                "value": f"{CREDENTIALS}/key.json",
+            }
+            container["env"].append(env)
+    if scheme == "gs":
+        container["env"].append({"name": "CLOUDSDK_CONFIG", "value": "/tmp/gcloud"})
+    container["volumeMounts"] = mounts
+    pod.add_init_containers([init_container(spec, container)], spec.position)

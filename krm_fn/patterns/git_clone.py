@@ -1,0 +1,106 @@
+"""GitClone: fill a volume from a git repository before the app starts.
+
+The init-container chapter's example: an httpd container serving `/var/www/html`, filled by an
+init container that runs `git clone` into a shared `emptyDir`. krm-fn adds the volume, the init
+container (`alpine/git`, pinned) that clones `repository` at `ref` (a branch or tag; default the
+remote's default branch) with `depth` (default 1, 0 for the whole history), and mounts the volume
+read-only into the app at `mountPath`. Init containers may run again when the pod restarts, so
+the clone is idempotent: if the volume already holds the repository, it fetches `ref` and checks
+it out instead of failing on a non-empty directory.
+
+`sync: true` is the "init plus sidecar" case: content that must stay current. The clone is then
+done by git-sync (`--one-time`), and a git-sync sidecar keeps pulling every `syncPeriod`; git-sync
+publishes each revision atomically through the symlink `<mountPath>/<syncLink>` (default
+`current`), so point the app there.
+"""
+
+import shlex
+from typing import Any
+
+from pydantic import Field
+
+from krm_fn.patterns.init_container import InitOptions, init_container, share_volume
+from krm_fn.patterns.sidecar import NativeOption, use_native
+from krm_fn.podspec import PodEditor
+from krm_fn.spec import DnsLabel
+
+CLONE_DIR = "/git"
+
+
+class Spec(InitOptions, NativeOption):
+    """A git repository cloned into a volume the app serves or reads."""
+
+    repository: str = Field(min_length=1, description="Repository URL, e.g. `https://...git`.")
+    ref: str | None = Field(None, description="Branch or tag; unset: the default branch.")
+    depth: int = Field(1, ge=0, description="History depth; 0 clones the whole history.")
+    mount_path: str = Field(pattern=r"^/", description="Where the app sees the content.")
+    volume_name: DnsLabel = Field("source", description="Name of the shared emptyDir.")
+    container_name: DnsLabel = Field("git-clone", description="Name of the init container.")
+    image: str = Field("alpine/git:2.45.2", description="Image with git.")
+    sync: bool = Field(False, description="Keep the content current with a git-sync sidecar.")
+    sync_image: str = Field(
+        "registry.k8s.io/git-sync/git-sync:v4.4.0", description="The git-sync image."
+    )
+    sync_period: str = Field("60s", description="How often git-sync pulls.")
+    sync_link: str = Field("current", description="git-sync's symlink to the current revision.")
+
+
+def script(spec: Spec, directory: str = CLONE_DIR) -> str:
+    """A clone that can run again: fetch and check out when the repository is already there."""
+    q = shlex.quote
+    depth = f" --depth {spec.depth}" if spec.depth else ""
+    ref = q(spec.ref) if spec.ref else "HEAD"
+    branch = f" --branch {q(spec.ref)}" if spec.ref else ""
+    return "\n".join(
+        [
+            "set -eu",
+            f"if [ -d {directory}/.git ]; then",
+            f"  git -C {directory} fetch{depth} origin {ref}",
+            f"  git -C {directory} checkout --force FETCH_HEAD",
+            "else",
+            f"  git clone{depth}{branch} {q(spec.repository)} {directory}",
+            "fi",
+            f"git -C {directory} log -1 --format='cloned %H'",
+            "",
+        ]
+    )
+
+
+def _git_sync(spec: Spec, one_time: bool) -> list[str]:
+    args = [f"--repo={spec.repository}", f"--root={CLONE_DIR}", f"--link={spec.sync_link}"]
+    if spec.ref:
+        args.append(f"--ref={spec.ref}")
+    if spec.depth:
+        args.append(f"--depth={spec.depth}")
+    args.append("--one-time" if one_time else f"--period={spec.sync_period}")
+    return args
+
+
+def inject(spec: Spec, pod: PodEditor) -> None:
+    """The shared volume, the clone (and the syncer), the app's read-only mount."""
+    share_volume(pod, spec, {"name": spec.volume_name, "emptyDir": {}}, spec.mount_path)
+    mount = [{"name": spec.volume_name, "mountPath": CLONE_DIR}]
+    containers: list[dict[str, Any]] = []
+    if not spec.sync:
+        command = ["sh", "-c", script(spec)]
+        clone = {"name": spec.container_name, "image": spec.image, "command": command}
+        containers.append(init_container(spec, {**clone, "volumeMounts": mount}))
+        pod.add_init_containers(containers, spec.position)
+        return
+    native = use_native(spec, pod)
+    if native is None:
+        return
+    clone = {"name": spec.container_name, "image": spec.sync_image, "args": _git_sync(spec, True)}
+    containers.append(init_container(spec, {**clone, "volumeMounts": mount}))
+    syncer = {
+        "name": f"{spec.container_name}-sync"[:63],
+        "image": spec.sync_image,
+        "args": _git_sync(spec, False),
+        "volumeMounts": mount,
+    }
+    syncer = init_container(spec, syncer)
+    if native:
+        containers.append({**syncer, "restartPolicy": "Always"})
+    pod.add_init_containers(containers, spec.position)
+    if not native:
+        pod.add_container(syncer)

@@ -1,0 +1,66 @@
+"""Migration: run a database migration before the app starts.
+
+An init container runs `command` (and `args`), by default with the app container's own image,
+env and envFrom, so it reaches the database exactly as the app does and always matches the
+app's version: a new image tag re-runs the migration before the new version starts. It gets its
+own resources (migrations often need more than the app's steady state; `resources`), the app's
+securityContext when the app has one (the image's files belong to its user), else the restricted
+profile's. Copy the app's volume mounts too with `copyVolumeMounts: true` (e.g. migration files
+from a ConfigMap). Migrations run on every pod start, so they must be idempotent, as most
+migration tools are. Place it after anything it needs (`position: {after: wait-for-db}`).
+"""
+
+import copy
+from typing import Any
+
+from pydantic import Field
+
+from krm_fn.patterns.init_container import RESTRICTED, InitOptions, init_container
+from krm_fn.podspec import PodEditor
+from krm_fn.spec import DnsLabel
+
+MIGRATION_RESOURCES: dict[str, Any] = {
+    "requests": {"cpu": "100m", "memory": "128Mi"},
+    "limits": {"cpu": "1", "memory": "512Mi"},
+}
+
+
+class Spec(InitOptions):
+    """A migration command run with the app's image and settings."""
+
+    command: list[str] = Field(min_length=1, description="The migration command.")
+    args: list[str] = Field(default_factory=list, description="Its arguments.")
+    image: str | None = Field(None, description="Image; default the app container's image.")
+    container_name: DnsLabel = Field("migrate", description="Name of the init container.")
+    copy_env: bool = Field(True, description="Copy the app container's env and envFrom.")
+    copy_volume_mounts: bool = Field(False, description="Copy the app container's volumeMounts.")
+    resources: dict[str, dict[str, str]] = Field(
+        default_factory=lambda: copy.deepcopy(MIGRATION_RESOURCES),
+        description="requests and limits of the migration (its own, often above the app's).",
+    )
+
+
+def inject(spec: Spec, pod: PodEditor) -> None:
+    """One init container built from the app container."""
+    apps = pod.app_containers(spec.app_containers)
+    if len(apps) != 1:
+        if apps:
+            pod.error("a Migration copies one app container: name it in appContainers")
+        return
+    app = apps[0]
+    container: dict[str, Any] = {
+        "name": spec.container_name,
+        "image": spec.image or app.get("image"),
+        "command": list(spec.command),
+    }
+    if spec.args:
+        container["args"] = list(spec.args)
+    fields = ["env", "envFrom"] if spec.copy_env else []
+    fields += ["volumeMounts"] if spec.copy_volume_mounts else []
+    for field in fields:
+        if app.get(field):
+            container[field] = copy.deepcopy(app[field])
+    security = {**RESTRICTED, "readOnlyRootFilesystem": False}
+    if isinstance(app.get("securityContext"), dict):
+        security = copy.deepcopy(app["securityContext"])
+    pod.add_init_containers([init_container(spec, container, security)], spec.position)

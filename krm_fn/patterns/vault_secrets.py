@@ -1,0 +1,176 @@
+"""VaultSecrets: fetch secrets before the app starts, into memory, for the app to read.
+
+An init container logs in to Vault (Kubernetes auth with the pod's service account token, or a
+token from a Secret), reads each path (`vault read`, one `field` or the whole secret as JSON) and
+writes it to a file on an in-memory `emptyDir` (`medium: Memory`), which the app containers mount
+read-only at `mountPath`. The secret values never land in env, in the manifests or on the node's
+disk, and the app's container never sees Vault or its token: only the init container does.
+Files are written with umask 077 and renamed into place, so a restarted init container never
+leaves half a file. Without `auth`, or with paths but no address, the config is refused.
+
+Other secret stores: set `command` (and `image`): that command runs instead, with the volume
+mounted read-write at `mountPath`, and must write the files there.
+"""
+
+import shlex
+from typing import Any
+
+from pydantic import Field, field_validator, model_validator
+
+from krm_fn.patterns.init_container import InitOptions, init_container, share_volume
+from krm_fn.podspec import PodEditor
+from krm_fn.spec import DnsLabel, DnsName, Model, Position
+
+SA_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+TOKEN_DIR = "/vault-token"
+CA_DIR = "/vault-ca"
+
+
+class KubernetesAuth(Model):
+    """Vault's Kubernetes auth method, with the pod's service account token."""
+
+    role: str = Field(min_length=1, description="Vault role bound to the pod's service account.")
+    mount: str = Field("kubernetes", description="Where the auth method is mounted in Vault.")
+    token_path: str = Field(SA_TOKEN, description="Path of the service account token.")
+
+
+class TokenAuth(Model):
+    """A Vault token from a Kubernetes Secret."""
+
+    secret_name: DnsName = Field(description="Secret holding the token.")
+    key: str = Field("token", description="Key of the token in the Secret.")
+
+
+class Auth(Model):
+    """How the init container logs in to Vault: exactly one method."""
+
+    kubernetes: KubernetesAuth | None = Field(None, description="Kubernetes auth.")
+    token: TokenAuth | None = Field(None, description="Token auth.")
+
+    @model_validator(mode="after")
+    def _one(self) -> "Auth":
+        if (self.kubernetes is None) == (self.token is None):
+            raise ValueError("set exactly one auth method: `kubernetes` or `token`")
+        return self
+
+
+class SecretFile(Model):
+    """One Vault path written to one file."""
+
+    path: str = Field(min_length=1, description="Vault path, e.g. `secret/my-secret`.")
+    field: str | None = Field(None, description="Write this field's value; unset: the JSON.")
+    file: str = Field(
+        pattern=r"^[A-Za-z0-9._-]+$", description="File name under mountPath, e.g. `my-secret`."
+    )
+
+
+class Spec(InitOptions):
+    """Secrets fetched into memory before the app starts."""
+
+    address: str | None = Field(None, description="Vault address, e.g. `https://vault:8200`.")
+    auth: Auth | None = Field(None, description="How to log in to Vault.")
+    secrets: list[SecretFile] = Field(default_factory=list, description="What to fetch.")
+    namespace: str | None = Field(None, description="Vault namespace (VAULT_NAMESPACE).")
+    ca_secret_name: DnsName | None = Field(
+        None, description="Secret with `ca.crt` that signed Vault's TLS certificate."
+    )
+    command: list[str] | None = Field(
+        None, description="Another secret store: this command writes the files instead."
+    )
+    image: str = Field("hashicorp/vault:1.17.6", description="Image of the init container.")
+    container_name: DnsLabel = Field("vault-secrets", description="Name of the init container.")
+    volume_name: DnsLabel = Field("secrets", description="Name of the in-memory volume.")
+    mount_path: str = Field("/secrets", pattern=r"^/", description="Where the app reads the files.")
+    size_limit: str | None = Field(None, description="sizeLimit of the in-memory volume.")
+    position: Position = Field(
+        "first",
+        description="Where the init container goes (first: before anything that needs them).",
+    )
+
+    @field_validator("secrets")
+    @classmethod
+    def _distinct_files(cls, value: list[SecretFile]) -> list[SecretFile]:
+        files = [s.file for s in value]
+        if len(files) != len(set(files)):
+            raise ValueError("two secrets would be written to the same file")
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Spec":
+        if self.command is not None:
+            return self
+        missing = [n for n, v in (("address", self.address), ("auth", self.auth)) if v is None]
+        if not self.secrets:
+            missing.append("secrets")
+        if missing:
+            raise ValueError(
+                f"reading Vault needs {', '.join(missing)} (or set `command` for another store)"
+            )
+        return self
+
+
+def script(spec: Spec) -> str:
+    """The init container's shell script: log in, read each path, write each file."""
+    q = shlex.quote
+    lines = ["set -eu", "umask 077", f"export VAULT_ADDR={q(spec.address or '')}"]
+    if spec.ca_secret_name:
+        lines.append(f"export VAULT_CACERT={CA_DIR}/ca.crt")
+    if spec.namespace:
+        lines.append(f"export VAULT_NAMESPACE={q(spec.namespace)}")
+    assert spec.auth is not None
+    if spec.auth.kubernetes:
+        k8s = spec.auth.kubernetes
+        login = f"auth/{k8s.mount}/login"
+        lines.append(
+            f'VAULT_TOKEN="$(vault write -field=token {q(login)} '
+            f'role={q(k8s.role)} jwt=@{q(k8s.token_path)})"'
+        )
+    else:
+        assert spec.auth.token is not None
+        lines.append(f'VAULT_TOKEN="$(cat {TOKEN_DIR}/{q(spec.auth.token.key)})"')
+    lines.append("export VAULT_TOKEN")
+    for secret in spec.secrets:
+        target = f"{spec.mount_path.rstrip('/')}/{secret.file}"
+        how = f"-field={q(secret.field)}" if secret.field else "-format=json"
+        lines.append(f"vault read {how} {q(secret.path)} > {q(target + '.tmp')}")
+        lines.append(f"mv {q(target + '.tmp')} {q(target)}")
+    return "\n".join(lines) + "\n"
+
+
+def inject(spec: Spec, pod: PodEditor) -> None:
+    """The in-memory volume, the fetching init container, the app's read-only mounts."""
+    empty_dir: dict[str, Any] = {"medium": "Memory"}
+    if spec.size_limit:
+        empty_dir["sizeLimit"] = spec.size_limit
+    share_volume(pod, spec, {"name": spec.volume_name, "emptyDir": empty_dir}, spec.mount_path)
+    mounts: list[dict[str, Any]] = [{"name": spec.volume_name, "mountPath": spec.mount_path}]
+    container: dict[str, Any] = {"name": spec.container_name, "image": spec.image}
+    if spec.command is not None:
+        container["command"] = list(spec.command)
+    else:
+        container["command"] = ["sh", "-c", script(spec)]
+        for secret_name, directory, suffix in (
+            (
+                spec.auth.token.secret_name if spec.auth and spec.auth.token else None,
+                TOKEN_DIR,
+                "vault-token",
+            ),
+            (spec.ca_secret_name, CA_DIR, "vault-ca"),
+        ):
+            if secret_name:
+                volume = f"{spec.volume_name}-{suffix}"[:63]
+                pod.add_volume({"name": volume, "secret": {"secretName": secret_name}})
+                mounts.append({"name": volume, "mountPath": directory, "readOnly": True})
+        if (
+            spec.auth
+            and spec.auth.kubernetes
+            and pod.spec.get("automountServiceAccountToken") is False
+        ):
+            pod.report(
+                "warning",
+                "Kubernetes auth reads the service account token, but this pod sets "
+                "automountServiceAccountToken: false",
+                "spec.automountServiceAccountToken",
+            )
+    container["volumeMounts"] = mounts
+    pod.add_init_containers([init_container(spec, container)], spec.position)

@@ -1,0 +1,93 @@
+"""WaitFor: hold the pod until its dependencies answer.
+
+An init container (busybox, pinned) waits, one dependency after the other, until each TCP
+`host:port` accepts a connection (`nc -z`), each HTTP(S) URL answers with a 2xx (`wget`), and
+each DNS name resolves (`nslookup`), retrying every `intervalSeconds`. After `timeoutSeconds`
+in all it fails with a message naming what did not answer, so the pod restarts it and
+`kubectl describe pod` shows why instead of the app crash-looping on a refused connection.
+It goes first among the init containers by default, so that migrations and the app start only
+once the database is there.
+"""
+
+import shlex
+
+from pydantic import Field, field_validator, model_validator
+
+from krm_fn.patterns.init_container import InitOptions, init_container
+from krm_fn.podspec import PodEditor
+from krm_fn.spec import DnsLabel, Position
+
+
+class Spec(InitOptions):
+    """Dependencies to wait for."""
+
+    tcp: list[str] = Field(default_factory=list, description="`host:port` to connect to.")
+    http: list[str] = Field(default_factory=list, description="URLs that must answer 2xx.")
+    dns: list[str] = Field(default_factory=list, description="Names that must resolve.")
+    timeout_seconds: int = Field(300, ge=1, description="Give up (and fail) after this long.")
+    interval_seconds: int = Field(2, ge=1, description="Pause between attempts.")
+    image: str = Field("busybox:1.36.1", description="Image with sh, nc, wget and nslookup.")
+    container_name: DnsLabel = Field("wait-for", description="Name of the init container.")
+    position: Position = Field(
+        "first", description="Where the init container goes (first: before migrations)."
+    )
+
+    @field_validator("tcp")
+    @classmethod
+    def _host_port(cls, value: list[str]) -> list[str]:
+        for target in value:
+            host, _, port = target.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f'"{target}" is not host:port')
+        return value
+
+    @model_validator(mode="after")
+    def _something(self) -> "Spec":
+        if not (self.tcp or self.http or self.dns):
+            raise ValueError("nothing to wait for: set tcp, http or dns")
+        return self
+
+    @field_validator("http")
+    @classmethod
+    def _urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f'"{url}" is not an http:// or https:// URL')
+        return value
+
+
+def script(spec: Spec) -> str:
+    """Wait for each dependency in turn, within one overall deadline."""
+    q = shlex.quote
+    lines = [
+        "set -u",
+        f"deadline=$(( $(date +%s) + {spec.timeout_seconds} ))",
+        "wait_for() {",
+        '  what="$1"; shift',
+        '  until "$@" >/dev/null 2>&1; do',
+        '    if [ "$(date +%s)" -ge "$deadline" ]; then',
+        f'      echo "gave up after {spec.timeout_seconds}s waiting for $what" >&2; exit 1',
+        "    fi",
+        f'    echo "waiting for $what"; sleep {spec.interval_seconds}',
+        "  done",
+        '  echo "$what is up"',
+        "}",
+    ]
+    for target in spec.tcp:
+        host, _, port = target.rpartition(":")
+        lines.append(f"wait_for {q(target)} nc -z -w 2 {q(host)} {port}")
+    for url in spec.http:
+        lines.append(f"wait_for {q(url)} wget -q -T 2 -O /dev/null {q(url)}")
+    for name in spec.dns:
+        lines.append(f"wait_for {q(name)} nslookup {q(name)}")
+    return "\n".join(lines) + "\n"
+
+
+def inject(spec: Spec, pod: PodEditor) -> None:
+    """One init container that waits for every dependency."""
+    container = {
+        "name": spec.container_name,
+        "image": spec.image,
+        "command": ["sh", "-c", script(spec)],
+    }
+    pod.add_init_containers([init_container(spec, container)], spec.position)

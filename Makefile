@@ -15,12 +15,14 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 # kubectl (with kustomize) and kpt ship with these machines; the tests run them for real.
-# nginx (Debian's, with the stream module) runs the configs Ambassador generates.
+# nginx (Debian's, with the stream module) runs the configs Ambassador generates; busybox runs
+# the init containers' scripts with the applets their images have.
 tools:
 	@command -v kubectl >/dev/null || { echo "kubectl is missing: the kustomize tests need it"; exit 1; }
 	@command -v kpt >/dev/null || { echo "kpt is missing: the kpt tests need it"; exit 1; }
 	@command -v openssl >/dev/null || { echo "openssl is missing: the nginx tests need it"; exit 1; }
-	@test -x /usr/sbin/nginx -a -e /usr/lib/nginx/modules/ngx_stream_module.so || bash scripts/install-nginx.sh
+	@test -x /usr/sbin/nginx -a -e /usr/lib/nginx/modules/ngx_stream_module.so -a -x /bin/busybox \
+		|| bash scripts/install-test-tools.sh
 
 demo: setup
 	@if command -v kubectl >/dev/null; then \

@@ -285,3 +285,23 @@ DnsLabel = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_
 DnsName = Annotated[
     str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 ]
+
+
+def check_absolute_path(value: str) -> str:
+    """A path that starts with /."""
+    if not value.startswith("/"):
+        raise ValueError(f'"{value}" is not an absolute path (it must start with /)')
+    return value
+
+
+def check_file_name(value: str) -> str:
+    """A plain file name, no directories."""
+    if not re.fullmatch(r"[A-Za-z0-9._-]+", value) or value in (".", ".."):
+        raise ValueError(f'"{value}" is not a plain file name (letters, digits, ".", "_", "-")')
+    return value
+
+
+AbsolutePath = Annotated[str, AfterValidator(check_absolute_path)]
+FileName = Annotated[str, AfterValidator(check_file_name)]
+Quantity = str | int | float
+Resources = dict[str, dict[str, Quantity]]

@@ -26,7 +26,7 @@ from pydantic import Field
 
 from krm_fn.patterns.sidecar import SidecarOptions, inject_sidecars
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import Container, PortName, PortNumber
+from krm_fn.spec import AbsolutePath, Container, PortName, PortNumber
 
 MONITORING = "monitoring.coreos.com/v1"
 
@@ -41,7 +41,7 @@ class Spec(SidecarOptions):
     port_name: PortName = Field(
         "metrics", description="Name of that port on the container and the Services."
     )
-    path: str = Field("/metrics", pattern=r"^/", description="HTTP path of the metrics.")
+    path: AbsolutePath = Field("/metrics", description="HTTP path of the metrics.")
     services: bool = Field(
         True, description="Add the port to every Service of the input that selects the workload."
     )

@@ -17,15 +17,16 @@ the pod's own identity is used (IRSA, Workload Identity) or none.
 """
 
 import posixpath
+import re
 import shlex
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from krm_fn.patterns.init_container import InitOptions, init_container, share_volume
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import DnsLabel, DnsName, Model
+from krm_fn.spec import AbsolutePath, DnsLabel, DnsName, FileName, Model
 
 IMAGES = {
     "http": "curlimages/curl:8.10.1",
@@ -47,20 +48,31 @@ class S3(Model):
 class Spec(InitOptions):
     """A file fetched into a volume before the app starts."""
 
-    url: str = Field(pattern=r"^(https?|s3|gs)://.+", description="`https://`, `s3://` or `gs://`.")
-    file: str | None = Field(
-        None, pattern=r"^[A-Za-z0-9._-]+$", description="File name; default the URL's last part."
-    )
-    sha256: str | None = Field(
-        None, pattern=r"^[0-9a-f]{64}$", description="Expected SHA-256 (hex) of the file."
-    )
-    mount_path: str = Field(pattern=r"^/", description="Where the app sees the file's directory.")
+    url: str = Field(description="`https://`, `http://`, `s3://` or `gs://` URL of the file.")
+    file: FileName | None = Field(None, description="File name; default the URL's last part.")
+    sha256: str | None = Field(None, description="Expected SHA-256 (hex) of the file.")
+    mount_path: AbsolutePath = Field(description="Where the app sees the file's directory.")
     volume_name: DnsLabel = Field("download", description="Name of the shared emptyDir.")
     size_limit: str | None = Field(None, description="sizeLimit of the emptyDir, e.g. `20Gi`.")
     credentials_secret_name: DnsName | None = Field(None, description="Secret with credentials.")
     s3: S3 = Field(default_factory=S3, description="S3 settings.")
     image: str | None = Field(None, description="Image; default a small one for the URL's scheme.")
     container_name: DnsLabel = Field("download", description="Name of the init container.")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in IMAGES or not parts.netloc or not parts.path.strip("/"):
+            raise ValueError(f'"{value}" is not an https://, http://, s3:// or gs:// URL of a file')
+        return value
+
+    @field_validator("sha256")
+    @classmethod
+    def _sha256(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch("[0-9a-f]{64}", value):
+            raise ValueError("sha256 is 64 lowercase hex digits")
+        return value
 
 
 def file_name(spec: Spec) -> str:

@@ -22,7 +22,7 @@ from pydantic import Field
 from krm_fn.patterns.init_container import InitOptions, init_container, share_volume
 from krm_fn.patterns.sidecar import NativeOption, use_native
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import DnsLabel
+from krm_fn.spec import AbsolutePath, DnsLabel
 
 CLONE_DIR = "/git"
 
@@ -33,7 +33,7 @@ class Spec(InitOptions, NativeOption):
     repository: str = Field(min_length=1, description="Repository URL, e.g. `https://...git`.")
     ref: str | None = Field(None, description="Branch or tag; unset: the default branch.")
     depth: int = Field(1, ge=0, description="History depth; 0 clones the whole history.")
-    mount_path: str = Field(pattern=r"^/", description="Where the app sees the content.")
+    mount_path: AbsolutePath = Field(description="Where the app sees the content.")
     volume_name: DnsLabel = Field("source", description="Name of the shared emptyDir.")
     container_name: DnsLabel = Field("git-clone", description="Name of the init container.")
     image: str = Field("alpine/git:2.45.2", description="Image with git.")

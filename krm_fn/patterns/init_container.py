@@ -18,7 +18,15 @@ from pydantic import Field, field_validator
 
 from krm_fn.patterns.sidecar import with_overrides
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import Container, ContainerOverride, PatternSpec, Position, Volume, VolumeMount
+from krm_fn.spec import (
+    Container,
+    ContainerOverride,
+    PatternSpec,
+    Position,
+    Resources,
+    Volume,
+    VolumeMount,
+)
 
 # What the Pod Security Standards "restricted" profile accepts, as a numeric non-root user so
 # that images whose USER is root still start (the kubelet cannot check a user name).
@@ -45,7 +53,7 @@ class InitOptions(PatternSpec):
         description="Where the init containers go among the pod's own: `first`, `last`, "
         "`{before: NAME}` or `{after: NAME}`.",
     )
-    resources: dict[str, dict[str, str]] = Field(
+    resources: Resources = Field(
         default_factory=lambda: copy.deepcopy(DEFAULT_RESOURCES),
         description="requests and limits of the injected init containers (LimitRanges and quotas "
         "reject containers without them).",
@@ -58,7 +66,7 @@ class InitOptions(PatternSpec):
 
     @field_validator("resources")
     @classmethod
-    def _requests_and_limits(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    def _requests_and_limits(cls, value: Resources) -> Resources:
         unknown = set(value) - {"requests", "limits"}
         if unknown:
             raise ValueError(f"resources has requests and limits, not {', '.join(sorted(unknown))}")

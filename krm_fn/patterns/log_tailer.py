@@ -20,14 +20,14 @@ from pydantic import Field
 
 from krm_fn.patterns.sidecar import SidecarOptions, inject_sidecars, with_overrides
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import ContainerOverride, DnsLabel, EnvVar, Volume, VolumeMount
+from krm_fn.spec import AbsolutePath, ContainerOverride, DnsLabel, EnvVar, Volume, VolumeMount
 
 
 class Spec(SidecarOptions):
     """Log files to stream to stdout."""
 
-    log_dir: str = Field(
-        pattern=r"^/", description="Directory in the app container where the app writes its logs."
+    log_dir: AbsolutePath = Field(
+        description="Directory in the app container where the app writes its logs."
     )
     files: list[str] = Field(
         min_length=1,
@@ -39,8 +39,8 @@ class Spec(SidecarOptions):
     )
     image: str = Field("busybox:1.36.1", description="Image with a `tail` that supports -F.")
     volume_name: DnsLabel = Field("logs", description="Name of the shared emptyDir volume.")
-    mount_path: str = Field(
-        "/logs", pattern=r"^/", description="Where the tailing container sees the log directory."
+    mount_path: AbsolutePath = Field(
+        "/logs", description="Where the tailing container sees the log directory."
     )
     size_limit: str | None = Field(
         None, description="sizeLimit of the emptyDir, e.g. `500Mi`; unset: no limit."

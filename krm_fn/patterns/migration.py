@@ -17,7 +17,7 @@ from pydantic import Field
 
 from krm_fn.patterns.init_container import RESTRICTED, InitOptions, init_container
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import DnsLabel
+from krm_fn.spec import DnsLabel, Resources
 
 MIGRATION_RESOURCES: dict[str, Any] = {
     "requests": {"cpu": "100m", "memory": "128Mi"},
@@ -34,7 +34,7 @@ class Spec(InitOptions):
     container_name: DnsLabel = Field("migrate", description="Name of the init container.")
     copy_env: bool = Field(True, description="Copy the app container's env and envFrom.")
     copy_volume_mounts: bool = Field(False, description="Copy the app container's volumeMounts.")
-    resources: dict[str, dict[str, str]] = Field(
+    resources: Resources = Field(
         default_factory=lambda: copy.deepcopy(MIGRATION_RESOURCES),
         description="requests and limits of the migration (its own, often above the app's).",
     )

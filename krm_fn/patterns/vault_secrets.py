@@ -19,7 +19,7 @@ from pydantic import Field, field_validator, model_validator
 
 from krm_fn.patterns.init_container import InitOptions, init_container, share_volume
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import DnsLabel, DnsName, Model, Position
+from krm_fn.spec import AbsolutePath, DnsLabel, DnsName, FileName, Model, Position
 
 SA_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 TOKEN_DIR = "/vault-token"
@@ -59,9 +59,7 @@ class SecretFile(Model):
 
     path: str = Field(min_length=1, description="Vault path, e.g. `secret/my-secret`.")
     field: str | None = Field(None, description="Write this field's value; unset: the JSON.")
-    file: str = Field(
-        pattern=r"^[A-Za-z0-9._-]+$", description="File name under mountPath, e.g. `my-secret`."
-    )
+    file: FileName = Field(description="File name under mountPath, e.g. `my-secret`.")
 
 
 class Spec(InitOptions):
@@ -80,7 +78,7 @@ class Spec(InitOptions):
     image: str = Field("hashicorp/vault:1.17.6", description="Image of the init container.")
     container_name: DnsLabel = Field("vault-secrets", description="Name of the init container.")
     volume_name: DnsLabel = Field("secrets", description="Name of the in-memory volume.")
-    mount_path: str = Field("/secrets", pattern=r"^/", description="Where the app reads the files.")
+    mount_path: AbsolutePath = Field("/secrets", description="Where the app reads the files.")
     size_limit: str | None = Field(None, description="sizeLimit of the in-memory volume.")
     position: Position = Field(
         "first",

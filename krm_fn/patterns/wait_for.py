@@ -1,10 +1,11 @@
 """WaitFor: hold the pod until its dependencies answer.
 
 An init container (busybox, pinned) waits, one dependency after the other, until each TCP
-`host:port` accepts a connection (`nc -z`), each HTTP(S) URL answers with a 2xx (`wget`), and
-each DNS name resolves (`nslookup`), retrying every `intervalSeconds`. After `timeoutSeconds`
-in all it fails with a message naming what did not answer, so the pod restarts it and
-`kubectl describe pod` shows why instead of the app crash-looping on a refused connection.
+`host:port` accepts a connection (`nc`), each HTTP(S) URL answers with a 2xx (`wget`), and
+each DNS name resolves (`nslookup`), each attempt bounded to 5 seconds, retrying every
+`intervalSeconds`. After `timeoutSeconds` in all it fails with a message naming what did not
+answer, so the pod restarts it and `kubectl describe pod` shows why, instead of the app
+crash-looping on a refused connection.
 It goes first among the init containers by default, so that migrations and the app start only
 once the database is there.
 """
@@ -64,7 +65,7 @@ def script(spec: Spec) -> str:
         f"deadline=$(( $(date +%s) + {spec.timeout_seconds} ))",
         "wait_for() {",
         '  what="$1"; shift',
-        '  until "$@" >/dev/null 2>&1; do',
+        f'  until timeout {min(5, spec.timeout_seconds)} "$@" </dev/null >/dev/null 2>&1; do',
         '    if [ "$(date +%s)" -ge "$deadline" ]; then',
         f'      echo "gave up after {spec.timeout_seconds}s waiting for $what" >&2; exit 1',
         "    fi",
@@ -75,9 +76,9 @@ def script(spec: Spec) -> str:
     ]
     for target in spec.tcp:
         host, _, port = target.rpartition(":")
-        lines.append(f"wait_for {q(target)} nc -z -w 2 {q(host)} {port}")
+        lines.append(f"wait_for {q(target)} nc -w 2 {q(host)} {port}")
     for url in spec.http:
-        lines.append(f"wait_for {q(url)} wget -q -T 2 -O /dev/null {q(url)}")
+        lines.append(f"wait_for {q(url)} wget -q -O /dev/null {q(url)}")
     for name in spec.dns:
         lines.append(f"wait_for {q(name)} nslookup {q(name)}")
     return "\n".join(lines) + "\n"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Install Debian's nginx (and its stream module) for the tests, without starting it as a service.
+# Install what the tests run for real: Debian's nginx (and its stream module), not started as a
+# service; busybox, whose applets (nc, wget, nslookup, sh) are what the injected init containers run.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(nginx-core libnginx-mod-stream)
+packages=(nginx-core libnginx-mod-stream busybox)
 guard=/usr/sbin/policy-rc.d
 added_guard=0
 if [ ! -e "$guard" ]; then
@@ -14,3 +15,4 @@ apt-get install -y -qq "${packages[@]}" >/dev/null 2>&1 || {
   apt-get install -y -qq "${packages[@]}" >/dev/null
 }
 /usr/sbin/nginx -v
+busybox true && echo "busybox installed"

@@ -83,6 +83,19 @@ class _Run:
         # what this config generated last time; whatever it does not generate again goes
         self.stale = {identity(r): r for r in resources if self._generated_by(r) in set(self.keys)}
         self.generated: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+        # a run is all or nothing: what it changes is saved first, and restored on any error
+        self.items_before = list(items)
+        self.saved: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+
+    def _save(self, resource: dict[str, Any]) -> None:
+        if id(resource) not in self.saved:
+            self.saved[id(resource)] = (resource, copy.deepcopy(resource))
+
+    def _rollback(self) -> None:
+        for resource, saved in self.saved.values():
+            resource.clear()
+            resource.update(saved)
+        self.items[:] = self.items_before
 
     @staticmethod
     def _generated_by(resource: dict[str, Any]) -> Any:
@@ -108,6 +121,9 @@ class _Run:
             if instance.key not in matched:
                 message = f'{instance.kind} "{instance.name}" matched no workload'
                 self.results.append(Result(message, "warning"))
+        if any(r.severity == "error" for r in self.results):
+            self._rollback()
+            return [r for r in self.results if r.severity != "info"]
         self._drop_stale()
         return self.results
 
@@ -117,13 +133,16 @@ class _Run:
         except ValueError as err:
             self.results.append(Result(str(err), "error", service, "metadata.annotations"))
             return
+        if not set(record) & set(self.keys):
+            return
+        self._save(service)
         for key in reversed(self.keys):
             if key in record:
                 undo_service(service, record.pop(key))
         write_record(service, record)
 
     def _apply_to_pod(self, pod: PodTemplate, chosen: list[Instance]) -> list[Result]:
-        """Undo this config's earlier injection, then inject again; on any error, change nothing."""
+        """Undo this config's earlier injection, then inject again."""
         try:
             record = read_record(pod.template)
         except ValueError as err:
@@ -131,7 +150,7 @@ class _Run:
         previous = [k for k in self.keys if k in record]
         if not chosen and not previous:
             return []
-        before = copy.deepcopy(pod.template)
+        self._save(pod.workload)
         for key in reversed(previous):
             undo(pod, record.pop(key))
         results: list[Result] = []
@@ -140,7 +159,8 @@ class _Run:
             message = f'skipped: annotated {OPT_OUT_ANNOTATION}: "false"'
             results.append(Result(message, "info", pod.workload))
         services = [s for s in self.services if selects_pod(s, pod)]
-        snapshots = [(s, copy.deepcopy(s)) for s in services]
+        for service in services:
+            self._save(service)
         editors = []
         for instance in chosen:
             editor = PodEditor(pod, instance.kind, instance.name, instance.key, record, services)
@@ -153,12 +173,7 @@ class _Run:
         generated = [(e.key, r) for e in editors for r in e.generated]
         results += self._check_generated(pod, generated)
         if any(r.severity == "error" for r in results):
-            pod.template.clear()
-            pod.template.update(before)
-            for service, snapshot in snapshots:
-                service.clear()
-                service.update(snapshot)
-            return [r for r in results if r.severity != "info"]
+            return results  # the whole run is rolled back
         write_record(pod.template, record)
         for editor in editors:
             for service, entry in editor.service_entries():
@@ -197,6 +212,7 @@ class _Run:
         annotations[GENERATED_BY] = key
         existing = self.stale.pop(ident, None)
         if existing is not None:
+            self._save(existing)
             kept = {
                 k: v
                 for k, v in (existing["metadata"].get("annotations") or {}).items()

@@ -156,11 +156,15 @@ FAKE_VAULT = """\
 case "$1" in
   write)
     [ "$VAULT_ADDR" = https://vault:8200 ] || { echo "bad address" >&2; exit 2; }
-    [ "$2 $3 $4" = "-field=token auth/kubernetes/login role=payments" ] || { echo "bad login $*" >&2; exit 2; }
+    login="-field=token auth/kubernetes/login role=payments"
+    [ "$2 $3 $4" = "$login" ] || { echo "bad login $*" >&2; exit 2; }
     [ "$(cat "${5#jwt=@}")" = sa-jwt ] || { echo "bad jwt" >&2; exit 2; }
     echo s.issued-token ;;
   read)
-    case "$VAULT_TOKEN" in s.issued-token|s.static-token) ;; *) echo "permission denied" >&2; exit 2 ;; esac
+    case "$VAULT_TOKEN" in
+      s.issued-token|s.static-token) ;;
+      *) echo "permission denied" >&2; exit 2 ;;
+    esac
     case "$2 $3" in
       "-field=password secret/payments/db") echo "hunter2" ;;
       "-format=json secret/payments/api-keys") echo '{"data": {"stripe": "sk_live_1"}}' ;;

@@ -5,6 +5,7 @@ import posixpath
 from typing import Any
 
 from krm_fn.config import Instance
+from krm_fn.podsecurity import ENFORCE_LABEL, violations
 from krm_fn.podspec import (
     OPT_OUT_ANNOTATION,
     Entry,
@@ -14,6 +15,7 @@ from krm_fn.podspec import (
     undo,
     write_record,
 )
+from krm_fn.resources import effective
 from krm_fn.results import PATH_ANNOTATIONS, Result, describe
 from krm_fn.selection import selects
 from krm_fn.services import is_service, selects_pod, undo_service
@@ -83,6 +85,14 @@ class _Run:
         # what this config generated last time; whatever it does not generate again goes
         self.stale = {identity(r): r for r in resources if self._generated_by(r) in set(self.keys)}
         self.generated: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+        self.enforced = {
+            str((r.get("metadata") or {}).get("name")): str(
+                ((r.get("metadata") or {}).get("labels") or {}).get(ENFORCE_LABEL)
+            )
+            for r in resources
+            if r.get("kind") == "Namespace"
+            and ENFORCE_LABEL in ((r.get("metadata") or {}).get("labels") or {})
+        }
         # a run is all or nothing: what it changes is saved first, and restored on any error
         self.items_before = list(items)
         self.saved: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
@@ -170,6 +180,10 @@ class _Run:
             if editor.entry:
                 record[instance.key] = editor.entry
         results += _check_pod(pod, [e.entry for e in editors])
+        if editors and any(e.entry for e in editors):
+            accepted = {n for e in editors for n in e.accepted_privilege}
+            results += _pod_security(pod, [e.entry for e in editors], accepted, self.enforced)
+            results += _effective_resources(pod)
         generated = [(e.key, r) for e in editors for r in e.generated]
         results += self._check_generated(pod, generated)
         if any(r.severity == "error" for r in results):
@@ -318,3 +332,51 @@ def _check_pod(pod: PodTemplate, entries: list[Entry]) -> list[Result]:
                     )
                 )
     return results
+
+
+def _pod_security(
+    pod: PodTemplate, entries: list[Entry], accepted: set[str], enforced: dict[str, str]
+) -> list[Result]:
+    """Pod Security: errors for what the namespace's enforced level would reject.
+
+    Warnings for injected containers that do not pass "restricted" (unless their pattern said why).
+    """
+    results = []
+    namespace = str((pod.workload.get("metadata") or {}).get("namespace") or "default")
+    level = enforced.get(namespace)
+    metadata = pod.template.get("metadata") or {}
+    if level in ("baseline", "restricted"):
+        for field, problem in violations(pod.spec, level, metadata):
+            message = f'namespace "{namespace}" enforces Pod Security "{level}": {problem}'
+            results.append(Result(message, "error", pod.workload, pod.field(field)))
+    if level == "restricted":
+        return results  # every violation is an error already
+    injected = {
+        n for e in entries for n in (*e.get("containers", []), *e.get("initContainers", []))
+    }
+    by_container: dict[str, list[str]] = {}
+    for field, _ in violations(pod.spec, "restricted", metadata):
+        name = field.partition("[name=")[2].partition("]")[0]
+        if name in injected and name not in accepted:
+            by_container.setdefault(name, []).append(field.rpartition("securityContext.")[2])
+    for name, fields in by_container.items():
+        message = (
+            f'injected container "{name}" does not pass the restricted Pod Security profile '
+            f"({', '.join(fields)}); set its securityContext through the pattern's config"
+        )
+        results.append(Result(message, "warning", pod.workload, pod.field("spec")))
+    return results
+
+
+def _effective_resources(pod: PodTemplate) -> list[Result]:
+    """What the scheduler will reserve for the pod, now that krm-fn changed it."""
+    try:
+        requests, limits = effective(pod.spec, "requests"), effective(pod.spec, "limits")
+    except ValueError as err:
+        return [Result(str(err), "error", pod.workload, pod.field("spec"))]
+    message = f"effective pod requests: {requests.describe()}; limits: {limits.describe()}"
+    dominated = requests.dominated_by_init()
+    if dominated:
+        by = ", ".join(f"{n} by init container {c}" for n, c in sorted(dominated.items()))
+        message += f" (requests set by init containers: {by})"
+    return [Result(message, "info", pod.workload, pod.field("spec"))]

@@ -18,8 +18,21 @@ from krm_fn.workloads import PodTemplate
 RECORD_ANNOTATION = "krm-fn.dev/injected"
 OPT_OUT_ANNOTATION = "krm-fn.dev/inject"
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
+RESOURCES_ANNOTATION_PREFIX = "krm-fn.dev/resources-"
 
 Entry = dict[str, Any]
+
+
+def image_problem(image: str) -> str | None:
+    """Why an image reference is not pinned, if it is not: no tag, or `latest`."""
+    if "@sha256:" in image:
+        return None
+    last = image.rsplit("/", 1)[-1]
+    if ":" not in last:
+        return f"{image} has no tag: pin a version or a digest"
+    if last.rsplit(":", 1)[1] == "latest":
+        return f"{image} is :latest: pin a version or a digest"
+    return None
 
 
 def read_record(holder: dict[str, Any]) -> dict[str, Entry]:
@@ -179,6 +192,7 @@ class PodEditor:
         self.entry: Entry = {}
         self.results: list[Result] = []
         self.generated: list[dict[str, Any]] = []
+        self.accepted_privilege: set[str] = set()
         self._service_entries: dict[int, tuple[dict[str, Any], Entry]] = {}
         self.tags = {"pattern": kind, "config": name, "record": key}
 
@@ -232,9 +246,45 @@ class PodEditor:
         """Append a container to `containers`."""
         name = container["name"]
         if self._name_free(name):
-            self.spec.setdefault("containers", []).append(copy.deepcopy(container))
+            self.spec.setdefault("containers", []).append(self._finish(container))
             self._note("containers", name)
             self.report("info", f'added container "{name}"', f"spec.containers[name={name}]")
+
+    def _finish(self, container: dict[str, Any]) -> dict[str, Any]:
+        """A copy of an injected container with the workload's resource overrides.
+
+        Images that are not pinned (no tag, `latest`) get a warning.
+        """
+        done = copy.deepcopy(container)
+        name = done["name"]
+        key = f"{RESOURCES_ANNOTATION_PREFIX}{name}"
+        workload_annotations = (self.pod.workload.get("metadata") or {}).get("annotations") or {}
+        raw = self.pod.annotations.get(key, workload_annotations.get(key))
+        if raw is not None:
+            try:
+                override = json.loads(raw)
+                if not isinstance(override, dict) or set(override) - {"requests", "limits"}:
+                    raise ValueError
+                resources = done.setdefault("resources", {})
+                for kind, values in override.items():
+                    resources.setdefault(kind, {}).update(values)
+                self.report(
+                    "info", f'resources of "{name}" from annotation {key}', "metadata.annotations"
+                )
+            except (ValueError, AttributeError, TypeError):
+                self.error(
+                    f'annotation {key} must be JSON like {{"requests": {{"cpu": "50m"}}, '
+                    '"limits": {"memory": "64Mi"}}',
+                    f"metadata.annotations.{key}",
+                )
+        problem = image_problem(str(done.get("image", "")))
+        if problem:
+            self.report("warning", f'image of "{name}" {problem}', self.container_field(name))
+        return done
+
+    def accept_privilege(self, name: str) -> None:
+        """The pattern itself warned that this container needs more than the restricted profile."""
+        self.accepted_privilege.add(name)
 
     def add_init_containers(self, containers: list[dict[str, Any]], position: Position) -> None:
         """Insert init containers, in order, at a position among the existing ones."""
@@ -246,7 +296,7 @@ class PodEditor:
             name = container["name"]
             if not self._name_free(name):
                 continue
-            existing.insert(index, copy.deepcopy(container))
+            existing.insert(index, self._finish(container))
             index += 1
             self._note("initContainers", name)
             what = (

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from krm_fn.patterns.init_container import RESTRICTED
+from krm_fn.containers import RESTRICTED
 from krm_fn.podsecurity import violations
 
 GOOD: dict[str, Any] = {

@@ -32,9 +32,11 @@ nothing is generated then.
 
 The proxy is a native sidecar where the target allows (it is up before the app starts, and it
 does not keep a Job running), `container` overrides fields of the generated container (resources,
-securityContext...). The official nginx image starts as root; where the restricted Pod
-Security profile is enforced, use an unprivileged nginx build (e.g. `nginxinc/nginx-unprivileged`)
-through `image` and set `container.securityContext`.
+securityContext...). Like every container krm-fn injects, nginx runs as a non-root user with a
+read-only root filesystem and no capabilities (the restricted Pod Security profile): the
+generated config replaces the image's default server on port 80, emptyDirs take what nginx
+writes (/var/cache/nginx and /var/run; /tmp outbound), and a port below 1024 adds only
+NET_BIND_SERVICE, which restricted allows.
 """
 
 import copy
@@ -43,7 +45,8 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from krm_fn.patterns.sidecar import SidecarOptions, inject_sidecars, with_overrides
+from krm_fn.containers import with_overrides
+from krm_fn.patterns.sidecar import SidecarOptions, inject_sidecars
 from krm_fn.podspec import PodEditor
 from krm_fn.spec import (
     ContainerOverride,
@@ -310,7 +313,13 @@ def _inbound(
     ports = [{"name": inbound.port_name, "containerPort": inbound.port}]
     if probe_paths and inbound.health_port:
         ports.append({"name": "proxy-health", "containerPort": inbound.health_port})
+    mounts += _writable(spec, pod, ("cache", "/var/cache/nginx"), ("run", "/var/run"))
+    proxy: dict[str, Any] = {}
+    if min(inbound.port, inbound.health_port or inbound.port) < 1024:  # non-root nginx must bind
+        capabilities = {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}
+        proxy["securityContext"] = {"capabilities": capabilities}
     return {
+        **proxy,
         "name": spec.container_name,
         "image": spec.image,
         "ports": ports,
@@ -401,8 +410,18 @@ def _outbound(spec: Spec, outbound: Outbound, pod: PodEditor) -> dict[str, Any] 
             mounts.append(
                 {"name": _short(spec.container_name, suffix), "mountPath": path, "readOnly": True}
             )
-    container["volumeMounts"] = mounts
+    container["volumeMounts"] = mounts + _writable(spec, pod, ("tmp", "/tmp"))
     return container
+
+
+def _writable(spec: Spec, pod: PodEditor, *dirs: tuple[str, str]) -> list[dict[str, Any]]:
+    """The emptyDirs for what nginx writes, so it runs with a read-only root filesystem."""
+    mounts = []
+    for suffix, path in dirs:
+        name = _short(spec.container_name, suffix)
+        pod.add_volume({"name": name, "emptyDir": {}})
+        mounts.append({"name": name, "mountPath": path})
+    return mounts
 
 
 def _config_map(spec: Spec, pod: PodEditor, workload: str, key: str, text: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from krm_fn.patterns.sidecar import with_overrides
+from krm_fn.containers import INIT_RESOURCES, complete, with_overrides
 from krm_fn.podspec import PodEditor
 from krm_fn.spec import (
     Container,
@@ -28,22 +28,6 @@ from krm_fn.spec import (
     VolumeMount,
 )
 
-# What the Pod Security Standards "restricted" profile accepts, as a numeric non-root user so
-# that images whose USER is root still start (the kubelet cannot check a user name).
-RESTRICTED: dict[str, Any] = {
-    "runAsNonRoot": True,
-    "runAsUser": 65534,
-    "runAsGroup": 65534,
-    "allowPrivilegeEscalation": False,
-    "readOnlyRootFilesystem": True,
-    "capabilities": {"drop": ["ALL"]},
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
-DEFAULT_RESOURCES: dict[str, Any] = {
-    "requests": {"cpu": "10m", "memory": "16Mi"},
-    "limits": {"cpu": "200m", "memory": "64Mi"},
-}
-
 
 class InitOptions(PatternSpec):
     """Fields of every pattern that injects init containers it builds itself."""
@@ -54,7 +38,7 @@ class InitOptions(PatternSpec):
         "`{before: NAME}` or `{after: NAME}`.",
     )
     resources: Resources = Field(
-        default_factory=lambda: copy.deepcopy(DEFAULT_RESOURCES),
+        default_factory=lambda: copy.deepcopy(INIT_RESOURCES),
         description="requests and limits of the injected init containers (LimitRanges and quotas "
         "reject containers without them).",
     )
@@ -78,15 +62,10 @@ def init_container(
 ) -> dict[str, Any]:
     """A generated init container, complete.
 
-    It gets the pattern's resources, the restricted security context (or `security`), and the
-    user's `container` overrides on top.
+    The user's `container` overrides first, then the pattern's resources and the restricted
+    security context (or `security`) where they set none.
     """
-    built = {
-        **container,
-        "resources": copy.deepcopy(spec.resources),
-        "securityContext": copy.deepcopy(RESTRICTED if security is None else security),
-    }
-    return with_overrides(built, spec.container)
+    return complete(with_overrides(container, spec.container), spec.resources, security)
 
 
 def share_volume(
@@ -126,13 +105,18 @@ class Spec(PatternSpec):
         description="Where they go among existing init containers: `first`, `last`, "
         "`{before: NAME}` or `{after: NAME}`.",
     )
+    resources: Resources = Field(
+        default_factory=lambda: copy.deepcopy(INIT_RESOURCES),
+        description="requests and limits of init containers that set none.",
+    )
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:
     """Add the volumes, the init containers and the app's mounts."""
     for volume in spec.volumes:
         pod.add_volume(volume)
-    pod.add_init_containers(spec.init_containers, spec.position)
+    containers = [complete(c, spec.resources) for c in spec.init_containers]
+    pod.add_init_containers(containers, spec.position)
     for app in pod.app_containers(spec.app_containers) if spec.volume_mounts else []:
         for mount in spec.volume_mounts:
             pod.add_mount(app, mount)

@@ -18,7 +18,8 @@ import re
 
 from pydantic import Field
 
-from krm_fn.patterns.sidecar import SidecarOptions, inject_sidecars, with_overrides
+from krm_fn.containers import with_overrides
+from krm_fn.patterns.sidecar import SidecarOptions, inject_sidecars
 from krm_fn.podspec import PodEditor
 from krm_fn.spec import AbsolutePath, ContainerOverride, DnsLabel, EnvVar, Volume, VolumeMount
 

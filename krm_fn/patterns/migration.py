@@ -3,9 +3,10 @@
 An init container runs `command` (and `args`), by default with the app container's own image,
 env and envFrom, so it reaches the database exactly as the app does and always matches the
 app's version: a new image tag re-runs the migration before the new version starts. It gets its
-own resources (migrations often need more than the app's steady state; `resources`), the app's
-securityContext when the app has one (the image's files belong to its user), else the restricted
-profile's. Copy the app's volume mounts too with `copyVolumeMounts: true` (e.g. migration files
+own resources (migrations often need more than the app's steady state; `resources`), and the
+restricted profile's security context under the app's own: it runs as the app's user when the app
+sets one (the image's files belong to it), with a writable root filesystem unless the app's is
+read-only. Copy the app's volume mounts too with `copyVolumeMounts: true` (e.g. migration files
 from a ConfigMap). Migrations run on every pod start, so they must be idempotent, as most
 migration tools are. Place it after anything it needs (`position: {after: wait-for-db}`).
 """
@@ -15,10 +16,12 @@ from typing import Any
 
 from pydantic import Field
 
-from krm_fn.patterns.init_container import RESTRICTED, InitOptions, init_container
+from krm_fn.containers import secure
+from krm_fn.patterns.init_container import InitOptions, init_container
 from krm_fn.podspec import PodEditor
 from krm_fn.spec import DnsLabel, Resources
 
+IDENTITY = ("runAsUser", "runAsGroup", "runAsNonRoot")
 MIGRATION_RESOURCES: dict[str, Any] = {
     "requests": {"cpu": "100m", "memory": "128Mi"},
     "limits": {"cpu": "1", "memory": "512Mi"},
@@ -60,7 +63,9 @@ def inject(spec: Spec, pod: PodEditor) -> None:
     for field in fields:
         if app.get(field):
             container[field] = copy.deepcopy(app[field])
-    security = {**RESTRICTED, "readOnlyRootFilesystem": False}
-    if isinstance(app.get("securityContext"), dict):
-        security = copy.deepcopy(app["securityContext"])
+    security = secure({"readOnlyRootFilesystem": False, **(app.get("securityContext") or {})})
+    if isinstance(app.get("securityContext"), dict):  # run as the app's user, as the app does
+        for key in IDENTITY:
+            if key not in app["securityContext"]:
+                security.pop(key, None)
     pod.add_init_containers([init_container(spec, container, security)], spec.position)

@@ -22,8 +22,9 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from krm_fn.containers import SIDECAR_RESOURCES, complete
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import Container, PatternSpec, Position, Volume, VolumeMount
+from krm_fn.spec import Container, PatternSpec, Position, Resources, Volume, VolumeMount
 
 NATIVE_SINCE = (1, 29)
 RUN_TO_COMPLETION = {"Job", "CronJob"}
@@ -41,6 +42,12 @@ class NativeOption(PatternSpec):
 
 class SidecarOptions(NativeOption):
     """Fields of every pattern that runs a container beside the app."""
+
+    resources: Resources = Field(
+        default_factory=lambda: copy.deepcopy(SIDECAR_RESOURCES),
+        description="requests and limits of injected containers that set none (LimitRanges "
+        "and quotas reject containers without them).",
+    )
 
     position: Position = Field(
         "first",
@@ -106,6 +113,7 @@ def inject_sidecars(spec: SidecarOptions, pod: PodEditor, containers: list[dict[
     native = use_native(spec, pod)
     if native is None:
         return False
+    containers = [complete(c, spec.resources) for c in containers]
     if native:
         sidecars = [{**c, "restartPolicy": "Always"} for c in containers]
         pod.add_init_containers(sidecars, spec.position)
@@ -113,25 +121,6 @@ def inject_sidecars(spec: SidecarOptions, pod: PodEditor, containers: list[dict[
         for container in containers:
             pod.add_container(container)
     return True
-
-
-def with_overrides(container: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """A generated container with the user's fields over it.
-
-    env, volumeMounts and ports are merged by name (mountPath for mounts), the user's entry
-    winning; any other field of the user's replaces the generated one.
-    """
-    merged = copy.deepcopy(container)
-    for key, value in overrides.items():
-        identity = {"env": "name", "ports": "name", "volumeMounts": "mountPath"}.get(key)
-        if identity and isinstance(merged.get(key), list):
-            ours = [
-                i for i in merged[key] if i.get(identity) not in {v.get(identity) for v in value}
-            ]
-            merged[key] = ours + copy.deepcopy(value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

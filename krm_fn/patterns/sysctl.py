@@ -101,6 +101,7 @@ def inject(spec: Spec, pod: PodEditor) -> None:
         "baseline and restricted Pod Security levels reject this pod",
         f"spec.initContainers[name={spec.container_name}]",
     )
+    pod.accept_privilege(spec.container_name)
     container = {
         "name": spec.container_name,
         "image": spec.image,

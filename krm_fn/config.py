@@ -29,6 +29,10 @@ PATTERNS: dict[str, str] = {
     "Download": "krm_fn.patterns.download",
     "Migration": "krm_fn.patterns.migration",
     "WaitFor": "krm_fn.patterns.wait_for",
+    "GracefulShutdown": "krm_fn.patterns.graceful_shutdown",
+    "ConfigReloader": "krm_fn.patterns.config_reloader",
+    "LocalCache": "krm_fn.patterns.local_cache",
+    "PodResources": "krm_fn.patterns.pod_resources",
 }
 KINDS = [*PATTERNS, BUNDLE_KIND]
 CONFIGMAP_KEYS = ("kind", "name", "spec")

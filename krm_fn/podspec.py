@@ -124,6 +124,11 @@ def undo(pod: PodTemplate, entry: Entry) -> None:
         if container and isinstance(args, list) and args[len(args) - len(values) :] == values:
             del args[len(args) - len(values) :]
             _drop_empty(container, "args")
+    for field, was in (entry.get("podFieldsWas") or {}).items():
+        if "was" in was:
+            spec[field] = was["was"]
+        else:
+            spec.pop(field, None)
     security = spec.get("securityContext")
     if isinstance(security, dict) and isinstance(security.get("sysctls"), list):
         gone = set(entry.get("sysctls", []))
@@ -436,6 +441,13 @@ class PodEditor:
                 f'added envFrom to "{container["name"]}"',
                 f"{self.container_field(container['name'])}.envFrom",
             )
+
+    def set_pod_field(self, field: str, value: Any) -> None:
+        """Set a pod spec field (shareProcessNamespace...), keeping the old value for undo."""
+        was = {"was": copy.deepcopy(self.spec[field])} if field in self.spec else {}
+        self.entry.setdefault("podFieldsWas", {}).setdefault(field, was)
+        self.spec[field] = value
+        self.report("info", f"set {field}: {json.dumps(value)}", f"spec.{field}")
 
     def add_pod_sysctl(self, name: str, value: str) -> None:
         """Set a namespaced sysctl in the pod's securityContext; the pod's own value wins."""

@@ -1,0 +1,97 @@
+"""LocalCache: a Redis or memcached beside the app, for low-latency caching on localhost.
+
+The cache listens on 127.0.0.1 only (`port`, default 6379 or 11211) and declares no container
+port, so nothing outside the pod reaches it, not even through a Service. It keeps nothing on
+disk (Redis: no RDB snapshots, no AOF; memcached never does) and evicts least-recently-used keys
+when full. `memory` is the container's memory request and limit; the cache's own limit
+(`maxmemory`, memcached's `-m`) is 80% of it, leaving room for the server's overhead, so the
+cache evicts keys instead of the kernel killing it. It runs as a native sidecar where the target
+allows, so it is up before the app starts. `appEnv` tells the app where it is (e.g.
+`REDIS_URL=redis://127.0.0.1:6379`).
+"""
+
+import copy
+from fractions import Fraction
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from krm_fn.containers import with_overrides
+from krm_fn.patterns.sidecar import SidecarOptions, inject_sidecars
+from krm_fn.podspec import PodEditor
+from krm_fn.resources import parse_quantity
+from krm_fn.spec import ContainerOverride, DnsLabel, EnvVar, PortNumber
+
+IMAGES = {"redis": "redis:7.4.1-alpine", "memcached": "memcached:1.6.32-alpine"}
+PORTS = {"redis": 6379, "memcached": 11211}
+CACHE_SHARE = Fraction(8, 10)
+
+
+class Spec(SidecarOptions):
+    """An in-pod cache on localhost."""
+
+    engine: Literal["redis", "memcached"] = Field("redis", description="Which cache.")
+    image: str | None = Field(None, description="Image; default a pinned official one.")
+    port: PortNumber | None = Field(None, description="Port on 127.0.0.1; default the engine's.")
+    memory: str = Field("256Mi", description="Memory request and limit of the cache container.")
+    cpu: str = Field("50m", description="CPU request of the cache container.")
+    eviction_policy: str = Field("allkeys-lru", description="Redis maxmemory-policy.")
+    app_env: list[EnvVar] = Field(
+        default_factory=list, description="Env for the app, e.g. where the cache is."
+    )
+    container_name: DnsLabel | None = Field(None, description="Name; default the engine's.")
+    container: ContainerOverride = Field(
+        default_factory=dict, description="Fields laid over the generated container."
+    )
+
+    @field_validator("memory", "cpu")
+    @classmethod
+    def _quantity(cls, value: str) -> str:
+        parse_quantity(value)
+        return value
+
+
+def command(spec: Spec, port: int) -> list[str]:
+    """The cache server's command line: localhost only, bounded memory, nothing on disk."""
+    limit = parse_quantity(spec.memory) * CACHE_SHARE
+    if spec.engine == "memcached":
+        megabytes = max(1, int(limit / (1 << 20)))
+        return ["memcached", "-l", "127.0.0.1", "-p", str(port), "-m", str(megabytes), "-U", "0"]
+    return [
+        "redis-server",
+        "--bind", "127.0.0.1",
+        "--port", str(port),
+        "--protected-mode", "yes",
+        "--maxmemory", str(int(limit)),
+        "--maxmemory-policy", spec.eviction_policy,
+        "--save", "",
+        "--appendonly", "no",
+    ]  # fmt: skip
+
+
+def inject(spec: Spec, pod: PodEditor) -> None:
+    """The cache sidecar, and the app's env."""
+    port = spec.port or PORTS[spec.engine]
+    name = spec.container_name or spec.engine
+    for other in pod.spec.get("containers") or []:
+        if any(p.get("containerPort") == port for p in other.get("ports") or []):
+            pod.error(
+                f'port {port} is already used by container "{other.get("name")}"',
+                "spec.containers",
+            )
+            return
+    for app in pod.app_containers(spec.app_containers) if spec.app_env else []:
+        for env in spec.app_env:
+            pod.add_env(app, env)
+    cpu_limit = spec.resources.get("limits", {}).get("cpu", "500m")
+    resources = {
+        "requests": {"cpu": spec.cpu, "memory": spec.memory},
+        "limits": {"cpu": cpu_limit, "memory": spec.memory},
+    }
+    container: dict[str, Any] = {
+        "name": name,
+        "image": spec.image or IMAGES[spec.engine],
+        "command": command(spec, port),
+        "resources": copy.deepcopy(resources),
+    }
+    inject_sidecars(spec, pod, [with_overrides(container, spec.container)])

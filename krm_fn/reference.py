@@ -19,6 +19,10 @@ EXAMPLES = {
     "Download": "download-model-s3",
     "Migration": "migration-before-app",
     "WaitFor": "wait-for-database",
+    "GracefulShutdown": "nginx-graceful-shutdown",
+    "ConfigReloader": "config-reload-signal",
+    "LocalCache": "redis-local-cache",
+    "PodResources": "pod-resources-budget",
     BUNDLE_KIND: "all-workload-kinds",
 }
 

@@ -3,7 +3,9 @@
 Each example is built with the real `kubectl kustomize --enable-alpha-plugins` (krm-fn's legacy
 exec plugins), and its config is run through the real `kpt fn eval --exec` and `kpt fn render`
 (a Kptfile with `exec:`). All three must give expected.yaml, a second run must change nothing,
-and the output must pass `kubernetes-validate --strict`. Missing tools fail; nothing skips.
+and the output must pass `kubernetes-validate --strict`. An example that shows a refusal has
+expected-errors.txt instead: every tool must fail with those messages and change nothing.
+Missing tools fail; nothing skips.
 """
 
 import shutil
@@ -25,10 +27,16 @@ from support import (
 
 from krm_fn import reference, yamlio
 from krm_fn.config import KINDS, load_config
+from krm_fn.podsecurity import violations
+from krm_fn.podspec import read_record
 from krm_fn.reference import explain
+from krm_fn.workloads import pod_templates
 
 ALL_EXAMPLES = sorted(d for d in EXAMPLES.iterdir() if (d / "kustomization.yaml").exists())
 IDS = [d.name for d in ALL_EXAMPLES]
+# injected containers that need more than the restricted Pod Security profile, and why (the
+# example's README says so too)
+NOT_RESTRICTED = {("elasticsearch-sysctl", "update-sysctl"): "privileged"}
 
 
 def kustomization(example: Path) -> dict[str, Any]:
@@ -39,8 +47,28 @@ def configs(example: Path) -> list[Path]:
     return [example / name for name in kustomization(example).get("transformers", [])]
 
 
+def inputs(example: Path) -> list[dict[str, Any]]:
+    return [
+        d
+        for n in kustomization(example)["resources"]
+        for d in yamlio.load_all((example / n).read_text())
+    ]
+
+
+def expected_errors(example: Path) -> list[str]:
+    """For an example that shows a refusal: the messages every tool must print."""
+    path = example / "expected-errors.txt"
+    return path.read_text().splitlines() if path.exists() else []
+
+
 def expected(example: Path) -> list[dict[str, Any]]:
     return normalize(yamlio.load_all((example / "expected.yaml").read_text()))
+
+
+def assert_refused(example: Path, returncode: int, stderr: str) -> None:
+    assert returncode != 0, "the tool succeeded where krm-fn must refuse"
+    for message in expected_errors(example):
+        assert message in stderr, stderr
 
 
 @pytest.fixture(scope="session")
@@ -51,15 +79,13 @@ def plugin_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-def kustomize_build(directory: Path, plugin_home: Path) -> str:
+def kustomize(directory: Path, plugin_home: Path) -> Any:
     env = {
         "PATH": "/usr/bin:/bin",
         "KUSTOMIZE_PLUGIN_HOME": str(plugin_home),
         "HOME": str(plugin_home),
     }
-    done = run([tool("kubectl"), "kustomize", "--enable-alpha-plugins", str(directory)], env=env)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run([tool("kubectl"), "kustomize", "--enable-alpha-plugins", str(directory)], env=env)
 
 
 def test_every_example_is_documented() -> None:
@@ -67,24 +93,31 @@ def test_every_example_is_documented() -> None:
     for example in ALL_EXAMPLES:
         assert (example / "README.md").exists(), f"{example.name} has no README.md"
         assert configs(example), f"{example.name} has no krm-fn transformer"
+        assert (example / "expected.yaml").exists() != bool(expected_errors(example))
 
 
 @pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
 def test_kubectl_kustomize(example: Path, plugin_home: Path, tmp_path: Path) -> None:
-    output = kustomize_build(example, plugin_home)
+    done = kustomize(example, plugin_home)
+    if expected_errors(example):
+        assert_refused(example, done.returncode, done.stderr)
+        assert done.stdout == ""
+        return
+    assert done.returncode == 0, done.stderr
     if UPDATE:
-        (example / "expected.yaml").write_text(output)
-    assert output == (example / "expected.yaml").read_text(), "kubectl kustomize output differs"
+        (example / "expected.yaml").write_text(done.stdout)
+    assert done.stdout == (example / "expected.yaml").read_text(), (
+        "kubectl kustomize output differs"
+    )
 
     # again, on its own output: nothing changes
-    (tmp_path / "built.yaml").write_text(output)
+    (tmp_path / "built.yaml").write_text(done.stdout)
     for config in configs(example):
         shutil.copy(config, tmp_path / config.name)
     again = {"resources": ["built.yaml"], "transformers": [c.name for c in configs(example)]}
     (tmp_path / "kustomization.yaml").write_text(yamlio.dump(again))
-    assert kustomize_build(tmp_path, plugin_home) == output, (
-        "a second kustomize run changed the output"
-    )
+    second = kustomize(tmp_path, plugin_home)
+    assert (second.returncode, second.stdout) == (0, done.stdout), "a second run changed the output"
 
 
 @pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
@@ -92,9 +125,38 @@ def test_output_matches_kubernetes_schema(example: Path) -> None:
     instances = [i for c in configs(example) for i in load_config(yamlio.load(c.read_text()))]
     version = instances[0].spec.kubernetes_version
     custom = [p for i in instances for p in i.spec.pod_template_paths]
-    assert (
-        schema_errors(yamlio.load_all((example / "expected.yaml").read_text()), version, custom)
-        == []
+    if expected_errors(example):  # what krm-fn refused is valid Kubernetes all the same
+        assert schema_errors(inputs(example), version, custom) == []
+        return
+    output = yamlio.load_all((example / "expected.yaml").read_text())
+    assert schema_errors(output, version, custom) == []
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
+def test_injected_containers_pass_the_restricted_profile(example: Path) -> None:
+    if expected_errors(example):
+        return  # nothing was injected
+    instances = [i for c in configs(example) for i in load_config(yamlio.load(c.read_text()))]
+    custom = [p for i in instances for p in i.spec.pod_template_paths]
+    checked = 0
+    for resource in yamlio.load_all((example / "expected.yaml").read_text()):
+        for pod in pod_templates(resource, custom):
+            record = read_record(pod.template)
+            injected = {
+                n
+                for e in record.values()
+                for n in (*e.get("containers", []), *e.get("initContainers", []))
+            }
+            for field, problem in violations(pod.spec, "restricted"):
+                name = field.partition("[name=")[2].partition("]")[0]
+                if name in injected:
+                    reason = NOT_RESTRICTED.get((example.name, name))
+                    assert reason, f"{name}: {field} {problem}"
+                    assert reason in (example / "README.md").read_text()
+            checked += len(injected)
+    assert checked or all(
+        yamlio.load(c.read_text())["kind"] in ("PodDefaults", "GracefulShutdown")
+        for c in configs(example)
     )
 
 
@@ -108,20 +170,24 @@ def package(example: Path, directory: Path) -> Path:
 @pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
 def test_kpt_fn_eval(example: Path, tmp_path: Path) -> None:
     pkg = package(example, tmp_path / "pkg")
+    before = read_package(pkg)
     for round_ in (1, 2):
         for config in configs(example):
-            done = run(
-                [
-                    tool("kpt"),
-                    "fn",
-                    "eval",
-                    str(pkg),
-                    "--exec",
-                    krm_fn_command(),
-                    "--fn-config",
-                    str(config),
-                ]
-            )
+            command = [
+                tool("kpt"),
+                "fn",
+                "eval",
+                str(pkg),
+                "--exec",
+                krm_fn_command(),
+                "--fn-config",
+                str(config),
+            ]
+            done = run(command)
+            if expected_errors(example):
+                assert_refused(example, done.returncode, done.stderr)
+                assert read_package(pkg) == before, "kpt changed files although the function failed"
+                return
             assert done.returncode == 0, done.stderr
         assert normalize(read_package(pkg)) == expected(example), f"kpt fn eval, run {round_}"
 
@@ -143,19 +209,28 @@ def test_kpt_fn_render(example: Path, tmp_path: Path) -> None:
         "pipeline": {"mutators": mutators},
     }
     (pkg / "Kptfile").write_text(yamlio.dump(kptfile))
+    before = read_package(pkg)
     for round_ in (1, 2):
         done = run([tool("kpt"), "fn", "render", str(pkg), "--allow-exec"])
+        if expected_errors(example):
+            assert_refused(example, done.returncode, done.stderr)
+            assert read_package(pkg) == before, "kpt changed files although the function failed"
+            return
         assert done.returncode == 0, done.stderr
         assert normalize(read_package(pkg)) == expected(example), f"kpt fn render, run {round_}"
 
 
 @pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
-def test_readme_shows_the_current_diff(example: Path) -> None:
+def test_readme_shows_what_krm_fn_does(example: Path) -> None:
     readme = (example / "README.md").read_text()
-    shown = readme.split("```diff\n", 1)[1].split("```", 1)[0]
     resources = [str(example / r) for r in kustomization(example)["resources"]]
     done = run([krm_fn_command(), "run", "--quiet", "--diff", str(configs(example)[0]), *resources])
+    if expected_errors(example):
+        assert_refused(example, done.returncode, done.stderr)
+        assert all(m in readme for m in expected_errors(example)), "the README shows other errors"
+        return
     assert done.returncode == 0, done.stderr
+    shown = readme.split("```diff\n", 1)[1].split("```", 1)[0]
     if UPDATE:
         (example / "README.md").write_text(
             readme.replace(f"```diff\n{shown}```", f"```diff\n{done.stdout}```")

@@ -357,8 +357,9 @@ def _pod_security(
     by_container: dict[str, list[str]] = {}
     for field, _ in violations(pod.spec, "restricted", metadata):
         name = field.partition("[name=")[2].partition("]")[0]
-        if name in injected and name not in accepted:
-            by_container.setdefault(name, []).append(field.rpartition("securityContext.")[2])
+        short = field.rpartition("securityContext.")[2]
+        if name in injected and name not in accepted and short not in by_container.get(name, []):
+            by_container.setdefault(name, []).append(short)
     for name, fields in by_container.items():
         message = (
             f'injected container "{name}" does not pass the restricted Pod Security profile '

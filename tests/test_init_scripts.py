@@ -8,149 +8,15 @@ local stand-ins: a local git repository, a local HTTP server, fake `vault`, `aws
 """
 
 import hashlib
-import http.server
 import os
-import re
 import socket
 import stat
 import subprocess
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from krm_fn.cli import transform
-
-BUSYBOX_APPLETS = ("nc", "wget", "nslookup", "sha256sum", "date", "sleep", "timeout")
-SA_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
-
-
-def pod_with(kind: str, spec: dict[str, Any], app: dict[str, Any] | None = None) -> dict[str, Any]:
-    app = app or {"name": "app", "image": "registry.example.com/app:1.0"}
-    volumes = [{"name": m["name"], "emptyDir": {}} for m in app.get("volumeMounts", [])]
-    deployment = {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": "app"},
-        "spec": {
-            "selector": {"matchLabels": {"app": "app"}},
-            "template": {
-                "metadata": {"labels": {"app": "app"}},
-                "spec": {"containers": [app], **({"volumes": volumes} if volumes else {})},
-            },
-        },
-    }
-    config = {
-        "apiVersion": "krm-fn.dev/v1alpha1",
-        "kind": kind,
-        "metadata": {"name": "t"},
-        "spec": spec,
-    }
-    results = transform(config, [deployment])
-    assert not [r for r in results if r.severity == "error"], [r.message for r in results]
-    pod: dict[str, Any] = deployment["spec"]["template"]["spec"]
-    return pod
-
-
-def fake(bin_dir: Path, name: str, body: str) -> None:
-    path = bin_dir / name
-    path.write_text("#!/bin/sh\n" + body)
-    path.chmod(0o755)
-
-
-@pytest.fixture
-def bin_dir(tmp_path: Path) -> Path:
-    """A PATH dir with busybox applets (what the images have) before the system's."""
-    directory = tmp_path / "bin"
-    directory.mkdir()
-    busybox = Path("/bin/busybox")
-    if not busybox.exists():
-        pytest.fail("busybox is missing: `make test` installs it")
-    for applet in BUSYBOX_APPLETS:
-        (directory / applet).symlink_to(busybox)
-    return directory
-
-
-class Pod:
-    """Volumes as directories, and init containers run with sh."""
-
-    def __init__(self, spec: dict[str, Any], root: Path, bin_dir: Path) -> None:
-        self.spec = spec
-        self.root = root
-        self.bin_dir = bin_dir
-
-    def volume(self, name: str) -> Path:
-        path = self.root / "volumes" / name
-        path.mkdir(parents=True, exist_ok=True)
-        return path
-
-    def container(self, name: str) -> dict[str, Any]:
-        everything = [*self.spec.get("initContainers", []), *self.spec["containers"]]
-        return next(c for c in everything if c["name"] == name)
-
-    def app_dir(self, app: str, mount_path: str) -> Path:
-        """The directory behind one of the app container's mounts (so: what the app sees)."""
-        [mount] = [
-            m for m in self.container(app).get("volumeMounts", []) if m["mountPath"] == mount_path
-        ]
-        return self.volume(mount["name"])
-
-    def run(
-        self, name: str, extra: dict[str, str] | None = None, env: dict[str, str] | None = None
-    ) -> Any:
-        container = self.container(name)
-        command = list(container.get("command", [])) + list(container.get("args", []))
-        mapping = {
-            m["mountPath"]: str(self.volume(m["name"])) for m in container.get("volumeMounts", [])
-        }
-        mapping.update(extra or {})
-        paths = "|".join(re.escape(p) for p in sorted(mapping, key=len, reverse=True))
-        pattern = re.compile(rf"(?<![\w.-])({paths})(?=/|$|[^\w.-])")
-        if mapping:
-            command = [pattern.sub(lambda m: mapping[m.group(1)], part) for part in command]
-        environment = {"PATH": f"{self.bin_dir}:/usr/bin:/bin", "HOME": str(self.root)}
-        environment.update(
-            {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
-        )
-        environment.update(env or {})
-        assert command[:2] == ["sh", "-c"], command
-        return subprocess.run(
-            ["sh", "-c", command[2]], env=environment, capture_output=True, text=True, timeout=60
-        )
-
-
-@contextmanager
-def http_server(
-    files: dict[str, bytes], header: str | None = None
-) -> Iterator[tuple[int, list[str]]]:
-    seen: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(self.path)
-            if header and self.headers.get("Authorization") != header:
-                self.send_response(401)
-                self.end_headers()
-                return
-            body = files.get(self.path)
-            self.send_response(200 if body is not None else 404)
-            self.end_headers()
-            self.wfile.write(body or b"")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server.server_address[1], seen
-    finally:
-        server.shutdown()
-        server.server_close()
-
+from pods import SA_TOKEN, Pod, fake, http_server, pod_with
 
 FAKE_VAULT = """\
 case "$1" in

@@ -57,7 +57,7 @@ class Spec(SidecarOptions):
     http: HttpReload | None = Field(None, description="Reload by an HTTP request.")
     signal: SignalReload | None = Field(None, description="Reload by a signal to the app.")
     period_seconds: int = Field(5, ge=1, description="How often to look for changes.")
-    image: str = Field("busybox:1.36.1", description="Image with sh, find, md5sum, wget, pkill.")
+    image: str = Field("busybox:1.36.1", description="Image with sh, find, md5sum, wget, killall.")
     container_name: DnsLabel = Field("config-reloader", description="Name of the sidecar.")
     container: ContainerOverride = Field(
         default_factory=dict, description="Fields laid over the generated container."
@@ -77,7 +77,7 @@ def script(spec: Spec) -> str:
         action = f"wget -q -O /dev/null{post} {shlex.quote(spec.http.url)}"
     else:
         assert spec.signal is not None
-        action = f"pkill -{spec.signal.name} -x {shlex.quote(spec.signal.process)}"
+        action = f"killall -{spec.signal.name} {shlex.quote(spec.signal.process)}"
     return "\n".join(
         [
             "set -u",

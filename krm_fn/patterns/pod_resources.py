@@ -53,7 +53,7 @@ def inject(spec: Spec, pod: PodEditor) -> None:
         ("limits", spec.max_limits, limits),
     ):
         for name, maximum in budget.items():
-            if name in amounts.unbounded:
+            if name in amounts.unbounded or (kind == "limits" and name not in amounts.amounts):
                 message = f"pod {kind} {name} is unbounded (a container sets no limit)"
                 pod.error(f"{message}; the budget is {maximum}")
                 failed = True

@@ -23,6 +23,7 @@ Usage:
   krm-fn plugin CONFIG                 legacy kustomize exec plugin mode (YAML stream on stdin)
   krm-fn explain KIND                  documentation of a kind, its fields and its example
   krm-fn schema KIND                   JSON Schema of a kind's config (for editors)
+  krm-fn definitions                   the function catalog (functions.yaml: KRMFunctionDefinitions)
   krm-fn --help | --version
 
 Config: apiVersion: krm-fn.dev/v1alpha1, one kind per pattern (krm-fn explain KIND), fields
@@ -93,6 +94,11 @@ def _dispatch(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
             import json
 
             stdout.write(json.dumps(reference.json_schema(kind), indent=2) + "\n")
+        return 0
+    if command == "definitions":
+        from krm_fn.catalog import definitions
+
+        stdout.write(yamlio.dump_all(definitions()))
         return 0
     if command == "install-plugins":
         if len(rest) != 1:

@@ -1,0 +1,73 @@
+"""functions.yaml, the schemas, and the docs stay in step with the models."""
+
+import json
+
+import jsonschema
+import pytest
+from support import EXAMPLES, ROOT, UPDATE, krm_fn_command, run
+
+from krm_fn import yamlio
+from krm_fn.config import KINDS
+from krm_fn.reference import EXAMPLES as EXAMPLE_OF
+
+
+def test_functions_yaml_is_what_krm_fn_definitions_prints() -> None:
+    done = run([krm_fn_command(), "definitions"])
+    assert done.returncode == 0, done.stderr
+    if UPDATE:
+        (ROOT / "functions.yaml").write_text(done.stdout)
+    assert (ROOT / "functions.yaml").read_text() == done.stdout, (
+        "functions.yaml is stale: KRM_FN_UPDATE_GOLDEN=1"
+    )
+    definitions = yamlio.load_all(done.stdout)
+    assert [d["spec"]["names"]["kind"] for d in definitions] == KINDS
+    for definition in definitions:
+        version = definition["spec"]["versions"][0]
+        assert "$ref" not in json.dumps(version["schema"])
+        assert (ROOT / version["usage"]).exists()
+        assert all((ROOT / e).exists() for e in version["examples"])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_example_config_matches_its_published_schema(kind: str) -> None:
+    [definition] = [
+        d
+        for d in yamlio.load_all((ROOT / "functions.yaml").read_text())
+        if d["spec"]["names"]["kind"] == kind
+    ]
+    schema = definition["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    example = EXAMPLES / EXAMPLE_OF[kind]
+    kustomization = yamlio.load((example / "kustomization.yaml").read_text())
+    configs = [yamlio.load((example / c).read_text()) for c in kustomization["transformers"]]
+    config = (
+        next(c for c in configs if c["kind"] == kind)
+        if kind in [c["kind"] for c in configs]
+        else None
+    )
+    if config is None:  # the kind is used inside a PodPatterns bundle
+        bundle = configs[0]
+        spec = next(p["spec"] for p in bundle["spec"]["patterns"] if p["kind"] == kind)
+        config = {
+            "apiVersion": bundle["apiVersion"],
+            "kind": kind,
+            "metadata": {"name": "x"},
+            "spec": spec,
+        }
+    jsonschema.validate(config, schema)
+    assert schema["properties"]["spec"]["additionalProperties"] is False
+    with pytest.raises(jsonschema.ValidationError, match="noSuchField"):
+        jsonschema.validate({**config, "spec": {**config["spec"], "noSuchField": 1}}, schema)
+
+
+def test_schema_and_explain_commands() -> None:
+    done = run([krm_fn_command(), "schema", "Sidecar"])
+    schema = json.loads(done.stdout)
+    assert schema["properties"]["kind"] == {"const": "Sidecar"}
+    done = run([krm_fn_command(), "explain", "Ambassador"])
+    assert (
+        done.returncode == 0
+        and done.stdout.startswith("# Ambassador")
+        and "| `inbound` |" in done.stdout
+    )
+    done = run([krm_fn_command(), "explain", "Sidecr"])
+    assert done.returncode == 1 and "unknown kind" in done.stderr

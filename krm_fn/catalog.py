@@ -4,12 +4,10 @@ import copy
 import inspect
 from typing import Any
 
-from krm_fn import __version__
 from krm_fn.config import API_VERSION, BUNDLE_KIND, KINDS, pattern_module
-from krm_fn.reference import EXAMPLES, spec_model
+from krm_fn.reference import EXAMPLES, IMAGE, spec_model
 
 GROUP, VERSION = API_VERSION.split("/")
-IMAGE = f"krm-fn:{__version__}"
 VALIDATORS = {"PodResources"}
 
 

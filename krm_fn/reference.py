@@ -6,6 +6,7 @@ from typing import Any
 
 from krm_fn.config import API_VERSION, BUNDLE_KIND, KINDS, pattern_module
 
+IMAGE = "localhost/krm-fn:0.1.0"  # what `make image` builds; the examples' Kptfiles run it
 EXAMPLES = {
     "Sidecar": "sidecar-log-shipper",
     "InitContainer": "init-container-ordering",

@@ -192,32 +192,85 @@ def test_kpt_fn_eval(example: Path, tmp_path: Path) -> None:
         assert normalize(read_package(pkg)) == expected(example), f"kpt fn eval, run {round_}"
 
 
+def kpt_package(example: Path, directory: Path, runner: dict[str, str]) -> Path:
+    """A copy of the example as the kpt package it also is, its functions run by `runner`."""
+    shutil.copytree(example, directory)
+    kptfile = yamlio.load((directory / "Kptfile").read_text())
+    for function in kptfile["pipeline"]["mutators"]:
+        function.pop("image")
+        function.update(runner)
+    (directory / "Kptfile").write_text(yamlio.dump(kptfile))
+    return directory
+
+
+def package_resources(directory: Path) -> list[dict[str, Any]]:
+    """What kpt sees of a package: every YAML file but those in .krmignore."""
+    ignored = set((directory / ".krmignore").read_text().split())
+    resources: list[dict[str, Any]] = []
+    for path in sorted(directory.rglob("*.yaml")):
+        if path.name not in ignored:
+            resources += yamlio.load_all(path.read_text())
+    return resources
+
+
+def test_every_example_is_a_kpt_package() -> None:
+    for example in ALL_EXAMPLES:
+        kptfile = yamlio.load((example / "Kptfile").read_text())
+        functions = kptfile["pipeline"]["mutators"]
+        assert [f["image"] for f in functions] == [reference.IMAGE] * len(configs(example))
+        for function, config in zip(functions, configs(example), strict=True):
+            document = yamlio.load(config.read_text())
+            if "configPath" in function:
+                assert function["configPath"] == config.name
+            else:  # the ConfigMap form says the same as the config file
+                data = function["configMap"]
+                assert (data["kind"], data["name"]) == (
+                    document["kind"],
+                    document["metadata"]["name"],
+                )
+                assert yamlio.load(data["spec"]) == document["spec"]
+    forms = {
+        "configMap" in f
+        for e in ALL_EXAMPLES
+        for f in yamlio.load((e / "Kptfile").read_text())["pipeline"]["mutators"]
+    }
+    assert forms == {True, False}
+
+
 @pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
 def test_kpt_fn_render(example: Path, tmp_path: Path) -> None:
-    pkg = package(example, tmp_path / "pkg")
-    mutators = []
-    for index, config in enumerate(configs(example)):
-        shutil.copy(config, pkg / f"fn-config-{index}.yaml")
-        mutators.append({"exec": krm_fn_command(), "configPath": f"fn-config-{index}.yaml"})
-    kptfile = {
-        "apiVersion": "kpt.dev/v1",
-        "kind": "Kptfile",
-        "metadata": {
-            "name": example.name,
-            "annotations": {"config.kubernetes.io/local-config": "true"},
-        },
-        "pipeline": {"mutators": mutators},
-    }
-    (pkg / "Kptfile").write_text(yamlio.dump(kptfile))
-    before = read_package(pkg)
+    pkg = kpt_package(example, tmp_path / "pkg", {"exec": krm_fn_command()})
+    before = package_resources(pkg)
     for round_ in (1, 2):
-        done = run([tool("kpt"), "fn", "render", str(pkg), "--allow-exec"])
+        done = run(
+            [
+                tool("kpt"),
+                "fn",
+                "render",
+                str(pkg),
+                "--allow-exec",
+                "--results-dir",
+                str(tmp_path / "results"),
+            ]
+        )
         if expected_errors(example):
             assert_refused(example, done.returncode, done.stderr)
-            assert read_package(pkg) == before, "kpt changed files although the function failed"
+            assert package_resources(pkg) == before, (
+                "kpt changed files although the function failed"
+            )
+            results = yamlio.load((tmp_path / "results" / "results.yaml").read_text())
+            errors = [
+                r
+                for item in results["items"]
+                for r in item.get("results", [])
+                if r["severity"] == "error"
+            ]
+            assert errors and all(r["resourceRef"]["kind"] and r["field"]["path"] for r in errors)
             return
         assert done.returncode == 0, done.stderr
-        assert normalize(read_package(pkg)) == expected(example), f"kpt fn render, run {round_}"
+        assert normalize(package_resources(pkg)) == expected(example), (
+            f"kpt fn render, run {round_}"
+        )
 
 
 @pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)

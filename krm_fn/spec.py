@@ -1,5 +1,6 @@
 """The config fields every pattern shares, and checks for the Kubernetes objects patterns inject."""
 
+import os
 import re
 from typing import Annotated, Any, Literal
 
@@ -222,6 +223,8 @@ Position = Annotated[
 ]
 UNION_TAGS = frozenset(["first|last", "before|after"])
 
+DEFAULT_VERSION = "1.33"
+VERSION_ENV = "KRM_FN_KUBERNETES_VERSION"
 VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?$")
 
 
@@ -239,8 +242,11 @@ class PatternSpec(Model):
         "default container (`kubectl.kubernetes.io/default-container`, else the first); `*`: all.",
     )
     kubernetes_version: str = Field(
-        "1.33",
-        description="Kubernetes version the output targets, e.g. `1.33`; decides native sidecars.",
+        default_factory=lambda: os.environ.get(VERSION_ENV) or DEFAULT_VERSION,
+        validate_default=True,
+        description="Kubernetes version the output targets, e.g. `1.33` (it decides native "
+        f"sidecars, the preStop sleep action...). Default: the env {VERSION_ENV} (the Argo CD "
+        f"plugin sets it from KUBE_VERSION), else {DEFAULT_VERSION}.",
     )
     pod_template_paths: list[PodTemplatePath] = Field(
         default_factory=list,
@@ -253,7 +259,7 @@ class PatternSpec(Model):
     def _version(cls, value: Any) -> str:
         match = VERSION.match(str(value).strip())
         if not match:
-            raise ValueError(f'"{value}" is not a Kubernetes version like 1.33')
+            raise ValueError(f'"{value}" is not a Kubernetes version like 1.33 ({VERSION_ENV}?)')
         return f"{match[1]}.{match[2]}"
 
     def version_at_least(self, major: int, minor: int) -> bool:

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := kustomization-examples/sidecar-log-shipper
 
-.PHONY: setup tools demo test lint typecheck unit bench clean
+.PHONY: setup tools image demo test lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ demo: setup
 	  $(BIN)/krm-fn run $(DEMO)/log-shipper.yaml $(DEMO)/deployment.yaml $(DEMO)/service.yaml; \
 	fi
 
+# The container image, built offline with podman (scripts/build-image.sh says how).
+image:
+	bash scripts/build-image.sh
+
 lint: setup
 	$(BIN)/ruff check krm_fn tests bench
 	$(BIN)/ruff format --check krm_fn tests bench
@@ -41,7 +45,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-unit: setup tools
+unit: setup tools image
 	$(BIN)/pytest
 
 test: lint typecheck unit
@@ -50,4 +54,4 @@ bench: setup tools
 	$(BIN)/python bench/bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .build .pytest_cache .mypy_cache .ruff_cache *.egg-info

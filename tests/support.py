@@ -121,3 +121,21 @@ def schema_errors(
         except kubernetes_validate.ValidationError as err:
             errors.append(f"{name}: {err.message} at {list(err.path)}")
     return errors
+
+
+IMAGE = "localhost/krm-fn:0.1.0"
+BUILD = ROOT / ".build"
+
+
+def container_env() -> dict[str, str]:
+    """The environment for kustomize and kpt to run krm-fn's image with podman."""
+    conf = BUILD / "containers.conf"
+    if not conf.exists() or not (BUILD / "shim" / "docker").exists():
+        pytest.fail("the image is not built: `make test` runs scripts/build-image.sh first")
+    tool("podman")
+    return {
+        **os.environ,
+        "CONTAINERS_CONF": str(conf),
+        "PATH": f"{BUILD / 'shim'}:{os.environ.get('PATH', '')}",
+        "KPT_FN_RUNTIME": "podman",
+    }

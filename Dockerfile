@@ -1,0 +1,25 @@
+# krm-fn as a container KRM function: kustomize (`config.kubernetes.io/function: container:`),
+# kpt (`image:` in a Kptfile, `kpt fn eval --image`) and `kpt fn doc` (runs it with --help).
+# They run it as `nobody`, without network, and krm-fn needs neither root nor a writable
+# filesystem: the bytecode is compiled at build time.
+ARG BASE_IMAGE=python:3.11-slim
+FROM ${BASE_IMAGE}
+
+# Only for builds behind a TLS-intercepting proxy: the CA bundle pip should trust.
+ARG PIP_CERT
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+
+COPY pyproject.toml README.md /src/
+COPY krm_fn /src/krm_fn
+RUN python3 -m venv /opt/krm-fn \
+ && /opt/krm-fn/bin/pip install --quiet ${PIP_CERT:+--cert "$PIP_CERT"} /src \
+ && /opt/krm-fn/bin/python -m compileall -q /opt/krm-fn \
+ && rm -rf /src \
+ && /opt/krm-fn/bin/krm-fn --version
+
+ENV PATH=/opt/krm-fn/bin:$PATH
+USER 65532:65532
+ENTRYPOINT ["krm-fn"]

@@ -1,0 +1,118 @@
+"""krm-fn's image through the real tools: kustomize container functions and kpt `image:`.
+
+The image is built by `make test` (scripts/build-image.sh) with podman; kustomize runs container
+functions with `docker`, which a shim points to podman. The results must be the exec paths'.
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from support import IMAGE, container_env, normalize, read_package, run, tool
+from test_examples import (
+    ALL_EXAMPLES,
+    IDS,
+    assert_refused,
+    configs,
+    expected,
+    expected_errors,
+    package,
+    package_resources,
+)
+
+from krm_fn import yamlio
+
+
+def test_the_image_runs_as_kustomize_and_kpt_run_it() -> None:
+    env = container_env()
+    podman = tool("podman")
+    done = run([podman, "run", "--rm", IMAGE, "--help"], env=env)
+    assert done.returncode == 0 and "Usage:" in done.stdout
+    example = ALL_EXAMPLES[0]
+    items = [
+        d
+        for r in yamlio.load((example / "kustomization.yaml").read_text())["resources"]
+        for d in yamlio.load_all((example / r).read_text())
+    ]
+    resource_list = {
+        "apiVersion": "config.kubernetes.io/v1",
+        "kind": "ResourceList",
+        "items": items,
+        "functionConfig": yamlio.load(configs(example)[0].read_text()),
+    }
+    hardened = [
+        podman,
+        "run",
+        "--rm",
+        "-i",
+        "--network",
+        "none",
+        "--user",
+        "nobody",
+        "--read-only",
+        "--security-opt=no-new-privileges",
+        IMAGE,
+    ]
+    done = run(hardened, input=yamlio.dump(resource_list), env=env)
+    assert done.returncode == 0, done.stderr
+    output = yamlio.load(done.stdout)
+    assert output["kind"] == "ResourceList" and len(output["items"]) == len(items)
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
+def test_kustomize_container_function(example: Path, tmp_path: Path) -> None:
+    directory = Path(shutil.copytree(example, tmp_path / "example"))
+    for config in configs(directory):
+        document = yamlio.load(config.read_text())
+        document["metadata"].setdefault("annotations", {})["config.kubernetes.io/function"] = (
+            yamlio.dump({"container": {"image": IMAGE}})
+        )
+        config.write_text(yamlio.dump(document))
+    done = run(
+        [tool("kubectl"), "kustomize", "--enable-alpha-plugins", str(directory)],
+        env=container_env(),
+    )
+    if expected_errors(example):
+        assert_refused(example, done.returncode, done.stderr)
+        return
+    assert done.returncode == 0, done.stderr
+    assert normalize(yamlio.load_all(done.stdout)) == expected(example)
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
+def test_kpt_render_with_the_kptfile_image(example: Path, tmp_path: Path) -> None:
+    pkg = Path(shutil.copytree(example, tmp_path / "pkg"))
+    before = package_resources(pkg)
+    done = run(
+        [tool("kpt"), "fn", "render", str(pkg), "--image-pull-policy", "never"], env=container_env()
+    )
+    if expected_errors(example):
+        assert_refused(example, done.returncode, done.stderr)
+        assert package_resources(pkg) == before
+        return
+    assert done.returncode == 0, done.stderr
+    assert normalize(package_resources(pkg)) == expected(example)
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
+def test_kpt_eval_image(example: Path, tmp_path: Path) -> None:
+    pkg = package(example, tmp_path / "pkg")
+    for config in configs(example):
+        command = [
+            tool("kpt"),
+            "fn",
+            "eval",
+            str(pkg),
+            "--image",
+            IMAGE,
+            "--image-pull-policy",
+            "never",
+            "--fn-config",
+            str(config),
+        ]
+        done = run(command, env=container_env())
+        if expected_errors(example):
+            assert_refused(example, done.returncode, done.stderr)
+            return
+        assert done.returncode == 0, done.stderr
+    assert normalize(read_package(pkg)) == expected(example)

@@ -473,6 +473,13 @@ class PodEditor:
             self.report("warning", f"kept the existing {key[:-1]} {name}={values[name]}", field)
 
     # selection -------------------------------------------------------------------------
+    def one_app_container(self, names: list[str]) -> dict[str, Any] | None:
+        """The single app container a pattern works with; an error if the selection has more."""
+        apps = self.app_containers(names)
+        if len(apps) > 1:
+            self.error(f"a {self.kind} works with one app container: name it in appContainers")
+        return apps[0] if len(apps) == 1 else None
+
     def app_containers(self, names: list[str]) -> list[dict[str, Any]]:
         """The app containers named in config (`*`: all), else the pod's default container."""
         containers = [c for c in self.spec.get("containers") or [] if isinstance(c, dict)]

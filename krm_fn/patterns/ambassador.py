@@ -239,12 +239,9 @@ def nginx_outbound(outbound: Outbound) -> str:
 
 def inject(spec: Spec, pod: PodEditor) -> None:
     """Put the proxy in front of (or behind) the app and make the rest of the pod follow."""
-    apps = pod.app_containers(spec.app_containers)
-    if len(apps) != 1:
-        if apps:
-            pod.error("an Ambassador serves one app container: name it in appContainers")
+    app = pod.one_app_container(spec.app_containers)
+    if app is None:
         return
-    app = apps[0]
     for env in spec.app_env:
         pod.add_env(app, env, override=True)
     pod.append_args(app, spec.app_args)

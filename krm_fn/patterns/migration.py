@@ -45,12 +45,9 @@ class Spec(InitOptions):
 
 def inject(spec: Spec, pod: PodEditor) -> None:
     """One init container built from the app container."""
-    apps = pod.app_containers(spec.app_containers)
-    if len(apps) != 1:
-        if apps:
-            pod.error("a Migration copies one app container: name it in appContainers")
+    app = pod.one_app_container(spec.app_containers)
+    if app is None:
         return
-    app = apps[0]
     container: dict[str, Any] = {
         "name": spec.container_name,
         "image": spec.image or app.get("image"),

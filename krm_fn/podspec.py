@@ -477,7 +477,7 @@ class PodEditor:
         """The single app container a pattern works with; an error if the selection has more."""
         apps = self.app_containers(names)
         if len(apps) > 1:
-            self.error(f"a {self.kind} works with one app container: name it in appContainers")
+            self.error("this pattern works with one app container: name it in appContainers")
         return apps[0] if len(apps) == 1 else None
 
     def app_containers(self, names: list[str]) -> list[dict[str, Any]]:

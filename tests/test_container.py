@@ -116,3 +116,9 @@ def test_kpt_eval_image(example: Path, tmp_path: Path) -> None:
             return
         assert done.returncode == 0, done.stderr
     assert normalize(read_package(pkg)) == expected(example)
+
+
+def test_kpt_fn_doc_shows_the_help(tmp_path: Path) -> None:
+    done = run([tool("kpt"), "fn", "doc", "--image", IMAGE], env=container_env(), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "krm-fn run CONFIG" in done.stdout

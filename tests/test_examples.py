@@ -311,3 +311,22 @@ def test_every_kind_has_docs_and_an_example(kind: str) -> None:
         kinds |= {document["kind"], *(p["kind"] for p in document["spec"].get("patterns", []))}
     assert kind in kinds
     assert f"docs/patterns/{kind.lower()}.md" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize(("budget", "passes"), [("4", True), ("1", False)])
+def test_pod_resources_as_a_kpt_validator(tmp_path: Path, budget: str, passes: bool) -> None:
+    pkg = kpt_package(EXAMPLES / "download-model-s3", tmp_path / "pkg", {"exec": krm_fn_command()})
+    check = {
+        "kind": "PodResources",
+        "name": "budget",
+        "spec": f"maxRequests: {{cpu: '{budget}'}}\nallowInitDominance: true\n",
+    }
+    kptfile = yamlio.load((pkg / "Kptfile").read_text())
+    kptfile["pipeline"]["validators"] = [{"exec": krm_fn_command(), "configMap": check}]
+    (pkg / "Kptfile").write_text(yamlio.dump(kptfile))
+    done = run([tool("kpt"), "fn", "render", str(pkg), "--allow-exec"])
+    assert (done.returncode == 0) is passes, done.stderr
+    if passes:  # a validator changes nothing: the package is the mutator's output
+        assert normalize(package_resources(pkg)) == expected(EXAMPLES / "download-model-s3")
+    else:
+        assert "pod requests cpu=2 exceed the budget 1" in done.stderr

@@ -160,6 +160,9 @@ class _Run:
         previous = [k for k in self.keys if k in record]
         if not chosen and not previous:
             return []
+        malformed = _malformed(pod)
+        if malformed:
+            return malformed
         self._save(pod.workload)
         for key in reversed(previous):
             undo(pod, record.pop(key))
@@ -273,6 +276,40 @@ def _merge(old: Entry, new: Entry) -> Entry:
                 {k: v for k, v in value.items() if k not in merged.get(key, {})}
             )
     return merged
+
+
+LISTS_OF_NAMED = ("containers", "initContainers", "volumes")
+CONTAINER_LISTS = ("env", "envFrom", "volumeMounts", "ports")
+
+
+def _malformed(pod: PodTemplate) -> list[Result]:
+    """A pod spec whose lists are not lists of mappings cannot be edited: say where."""
+    problems = []
+    for key in LISTS_OF_NAMED:
+        value = pod.spec.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, list) or not all(
+            isinstance(i, dict) and isinstance(i.get("name"), str) for i in value
+        ):
+            problems.append(f"spec.{key}")
+            continue
+        for item in value if key != "volumes" else []:
+            problems += [
+                f"spec.{key}[name={item['name']}].{f}"
+                for f in CONTAINER_LISTS
+                if f in item
+                and not (isinstance(item[f], list) and all(isinstance(i, dict) for i in item[f]))
+            ]
+    return [
+        Result(
+            "must be a list of mappings (with names); krm-fn cannot edit this pod",
+            "error",
+            pod.workload,
+            pod.field(field),
+        )
+        for field in problems
+    ]
 
 
 def _opted_out(pod: PodTemplate) -> bool:

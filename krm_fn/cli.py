@@ -191,6 +191,18 @@ def _check_items(items: Any, where: str) -> None:
             raise yamlio.InputError(
                 f"{where}[{index}] is not a Kubernetes resource (apiVersion, kind)"
             )
+        meta = item.get("metadata", {})
+        for field, value in (("metadata", meta), *_maps(meta)):
+            if value is not None and not isinstance(value, dict):
+                raise yamlio.InputError(
+                    f"{where}[{index}] ({item['kind']}): {field} must be a mapping"
+                )
+
+
+def _maps(meta: Any) -> list[tuple[str, Any]]:
+    if not isinstance(meta, dict):
+        return []
+    return [(f"metadata.{key}", meta.get(key)) for key in ("labels", "annotations")]
 
 
 def _log(results: list[Result], stderr: TextIO, quiet: bool) -> None:

@@ -113,7 +113,10 @@ class _Run:
 
     def run(self) -> list[Result]:
         for service in self.services:
-            self._undo_service(service)
+            try:
+                self._undo_service(service)
+            except (AttributeError, TypeError, KeyError, ValueError) as err:
+                self.results.append(_shape_error(service, "spec", err))
         matched: set[str] = set()
         custom_paths = [p for i in self.instances for p in i.spec.pod_template_paths]
         for resource in self.workloads:
@@ -126,7 +129,10 @@ class _Run:
                     if not i.spec.targets or any(selects(t, pod.workload) for t in i.spec.targets)
                 ]
                 matched.update(i.key for i in chosen)
-                self.results += self._apply_to_pod(pod, chosen)
+                try:
+                    self.results += self._apply_to_pod(pod, chosen)
+                except (AttributeError, TypeError, KeyError, ValueError) as err:
+                    self.results.append(_shape_error(pod.workload, pod.field("spec"), err))
         for instance in self.instances:
             if instance.key not in matched:
                 message = f'{instance.kind} "{instance.name}" matched no workload'
@@ -263,6 +269,15 @@ class _Run:
             for resource in self.stale.values():
                 message = f"removed {describe(resource)}, which this config no longer generates"
                 self.results.append(Result(message, "info", resource))
+
+
+def _shape_error(resource: dict[str, Any], field: str, err: Exception) -> Result:
+    """A resource shaped unlike what Kubernetes accepts, found while editing it."""
+    message = (
+        f"this resource is not shaped as Kubernetes expects ({type(err).__name__}: {err}); "
+        "validate it (kubeconform, kubectl apply --dry-run=server) and fix it"
+    )
+    return Result(message, "error", resource, field)
 
 
 def _merge(old: Entry, new: Entry) -> Entry:

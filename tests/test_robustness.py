@@ -1,0 +1,73 @@
+"""Malformed input never crashes krm-fn: it is refused with a message, or reported as an error
+naming the resource, and then nothing changes. The examples, with fields broken at random."""
+
+import copy
+import random
+from collections.abc import Iterator
+from typing import Any
+
+from support import EXAMPLES
+
+from krm_fn import yamlio
+from krm_fn.cli import _check_items, transform
+
+BROKEN_VALUES: list[Any] = [None, "x", 3, [], {}, ["x"], [{"a": 1}], {"name": 5}]
+
+
+def examples() -> list[tuple[list[Any], Any]]:
+    cases = []
+    for directory in sorted(EXAMPLES.iterdir()):
+        if (directory / "kustomization.yaml").exists():
+            kustomization = yamlio.load((directory / "kustomization.yaml").read_text())
+            items = [
+                d
+                for r in kustomization["resources"]
+                for d in yamlio.load_all((directory / r).read_text())
+            ]
+            config = yamlio.load((directory / kustomization["transformers"][0]).read_text())
+            cases.append((items, config))
+    return cases
+
+
+def paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if prefix:
+        yield prefix
+    children = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else []
+    )
+    for key, value in children:
+        yield from paths(value, (*prefix, key))
+
+
+def test_broken_fields_never_crash_and_errors_change_nothing() -> None:
+    rng = random.Random(20261122)
+    cases = examples()
+    refused = reported = 0
+    for _ in range(2000):
+        items, config = rng.choice(cases)
+        items = copy.deepcopy(items)
+        for _ in range(rng.randint(1, 3)):
+            target = rng.choice(items)
+            field_paths = list(paths(target))
+            path = rng.choice(field_paths)
+            node = target
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = copy.deepcopy(rng.choice(BROKEN_VALUES))
+        try:
+            _check_items(items, "stdin")
+        except ValueError as err:  # refused up front, with a message naming the item
+            assert "stdin[" in str(err)
+            refused += 1
+            continue
+        before = copy.deepcopy(items)
+        results = transform(config, items)  # must not raise
+        errors = [r for r in results if r.severity == "error"]
+        if errors:
+            reported += 1
+            assert items == before, "a run with errors changed something"
+    assert refused and reported  # both kinds of bad input were met

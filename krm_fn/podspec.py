@@ -473,6 +473,19 @@ class PodEditor:
             self.report("warning", f"kept the existing {key[:-1]} {name}={values[name]}", field)
 
     # selection -------------------------------------------------------------------------
+    def port_free(self, number: int, what: str, besides: dict[str, Any] | None = None) -> bool:
+        """Whether no container but `besides` declares this port (if one does: an error)."""
+        for container in self.spec.get("containers") or []:
+            if container is not besides and any(
+                p.get("containerPort") == number for p in container.get("ports") or []
+            ):
+                name = container.get("name")
+                self.error(
+                    f'{what} {number} is already used by container "{name}"', "spec.containers"
+                )
+                return False
+        return True
+
     def one_app_container(self, names: list[str]) -> dict[str, Any] | None:
         """The single app container a pattern works with; an error if the selection has more."""
         apps = self.app_containers(names)

@@ -254,23 +254,14 @@ def inject(spec: Spec, pod: PodEditor) -> None:
         inject_sidecars(spec, pod, [with_overrides(proxy, spec.container)])
 
 
-def _port_user(pod: PodEditor, number: int, besides: dict[str, Any] | None = None) -> str | None:
-    for container in pod.spec.get("containers") or []:
-        if container is besides:
-            continue
-        if any(p.get("containerPort") == number for p in container.get("ports") or []):
-            return str(container.get("name"))
-    return None
-
-
 def _inbound(
     spec: Spec, inbound: Inbound, pod: PodEditor, app: dict[str, Any]
 ) -> dict[str, Any] | None:
-    for number, what in ((inbound.port, "port"), (inbound.app_port, "appPort")):
-        user = _port_user(pod, number, besides=app if what == "port" else None)
-        if user is not None:
-            pod.error(f'{what} {number} is already used by container "{user}"', "spec.containers")
-            return None
+    if not (
+        pod.port_free(inbound.port, "port", besides=app)
+        and pod.port_free(inbound.app_port, "appPort")
+    ):
+        return None
     workload = str((pod.pod.workload.get("metadata") or {}).get("name"))
     old = pod.remove_port(app, inbound.port)
     old_name = old.get("name") if old else None
@@ -370,12 +361,7 @@ def _rewrite_probes(
 
 
 def _outbound(spec: Spec, outbound: Outbound, pod: PodEditor) -> dict[str, Any] | None:
-    user = _port_user(pod, outbound.local_port)
-    if user is not None:
-        pod.error(
-            f'localPort {outbound.local_port} is already used by container "{user}"',
-            "spec.containers",
-        )
+    if not pod.port_free(outbound.local_port, "localPort"):
         return None
     container: dict[str, Any] = {"name": spec.container_name, "image": spec.image}
     if spec.command is not None or spec.args is not None:

@@ -73,13 +73,8 @@ def inject(spec: Spec, pod: PodEditor) -> None:
     """The cache sidecar, and the app's env."""
     port = spec.port or PORTS[spec.engine]
     name = spec.container_name or spec.engine
-    for other in pod.spec.get("containers") or []:
-        if any(p.get("containerPort") == port for p in other.get("ports") or []):
-            pod.error(
-                f'port {port} is already used by container "{other.get("name")}"',
-                "spec.containers",
-            )
-            return
+    if not pod.port_free(port, "port"):
+        return
     for app in pod.app_containers(spec.app_containers) if spec.app_env else []:
         for env in spec.app_env:
             pod.add_env(app, env)

@@ -37,6 +37,9 @@ class UsageError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `krm-fn` command."""
+    import gc
+
+    gc.disable()  # one short run over a big tree of dicts: the cyclic collector only costs time
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         return _dispatch(args, sys.stdin, sys.stdout, sys.stderr)
@@ -57,10 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     if not args:
-        text = "" if stdin.isatty() else _read(stdin, "stdin")
-        if not text.strip():
+        if stdin.isatty():
             stdout.write(HELP)
             return 0
+        text = _read(stdin, "stdin")
+        if not text.strip():
+            raise UsageError("stdin is empty: expected a ResourceList (see krm-fn --help)")
         output, code = run_krm(text, stderr)
         stdout.write(output)
         return code
@@ -110,20 +115,30 @@ def _dispatch(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
 
 
 def _read(stream: TextIO, name: str) -> str:
-    try:
-        return stream.buffer.read().decode("utf-8") if hasattr(stream, "buffer") else stream.read()
-    except UnicodeDecodeError as err:
-        raise yamlio.InputError(f"{name} is not UTF-8: {err}") from None
+    if not hasattr(stream, "buffer"):
+        return _bounded(stream.read(yamlio.MAX_INPUT_BYTES + 1).encode(), name)
+    return _bounded(stream.buffer.read(yamlio.MAX_INPUT_BYTES + 1), name)
 
 
 def _read_file(path: str) -> str:
     try:
         with open(path, "rb") as handle:
-            return handle.read().decode("utf-8")
+            return _bounded(handle.read(yamlio.MAX_INPUT_BYTES + 1), path)
     except OSError as err:
         raise UsageError(f"cannot read {path}: {err.strerror}") from None
+
+
+def _bounded(data: bytes, name: str) -> str:
+    """Input as text: refused past the size limit (read no further) or when not UTF-8."""
+    if len(data) > yamlio.MAX_INPUT_BYTES:
+        raise yamlio.InputError(
+            f"{name} is larger than {yamlio.MAX_INPUT_BYTES:,} bytes; set KRM_FN_MAX_INPUT_BYTES"
+            " to allow more"
+        )
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise yamlio.InputError(f"{path} is not UTF-8: {err}") from None
+        raise yamlio.InputError(f"{name} is not UTF-8: {err}") from None
 
 
 def transform(function_config: Any, items: list[Any]) -> list[Result]:
@@ -140,8 +155,6 @@ def transform(function_config: Any, items: list[Any]) -> list[Result]:
 
 def run_krm(text: str, stderr: TextIO) -> tuple[str, int]:
     """KRM function mode: ResourceList in, ResourceList with results out."""
-    import gc
-
     resource_list = yamlio.load(text, "stdin")
     if not isinstance(resource_list, dict) or resource_list.get("kind") != "ResourceList":
         raise UsageError(
@@ -157,7 +170,6 @@ def run_krm(text: str, stderr: TextIO) -> tuple[str, int]:
     items = resource_list.get("items")
     items = [] if items is None else items
     _check_items(items, "ResourceList items")
-    gc.disable()  # one short run over a big tree of dicts: the cyclic collector only costs time
     results = transform(resource_list.get("functionConfig"), items)
     output: dict[str, Any] = {
         "apiVersion": resource_list["apiVersion"],

@@ -7,8 +7,9 @@ root user or capability list is kept as written (and the core then warns that th
 does not pass restricted).
 """
 
-import copy
 from typing import Any
+
+from krm_fn.yamlio import clone
 
 # What the restricted profile accepts, with a numeric non-root user so that images whose USER is
 # root still start (the kubelet cannot check a user name for runAsNonRoot).
@@ -38,22 +39,22 @@ def with_overrides(container: dict[str, Any], overrides: dict[str, Any]) -> dict
     env, volumeMounts and ports are merged by name (mountPath for mounts), the user's entry
     winning; any other field of the user's replaces the generated one.
     """
-    merged = copy.deepcopy(container)
+    merged = clone(container)
     for key, value in overrides.items():
         identity = MERGED_BY.get(key)
         if identity and isinstance(merged.get(key), list):
             theirs = {v.get(identity) for v in value}
             merged[key] = [i for i in merged[key] if i.get(identity) not in theirs]
-            merged[key] += copy.deepcopy(value)
+            merged[key] += clone(value)
         else:
-            merged[key] = copy.deepcopy(value)
+            merged[key] = clone(value)
     return merged
 
 
 def secure(security: dict[str, Any] | None) -> dict[str, Any]:
     """The restricted defaults under a container's own security context."""
-    own = copy.deepcopy(security or {})
-    defaults = copy.deepcopy(RESTRICTED)
+    own = clone(security or {})
+    defaults = clone(RESTRICTED)
     if own.get("privileged"):
         defaults.pop("allowPrivilegeEscalation")
     if own.get("runAsUser") == 0 or own.get("runAsNonRoot") is False:
@@ -71,9 +72,7 @@ def complete(
 
     The security context is `security` as given, else the restricted defaults under its own.
     """
-    done = copy.deepcopy(container)
-    done.setdefault("resources", copy.deepcopy(resources))
-    done["securityContext"] = (
-        copy.deepcopy(security) if security else secure(done.get("securityContext"))
-    )
+    done = clone(container)
+    done.setdefault("resources", clone(resources))
+    done["securityContext"] = clone(security) if security else secure(done.get("securityContext"))
     return done

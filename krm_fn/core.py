@@ -1,6 +1,5 @@
 """The one core: apply pattern instances to resources. No I/O; every caller is a thin wrapper."""
 
-import copy
 import posixpath
 from typing import Any
 
@@ -20,6 +19,7 @@ from krm_fn.results import PATH_ANNOTATIONS, Result, describe
 from krm_fn.selection import selects
 from krm_fn.services import is_service, selects_pod, undo_service
 from krm_fn.workloads import PodTemplate, pod_templates
+from krm_fn.yamlio import clone
 
 LOCAL_CONFIG = "config.kubernetes.io/local-config"
 GENERATED_BY = "krm-fn.dev/generated-by"
@@ -99,7 +99,7 @@ class _Run:
 
     def _save(self, resource: dict[str, Any]) -> None:
         if id(resource) not in self.saved:
-            self.saved[id(resource)] = (resource, copy.deepcopy(resource))
+            self.saved[id(resource)] = (resource, clone(resource))
 
     def _rollback(self) -> None:
         for resource, saved in self.saved.values():
@@ -230,7 +230,7 @@ class _Run:
     def _emit(self, pod: PodTemplate, key: str, resource: dict[str, Any]) -> None:
         """Add a generated resource, or update the one an earlier run generated, in place."""
         ident = identity(resource)
-        self.generated[ident] = copy.deepcopy(resource)
+        self.generated[ident] = clone(resource)
         annotations = resource.setdefault("metadata", {}).setdefault("annotations", {})
         annotations[GENERATED_BY] = key
         existing = self.stale.pop(ident, None)
@@ -282,7 +282,7 @@ def _shape_error(resource: dict[str, Any], field: str, err: Exception) -> Result
 
 def _merge(old: Entry, new: Entry) -> Entry:
     """Merge two record entries of one instance (a Service selecting two workloads)."""
-    merged = copy.deepcopy(old)
+    merged = clone(old)
     for key, value in new.items():
         if isinstance(value, list):
             merged[key] = merged.get(key, []) + [v for v in value if v not in merged.get(key, [])]

@@ -7,13 +7,13 @@ the old injection out before injecting again: no duplicates, and a changed confi
 its old injection.
 """
 
-import copy
 import json
 from typing import Any
 
 from krm_fn.results import Result, Severity, describe
 from krm_fn.spec import Anchor, Position
 from krm_fn.workloads import PodTemplate
+from krm_fn.yamlio import clone
 
 RECORD_ANNOTATION = "krm-fn.dev/injected"
 OPT_OUT_ANNOTATION = "krm-fn.dev/inject"
@@ -260,7 +260,7 @@ class PodEditor:
 
         Images that are not pinned (no tag, `latest`) get a warning.
         """
-        done = copy.deepcopy(container)
+        done = clone(container)
         name = done["name"]
         key = f"{RESOURCES_ANNOTATION_PREFIX}{name}"
         workload_annotations = (self.pod.workload.get("metadata") or {}).get("annotations") or {}
@@ -339,7 +339,7 @@ class PodEditor:
         same = _by_name(volumes, volume["name"])
         field = f"spec.volumes[name={volume['name']}]"
         if same is None:
-            volumes.append(copy.deepcopy(volume))
+            volumes.append(clone(volume))
             self._note("volumes", volume["name"])
             self.report("info", f'added volume "{volume["name"]}"', field)
         elif same != volume:
@@ -356,7 +356,7 @@ class PodEditor:
         name = container["name"]
         field = f"{self.container_field(name)}.volumeMounts"
         if same is None:
-            mounts.append(copy.deepcopy(mount))
+            mounts.append(clone(mount))
             self._note("volumeMounts", mount["mountPath"], name)
             self.report(
                 "info",
@@ -380,11 +380,11 @@ class PodEditor:
         name = container["name"]
         field = f"{self.container_field(name)}.env[name={env['name']}]"
         if same is None:
-            envs.append(copy.deepcopy(env))
+            envs.append(clone(env))
             self._note("env", env["name"], name)
             self.report("info", f'set env {env["name"]} in "{name}"', field)
         elif same != env and override:
-            envs[envs.index(same)] = copy.deepcopy(env)
+            envs[envs.index(same)] = clone(env)
             self.entry.setdefault("envWas", {}).setdefault(name, {})[env["name"]] = same
             self.report("info", f'changed env {env["name"]} in "{name}"', field)
         elif same != env:
@@ -400,7 +400,7 @@ class PodEditor:
 
     def replace_field(self, container: dict[str, Any], field: str, value: Any) -> None:
         """Set a container field (a probe, ports...), keeping the first old value for undo."""
-        was = {"was": copy.deepcopy(container[field])} if field in container else {}
+        was = {"was": clone(container[field])} if field in container else {}
         fields = self.entry.setdefault("fieldsWas", {}).setdefault(container["name"], {})
         fields.setdefault(field, was)
         if value is None:
@@ -434,7 +434,7 @@ class PodEditor:
         """Add an envFrom source to a container, once."""
         sources = container.setdefault("envFrom", [])
         if env_from_key(env_from) not in {env_from_key(e) for e in sources}:
-            sources.append(copy.deepcopy(env_from))
+            sources.append(clone(env_from))
             self._note("envFrom", env_from_key(env_from), container["name"])
             self.report(
                 "info",
@@ -444,7 +444,7 @@ class PodEditor:
 
     def set_pod_field(self, field: str, value: Any) -> None:
         """Set a pod spec field (shareProcessNamespace...), keeping the old value for undo."""
-        was = {"was": copy.deepcopy(self.spec[field])} if field in self.spec else {}
+        was = {"was": clone(self.spec[field])} if field in self.spec else {}
         self.entry.setdefault("podFieldsWas", {}).setdefault(field, was)
         self.spec[field] = value
         self.report("info", f"set {field}: {json.dumps(value)}", f"spec.{field}")

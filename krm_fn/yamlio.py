@@ -1,21 +1,155 @@
-"""YAML in and out with libyaml, resolving scalars the way Kubernetes tools (YAML 1.2) do."""
+"""YAML in and out with libyaml, resolving scalars the way Kubernetes tools (YAML 1.2) do.
 
+libyaml parses and emits in C; PyYAML's generic Python glue between nodes and objects is the
+slow part, so plain trees (what Kubernetes YAML is) take a lean path here, and anything unusual
+(merge keys, explicit tags, floats) goes through PyYAML's own constructors and representers.
+Input is bounded: nesting depth, alias expansion (YAML bombs) and size are limited.
+"""
+
+import os
 import re
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+STR = "tag:yaml.org,2002:str"
+MAP = "tag:yaml.org,2002:map"
+SEQ = "tag:yaml.org,2002:seq"
+MERGE = "tag:yaml.org,2002:merge"
+MAX_DEPTH = 200
+# libyaml's composer recurses in C: past ~60,000 levels it overflows the stack. Inputs that could
+# nest that deep (many brackets, or very long lines) are checked event by event first.
+_SAFE_BRACKETS = _SAFE_LINE = 10_000
+MAX_ALIAS_NODES = 100_000
+
+
+def _max_input_bytes() -> int:
+    value = os.environ.get("KRM_FN_MAX_INPUT_BYTES", "")
+    return int(value) if value.isdigit() else 32 * 1024 * 1024
+
+
+MAX_INPUT_BYTES = _max_input_bytes()
+_RESOLVE_CACHE_SIZE = 4096
+_CACHED_VALUE_LENGTH = 64
+Tree = TypeVar("Tree")
 
 
 class InputError(ValueError):
     """Input that is not the YAML or KRM it should be."""
 
 
-class Loader(yaml.CSafeLoader):
+class _CachedResolver:
+    """Remembers how short scalars resolve: manifests repeat the same keys and values."""
+
+    resolve_cache: dict[tuple[str, tuple[bool, bool]], str]
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is not ScalarNode or len(value) > _CACHED_VALUE_LENGTH:
+            return super().resolve(kind, value, implicit)  # type: ignore[misc, no-any-return]
+        key = (value, implicit)
+        tag = self.resolve_cache.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)  # type: ignore[misc]
+            if len(self.resolve_cache) < _RESOLVE_CACHE_SIZE:
+                self.resolve_cache[key] = tag
+        return tag
+
+
+class Loader(_CachedResolver, yaml.CSafeLoader):
     """libyaml loader that keeps dates, `yes`/`no`/`on`/`off` and `=` as strings, like kyaml."""
 
+    resolve_cache = {}
 
-class Dumper(yaml.CSafeDumper):
+    def construct_document(self, node: Node) -> Any:
+        """Build a document as fresh dicts and lists, aliases expanded within a bound."""
+        self._seen: set[int] = set()
+        self._alias_nodes = 0
+        try:
+            return self._build(node, 0, False)
+        finally:
+            self._seen = set()
+
+    def _build(self, node: Node, depth: int, aliased: bool) -> Any:
+        kind = type(node)
+        if kind is ScalarNode:
+            if aliased:
+                self._count_alias_node(node)
+            if node.tag == STR:
+                return node.value
+            return (
+                self.yaml_constructors[node.tag](self, node)
+                if (node.tag in self.yaml_constructors)
+                else self.construct_object(node)
+            )
+        if depth >= MAX_DEPTH:
+            raise InputError(f"nested deeper than {MAX_DEPTH} levels{_where(node)}")
+        if id(node) in self._seen:
+            aliased = True
+        self._seen.add(id(node))
+        if aliased:
+            self._count_alias_node(node)
+        if kind is SequenceNode and node.tag == SEQ:
+            return [self._build(child, depth + 1, aliased) for child in node.value]
+        if isinstance(node, MappingNode) and node.tag == MAP:
+            if any(key.tag == MERGE for key, _ in node.value):
+                self.flatten_mapping(node)
+            mapping = {}
+            for key_node, value_node in node.value:
+                if type(key_node) is not ScalarNode:
+                    raise InputError(f"a mapping key is not a scalar{_where(key_node)}")
+                key = self._build(key_node, depth + 1, aliased)
+                mapping[key] = self._build(value_node, depth + 1, aliased)
+            return mapping
+        return self.construct_object(node, deep=True)  # !!set, !!omap, unknown tags: PyYAML's way
+
+    def _count_alias_node(self, node: Node) -> None:
+        self._alias_nodes += 1
+        if self._alias_nodes > MAX_ALIAS_NODES:
+            raise InputError(
+                f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes{_where(node)};"
+                " refusing what looks like a YAML bomb"
+            )
+
+
+def _where(node: Node) -> str:
+    return _at(node.start_mark)
+
+
+def _at(mark: Any) -> str:
+    return f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+
+
+class Dumper(_CachedResolver, yaml.CSafeDumper):
     """libyaml dumper that writes multi-line strings as literal blocks."""
+
+    resolve_cache = {}
+
+    def represent(self, data: Any) -> None:
+        """Serialise one document: plain types directly, the rest PyYAML's way."""
+        self.serialize(self._node(data, 0))
+        self.represented_objects = {}
+        self.object_keeper = []
+        self.alias_key = None
+
+    def _node(self, data: Any, depth: int) -> Node:
+        kind = type(data)
+        if kind is str:
+            return ScalarNode(STR, data, style="|" if "\n" in data else None)
+        if kind is dict or kind is list:
+            if depth >= MAX_DEPTH:
+                raise ValueError(f"output nested deeper than {MAX_DEPTH} levels")
+            if kind is dict:
+                pairs = [(self._node(k, depth), self._node(v, depth + 1)) for k, v in data.items()]
+                return MappingNode(MAP, pairs, flow_style=False)
+            return SequenceNode(SEQ, [self._node(v, depth + 1) for v in data], flow_style=False)
+        if kind is int:
+            return ScalarNode("tag:yaml.org,2002:int", str(data))
+        if kind is bool:
+            return ScalarNode("tag:yaml.org,2002:bool", "true" if data else "false")
+        if data is None:
+            return ScalarNode("tag:yaml.org,2002:null", "null")
+        return self.represent_data(data)
 
 
 def _yaml12_resolvers() -> dict[Any, Any]:
@@ -36,7 +170,7 @@ Loader.yaml_implicit_resolvers = _yaml12_resolvers()
 
 def _represent_str(dumper: Dumper, value: str) -> yaml.Node:
     style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    return dumper.represent_scalar(STR, value, style=style)
 
 
 Dumper.add_representer(str, _represent_str)
@@ -45,9 +179,38 @@ Dumper.add_representer(str, _represent_str)
 def load_all(text: str, source: str = "input") -> list[Any]:
     """Parse a YAML stream into documents, dropping empty ones."""
     try:
+        if _may_nest_deeply(text):
+            _check_depth(text)
         return [doc for doc in yaml.load_all(text, Loader=Loader) if doc is not None]
     except yaml.YAMLError as err:
         raise InputError(f"{source} is not valid YAML: {_one_line(err)}") from None
+    except InputError as err:
+        raise InputError(f"{source}: {err}") from None
+    except RecursionError:
+        raise InputError(f"{source} is nested too deeply") from None
+
+
+def _may_nest_deeply(text: str) -> bool:
+    """Whether text could nest past what libyaml's composer survives (a cheap upper bound).
+
+    Flow nesting needs a bracket a level; block nesting needs a column or two a level.
+    """
+    if len(text) <= _SAFE_LINE:
+        return False
+    if text.count("[") + text.count("{") > _SAFE_BRACKETS:
+        return True
+    return max(map(len, text.split("\n"))) > _SAFE_LINE
+
+
+def _check_depth(text: str) -> None:
+    depth = 0
+    for event in yaml.parse(text, Loader=Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InputError(f"nested deeper than {MAX_DEPTH} levels{_at(event.start_mark)}")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def load(text: str, source: str = "input") -> Any:
@@ -66,6 +229,20 @@ def dump(doc: Any) -> str:
 def dump_all(docs: list[Any]) -> str:
     """Serialise documents as one `---`-separated stream."""
     return yaml.dump_all(docs, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=10_000)
+
+
+def clone(value: Tree) -> Tree:
+    """A copy of a YAML tree (dicts, lists, scalars); several times faster than deepcopy."""
+    return cast(Tree, _clone(value))
+
+
+def _clone(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {key: _clone(item) for key, item in value.items()}
+    if kind is list:
+        return [_clone(item) for item in value]
+    return value
 
 
 def _one_line(err: yaml.YAMLError) -> str:

@@ -38,10 +38,11 @@ def test_help_and_version() -> None:
     assert code == 0 and out.startswith("krm-fn 0.")
 
 
-def test_no_arguments_and_no_stdin_prints_help_instead_of_hanging() -> None:
+def test_an_empty_stdin_is_an_error_that_points_to_the_help() -> None:
     with open(os.devnull) as devnull:
         done = run([krm_fn_command()], stdin=devnull, timeout=10)
-    assert done.returncode == 0 and "Usage:" in done.stdout
+    assert done.returncode == 1 and done.stdout == ""
+    assert "stdin is empty: expected a ResourceList (see krm-fn --help)" in done.stderr
 
 
 def test_krm_mode_accepts_v1beta1_and_keeps_the_version() -> None:

@@ -18,7 +18,6 @@ port P to localhost port Q, `localhost:P` and `127.0.0.1:P` in the exporter's co
 env become `...:Q`: the exporter keeps talking plain HTTP to the app, not to the TLS proxy.
 """
 
-import copy
 import re
 from typing import Any, Literal
 
@@ -27,6 +26,7 @@ from pydantic import Field
 from krm_fn.patterns.sidecar import SidecarOptions, inject_sidecars
 from krm_fn.podspec import PodEditor
 from krm_fn.spec import AbsolutePath, Container, PortName, PortNumber
+from krm_fn.yamlio import clone
 
 MONITORING = "monitoring.coreos.com/v1"
 
@@ -82,7 +82,7 @@ def follow_moved_ports(container: dict[str, Any], moved: dict[str, int]) -> list
 
 def inject(spec: Spec, pod: PodEditor) -> None:
     """Add the adapter, its port on the Services, and the scrape config."""
-    container = copy.deepcopy(spec.container)
+    container = clone(spec.container)
     ports = container.setdefault("ports", [])
     if not any(p.get("containerPort") == spec.port for p in ports):
         ports.append({"name": spec.port_name, "containerPort": spec.port})

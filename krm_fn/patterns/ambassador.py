@@ -39,7 +39,6 @@ writes (/var/cache/nginx and /var/run; /tmp outbound), and a port below 1024 add
 NET_BIND_SERVICE, which restricted allows.
 """
 
-import copy
 import hashlib
 from typing import Any, Literal
 
@@ -57,6 +56,7 @@ from krm_fn.spec import (
     PortName,
     PortNumber,
 )
+from krm_fn.yamlio import clone
 
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 CONF_DIR = "/etc/nginx/conf.d"
@@ -325,7 +325,7 @@ def _rewrite_probes(
         probe = app.get(field)
         if not isinstance(probe, dict):
             continue
-        new = copy.deepcopy(probe)
+        new = clone(probe)
         if isinstance(new.get("httpGet"), dict) and new["httpGet"].get("port") in targets:
             if mtls:
                 if inbound.health_port is None:

@@ -11,7 +11,6 @@ containers it does have. Native sidecars injected earlier (by a `Sidecar` patter
 containers for positions.
 """
 
-import copy
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -27,6 +26,7 @@ from krm_fn.spec import (
     Volume,
     VolumeMount,
 )
+from krm_fn.yamlio import clone
 
 
 class InitOptions(PatternSpec):
@@ -38,7 +38,7 @@ class InitOptions(PatternSpec):
         "`{before: NAME}` or `{after: NAME}`.",
     )
     resources: Resources = Field(
-        default_factory=lambda: copy.deepcopy(INIT_RESOURCES),
+        default_factory=lambda: clone(INIT_RESOURCES),
         description="requests and limits of the injected init containers (LimitRanges and quotas "
         "reject containers without them).",
     )
@@ -106,7 +106,7 @@ class Spec(PatternSpec):
         "`{before: NAME}` or `{after: NAME}`.",
     )
     resources: Resources = Field(
-        default_factory=lambda: copy.deepcopy(INIT_RESOURCES),
+        default_factory=lambda: clone(INIT_RESOURCES),
         description="requests and limits of init containers that set none.",
     )
 

@@ -10,7 +10,6 @@ allows, so it is up before the app starts. `appEnv` tells the app where it is (e
 `REDIS_URL=redis://127.0.0.1:6379`).
 """
 
-import copy
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -21,6 +20,7 @@ from krm_fn.patterns.sidecar import SidecarOptions, inject_sidecars
 from krm_fn.podspec import PodEditor
 from krm_fn.resources import parse_quantity
 from krm_fn.spec import ContainerOverride, DnsLabel, EnvVar, PortNumber
+from krm_fn.yamlio import clone
 
 IMAGES = {"redis": "redis:7.4.1-alpine", "memcached": "memcached:1.6.32-alpine"}
 PORTS = {"redis": 6379, "memcached": 11211}
@@ -87,6 +87,6 @@ def inject(spec: Spec, pod: PodEditor) -> None:
         "name": name,
         "image": spec.image or IMAGES[spec.engine],
         "command": command(spec, port),
-        "resources": copy.deepcopy(resources),
+        "resources": clone(resources),
     }
     inject_sidecars(spec, pod, [with_overrides(container, spec.container)])

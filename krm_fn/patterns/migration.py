@@ -11,7 +11,6 @@ from a ConfigMap). Migrations run on every pod start, so they must be idempotent
 migration tools are. Place it after anything it needs (`position: {after: wait-for-db}`).
 """
 
-import copy
 from typing import Any
 
 from pydantic import Field
@@ -20,6 +19,7 @@ from krm_fn.containers import secure
 from krm_fn.patterns.init_container import InitOptions, init_container
 from krm_fn.podspec import PodEditor
 from krm_fn.spec import DnsLabel, Resources
+from krm_fn.yamlio import clone
 
 IDENTITY = ("runAsUser", "runAsGroup", "runAsNonRoot")
 MIGRATION_RESOURCES: dict[str, Any] = {
@@ -38,7 +38,7 @@ class Spec(InitOptions):
     copy_env: bool = Field(True, description="Copy the app container's env and envFrom.")
     copy_volume_mounts: bool = Field(False, description="Copy the app container's volumeMounts.")
     resources: Resources = Field(
-        default_factory=lambda: copy.deepcopy(MIGRATION_RESOURCES),
+        default_factory=lambda: clone(MIGRATION_RESOURCES),
         description="requests and limits of the migration (its own, often above the app's).",
     )
 
@@ -59,7 +59,7 @@ def inject(spec: Spec, pod: PodEditor) -> None:
     fields += ["volumeMounts"] if spec.copy_volume_mounts else []
     for field in fields:
         if app.get(field):
-            container[field] = copy.deepcopy(app[field])
+            container[field] = clone(app[field])
     security = secure({"readOnlyRootFilesystem": False, **(app.get("securityContext") or {})})
     if isinstance(app.get("securityContext"), dict):  # run as the app's user, as the app does
         for key in IDENTITY:

@@ -17,7 +17,6 @@ a mount path already used in an app container is an error; two containers on one
 protocol are an error.
 """
 
-import copy
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
@@ -25,6 +24,7 @@ from pydantic import Field, field_validator
 from krm_fn.containers import SIDECAR_RESOURCES, complete
 from krm_fn.podspec import PodEditor
 from krm_fn.spec import Container, PatternSpec, Position, Resources, Volume, VolumeMount
+from krm_fn.yamlio import clone
 
 NATIVE_SINCE = (1, 29)
 RUN_TO_COMPLETION = {"Job", "CronJob"}
@@ -44,7 +44,7 @@ class SidecarOptions(NativeOption):
     """Fields of every pattern that runs a container beside the app."""
 
     resources: Resources = Field(
-        default_factory=lambda: copy.deepcopy(SIDECAR_RESOURCES),
+        default_factory=lambda: clone(SIDECAR_RESOURCES),
         description="requests and limits of injected containers that set none (LimitRanges "
         "and quotas reject containers without them).",
     )

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := kustomization-examples/sidecar-log-shipper
 
-.PHONY: setup tools image demo test lint typecheck unit bench clean
+.PHONY: setup tools image demo test lint typecheck unit bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,8 @@ image:
 	bash scripts/build-image.sh
 
 lint: setup
-	$(BIN)/ruff check krm_fn tests bench
-	$(BIN)/ruff format --check krm_fn tests bench
+	$(BIN)/ruff check krm_fn tests bench fuzz
+	$(BIN)/ruff format --check krm_fn tests bench fuzz
 
 typecheck: setup
 	$(BIN)/mypy
@@ -50,8 +50,15 @@ unit: setup tools image
 
 test: lint typecheck unit
 
+# Benchmarks against kustomize, kpt and the PyYAML floor; writes docs/performance.md.
 bench: setup tools
 	$(BIN)/python bench/bench.py
+
+# A long fuzzing run (make test runs a short one); the corpus grows in .build/fuzz-corpus.
+FUZZ_SECONDS ?= 600
+fuzz: setup
+	$(BIN)/python fuzz/fuzz_krm_fn.py .build/fuzz-corpus -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=8192 -timeout=20 -rss_limit_mb=2048 -artifact_prefix=.build/
 
 clean:
 	rm -rf $(VENV) .build .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -37,9 +37,7 @@ KRM_FN = str(Path(PYTHON).parent / "krm-fn")
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "100,1000,10000").split(",")]
 PYDANTIC_MODEL = (
-    "from pydantic import BaseModel\n"
-    "class M(BaseModel):\n    x: int\n"
-    "M.model_validate({'x': 1})\n"
+    "from pydantic import BaseModel\nclass M(BaseModel):\n    x: int\nM.model_validate({'x': 1})\n"
 )
 
 
@@ -99,7 +97,7 @@ def _now() -> float:
 
 
 def deployments(count: int) -> list[dict[str, Any]]:
-    """count copies of bench/deployment.yaml, each with its own name."""
+    """Copies of bench/deployment.yaml, each with its own name."""
     template = yaml.safe_load((BENCH / "deployment.yaml").read_text())
     items = []
     for index in range(count):
@@ -122,7 +120,9 @@ def write_inputs(work: Path, count: int) -> Path:
     }
     for sub in ("krm-fn", "patch", "kpt"):
         (folder / sub).mkdir(parents=True)
-        (folder / sub / "deployments.yaml").write_text(yaml.dump_all(items, Dumper=yaml.CSafeDumper))
+        (folder / sub / "deployments.yaml").write_text(
+            yaml.dump_all(items, Dumper=yaml.CSafeDumper)
+        )
     (folder / "resource-list.yaml").write_text(yaml.dump(resource_list, Dumper=yaml.CSafeDumper))
     shutil.copy(BENCH / "sidecar.yaml", folder / "krm-fn")
     (folder / "krm-fn" / "kustomization.yaml").write_text(
@@ -130,7 +130,8 @@ def write_inputs(work: Path, count: int) -> Path:
     )
     shutil.copy(BENCH / "patch.yaml", folder / "patch")
     (folder / "patch" / "kustomization.yaml").write_text(
-        "resources: [deployments.yaml]\npatches:\n- path: patch.yaml\n  target: {kind: Deployment}\n"
+        "resources: [deployments.yaml]\n"
+        "patches:\n- path: patch.yaml\n  target: {kind: Deployment}\n"
     )
     return folder
 

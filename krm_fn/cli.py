@@ -169,8 +169,12 @@ def run_krm(text: str, stderr: TextIO) -> tuple[str, int]:
         )
     items = resource_list.get("items")
     items = [] if items is None else items
-    _check_items(items, "ResourceList items")
-    results = transform(resource_list.get("functionConfig"), items)
+    try:
+        _check_items(items, "ResourceList items")
+    except yamlio.InputError as err:  # answered with the items as they came, and an error result
+        results = [Result(str(err), "error")]
+    else:
+        results = transform(resource_list.get("functionConfig"), items)
     output: dict[str, Any] = {
         "apiVersion": resource_list["apiVersion"],
         "kind": "ResourceList",

@@ -90,7 +90,7 @@ def load_config(function_config: Any) -> list[Instance]:
             f'apiVersion "{config.get("apiVersion")}" is not {API_VERSION}; {expected_config()}',
             "apiVersion",
         )
-    unknown = sorted(set(config) - {"apiVersion", "kind", "metadata", "spec"})
+    unknown = sorted(str(key) for key in set(config) - {"apiVersion", "kind", "metadata", "spec"})
     for key in unknown:
         fail("unknown field: a config has apiVersion, kind, metadata and spec", key)
     kind = config.get("kind")
@@ -102,9 +102,12 @@ def load_config(function_config: Any) -> list[Instance]:
     spec = config.get("spec", {})
     if not isinstance(spec, dict):
         fail("spec must be a mapping", "spec")
-    if kind not in KINDS or not isinstance(spec, dict):
+    metadata = config.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        fail("metadata must be a mapping", "metadata")
+    if kind not in KINDS or not isinstance(spec, dict) or not isinstance(metadata, dict):
         raise ConfigError(errors)
-    name = str((config.get("metadata") or {}).get("name") or str(kind).lower())
+    name = str(metadata.get("name") or str(kind).lower())
     if kind == BUNDLE_KIND:
         instances = _bundle(spec, name, fail)
     else:
@@ -119,7 +122,9 @@ def _from_configmap(configmap: dict[str, Any]) -> dict[str, Any]:
     data = configmap.get("data") or {}
     if not data:
         return {}
-    unknown = sorted(set(data) - set(CONFIGMAP_KEYS))
+    if not isinstance(data, dict):
+        raise ConfigError([Result("data must be a mapping", "error", configmap, "data")])
+    unknown = sorted(str(key) for key in set(data) - set(CONFIGMAP_KEYS))
     errors = [
         Result(
             f"unknown key; a ConfigMap config has data keys {', '.join(CONFIGMAP_KEYS)}",

@@ -298,8 +298,9 @@ CONTAINER_LISTS = ("env", "envFrom", "volumeMounts", "ports")
 
 
 def _malformed(pod: PodTemplate) -> list[Result]:
-    """A pod spec whose lists are not lists of mappings cannot be edited: say where."""
-    problems = []
+    """Lists that are not lists of named mappings, or names used twice: say where."""
+    shape = "must be a list of mappings (with names); krm-fn cannot edit this pod"
+    problems: list[tuple[str, str]] = []
     for key in LISTS_OF_NAMED:
         value = pod.spec.get(key)
         if value is None:
@@ -307,24 +308,33 @@ def _malformed(pod: PodTemplate) -> list[Result]:
         if not isinstance(value, list) or not all(
             isinstance(i, dict) and isinstance(i.get("name"), str) for i in value
         ):
-            problems.append(f"spec.{key}")
+            problems.append((f"spec.{key}", shape))
             continue
         for item in value if key != "volumes" else []:
             problems += [
-                f"spec.{key}[name={item['name']}].{f}"
+                (f"spec.{key}[name={item['name']}].{f}", shape)
                 for f in CONTAINER_LISTS
                 if f in item
                 and not (isinstance(item[f], list) and all(isinstance(i, dict) for i in item[f]))
             ]
-    return [
-        Result(
-            "must be a list of mappings (with names); krm-fn cannot edit this pod",
-            "error",
-            pod.workload,
-            pod.field(field),
-        )
-        for field in problems
-    ]
+    if not problems:
+        problems += _repeated_names(pod, ("containers", "initContainers"), "container")
+        problems += _repeated_names(pod, ("volumes",), "volume")
+    return [Result(message, "error", pod.workload, pod.field(field)) for field, message in problems]
+
+
+def _repeated_names(pod: PodTemplate, keys: tuple[str, ...], what: str) -> list[tuple[str, str]]:
+    seen: set[str] = set()
+    problems = []
+    for key in keys:
+        for item in pod.spec.get(key) or []:
+            if item["name"] in seen:
+                message = (
+                    f'{what} name "{item["name"]}" is used twice; the cluster rejects this pod'
+                )
+                problems.append((f"spec.{key}[name={item['name']}]", message))
+            seen.add(item["name"])
+    return problems
 
 
 def _opted_out(pod: PodTemplate) -> bool:

@@ -130,14 +130,14 @@ def undo(pod: PodTemplate, entry: Entry) -> None:
         else:
             spec.pop(field, None)
     security = spec.get("securityContext")
-    if isinstance(security, dict) and isinstance(security.get("sysctls"), list):
-        gone = set(entry.get("sysctls", []))
+    gone = set(entry.get("sysctls", []))
+    if gone and isinstance(security, dict) and isinstance(security.get("sysctls"), list):
         security["sysctls"] = [s for s in security["sysctls"] if s.get("name") not in gone]
         _drop_empty(security, "sysctls")
         _drop_empty(spec, "securityContext")
     meta = pod.template.get("metadata") or {}
     for key in ("labels", "annotations"):
-        if isinstance(meta.get(key), dict):
+        if entry.get(key) and isinstance(meta.get(key), dict):
             for name in entry.get(key, []):
                 meta[key].pop(name, None)
             _drop_empty(meta, key)

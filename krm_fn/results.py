@@ -47,7 +47,7 @@ class Result:
 
 def resource_ref(resource: dict[str, Any]) -> dict[str, str]:
     """The resourceRef of a resource: apiVersion, kind, name and namespace if any."""
-    meta = resource.get("metadata") or {}
+    meta = _mapping(resource.get("metadata"))
     ref = {
         "apiVersion": str(resource.get("apiVersion", "")),
         "kind": str(resource.get("kind", "")),
@@ -68,7 +68,7 @@ def describe(resource: dict[str, Any]) -> str:
 
 def source_file(resource: dict[str, Any]) -> dict[str, Any] | None:
     """The file a resource came from, from the path/index annotations kpt sets."""
-    annotations = (resource.get("metadata") or {}).get("annotations") or {}
+    annotations = _mapping(_mapping(resource.get("metadata")).get("annotations"))
     path = next((annotations[a] for a in PATH_ANNOTATIONS if a in annotations), None)
     if not isinstance(path, str):
         return None
@@ -77,6 +77,10 @@ def source_file(resource: dict[str, Any]) -> dict[str, Any] | None:
     if isinstance(index, str) and index.isdigit():
         file["index"] = int(index)
     return file
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def has_errors(results: list[Result]) -> bool:

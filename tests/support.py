@@ -83,6 +83,22 @@ def normalize(resources: list[Any]) -> list[dict[str, Any]]:
     )
 
 
+def example_cases() -> list[tuple[list[Any], Any]]:
+    """(resources, config) of every kustomization example: its resources and its transformer."""
+    cases = []
+    for directory in sorted(EXAMPLES.iterdir()):
+        if (directory / "kustomization.yaml").exists():
+            kustomization = yamlio.load((directory / "kustomization.yaml").read_text())
+            items = [
+                document
+                for name in kustomization["resources"]
+                for document in yamlio.load_all((directory / name).read_text())
+            ]
+            config = yamlio.load((directory / kustomization["transformers"][0]).read_text())
+            cases.append((items, config))
+    return cases
+
+
 def read_package(directory: Path) -> list[dict[str, Any]]:
     """Every resource in the YAML files of a directory tree."""
     resources: list[dict[str, Any]] = []

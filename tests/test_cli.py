@@ -81,15 +81,28 @@ def test_malformed_input_is_a_message_not_a_traceback() -> None:
         ("items: [", "not valid YAML"),
         ("apiVersion: v1\nkind: ConfigMap\n", "not a ResourceList"),
         ("apiVersion: config.kubernetes.io/v2\nkind: ResourceList\nitems: []\n", "is not one of"),
-        (
-            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: [{kind: Pod}]\n",
-            "items[0] is not a Kubernetes resource",
-        ),
-        ("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {}\n", "must be a list"),
     ]:
         code, out, err = krm_fn(stdin=stdin)
         assert (code, out) == (1, ""), stdin
         assert expected in err and "Traceback" not in err, err
+
+
+def test_items_that_are_not_resources_come_back_as_they_were_with_an_error_result() -> None:
+    header = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
+    for items, expected in [
+        ([{"kind": "Pod"}, {"apiVersion": "v1", "kind": "ConfigMap"}], "items[0] is not a"),
+        ({"a": 1}, "ResourceList items must be a list of resources"),
+        ([{"apiVersion": "v1", "kind": "Pod", "metadata": {"labels": ["x"]}}], "labels must be"),
+    ]:
+        stdin = header + yamlio.dump(
+            {"items": items, "functionConfig": yamlio.load(CONFIG.read_text())}
+        )
+        code, out, err = krm_fn(stdin=stdin)
+        output = yamlio.load(out)
+        assert code == 1 and output["items"] == items
+        [error] = output["results"]
+        assert error["severity"] == "error" and expected in error["message"]
+        assert expected in err and "Traceback" not in err
 
 
 def test_run_prints_the_stream_and_diff_prints_changes(tmp_path: Path) -> None:

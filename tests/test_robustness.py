@@ -6,27 +6,11 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from support import EXAMPLES
+from support import example_cases
 
-from krm_fn import yamlio
 from krm_fn.cli import _check_items, transform
 
 BROKEN_VALUES: list[Any] = [None, "x", 3, [], {}, ["x"], [{"a": 1}], {"name": 5}]
-
-
-def examples() -> list[tuple[list[Any], Any]]:
-    cases = []
-    for directory in sorted(EXAMPLES.iterdir()):
-        if (directory / "kustomization.yaml").exists():
-            kustomization = yamlio.load((directory / "kustomization.yaml").read_text())
-            items = [
-                d
-                for r in kustomization["resources"]
-                for d in yamlio.load_all((directory / r).read_text())
-            ]
-            config = yamlio.load((directory / kustomization["transformers"][0]).read_text())
-            cases.append((items, config))
-    return cases
 
 
 def paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
@@ -45,7 +29,7 @@ def paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
 
 def test_broken_fields_never_crash_and_errors_change_nothing() -> None:
     rng = random.Random(20261122)
-    cases = examples()
+    cases = example_cases()
     refused = reported = 0
     for _ in range(2000):
         items, config = rng.choice(cases)

@@ -184,7 +184,7 @@ def run_krm(text: str, stderr: TextIO) -> tuple[str, int]:
         output["functionConfig"] = resource_list["functionConfig"]
     output["results"] = [r.to_dict() for r in results]
     _log(results, stderr, quiet=True)
-    return yamlio.dump(output), 1 if has_errors(results) else 0
+    return yamlio.dump_resource_list(output), 1 if has_errors(results) else 0
 
 
 def run_plugin(config_text: str, stream_text: str, stderr: TextIO) -> tuple[str, int]:

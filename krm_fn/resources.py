@@ -7,6 +7,7 @@ and a native sidecar with those before it and itself; plus the pod overhead. Pod
 `spec.resources` (Kubernetes 1.32+), where set, replaces the computed value.
 """
 
+import functools
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -34,6 +35,7 @@ QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+)|([a-zA-Z]*)
 ORDER = ("cpu", "memory", "ephemeral-storage")
 
 
+@functools.lru_cache(maxsize=1024)  # manifests repeat the same few quantities
 def parse_quantity(value: Any) -> Fraction:
     """A Kubernetes quantity (`500m`, `1.5`, `128Mi`, `1e3`) as an exact number."""
     match = QUANTITY.match(str(value).strip())
@@ -71,7 +73,7 @@ def _amounts(container: dict[str, Any], kind: str) -> dict[str, Fraction]:
 
 def _add(into: dict[str, Fraction], other: dict[str, Fraction]) -> None:
     for name, value in other.items():
-        into[name] = into.get(name, Fraction(0)) + value
+        into[name] = into.get(name, 0) + value
 
 
 @dataclass
@@ -128,7 +130,8 @@ def effective(spec: dict[str, Any], kind: str) -> Effective:
     _add(result.amounts, {n: parse_quantity(v) for n, v in (spec.get("overhead") or {}).items()})
     if kind == "limits":
         every = [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]
-        result.unbounded = {n for n in names if any(n not in _amounts(c, kind) for c in every)}
+        declared = [((c.get("resources") or {}).get(kind)) or {} for c in every]
+        result.unbounded = {n for n in names if any(n not in amounts for amounts in declared)}
     pod_level = (spec.get("resources") or {}).get(kind) or {}
     for name, value in pod_level.items():
         result.amounts[name] = parse_quantity(value)

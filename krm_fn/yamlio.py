@@ -239,6 +239,8 @@ def dump_resource_list(resource_list: dict[str, Any]) -> str:
             parts += [dump([entry]) for entry in value]
         else:
             parts.append(dump({key: value}))
+    if any(part.endswith("\n...\n") for part in parts):  # a piece that ends its document (a
+        return dump(resource_list)  # string kept with its trailing newlines): no splicing
     return "".join(parts)
 
 

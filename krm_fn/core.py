@@ -17,7 +17,7 @@ from krm_fn.podspec import (
 from krm_fn.resources import effective
 from krm_fn.results import PATH_ANNOTATIONS, Result, describe
 from krm_fn.selection import selects
-from krm_fn.services import is_service, selects_pod, undo_service
+from krm_fn.services import ServiceIndex, is_service, undo_service
 from krm_fn.workloads import PodTemplate, pod_templates
 from krm_fn.yamlio import clone
 
@@ -81,9 +81,11 @@ class _Run:
         resources = [r for r in _flatten(items) if not passes_through(r)]
         self.workloads = resources
         self.services = [r for r in resources if is_service(r)]
+        self.service_index = ServiceIndex(self.services)
         self.by_identity = {identity(r): r for r in _flatten(items)}
         # what this config generated last time; whatever it does not generate again goes
-        self.stale = {identity(r): r for r in resources if self._generated_by(r) in set(self.keys)}
+        keys = set(self.keys)
+        self.stale = {identity(r): r for r in resources if self._generated_by(r) in keys}
         self.generated: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         self.enforced = {
             str((r.get("metadata") or {}).get("name")): str(
@@ -177,7 +179,7 @@ class _Run:
             chosen = []
             message = f'skipped: annotated {OPT_OUT_ANNOTATION}: "false"'
             results.append(Result(message, "info", pod.workload))
-        services = [s for s in self.services if selects_pod(s, pod)]
+        services = self.service_index.selecting(pod)
         for service in services:
             self._save(service)
         editors = []

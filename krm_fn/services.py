@@ -5,6 +5,7 @@ A Service changed by a pattern (a port added, an unnamed port named) carries the
 value of every port it changed, so a new run can put the Service back before injecting again.
 """
 
+from collections import Counter
 from typing import Any
 
 from krm_fn.podspec import Entry, _drop_empty
@@ -26,6 +27,47 @@ def selects_pod(service: dict[str, Any], pod: PodTemplate) -> bool:
         return False
     labels = (pod.template.get("metadata") or {}).get("labels") or {}
     return all(labels.get(k) == v for k, v in selector.items())
+
+
+class ServiceIndex:
+    """Services by namespace and the rarest pair of their selector.
+
+    Finding the Services of a pod is a lookup per pod label, not a scan of every Service (10,000
+    of each would be 10^8 checks).
+    """
+
+    def __init__(self, services: list[dict[str, Any]]) -> None:
+        selectors = []
+        for position, service in enumerate(services):
+            selector = (service.get("spec") or {}).get("selector")
+            if isinstance(selector, dict) and selector:
+                namespace = _namespace(service)
+                pairs = [(namespace, str(k), str(v)) for k, v in selector.items()]
+                selectors.append((position, service, pairs))
+        counts = Counter(pair for _, _, pairs in selectors for pair in pairs)
+        self.by_pair: dict[tuple[str, str, str], list[tuple[int, dict[str, Any]]]] = {}
+        for position, service, pairs in selectors:  # each under its rarest pair
+            rarest = min(pairs, key=counts.__getitem__)
+            self.by_pair.setdefault(rarest, []).append((position, service))
+
+    def selecting(self, pod: PodTemplate) -> list[dict[str, Any]]:
+        """The Services whose selector picks the pods of this template, in input order."""
+        labels = (pod.template.get("metadata") or {}).get("labels") or {}
+        namespace = _namespace(pod.workload)
+        candidates = [
+            candidate
+            for key, value in labels.items()
+            for candidate in self.by_pair.get((namespace, str(key), str(value)), [])
+        ]
+        return [
+            service
+            for _, service in sorted(candidates, key=lambda c: c[0])
+            if selects_pod(service, pod)
+        ]
+
+
+def _namespace(resource: dict[str, Any]) -> str:
+    return str((resource.get("metadata") or {}).get("namespace"))
 
 
 def undo_service(service: dict[str, Any], entry: Entry) -> None:

@@ -174,6 +174,17 @@ def run(work: Path) -> list[Row]:
         if count == max(SIZES):
             rows.append(
                 Row(
+                    f"context: {count:,} Deployments vs the same floor with the collector off",
+                    ours,
+                    measure(
+                        [PYTHON, str(BENCH / "yaml_floor.py"), "--no-gc"],
+                        folder / "resource-list.yaml",
+                        runs=runs,
+                    )[0],
+                )
+            )
+            rows.append(
+                Row(
                     f"peak memory, {count:,} Deployments, vs PyYAML C load + dump",
                     ours_peak,
                     floor_peak,

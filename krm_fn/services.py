@@ -39,7 +39,8 @@ class ServiceIndex:
     def __init__(self, services: list[dict[str, Any]]) -> None:
         selectors = []
         for position, service in enumerate(services):
-            selector = (service.get("spec") or {}).get("selector")
+            spec = service.get("spec")
+            selector = spec.get("selector") if isinstance(spec, dict) else None
             if isinstance(selector, dict) and selector:
                 namespace = _namespace(service)
                 pairs = [(namespace, str(k), str(v)) for k, v in selector.items()]

@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,28 @@ def example_cases() -> list[tuple[list[Any], Any]]:
             config = yamlio.load((directory / kustomization["transformers"][0]).read_text())
             cases.append((items, config))
     return cases
+
+
+def field_paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """The path (keys and indexes) of every field below node."""
+    if prefix:
+        yield prefix
+    children = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else []
+    )
+    for key, value in children:
+        yield from field_paths(value, (*prefix, key))
+
+
+def replace_at(node: Any, path: tuple[Any, ...], value: Any) -> None:
+    """Put value at path below node."""
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
 
 
 def read_package(directory: Path) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from support import IN_CI, example_cases
+from support import IN_CI, example_cases, field_paths, replace_at
 
 from krm_fn import yamlio
 from krm_fn.cli import UsageError, run_krm, run_plugin
@@ -178,27 +178,9 @@ def mutated(config: Any, data: st.DataObject) -> Any:
     config = yamlio.clone(config)
     if data.draw(st.integers(0, 3)):  # one config in four is broken
         return config
-    paths = list(_paths(config))
-    path = data.draw(st.sampled_from(paths))
-    node = config
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = data.draw(json_values)
+    path = data.draw(st.sampled_from(list(field_paths(config))))
+    replace_at(config, path, data.draw(json_values))
     return config
-
-
-def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Any:
-    if prefix:
-        yield prefix
-    children = (
-        node.items()
-        if isinstance(node, dict)
-        else enumerate(node)
-        if isinstance(node, list)
-        else []
-    )
-    for key, value in children:
-        yield from _paths(value, (*prefix, key))
 
 
 def krm(resource_list: dict[str, Any]) -> tuple[dict[str, Any] | None, int]:

@@ -3,28 +3,13 @@ naming the resource, and then nothing changes. The examples, with fields broken 
 
 import copy
 import random
-from collections.abc import Iterator
 from typing import Any
 
-from support import example_cases
+from support import example_cases, field_paths, replace_at
 
 from krm_fn.cli import _check_items, transform
 
 BROKEN_VALUES: list[Any] = [None, "x", 3, [], {}, ["x"], [{"a": 1}], {"name": 5}]
-
-
-def paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    if prefix:
-        yield prefix
-    children = (
-        node.items()
-        if isinstance(node, dict)
-        else enumerate(node)
-        if isinstance(node, list)
-        else []
-    )
-    for key, value in children:
-        yield from paths(value, (*prefix, key))
 
 
 def test_broken_fields_never_crash_and_errors_change_nothing() -> None:
@@ -36,12 +21,8 @@ def test_broken_fields_never_crash_and_errors_change_nothing() -> None:
         items = copy.deepcopy(items)
         for _ in range(rng.randint(1, 3)):
             target = rng.choice(items)
-            field_paths = list(paths(target))
-            path = rng.choice(field_paths)
-            node = target
-            for key in path[:-1]:
-                node = node[key]
-            node[path[-1]] = copy.deepcopy(rng.choice(BROKEN_VALUES))
+            path = rng.choice(list(field_paths(target)))
+            replace_at(target, path, copy.deepcopy(rng.choice(BROKEN_VALUES)))
         try:
             _check_items(items, "stdin")
         except ValueError as err:  # refused up front, with a message naming the item

@@ -9,17 +9,18 @@ from typing import Any
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from support import IN_CI, example_cases, field_paths, replace_at
+from support import example_cases, field_paths, replace_at
 
 from krm_fn import yamlio
 from krm_fn.cli import UsageError, run_krm, run_plugin
 from krm_fn.core import GENERATED_BY
 
+LONG_RUN = os.environ.get("KRM_FN_PROPERTY_EXAMPLES")
 settings.register_profile(
     "krm-fn",
-    max_examples=int(os.environ.get("KRM_FN_PROPERTY_EXAMPLES", "150")),  # more for a long run
+    max_examples=int(LONG_RUN or 150),
     deadline=None,
-    derandomize=IN_CI,  # CI runs the same examples every time; locally they vary
+    derandomize=not LONG_RUN,  # make test runs the same examples every time; a long run explores
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile("krm-fn")

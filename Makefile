@@ -9,7 +9,8 @@ DEMO   := kustomization-examples/sidecar-log-shipper
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' \
+		--config-settings editable_mode=compat  # a path in a .pth, no import hook: start-up as installed
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -40,6 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import gc
 
     gc.disable()  # one short run over a big tree of dicts: the cyclic collector only costs time
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # no scan of installed packages
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         return _dispatch(args, sys.stdin, sys.stdout, sys.stderr)

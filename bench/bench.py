@@ -36,6 +36,7 @@ PYTHON = sys.executable
 KRM_FN = str(Path(PYTHON).parent / "krm-fn")
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "100,1000,10000").split(",")]
+NOOP = ("krm-fn.dev/v1alpha1", "BenchNoop")
 PYDANTIC_MODEL = (
     "from pydantic import BaseModel\nclass M(BaseModel):\n    x: int\nM.model_validate({'x': 1})\n"
 )
@@ -118,7 +119,7 @@ def write_inputs(work: Path, count: int) -> Path:
         "items": items,
         "functionConfig": config,
     }
-    for sub in ("krm-fn", "patch", "kpt"):
+    for sub in ("krm-fn", "patch", "kpt", "noop"):
         (folder / sub).mkdir(parents=True)
         (folder / sub / "deployments.yaml").write_text(
             yaml.dump_all(items, Dumper=yaml.CSafeDumper)
@@ -127,6 +128,12 @@ def write_inputs(work: Path, count: int) -> Path:
     shutil.copy(BENCH / "sidecar.yaml", folder / "krm-fn")
     (folder / "krm-fn" / "kustomization.yaml").write_text(
         "resources: [deployments.yaml]\ntransformers: [sidecar.yaml]\n"
+    )
+    (folder / "noop" / "noop.yaml").write_text(
+        f"apiVersion: {NOOP[0]}\nkind: {NOOP[1]}\nmetadata: {{name: noop}}\n"
+    )
+    (folder / "noop" / "kustomization.yaml").write_text(
+        "resources: [deployments.yaml]\ntransformers: [noop.yaml]\n"
     )
     shutil.copy(BENCH / "patch.yaml", folder / "patch")
     (folder / "patch" / "kustomization.yaml").write_text(
@@ -140,6 +147,10 @@ def run(work: Path) -> list[Row]:
     """Every comparison, in one run."""
     plugins = work / "plugins"
     subprocess.run([KRM_FN, "install-plugins", str(plugins)], check=True, capture_output=True)
+    noop = plugins / NOOP[0] / NOOP[1].lower() / NOOP[1]  # what any exec plugin costs kustomize
+    noop.parent.mkdir(parents=True)
+    noop.write_text("#!/bin/sh\nexec cat\n")
+    noop.chmod(0o755)
     plugin_env = {**os.environ, "KUSTOMIZE_PLUGIN_HOME": str(plugins)}
     small = write_inputs(work, 10)
     startup_runs = max(3 * RUNS, 15)
@@ -193,6 +204,19 @@ def run(work: Path) -> list[Row]:
             )
         if count <= 1000:
             target = {100: 1.2, 1000: 1.6}.get(count)
+            patch = measure(["kubectl", "kustomize", str(folder / "patch")], runs=runs)[0]
+            rows.append(
+                Row(
+                    f"context: kubectl kustomize, {count:,} Deployments: a no-op exec plugin"
+                    " (`cat`) vs builtin `patches:`",
+                    measure(
+                        ["kubectl", "kustomize", "--enable-alpha-plugins", str(folder / "noop")],
+                        env=plugin_env,
+                        runs=runs,
+                    )[0],
+                    patch,
+                )
+            )
             rows.append(
                 Row(
                     f"kubectl kustomize, {count:,} Deployments: krm-fn vs builtin `patches:`",
@@ -201,7 +225,7 @@ def run(work: Path) -> list[Row]:
                         env=plugin_env,
                         runs=runs,
                     )[0],
-                    measure(["kubectl", "kustomize", str(folder / "patch")], runs=runs)[0],
+                    patch,
                     target,
                 )
             )

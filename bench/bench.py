@@ -203,30 +203,26 @@ def run(work: Path) -> list[Row]:
                 )
             )
         if count <= 1000:
-            target = {100: 1.2, 1000: 1.6}.get(count)
             patch = measure(["kubectl", "kustomize", str(folder / "patch")], runs=runs)[0]
+
+            def with_plugin(sub: str, folder: Path = folder, runs: int = runs) -> float:
+                build = ["kubectl", "kustomize", "--enable-alpha-plugins", str(folder / sub)]
+                return measure(build, env=plugin_env, runs=runs)[0]
+
             rows.append(
                 Row(
                     f"context: kubectl kustomize, {count:,} Deployments: a no-op exec plugin"
                     " (`cat`) vs builtin `patches:`",
-                    measure(
-                        ["kubectl", "kustomize", "--enable-alpha-plugins", str(folder / "noop")],
-                        env=plugin_env,
-                        runs=runs,
-                    )[0],
+                    with_plugin("noop"),
                     patch,
                 )
             )
             rows.append(
                 Row(
                     f"kubectl kustomize, {count:,} Deployments: krm-fn vs builtin `patches:`",
-                    measure(
-                        ["kubectl", "kustomize", "--enable-alpha-plugins", str(folder / "krm-fn")],
-                        env=plugin_env,
-                        runs=runs,
-                    )[0],
+                    with_plugin("krm-fn"),
                     patch,
-                    target,
+                    {100: 1.2, 1000: 1.6}.get(count),
                 )
             )
         if count == 100:

@@ -17,13 +17,13 @@ import atheris
 with atheris.instrument_imports(include=["krm_fn", "yaml"]):
     import yaml
 
-    from krm_fn import core, yamlio
+    import krm_fn.core  # noqa: F401  (imported here to be instrumented)
+    from krm_fn import yamlio
     from krm_fn.cli import UsageError, run_krm, run_plugin
     from krm_fn.config import API_VERSION, PATTERNS, pattern_module
 
     for kind in PATTERNS:  # imported here, so that the fuzzer sees their branches
         pattern_module(kind)
-    del core
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "kustomization-examples"
 HEADER = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"

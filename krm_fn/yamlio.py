@@ -77,11 +77,8 @@ class Loader(_CachedResolver, yaml.CSafeLoader):
                 self._count_alias_node(node)
             if node.tag == STR:
                 return node.value
-            return (
-                self.yaml_constructors[node.tag](self, node)
-                if (node.tag in self.yaml_constructors)
-                else self.construct_object(node)
-            )
+            constructor = self.yaml_constructors.get(node.tag)
+            return constructor(self, node) if constructor else self.construct_object(node)
         if depth >= MAX_DEPTH:
             raise InputError(f"nested deeper than {MAX_DEPTH} levels{_where(node)}")
         if id(node) in self._seen:
@@ -135,7 +132,7 @@ class Dumper(_CachedResolver, yaml.CSafeDumper):
     def _node(self, data: Any, depth: int) -> Node:
         kind = type(data)
         if kind is str:
-            return ScalarNode(STR, data, style="|" if "\n" in data else None)
+            return ScalarNode(STR, data, style=_block_style(data))
         if kind is dict or kind is list:
             if depth >= MAX_DEPTH:
                 raise ValueError(f"output nested deeper than {MAX_DEPTH} levels")
@@ -168,9 +165,12 @@ def _yaml12_resolvers() -> dict[Any, Any]:
 Loader.yaml_implicit_resolvers = _yaml12_resolvers()
 
 
+def _block_style(value: str) -> str | None:
+    return "|" if "\n" in value else None
+
+
 def _represent_str(dumper: Dumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar(STR, value, style=style)
+    return dumper.represent_scalar(STR, value, style=_block_style(value))
 
 
 Dumper.add_representer(str, _represent_str)

@@ -31,6 +31,12 @@ under spec; PodPatterns applies several in order. Exit code 1 on any error.
 """
 
 
+NO_RESOURCES = (
+    "{} holds no resources; an empty output would delete everything downstream (kustomize, "
+    "Argo CD prune), so krm-fn refuses it"
+)
+
+
 class UsageError(Exception):
     """Bad command line or input; the message is for the user."""
 
@@ -60,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    _Budget.left = yamlio.MAX_INPUT_BYTES
     if not args:
         if stdin.isatty():
             stdout.write(HELP)
@@ -115,27 +122,35 @@ def _dispatch(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
     raise UsageError(f'unknown command "{command}"; see krm-fn --help')
 
 
+class _Budget:
+    """What a run may still read: the size limit holds for all its input together."""
+
+    left = yamlio.MAX_INPUT_BYTES
+
+
 def _read(stream: TextIO, name: str) -> str:
     if not hasattr(stream, "buffer"):
-        return _bounded(stream.read(yamlio.MAX_INPUT_BYTES + 1).encode(), name)
-    return _bounded(stream.buffer.read(yamlio.MAX_INPUT_BYTES + 1), name)
+        return _bounded(stream.read(_Budget.left + 1).encode(), name)
+    return _bounded(stream.buffer.read(_Budget.left + 1), name)
 
 
 def _read_file(path: str) -> str:
     try:
         with open(path, "rb") as handle:
-            return _bounded(handle.read(yamlio.MAX_INPUT_BYTES + 1), path)
+            return _bounded(handle.read(_Budget.left + 1), path)
     except OSError as err:
         raise UsageError(f"cannot read {path}: {err.strerror}") from None
 
 
 def _bounded(data: bytes, name: str) -> str:
     """Input as text: refused past the size limit (read no further) or when not UTF-8."""
-    if len(data) > yamlio.MAX_INPUT_BYTES:
+    if len(data) > _Budget.left:
+        what = name if _Budget.left == yamlio.MAX_INPUT_BYTES else f"the input, with {name},"
         raise yamlio.InputError(
-            f"{name} is larger than {yamlio.MAX_INPUT_BYTES:,} bytes; set KRM_FN_MAX_INPUT_BYTES"
+            f"{what} is larger than {yamlio.MAX_INPUT_BYTES:,} bytes; set KRM_FN_MAX_INPUT_BYTES"
             " to allow more"
         )
+    _Budget.left -= len(data)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -144,14 +159,17 @@ def _bounded(data: bytes, name: str) -> str:
 
 def transform(function_config: Any, items: list[Any]) -> list[Result]:
     """Load the config and apply it to items in place; config problems become error results."""
+    from krm_fn import core
     from krm_fn.config import ConfigError, load_config
-    from krm_fn.core import apply
+
+    if os.environ.get("KRM_FN_DEBUG"):
+        core.RAISE_INTERNAL_ERRORS = True
 
     try:
         instances = load_config(function_config)
     except ConfigError as err:
         return err.results
-    return apply(items, instances)
+    return core.apply(items, instances)
 
 
 def run_krm(text: str, stderr: TextIO) -> tuple[str, int]:
@@ -192,6 +210,8 @@ def run_plugin(config_text: str, stream_text: str, stderr: TextIO) -> tuple[str,
     """Legacy kustomize exec plugin mode: config file, YAML stream in and out."""
     config = yamlio.load(config_text, "the plugin config")
     items = yamlio.load_all(stream_text, "stdin")
+    if not items:
+        raise yamlio.InputError(NO_RESOURCES.format("stdin"))
     _check_items(items, "stdin")
     results = transform(config, items)
     _log(results, stderr, quiet=True)
@@ -246,6 +266,8 @@ def _run(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
             documents = yamlio.load_all(text, path)
             _check_items(documents, path)
             items += documents
+    if not items:
+        raise yamlio.InputError(NO_RESOURCES.format(", ".join(options.inputs or ["stdin"])))
     import copy
 
     before = copy.deepcopy(items) if options.diff else []

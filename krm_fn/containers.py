@@ -73,6 +73,7 @@ def complete(
     The security context is `security` as given, else the restricted defaults under its own.
     """
     done = clone(container)
-    done.setdefault("resources", clone(resources))
+    if done.get("resources") is None:
+        done["resources"] = clone(resources)
     done["securityContext"] = clone(security) if security else secure(done.get("securityContext"))
     return done

@@ -147,3 +147,24 @@ def _restricted(spec: dict[str, Any]) -> Iterator[Violation]:
             yield f"{where}.capabilities.drop", "must include ALL"
         if set(capabilities.get("add") or []) - {"NET_BIND_SERVICE"}:
             yield f"{where}.capabilities.add", "may only add NET_BIND_SERVICE"
+
+
+LEGACY_SECCOMP_ANNOTATIONS = (
+    "seccomp.security.alpha.kubernetes.io/pod",
+    "container.seccomp.security.alpha.kubernetes.io/",
+)
+
+
+def weakened_isolation(spec: dict[str, Any], metadata: dict[str, Any]) -> set[Violation]:
+    """Everything in a pod that weakens isolation: what "restricted" rejects, and more.
+
+    The process namespace shared between containers and legacy `unconfined` seccomp annotations
+    are not part of the Pod Security Standards any more, but they weaken isolation all the same.
+    """
+    found = set(violations(spec, "restricted", metadata))
+    if spec.get("shareProcessNamespace") is True:
+        found.add(("spec.shareProcessNamespace", "containers see each other's processes"))
+    for key, value in (metadata.get("annotations") or {}).items():
+        if key.startswith(LEGACY_SECCOMP_ANNOTATIONS) and str(value) == "unconfined":
+            found.add((f"metadata.annotations.{key}", "seccomp must not be unconfined"))
+    return found

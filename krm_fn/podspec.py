@@ -2,25 +2,32 @@
 
 Every addition goes through `PodEditor`, which refuses real conflicts (a name already taken,
 a volume name with another source, a mount path in use) and notes what it added in the
-instance's record entry. `undo` removes exactly what an entry names, so a new run can take
-the old injection out before injecting again: no duplicates, and a changed config replaces
-its old injection.
+instance's record entry (record.py); `seal` then stores a digest of each item as it was left,
+so that a later run can verify an item before undoing it (undo.py). No duplicates, and a
+changed config replaces its old injection.
 """
 
 import json
 from typing import Any
 
+from krm_fn.record import (
+    CONTAINER_FIELDS_REPLACED,
+    POD_FIELDS_REPLACED,
+    RECORD_ANNOTATION,
+    Entry,
+    Replaced,
+    digest,
+)
 from krm_fn.results import Result, Severity, describe
 from krm_fn.spec import Anchor, Position
+from krm_fn.undo import drop_empty, entry_items, env_from_key, lookup, service_port
 from krm_fn.workloads import PodTemplate
 from krm_fn.yamlio import clone
 
-RECORD_ANNOTATION = "krm-fn.dev/injected"
 OPT_OUT_ANNOTATION = "krm-fn.dev/inject"
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 RESOURCES_ANNOTATION_PREFIX = "krm-fn.dev/resources-"
-
-Entry = dict[str, Any]
+__all__ = ["RECORD_ANNOTATION", "PodEditor", "all_containers", "image_problem"]
 
 
 def image_problem(image: str) -> str | None:
@@ -35,54 +42,16 @@ def image_problem(image: str) -> str | None:
     return None
 
 
-def read_record(holder: dict[str, Any]) -> dict[str, Entry]:
-    """The injection record of a pod template or a Service; ValueError when it is not valid."""
-    raw = ((holder.get("metadata") or {}).get("annotations") or {}).get(RECORD_ANNOTATION)
-    if raw is None:
-        return {}
-    try:
-        record = json.loads(raw)
-    except (TypeError, ValueError):
-        record = None
-    if not isinstance(record, dict) or not all(isinstance(v, dict) for v in record.values()):
-        raise ValueError(
-            f"annotation {RECORD_ANNOTATION} is not a krm-fn record (a JSON object); "
-            "it is written by krm-fn: restore it or remove it together with what it lists"
-        )
-    return record
-
-
-def write_record(holder: dict[str, Any], record: dict[str, Entry]) -> None:
-    """Store the record, or remove the annotation when nothing is injected."""
-    meta = holder.get("metadata")
-    if record:
-        if not isinstance(meta, dict):
-            rest = list(holder.items())
-            holder.clear()
-            meta = holder["metadata"] = {}
-            holder.update(rest)
-        annotations = meta.setdefault("annotations", {})
-        annotations[RECORD_ANNOTATION] = json.dumps(record, sort_keys=True, separators=(",", ":"))
-    elif isinstance(meta, dict) and RECORD_ANNOTATION in (meta.get("annotations") or {}):
-        del meta["annotations"][RECORD_ANNOTATION]
-        _drop_empty(meta, "annotations")
-        _drop_empty(holder, "metadata")
-
-
-def _drop_empty(parent: dict[str, Any], key: str) -> None:
-    if key in parent and not parent[key]:
-        del parent[key]
+def child(holder: dict[str, Any], key: str, empty: type[Any]) -> Any:
+    """`holder[key]`, created empty (a list or a dict) when it is absent or null."""
+    value = holder.get(key)
+    if value is None:
+        value = holder[key] = empty()
+    return value
 
 
 def _by_name(items: list[Any], name: str) -> dict[str, Any] | None:
     return next((i for i in items if isinstance(i, dict) and i.get("name") == name), None)
-
-
-def env_from_key(env_from: dict[str, Any]) -> str:
-    """An identity for an envFrom entry (they have no name): `configMapRef/NAME[@PREFIX]`."""
-    ref = "configMapRef" if "configMapRef" in env_from else "secretRef"
-    key = f"{ref}/{(env_from.get(ref) or {}).get('name', '')}"
-    return f"{key}@{env_from['prefix']}" if env_from.get("prefix") else key
 
 
 def all_containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -93,86 +62,6 @@ def all_containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
         for c in spec.get(key) or []
         if isinstance(c, dict)
     ]
-
-
-def undo(pod: PodTemplate, entry: Entry) -> None:
-    """Remove exactly what a record entry says an instance injected."""
-    spec = pod.spec
-    for key in ("containers", "initContainers", "volumes"):
-        names = set(entry.get(key, []))
-        if names and isinstance(spec.get(key), list):
-            spec[key] = [
-                i for i in spec[key] if not (isinstance(i, dict) and i.get("name") in names)
-            ]
-            _drop_empty(spec, key)
-    by_container = {c.get("name"): c for c in all_containers(spec)}
-    for key, identity in (
-        ("volumeMounts", lambda m: m.get("mountPath")),
-        ("env", lambda e: e.get("name")),
-        ("envFrom", env_from_key),
-    ):
-        for container_name, ids in (entry.get(key) or {}).items():
-            container = by_container.get(container_name)
-            if container is None or not isinstance(container.get(key), list):
-                continue
-            gone = set(ids)
-            container[key] = [i for i in container[key] if identity(i) not in gone]
-            _drop_empty(container, key)
-    for container_name, values in (entry.get("args") or {}).items():
-        container = by_container.get(container_name)
-        args = container.get("args") if container else None
-        if container and isinstance(args, list) and args[len(args) - len(values) :] == values:
-            del args[len(args) - len(values) :]
-            _drop_empty(container, "args")
-    for field, was in (entry.get("podFieldsWas") or {}).items():
-        if "was" in was:
-            spec[field] = was["was"]
-        else:
-            spec.pop(field, None)
-    security = spec.get("securityContext")
-    gone = set(entry.get("sysctls", []))
-    if gone and isinstance(security, dict) and isinstance(security.get("sysctls"), list):
-        security["sysctls"] = [s for s in security["sysctls"] if s.get("name") not in gone]
-        _drop_empty(security, "sysctls")
-        _drop_empty(spec, "securityContext")
-    meta = pod.template.get("metadata") or {}
-    for key in ("labels", "annotations"):
-        if entry.get(key) and isinstance(meta.get(key), dict):
-            for name in entry.get(key, []):
-                meta[key].pop(name, None)
-            _drop_empty(meta, key)
-    _restore(by_container, entry)
-
-
-def _restore(by_container: dict[Any, dict[str, Any]], entry: Entry) -> None:
-    """Put back what an instance replaced or removed in existing containers."""
-    for container_name, fields in (entry.get("fieldsWas") or {}).items():
-        container = by_container.get(container_name)
-        if container is None:
-            continue
-        for field, was in fields.items():
-            if "was" in was:
-                container[field] = was["was"]
-            else:
-                container.pop(field, None)
-    for container_name, envs in (entry.get("envWas") or {}).items():
-        container = by_container.get(container_name)
-        if container is None:
-            continue
-        env = container.setdefault("env", [])
-        for name, previous in envs.items():
-            index = next((i for i, e in enumerate(env) if e.get("name") == name), None)
-            if index is None:
-                env.append(previous)
-            else:
-                env[index] = previous
-    for container_name, removed in (entry.get("portsRemoved") or {}).items():
-        container = by_container.get(container_name)
-        if container is None:
-            continue
-        ports = container.setdefault("ports", [])
-        for index, port in sorted(removed, key=lambda pair: int(pair[0])):
-            ports.insert(min(int(index), len(ports)), port)
 
 
 class PodEditor:
@@ -194,7 +83,7 @@ class PodEditor:
         self.key = key
         self.record = record if record is not None else {}  # entries of instances run before
         self.services = services or []  # Services of the input that select this pod
-        self.entry: Entry = {}
+        self.entry = Entry()
         self.results: list[Result] = []
         self.generated: list[dict[str, Any]] = []
         self.accepted_privilege: set[str] = set()
@@ -218,11 +107,35 @@ class PodEditor:
         """An error the user must fix; the workload is then left unchanged."""
         self.report("error", message, field)
 
-    def _note(self, key: str, value: Any, container: str | None = None) -> None:
+    def _note(self, key: str, value: str, container: str | None = None) -> None:
+        """Note an added item; `seal` stores its digest once the instance is done."""
         if container is None:
-            self.entry.setdefault(key, []).append(value)
+            getattr(self.entry, key)[value] = ""
         else:
-            self.entry.setdefault(key, {}).setdefault(container, []).append(value)
+            getattr(self.entry, key).setdefault(container, {})[value] = ""
+
+    def seal(self) -> None:
+        """Store the digest of every item the instance added and of every value it set."""
+        entry = self.entry
+        for item, _ in entry_items(entry):
+            if item.field == "ports":
+                continue
+            value = lookup(self.pod, item.field, item.owner, item.name)
+            if item.owner is None:
+                getattr(entry, item.field)[item.name] = digest(value)
+            else:
+                getattr(entry, item.field)[item.owner][item.name] = digest(value)
+        for owner, replaced in entry.fieldsWas.items():
+            container = _by_name(all_containers(self.spec), owner) or {}
+            for field, change in replaced.items():
+                change.set = digest(container.get(field))
+        for field, change in entry.podFieldsWas.items():
+            change.set = digest(self.spec.get(field))
+        for service, service_entry in self._service_entries.values():
+            for name in service_entry.ports:
+                service_entry.ports[name] = digest(service_port(service, name))
+            for name, change in service_entry.portsWas.items():
+                change.set = digest(service_port(service, name))
 
     # containers ----------------------------------------------------------------------
     def container_field(self, name: str) -> str:
@@ -251,7 +164,7 @@ class PodEditor:
         """Append a container to `containers`."""
         name = container["name"]
         if self._name_free(name):
-            self.spec.setdefault("containers", []).append(self._finish(container))
+            child(self.spec, "containers", list).append(self._finish(container))
             self._note("containers", name)
             self.report("info", f'added container "{name}"', f"spec.containers[name={name}]")
 
@@ -270,9 +183,9 @@ class PodEditor:
                 override = json.loads(raw)
                 if not isinstance(override, dict) or set(override) - {"requests", "limits"}:
                     raise ValueError
-                resources = done.setdefault("resources", {})
+                resources = child(done, "resources", dict)
                 for kind, values in override.items():
-                    resources.setdefault(kind, {}).update(values)
+                    child(resources, kind, dict).update(values)
                 self.report(
                     "info", f'resources of "{name}" from annotation {key}', "metadata.annotations"
                 )
@@ -313,7 +226,7 @@ class PodEditor:
 
     def _init_index(self, existing: list[Any], position: Position) -> int | None:
         if position == "first":  # before the pod's own, after what krm-fn injected before
-            injected = {n for e in self.record.values() for n in e.get("initContainers", [])}
+            injected = {n for e in self.record.values() for n in e.initContainers}
             index = 0
             while index < len(existing) and existing[index].get("name") in injected:
                 index += 1
@@ -335,7 +248,7 @@ class PodEditor:
     # volumes, mounts, env --------------------------------------------------------------
     def add_volume(self, volume: dict[str, Any]) -> None:
         """Add a pod volume; an identical one of the same name is shared, another is a conflict."""
-        volumes = self.spec.setdefault("volumes", [])
+        volumes = child(self.spec, "volumes", list)
         same = _by_name(volumes, volume["name"])
         field = f"spec.volumes[name={volume['name']}]"
         if same is None:
@@ -351,7 +264,7 @@ class PodEditor:
 
     def add_mount(self, container: dict[str, Any], mount: dict[str, Any]) -> None:
         """Mount a volume into an existing container; its mountPath must be free."""
-        mounts = container.setdefault("volumeMounts", [])
+        mounts = child(container, "volumeMounts", list)
         same = next((m for m in mounts if m.get("mountPath") == mount["mountPath"]), None)
         name = container["name"]
         field = f"{self.container_field(name)}.volumeMounts"
@@ -375,7 +288,7 @@ class PodEditor:
 
         With `override` the new value wins, and the old one is kept in the record for undo.
         """
-        envs = container.setdefault("env", [])
+        envs = child(container, "env", list)
         same = _by_name(envs, env["name"])
         name = container["name"]
         field = f"{self.container_field(name)}.env[name={env['name']}]"
@@ -385,7 +298,8 @@ class PodEditor:
             self.report("info", f'set env {env["name"]} in "{name}"', field)
         elif same != env and override:
             envs[envs.index(same)] = clone(env)
-            self.entry.setdefault("envWas", {}).setdefault(name, {})[env["name"]] = same
+            self._note("env", env["name"], name)
+            self.entry.envWas.setdefault(name, {}).setdefault(env["name"], same)
             self.report("info", f'changed env {env["name"]} in "{name}"', field)
         elif same != env:
             self.report("warning", f"kept the container's own value of env {env['name']}", field)
@@ -393,16 +307,17 @@ class PodEditor:
     def append_args(self, container: dict[str, Any], args: list[str]) -> None:
         """Append arguments to a container's args."""
         if args:
-            container.setdefault("args", []).extend(args)
-            self.entry.setdefault("args", {}).setdefault(container["name"], []).extend(args)
+            child(container, "args", list).extend(args)
+            self.entry.args.setdefault(container["name"], []).extend(args)
             field = f"{self.container_field(container['name'])}.args"
             self.report("info", f"appended args {' '.join(args)}", field)
 
     def replace_field(self, container: dict[str, Any], field: str, value: Any) -> None:
         """Set a container field (a probe, ports...), keeping the first old value for undo."""
-        was = {"was": clone(container[field])} if field in container else {}
-        fields = self.entry.setdefault("fieldsWas", {}).setdefault(container["name"], {})
-        fields.setdefault(field, was)
+        assert field in CONTAINER_FIELDS_REPLACED.get(self.kind, ()), (self.kind, field)
+        was = clone(container.get(field))
+        fields = self.entry.fieldsWas.setdefault(container["name"], {})
+        fields.setdefault(field, Replaced(was, field in container, ""))
         if value is None:
             container.pop(field, None)
         else:
@@ -414,9 +329,8 @@ class PodEditor:
         for index, port in enumerate(ports):
             if port.get("containerPort") == number and port.get("protocol", "TCP") == "TCP":
                 del ports[index]
-                _drop_empty(container, "ports")
-                removed = self.entry.setdefault("portsRemoved", {})
-                removed.setdefault(container["name"], []).append([index, port])
+                drop_empty(container, "ports")
+                self.entry.portsRemoved.setdefault(container["name"], []).append((index, port))
                 field = f"{self.container_field(container['name'])}.ports"
                 self.report("info", f'moved port {number} away from "{container["name"]}"', field)
                 return dict(port)
@@ -426,13 +340,17 @@ class PodEditor:
         """Add a resource to the output (a ConfigMap, a ServiceMonitor...), owned by this config."""
         self.generated.append(resource)
 
-    def earlier(self, key: str) -> list[Any]:
-        """What instances that ran before this one noted under `key` in their entries."""
-        return [e[key] for e in self.record.values() if key in e]
+    def move_port(self, port: int, to: int) -> None:
+        """Note that the app's port moved (an Ambassador put a proxy on it)."""
+        self.entry.movedPorts[str(port)] = to
+
+    def moved_ports(self) -> dict[str, int]:
+        """Ports that instances which ran before this one moved: old port -> new port."""
+        return {k: v for e in self.record.values() for k, v in e.movedPorts.items()}
 
     def add_env_from(self, container: dict[str, Any], env_from: dict[str, Any]) -> None:
         """Add an envFrom source to a container, once."""
-        sources = container.setdefault("envFrom", [])
+        sources = child(container, "envFrom", list)
         if env_from_key(env_from) not in {env_from_key(e) for e in sources}:
             sources.append(clone(env_from))
             self._note("envFrom", env_from_key(env_from), container["name"])
@@ -444,14 +362,15 @@ class PodEditor:
 
     def set_pod_field(self, field: str, value: Any) -> None:
         """Set a pod spec field (shareProcessNamespace...), keeping the old value for undo."""
-        was = {"was": clone(self.spec[field])} if field in self.spec else {}
-        self.entry.setdefault("podFieldsWas", {}).setdefault(field, was)
+        assert field in POD_FIELDS_REPLACED.get(self.kind, ()), (self.kind, field)
+        was = clone(self.spec.get(field))
+        self.entry.podFieldsWas.setdefault(field, Replaced(was, field in self.spec, ""))
         self.spec[field] = value
         self.report("info", f"set {field}: {json.dumps(value)}", f"spec.{field}")
 
     def add_pod_sysctl(self, name: str, value: str) -> None:
         """Set a namespaced sysctl in the pod's securityContext; the pod's own value wins."""
-        sysctls = self.spec.setdefault("securityContext", {}).setdefault("sysctls", [])
+        sysctls = child(child(self.spec, "securityContext", dict), "sysctls", list)
         same = _by_name(sysctls, name)
         field = f"spec.securityContext.sysctls[name={name}]"
         if same is None:
@@ -463,7 +382,7 @@ class PodEditor:
 
     def set_metadata(self, key: str, name: str, value: str) -> None:
         """Set a pod template label or annotation; an existing other value wins, with a warning."""
-        values = self.pod.metadata.setdefault(key, {})
+        values = child(self.pod.metadata, key, dict)
         field = f"metadata.{key}.{name}"
         if name not in values:
             values[name] = value
@@ -523,7 +442,7 @@ class PodEditor:
         return [pair for pair in self._service_entries.values() if pair[1]]
 
     def _service_entry(self, service: dict[str, Any]) -> Entry:
-        return self._service_entries.setdefault(id(service), (service, {}))[1]
+        return self._service_entries.setdefault(id(service), (service, Entry()))[1]
 
     def _service_result(self, service: dict[str, Any], severity: Severity, message: str) -> None:
         message = f'{self.kind} "{self.name}": {message} (for {describe(self.pod.workload)})'
@@ -535,7 +454,11 @@ class PodEditor:
         Unnamed ports get names (a Service with several ports needs them); the old ports are
         kept in the record.
         """
-        ports = service.setdefault("spec", {}).setdefault("ports", [])
+        if not isinstance(service.get("spec"), dict):
+            service["spec"] = {}
+        if not service["spec"].get("ports"):
+            service["spec"]["ports"] = []
+        ports = service["spec"]["ports"]
         protocol = port.get("protocol", "TCP")
         for existing in ports:
             if existing.get("name") == port["name"] or (
@@ -557,26 +480,26 @@ class PodEditor:
                 if by_container:  # target the container port by its name, as people write it
                     named["targetPort"] = name
                 ports[index] = named
-                entry.setdefault("portsWas", {})[named["name"]] = existing
+                entry.portsWas.setdefault(named["name"], Replaced(existing, True, ""))
                 self._service_result(
                     service, "info", f'named port {existing.get("port")} "{named["name"]}"'
                 )
         ports.append(dict(port))
-        entry.setdefault("ports", []).append(port["name"])
+        entry.ports[port["name"]] = ""
         self._service_result(service, "info", f"added port {port['name']} {port['port']}")
 
-    def _port_name(self, service_port: dict[str, Any], taken: set[Any]) -> tuple[str, bool]:
+    def _port_name(self, unnamed: dict[str, Any], taken: set[Any]) -> tuple[str, bool]:
         """A name for an unnamed Service port, and whether it names a container port.
 
         The name of the container port it targets if that has one, else `port-NUMBER`.
         """
-        target = service_port.get("targetPort", service_port.get("port"))
+        target = unnamed.get("targetPort", unnamed.get("port"))
         for container in all_containers(self.spec):
             for port in container.get("ports") or []:
                 name = port.get("name")
                 if port.get("containerPort") == target and name and name not in taken:
                     return str(name), True
-        return f"port-{service_port.get('port')}", False
+        return f"port-{unnamed.get('port')}", False
 
     def retarget_service_ports(self, service: dict[str, Any], old: Any, new: Any) -> None:
         """Point a Service's ports that target `old` (a port name) at `new`."""
@@ -587,5 +510,6 @@ class PodEditor:
                 key = port.get("name") or str(port.get("port"))
                 if not port.get("name"):
                     ports[index]["name"] = key = f"port-{port.get('port')}"
-                self._service_entry(service).setdefault("portsWas", {})[key] = port
+                was = Replaced(port, True, "")
+                self._service_entry(service).portsWas.setdefault(key, was)
                 self._service_result(service, "info", f"port {port.get('port')} now targets {new}")

@@ -1,14 +1,12 @@
-"""Services that select a workload's pods, and undoing what krm-fn changed in them.
+"""Services that select a workload's pods.
 
 A Service changed by a pattern (a port added, an unnamed port named) carries the same
-`krm-fn.dev/injected` record as a pod template: the names of the ports added, and the previous
-value of every port it changed, so a new run can put the Service back before injecting again.
+`krm-fn.dev/injected` record as a pod template (record.py; undone in undo.py).
 """
 
 from collections import Counter
 from typing import Any
 
-from krm_fn.podspec import Entry, _drop_empty
 from krm_fn.workloads import PodTemplate
 
 
@@ -69,18 +67,3 @@ class ServiceIndex:
 
 def _namespace(resource: dict[str, Any]) -> str:
     return str((resource.get("metadata") or {}).get("namespace"))
-
-
-def undo_service(service: dict[str, Any], entry: Entry) -> None:
-    """Remove the ports an instance added and restore the ports it changed."""
-    spec = service.get("spec") or {}
-    ports = spec.get("ports")
-    if not isinstance(ports, list):
-        return
-    added = set(entry.get("ports", []))
-    ports[:] = [p for p in ports if p.get("name") not in added]
-    for name, previous in (entry.get("portsWas") or {}).items():
-        for index, port in enumerate(ports):
-            if port.get("name") == name:
-                ports[index] = previous
-    _drop_empty(spec, "ports")

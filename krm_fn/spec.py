@@ -19,6 +19,7 @@ from pydantic.alias_generators import to_camel
 from krm_fn.selection import compile_pattern, parse_selector
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 CONTAINER_FIELDS = frozenset(
     [
@@ -307,7 +308,54 @@ def check_file_name(value: str) -> str:
     return value
 
 
+HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?"
+    r"(\.[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*\.?$"
+)
+
+
+def check_host(value: str) -> str:
+    """A DNS host name or an IP address: nothing a config file or a command line reads as more."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+        return value
+    except ValueError:
+        pass
+    if not HOST_NAME.match(value):
+        raise ValueError(f'"{value}" is not a host name (letters, digits, "-", ".") or IP address')
+    return value
+
+
+def check_server_name(value: str) -> str:
+    """A host name, optionally with a leading `*.` wildcard (nginx's server_name)."""
+    check_host(value.removeprefix("*."))
+    return value
+
+
+def check_argument(value: str) -> str:
+    """A value that lands alone in a command line: no leading `-` (an option), printable."""
+    if value.startswith("-") or not value.isprintable() or not value.strip():
+        raise ValueError(
+            f"{value!r} would be read as an option or is not printable text; a value may not "
+            "start with '-'"
+        )
+    return value
+
+
+def check_http_url(value: str) -> str:
+    """An http:// or https:// URL without spaces or control characters."""
+    if not re.match(r"^https?://[^\s/?#]+", value) or not value.isprintable() or " " in value:
+        raise ValueError(f"{value!r} is not an http:// or https:// URL")
+    return value
+
+
 AbsolutePath = Annotated[str, AfterValidator(check_absolute_path)]
+Argument = Annotated[str, AfterValidator(check_argument)]
+HttpUrl = Annotated[str, AfterValidator(check_http_url)]
+Host = Annotated[str, AfterValidator(check_host)]
+ServerName = Annotated[str, AfterValidator(check_server_name)]
 FileName = Annotated[str, AfterValidator(check_file_name)]
 Quantity = str | int | float
 Resources = dict[str, dict[str, Quantity]]

@@ -89,16 +89,35 @@ class Loader(_CachedResolver, yaml.CSafeLoader):
         if kind is SequenceNode and node.tag == SEQ:
             return [self._build(child, depth + 1, aliased) for child in node.value]
         if isinstance(node, MappingNode) and node.tag == MAP:
-            if any(key.tag == MERGE for key, _ in node.value):
-                self.flatten_mapping(node)
-            mapping = {}
+            mapping: dict[Any, Any] = {}
+            merged: dict[Any, Any] = {}
             for key_node, value_node in node.value:
                 if type(key_node) is not ScalarNode:
                     raise InputError(f"a mapping key is not a scalar{_where(key_node)}")
+                if key_node.tag == MERGE:
+                    self._merge(value_node, merged, depth)
+                    continue
                 key = self._build(key_node, depth + 1, aliased)
+                if key in mapping:
+                    raise InputError(f"duplicate key {key!r}{_where(key_node)}")
                 mapping[key] = self._build(value_node, depth + 1, aliased)
+            if merged:  # merged keys first, as PyYAML and kubectl order them; own keys win
+                return {**{k: v for k, v in merged.items() if k not in mapping}, **mapping}
             return mapping
         return self.construct_object(node, deep=True)  # !!set, !!omap, unknown tags: PyYAML's way
+
+    def _merge(self, node: Node, into: dict[Any, Any], depth: int) -> None:
+        """The mappings of a merge key (`<<: *a` or `<<: [*a, *b]`); earlier ones win.
+
+        Merged content counts as alias expansion, so a merge-key bomb meets the same bound.
+        """
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        for source in sources:
+            if not isinstance(source, MappingNode):
+                raise InputError(f"a merge key (<<) needs mappings{_where(source)}")
+            built = self._build(source, depth + 1, True)
+            for key, value in built.items():
+                into.setdefault(key, value)
 
     def _count_alias_node(self, node: Node) -> None:
         self._alias_nodes += 1
@@ -117,8 +136,40 @@ def _at(mark: Any) -> str:
     return f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
 
 
-class Dumper(_CachedResolver, yaml.CSafeDumper):
-    """libyaml dumper that writes multi-line strings as literal blocks."""
+# Plain scalars that PyYAML reads as strings but other resolvers do not: YAML 1.1's one-letter
+# booleans, and what go-yaml (kubectl, kustomize, kpt) reads as a number or a time after
+# dropping underscores: Go's integer syntax (0x, 0o, 0b, a leading 0 for octal), YAML-style
+# floats without a dot (`1e3`, `08`), dates with one-digit months or days.
+_READ_AS_OTHER = re.compile(
+    r"""^(?:[yYnN]
+    |[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+
+    |(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)
+    |[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt\s].*)?)$""",
+    re.X | re.S,
+)
+OTHER = "tag:krm-fn.dev,2026:read-as-other"
+
+
+class _QuoteWhatOthersReadOtherwise:
+    """Resolves a string that any YAML 1.1/1.2 resolver would read otherwise as not a string.
+
+    The emitter writes a string plainly only when it resolves back to a string, so these are
+    quoted: `"y"` stays a string for kubectl, where a plain `y` would be `true`.
+    """
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        tag: str = super().resolve(kind, value, implicit)  # type: ignore[misc]
+        plain = tag == STR and implicit[0] and kind is ScalarNode and value
+        if plain and value[0] in _FIRST and _READ_AS_OTHER.match(value.replace("_", "")):
+            return OTHER
+        return tag
+
+
+_FIRST = frozenset("yYnN+-.0123456789")
+
+
+class Dumper(_CachedResolver, _QuoteWhatOthersReadOtherwise, yaml.CSafeDumper):
+    """libyaml dumper: multi-line strings as literal blocks, ambiguous strings quoted."""
 
     resolve_cache = {}
 
@@ -261,6 +312,18 @@ def _clone(value: Any) -> Any:
     if kind is list:
         return [_clone(item) for item in value]
     return value
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether two YAML trees are equal, types included (`1 == True` in Python, not in YAML)."""
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is dict:
+        return len(a) == len(b) and all(k in b and same(v, b[k]) for k, v in a.items())
+    if kind is list:
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
 
 
 def _one_line(err: yaml.YAMLError) -> str:

@@ -2,6 +2,7 @@
 
 import http.server
 import re
+import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -11,9 +12,7 @@ from typing import Any
 
 from krm_fn.cli import transform
 
-BUSYBOX_APPLETS = (
-    "nc", "wget", "nslookup", "sha256sum", "date", "sleep", "timeout", "killall", "md5sum"
-)  # fmt: skip
+BUSYBOX = "/bin/busybox"  # conftest.py has it too
 SA_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 
 
@@ -52,9 +51,20 @@ def pod_with(
 
 
 def fake(bin_dir: Path, name: str, body: str) -> None:
+    """A stand-in for an image's own program (vault, aws...), a busybox sh script."""
     path = bin_dir / name
-    path.write_text("#!/bin/sh\n" + body)
+    path.unlink(missing_ok=True)  # never write through an applet's link into busybox itself
+    path.write_text(f"#!{BUSYBOX} sh\n" + body)
     path.chmod(0o755)
+
+
+def provide(bin_dir: Path, name: str) -> None:
+    """The image's own program from this machine (git in alpine/git, curl in curlimages/curl)."""
+    found = shutil.which(name, path="/usr/local/bin:/usr/bin:/bin")
+    assert found, f"{name} is missing on this machine"
+    path = bin_dir / name
+    path.unlink(missing_ok=True)
+    path.symlink_to(found)
 
 
 class Pod:
@@ -98,7 +108,8 @@ class Pod:
             paths = "|".join(re.escape(p) for p in sorted(mapping, key=len, reverse=True))
             pattern = re.compile(rf"(?<![\w.-])({paths})(?=/|$|[^\w.-])")
             script = pattern.sub(lambda m: mapping[m.group(1)], script)
-        environment = {"PATH": f"{self.bin_dir}:/usr/bin:/bin", "HOME": str(self.root)}
+        # the image's tools only: busybox's applets and what the test provides, none of the host's
+        environment = {"PATH": str(self.bin_dir), "HOME": str(self.root)}
         environment.update(
             {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
         )
@@ -111,19 +122,39 @@ class Pod:
         """Run an init container's command to its end."""
         script, environment = self.prepare(name, extra, env)
         return subprocess.run(
-            ["sh", "-c", script], env=environment, capture_output=True, text=True, timeout=60
+            [BUSYBOX, "sh", "-c", script],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
 
     def start(self, name: str, extra: dict[str, str] | None = None) -> "subprocess.Popen[str]":
         """Start a long-running container (a sidecar)."""
         script, environment = self.prepare(name, extra)
         return subprocess.Popen(
-            ["sh", "-c", script],
+            [BUSYBOX, "sh", "-c", script],
             env=environment,
             text=True,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
+
+
+def git(*args: str, cwd: Path) -> None:
+    """Run the real git as a test user."""
+    user = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", *user, *args], cwd=cwd, check=True, capture_output=True)
+
+
+def git_repository(path: Path, content: str) -> Path:
+    """A repository on branch main with one commit: index.html holding `content`."""
+    path.mkdir()
+    git("init", "-q", "-b", "main", cwd=path)
+    (path / "index.html").write_text(content)
+    git("add", ".", cwd=path)
+    git("commit", "-qm", "v1", cwd=path)
+    return path
 
 
 @contextmanager

@@ -19,6 +19,8 @@ EXAMPLES = ROOT / "kustomization-examples"
 CORPUS = ROOT.parent / "shared" / "corpus"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 UPDATE = os.environ.get("KRM_FN_UPDATE_GOLDEN", "") == "1"
+if UPDATE and IN_CI:  # a golden file rewritten in CI would make every comparison pass
+    raise RuntimeError("KRM_FN_UPDATE_GOLDEN=1 is refused when CI is set: golden files are checked")
 
 TOOL_ANNOTATION_PREFIXES = (
     "config.kubernetes.io/",

@@ -28,7 +28,7 @@ from support import (
 from krm_fn import reference, yamlio
 from krm_fn.config import KINDS, load_config
 from krm_fn.podsecurity import violations
-from krm_fn.podspec import read_record
+from krm_fn.record import read_record
 from krm_fn.reference import explain
 from krm_fn.workloads import pod_templates
 
@@ -142,11 +142,7 @@ def test_injected_containers_pass_the_restricted_profile(example: Path) -> None:
     for resource in yamlio.load_all((example / "expected.yaml").read_text()):
         for pod in pod_templates(resource, custom):
             record = read_record(pod.template)
-            injected = {
-                n
-                for e in record.values()
-                for n in (*e.get("containers", []), *e.get("initContainers", []))
-            }
+            injected = {n for e in record.values() for n in (*e.containers, *e.initContainers)}
             for field, problem in violations(pod.spec, "restricted"):
                 name = field.partition("[name=")[2].partition("]")[0]
                 if name in injected:
@@ -330,3 +326,20 @@ def test_pod_resources_as_a_kpt_validator(tmp_path: Path, budget: str, passes: b
         assert normalize(package_resources(pkg)) == expected(EXAMPLES / "download-model-s3")
     else:
         assert "pod requests cpu=2 exceed the budget 1" in done.stderr
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
+def test_krm_fn_run_again_on_its_output_gives_the_same_bytes(example: Path, tmp_path: Path) -> None:
+    if expected_errors(example):
+        return
+    current = [str(example / r) for r in kustomization(example)["resources"]]
+    outputs = []
+    for round_ in range(2):
+        for step, config in enumerate(configs(example)):
+            done = run([krm_fn_command(), "run", "--quiet", str(config), *current])
+            assert done.returncode == 0, done.stderr
+            out = tmp_path / f"round{round_}-step{step}.yaml"
+            out.write_text(done.stdout)
+            current = [str(out)]
+        outputs.append(Path(current[0]).read_text())
+    assert outputs[1] == outputs[0], "a second run of krm-fn run changed the bytes"

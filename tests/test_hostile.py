@@ -49,6 +49,44 @@ def billion_laughs() -> bytes:
     )
 
 
+def merge_bomb() -> bytes:
+    """860 bytes whose merge keys (`<<`) expand to millions of keys: each level merges the one
+    before twice over."""
+    lines = [b"a0: &a0 {x0: 1, x1: 1, x2: 1, x3: 1}"]
+    for level in range(1, 22):
+        prev = b"*a%d" % (level - 1)
+        lines.append(b"a%d: &a%d {<<: [%s], l%d: {<<: %s}}" % (level, level, prev, level, prev))
+    return b"\n".join(b"    " + line for line in lines) + b"\n"
+
+
+DUPLICATE_KEY = b"""items:
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: p}
+  spec:
+    containers:
+    - name: app
+      image: nginx:1.27
+      securityContext:
+        privileged: false
+        allowPrivilegeEscalation: false
+        runAsNonRoot: true
+        capabilities: {drop: [ALL]}
+        seccompProfile: {type: RuntimeDefault}
+        readOnlyRootFilesystem: true
+        privileged: true
+"""
+
+
+def deep_record() -> bytes:
+    record = "[" * 100_000 + "]" * 100_000  # 200 KB: under the size limit of a record
+    return (
+        b"items:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p\n    annotations:\n"
+        b"      krm-fn.dev/injected: '" + record.encode() + b"'\n"
+        b"  spec: {containers: [{name: app, image: nginx:1.27}]}\n"
+    )
+
+
 def hundred_megabytes() -> Iterator[bytes]:
     yield HEADER + CONFIG + b"items:\n"
     item = b"- {apiVersion: v1, kind: ConfigMap, data: {k: %s}}\n" % (b"v" * 1000,)
@@ -80,6 +118,23 @@ CASES: dict[str, tuple[Callable[[], Iterable[bytes]], str]] = {
         lambda: [HEADER + b"items:\n" + b"- " * 100_000 + b"x\n"],
         "stdin: nested deeper than 200 levels (line 4, column 399)",
     ),
+    "a merge-key bomb": (
+        lambda: [
+            HEADER
+            + CONFIG
+            + b"items:\n- apiVersion: v1\n  kind: ConfigMap\n  data:\n"
+            + merge_bomb()
+        ],
+        "refusing what looks like a YAML bomb",
+    ),
+    "a duplicate key (privileged: false, then true)": (
+        lambda: [HEADER + CONFIG + DUPLICATE_KEY],
+        "stdin: duplicate key 'privileged' (line 19, column 9)",
+    ),
+    "a record nested 100,000 deep": (
+        lambda: [HEADER + CONFIG + deep_record()],
+        "record krm-fn.dev/injected is nested too deeply",
+    ),
     "nesting over krm-fn's bound, under the one that makes it check events": (
         lambda: [HEADER + CONFIG + b"items: [" + b"[" * 300 + b"]" * 301],
         "stdin: nested deeper than 200 levels",
@@ -101,7 +156,8 @@ def test_hostile_input_gets_a_clear_error_within_bounds(case: str, tmp_path: Pat
     stderr = done.stderr.decode()
     assert message in stderr
     assert "internal error" not in stderr and "Traceback" not in stderr
-    assert done.stdout == b""
+    # refused input: nothing on stdout; a resource refused: the items as they came, and why
+    assert done.stdout == b"" or b"  severity: error\n" in done.stdout
 
 
 def test_the_plugin_and_run_modes_have_the_same_bounds(tmp_path: Path) -> None:
@@ -112,3 +168,18 @@ def test_the_plugin_and_run_modes_have_the_same_bounds(tmp_path: Path) -> None:
         done = krm_fn(bomb, *args)
         assert done.returncode == 1
         assert b"refusing what looks like a YAML bomb" in done.stderr
+
+
+def test_the_size_limit_holds_for_all_files_of_a_run_together(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_bytes(CONFIG.split(b": ", 1)[1])
+    document = b"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c%d}\ndata: {k: %s}\n"
+    value = b"v" * (1 << 20)
+    files = []
+    for part in range(3):  # 12 MiB each: every file alone is under the 32 MiB limit
+        chunks = [document % (part * 100 + index, value) for index in range(12)]
+        files.append(str(write(tmp_path / f"part{part}.yaml", chunks)))
+    done = krm_fn(config, "run", str(config), *files)
+    assert done.returncode == 1
+    assert b"the input, with " in done.stderr
+    assert b"is larger than 33,554,432 bytes" in done.stderr

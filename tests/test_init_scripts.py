@@ -11,12 +11,11 @@ import hashlib
 import os
 import socket
 import stat
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pods import SA_TOKEN, Pod, fake, http_server, pod_with
+from pods import SA_TOKEN, Pod, fake, git, git_repository, http_server, pod_with, provide
 
 FAKE_VAULT = """\
 case "$1" in
@@ -86,27 +85,12 @@ def test_vault_token_auth_and_a_failed_read(tmp_path: Path, bin_dir: Path) -> No
     assert (secrets / "db-password").read_text() == "hunter2\n"
 
 
-def git(*args: str, cwd: Path) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
-
-
 def test_git_clone_fills_the_volume_and_can_run_again(tmp_path: Path, bin_dir: Path) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git("init", "-q", "-b", "main", cwd=repo)
-    (repo / "index.html").write_text("<h1>v1</h1>")
-    git("add", ".", cwd=repo)
-    git("commit", "-qm", "v1", cwd=repo)
+    repo = git_repository(tmp_path / "repo", "<h1>v1</h1>")
     spec = pod_with(
         "GitClone", {"repository": f"file://{repo}", "ref": "main", "mountPath": "/var/www/html"}
     )
+    provide(bin_dir, "git")  # alpine/git: busybox and git
     pod = Pod(spec, tmp_path, bin_dir)
     done = pod.run("git-clone")
     assert done.returncode == 0, done.stderr
@@ -133,6 +117,7 @@ def test_download_over_http_is_verified_and_not_fetched_twice(
             "credentialsSecretName": "model-token",
         }
         pod = Pod(pod_with("Download", spec), tmp_path, bin_dir)
+        provide(bin_dir, "curl")  # curlimages/curl: busybox and curl
         (pod.volume("download-credentials") / "header").write_text("Authorization: Bearer t0k")
         done = pod.run("download")
         assert done.returncode == 0, done.stderr
@@ -147,6 +132,7 @@ def test_download_with_a_wrong_checksum_never_reaches_the_app(
     with http_server({"/m.bin": b"tampered"}) as (port, _):
         spec = {"url": f"http://127.0.0.1:{port}/m.bin", "sha256": "0" * 64, "mountPath": "/models"}
         pod = Pod(pod_with("Download", spec), tmp_path, bin_dir)
+        provide(bin_dir, "curl")
         done = pod.run("download")
     assert done.returncode != 0
     assert not (pod.app_dir("app", "/models") / "m.bin").exists()

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import crossplane
 import pytest
 from support import EXAMPLES, run
 
@@ -330,3 +331,130 @@ def test_outbound_proxy_refuses_a_remote_it_cannot_verify(tmp_path: Path) -> Non
         pytest.raises((urllib.error.URLError, ConnectionError, OSError)),
     ):
         get(f"http://127.0.0.1:{local}/ping")
+
+
+# --- what reaches nginx is exactly what was meant ---------------------------------------------
+def directives(conf: str, tmp_path: Path) -> list[Any]:
+    """The configuration as nginx's grammar reads it (crossplane): (name, args, block) trees."""
+    path = tmp_path / "parsed.conf"
+    path.write_text(conf)
+    payload = crossplane.parse(str(path), single=True, check_ctx=False, check_args=False)
+    assert payload["errors"] == [], payload["errors"]
+
+    def tree(nodes: list[dict[str, Any]]) -> list[Any]:
+        return [(n["directive"], n["args"], tree(n["block"]) if "block" in n else None)
+                for n in nodes]  # fmt: skip
+
+    return tree(payload["config"][0]["parsed"])
+
+
+def test_inbound_config_has_exactly_the_intended_blocks(tmp_path: Path) -> None:
+    spec = inbound_spec(9443, 9201, clientCASecretName="ca")
+    spec["inbound"] |= {"healthPort": 9444, "serverName": "*.search.example.com"}
+    conf = generated_configmap(spec)["data"]["elasticsearch.conf"]
+    app = [("proxy_pass", ["http://127.0.0.1:9201"], None)]
+    headers = [
+        ("proxy_set_header", ["Host", "$host"], None),
+        ("proxy_set_header", ["X-Forwarded-For", "$proxy_add_x_forwarded_for"], None),
+        ("proxy_set_header", ["X-Forwarded-Proto", "https"], None),
+    ]
+    assert directives(conf, tmp_path) == [
+        ("server", [], [
+            ("listen", ["9443", "ssl"], None),
+            ("server_name", ["*.search.example.com"], None),
+            ("ssl_certificate", ["/certs/tls.crt"], None),
+            ("ssl_certificate_key", ["/certs/tls.key"], None),
+            ("ssl_protocols", ["TLSv1.2", "TLSv1.3"], None),
+            ("ssl_client_certificate", ["/client-ca/ca.crt"], None),
+            ("ssl_verify_client", ["on"], None),
+            ("location", ["/"], app + headers),
+        ]),
+        ("server", [], [
+            ("listen", ["9444"], None),
+            ("location", ["=", "/_cluster/health"], app),
+            ("location", ["/"], [("return", ["404"], None)]),
+        ]),
+    ]  # fmt: skip
+
+
+def test_outbound_config_has_exactly_the_intended_blocks(tmp_path: Path) -> None:
+    spec = {"outbound": {"localPort": 6380, "remote": {"host": "fd00::12", "port": 6379}}}
+    conf = generated_configmap(spec)["data"]["nginx.conf"]
+    [*top, (stream, _, [(server, _, body)])] = directives(conf, tmp_path)
+    assert [name for name, _, _ in top] == ["worker_processes", "error_log", "pid", "events"]
+    assert (stream, server) == ("stream", "server")
+    assert body == [
+        ("listen", ["127.0.0.1:6380"], None),
+        ("proxy_pass", ["[fd00::12]:6379"], None),
+        ("proxy_ssl", ["on"], None),
+        ("proxy_ssl_server_name", ["on"], None),
+        ("proxy_ssl_name", ["fd00::12"], None),
+        ("proxy_ssl_protocols", ["TLSv1.2", "TLSv1.3"], None),
+        ("proxy_ssl_verify", ["on"], None),
+        ("proxy_ssl_verify_depth", ["4"], None),
+        ("proxy_ssl_trusted_certificate", ["/etc/ssl/certs/ca-certificates.crt"], None),
+    ]
+
+
+HOSTILE_CONFIG = [
+    (
+        "inbound",
+        "serverName",
+        "es;\n    location /admin { return 200; }",
+        "spec.inbound.serverName",
+    ),
+    ("inbound", "serverName", "es ~^(.*)$", "spec.inbound.serverName"),
+    ("outbound", "host", "10.1.2.3:6380; allow all; #", "spec.outbound.remote.host"),
+    ("outbound", "host", "-remote", "spec.outbound.remote.host"),
+    ("outbound", "host", "redis\n}", "spec.outbound.remote.host"),
+]
+
+
+@pytest.mark.parametrize(("direction", "field", "value", "path"), HOSTILE_CONFIG)
+def test_config_values_nginx_would_read_as_more_are_refused(
+    direction: str, field: str, value: str, path: str
+) -> None:
+    if direction == "inbound":
+        spec = inbound_spec(9200, 9201)
+        spec["inbound"][field] = value
+    else:
+        spec = {"outbound": {"localPort": 6380, "remote": {"host": value, "port": 6379}}}
+    config = {"apiVersion": "krm-fn.dev/v1alpha1", "kind": "Ambassador", "spec": spec}
+    items = yamlio.load_all(
+        (EXAMPLES / "elasticsearch-ambassador-tls" / "deployment.yaml").read_text()
+    )
+    results = transform(config, items)
+    [error] = [r for r in results if r.severity == "error"]
+    assert error.field == path and ("host name" in error.message), error.to_text()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_cluster/health {\n proxy_pass http://127.0.0.1:9201;\n }\n location /",  # the bypass
+        "/health; allow all",
+        "/health$request_uri",
+        '/health" "x',
+        "/a/../_cat/indices",
+        "/%5Fcat",
+        "/health #",
+    ],
+)
+def test_a_probe_path_nginx_would_read_as_more_is_an_error_naming_the_probe(path: str) -> None:
+    deployment = yamlio.load(
+        (EXAMPLES / "elasticsearch-ambassador-tls" / "deployment.yaml").read_text()
+    )
+    [app] = deployment["spec"]["template"]["spec"]["containers"]
+    app["readinessProbe"] = {"httpGet": {"path": path, "port": 9200}}
+    before = yamlio.dump(deployment)
+    spec = inbound_spec(9200, 9201, clientCASecretName="ca")
+    spec["inbound"]["healthPort"] = 9444
+    config = {"apiVersion": "krm-fn.dev/v1alpha1", "kind": "Ambassador", "spec": spec}
+    results = transform(config, [deployment])
+    [error] = [r for r in results if r.severity == "error"]
+    assert (
+        error.field
+        == f"spec.template.spec.containers[name={app['name']}].readinessProbe.httpGet.path"
+    )
+    assert "not a plain URL path" in error.message
+    assert yamlio.dump(deployment) == before

@@ -29,6 +29,7 @@ from krm_fn.spec import AbsolutePath, Container, PortName, PortNumber
 from krm_fn.yamlio import clone
 
 MONITORING = "monitoring.coreos.com/v1"
+GENERATES = frozenset([(MONITORING, "ServiceMonitor"), (MONITORING, "PodMonitor")])
 
 
 class Spec(SidecarOptions):
@@ -83,11 +84,10 @@ def follow_moved_ports(container: dict[str, Any], moved: dict[str, int]) -> list
 def inject(spec: Spec, pod: PodEditor) -> None:
     """Add the adapter, its port on the Services, and the scrape config."""
     container = clone(spec.container)
-    ports = container.setdefault("ports", [])
+    ports = container["ports"] = container.get("ports") or []
     if not any(p.get("containerPort") == spec.port for p in ports):
         ports.append({"name": spec.port_name, "containerPort": spec.port})
-    moved = {k: v for entry in pod.earlier("movedPorts") for k, v in entry.items()}
-    changed = follow_moved_ports(container, moved)
+    changed = follow_moved_ports(container, pod.moved_ports())
     if changed:
         pod.report("info", f"the app moved ({', '.join(changed)}): the adapter follows")
     if not inject_sidecars(spec, pod, [container]):

@@ -15,6 +15,11 @@ forwards to the app on `127.0.0.1:appPort`. The app is told to move by `appEnv` 
   answers exactly the probe paths and nothing else;
 - a port another container already uses (`port` or `appPort`) is an error.
 
+Everything that reaches nginx is checked first, so no value can add a directive: `serverName`
+(default: the workload's name) and `remote.host` must be host names or IP addresses, and a probe
+path that the health port serves must be a plain URL path (letters, digits, `/` and
+`- . _ ~ ! & ( ) * + , = : @`); anything else is an error naming the field.
+
 The nginx configuration is a ConfigMap krm-fn generates (`configMapName`, default
 `<workload>-nginx`, key `<workload>.conf`, mounted read-only at /etc/nginx/conf.d), next to the
 workload; its SHA-256 goes into a pod annotation, so a changed config rolls the pods. Mutual TLS:
@@ -40,6 +45,8 @@ NET_BIND_SERVICE, which restricted allows.
 """
 
 import hashlib
+import ipaddress
+import re
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -48,13 +55,17 @@ from krm_fn.containers import with_overrides
 from krm_fn.patterns.sidecar import SidecarOptions, inject_sidecars
 from krm_fn.podspec import PodEditor
 from krm_fn.spec import (
+    DNS_NAME,
     ContainerOverride,
     DnsLabel,
     DnsName,
     EnvVar,
+    Host,
     Model,
     PortName,
     PortNumber,
+    ServerName,
+    check_server_name,
 )
 from krm_fn.yamlio import clone
 
@@ -65,6 +76,11 @@ CLIENT_CA = "/client-ca"
 REMOTE_CA = "/remote-ca"
 CLIENT_CERT = "/client-cert"
 SYSTEM_CAS = "/etc/ssl/certs/ca-certificates.crt"
+# What a probe path may hold to become an nginx `location = PATH`: a plain URL path, no
+# characters nginx gives a meaning (`;`, `{`, `}`, quotes, `#`, `$`, spaces, `\`), no
+# percent-escapes (nginx decodes them before matching) and no `.`/`..` segments or `//`.
+PROBE_PATH = re.compile(r"^/(?:[A-Za-z0-9._~!&()*+,=:@-]+/?)*$")
+GENERATES = frozenset([("v1", "ConfigMap")])  # the nginx configuration
 
 
 class Tls(Model):
@@ -91,7 +107,9 @@ class Inbound(Model):
     port: PortNumber = Field(description="The port clients use today; the proxy takes it over.")
     app_port: PortNumber = Field(description="The localhost port the app moves to.")
     port_name: PortName = Field("https", description="Name of the proxy's port.")
-    server_name: str | None = Field(None, description="nginx server_name; default the workload.")
+    server_name: ServerName | None = Field(
+        None, description="nginx server_name (a host name, `*.` allowed); default the workload."
+    )
     tls: Tls = Field(description="Certificate, key, and client verification.")
     health_port: PortNumber | None = Field(
         None,
@@ -103,7 +121,7 @@ class Inbound(Model):
 class Remote(Model):
     """A remote TLS service."""
 
-    host: str = Field(min_length=1, description="Host name (also the TLS name checked).")
+    host: Host = Field(description="Host name or IP address (also the TLS name checked).")
     port: PortNumber = Field(description="Port.")
 
 
@@ -219,7 +237,7 @@ def nginx_outbound(outbound: Outbound) -> str:
         "stream {",
         "    server {",
         f"        listen 127.0.0.1:{outbound.local_port};",
-        f"        proxy_pass {outbound.remote.host}:{outbound.remote.port};",
+        f"        proxy_pass {_host_port(outbound.remote.host, outbound.remote.port)};",
         "        proxy_ssl on;",
         "        proxy_ssl_server_name on;",
         f"        proxy_ssl_name {outbound.remote.host};",
@@ -235,6 +253,40 @@ def nginx_outbound(outbound: Outbound) -> str:
         ]
     lines += ["    }", "}"]
     return "\n".join(lines) + "\n"
+
+
+def _host_port(host: str, port: int) -> str:
+    try:
+        if ipaddress.ip_address(host).version == 6:
+            return f"[{host}]:{port}"
+    except ValueError:
+        pass
+    return f"{host}:{port}"
+
+
+def probe_path_problem(path: str) -> str | None:
+    """Why a probe path cannot become an nginx location, if it cannot."""
+    plain = path.partition("?")[0]
+    segments = plain.split("/")[1:]
+    if not PROBE_PATH.match(plain) or any(s in (".", "..") for s in segments):
+        return (
+            f"path {path!r} is not a plain URL path (letters, digits, / and - . _ ~ ! & ( ) * +"
+            " , = : @), so the proxy's health port cannot serve it"
+        )
+    return None
+
+
+def workload_name(pod: PodEditor) -> str | None:
+    """The workload's name, which names the generated ConfigMap (an error when it cannot)."""
+    name = (pod.pod.workload.get("metadata") or {}).get("name")
+    if not isinstance(name, str) or not DNS_NAME.match(name) or len(name) > 240:
+        pod.error(
+            f"metadata.name {name!r} cannot name the proxy's ConfigMap (a DNS name is needed; "
+            "a Pod with only generateName has none yet): set configMapName and serverName",
+            "metadata.name",
+        )
+        return None
+    return name
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:
@@ -262,7 +314,15 @@ def _inbound(
         and pod.port_free(inbound.app_port, "appPort")
     ):
         return None
-    workload = str((pod.pod.workload.get("metadata") or {}).get("name"))
+    workload = workload_name(pod)
+    if workload is None:
+        return None
+    server_name = inbound.server_name or workload
+    try:
+        check_server_name(server_name)
+    except ValueError as err:
+        pod.error(f"{err}: set inbound.serverName", "metadata.name")
+        return None
     old = pod.remove_port(app, inbound.port)
     old_name = old.get("name") if old else None
     if old_name and old_name != inbound.port_name:
@@ -272,8 +332,8 @@ def _inbound(
     probe_paths = _rewrite_probes(pod, app, inbound, old_name, mtls)
     if probe_paths is None:
         return None
-    pod.entry["movedPorts"] = {str(inbound.port): inbound.app_port}
-    config = nginx_inbound(inbound, inbound.server_name or workload, probe_paths)
+    pod.move_port(inbound.port, inbound.app_port)
+    config = nginx_inbound(inbound, server_name, probe_paths)
     config_name = _config_map(spec, pod, workload, f"{workload}.conf", config)
     pod.add_volume(
         {"name": _short(spec.container_name, "config"), "configMap": {"name": config_name}}
@@ -335,8 +395,13 @@ def _rewrite_probes(
                         f"{pod.container_field(app['name'])}.{field}",
                     )
                     return None
+                path = new["httpGet"].get("path") or "/"
+                problem = probe_path_problem(path)
+                if problem:
+                    pod.error(problem, f"{pod.container_field(app['name'])}.{field}.httpGet.path")
+                    return None
                 new["httpGet"].update(port=inbound.health_port, scheme="HTTP")
-                paths.append(str(new["httpGet"].get("path") or "/"))
+                paths.append(path.partition("?")[0])
             else:
                 new["httpGet"].update(port=inbound.port, scheme="HTTPS")
         elif isinstance(new.get("tcpSocket"), dict) and new["tcpSocket"].get("port") in targets:
@@ -370,7 +435,9 @@ def _outbound(spec: Spec, outbound: Outbound, pod: PodEditor) -> dict[str, Any] 
         if spec.args is not None:
             container["args"] = list(spec.args)
         return container
-    workload = str((pod.pod.workload.get("metadata") or {}).get("name"))
+    workload = workload_name(pod)
+    if workload is None:
+        return None
     config_name = _config_map(spec, pod, workload, "nginx.conf", nginx_outbound(outbound))
     volume = _short(spec.container_name, "config")
     pod.add_volume({"name": volume, "configMap": {"name": config_name}})

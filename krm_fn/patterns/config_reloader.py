@@ -44,7 +44,8 @@ class SignalReload(Model):
         "HUP", description="The signal, e.g. `HUP` (nginx, HAProxy...)."
     )
     process: str = Field(
-        pattern=r"^[A-Za-z0-9._-]{1,15}$", description="The app's process name, e.g. `nginx`."
+        pattern=r"^[A-Za-z0-9._][A-Za-z0-9._-]{0,14}$",
+        description="The app's process name, e.g. `nginx`.",
     )
 
 

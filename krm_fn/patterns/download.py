@@ -22,11 +22,19 @@ import shlex
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from krm_fn.patterns.init_container import InitOptions, init_container, share_volume
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import AbsolutePath, DnsLabel, DnsName, FileName, Model
+from krm_fn.spec import (
+    AbsolutePath,
+    DnsLabel,
+    DnsName,
+    FileName,
+    HttpUrl,
+    Model,
+    check_file_name,
+)
 
 IMAGES = {
     "http": "curlimages/curl:8.10.1",
@@ -41,8 +49,10 @@ CREDENTIALS = "/credentials"
 class S3(Model):
     """S3 settings."""
 
-    region: str | None = Field(None, description="AWS region of the bucket.")
-    endpoint: str | None = Field(None, description="Endpoint of an S3-compatible store.")
+    region: str | None = Field(
+        None, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="AWS region of the bucket."
+    )
+    endpoint: HttpUrl | None = Field(None, description="Endpoint of an S3-compatible store.")
 
 
 class Spec(InitOptions):
@@ -63,9 +73,20 @@ class Spec(InitOptions):
     @classmethod
     def _url(cls, value: str) -> str:
         parts = urlsplit(value)
-        if parts.scheme not in IMAGES or not parts.netloc or not parts.path.strip("/"):
+        plain = value.isprintable() and " " not in value
+        if parts.scheme not in IMAGES or not parts.netloc or not parts.path.strip("/") or not plain:
             raise ValueError(f'"{value}" is not an https://, http://, s3:// or gs:// URL of a file')
         return value
+
+    @model_validator(mode="after")
+    def _file_name(self) -> "Spec":
+        if self.file is None:
+            try:
+                check_file_name(file_name(self))
+            except ValueError as err:
+                message = f"the URL's last part cannot be the file name ({err}): set `file`"
+                raise ValueError(message) from None
+        return self
 
     @field_validator("sha256")
     @classmethod
@@ -91,7 +112,7 @@ def fetch(spec: Spec, target: str) -> str:
     if scheme == "gs":
         return f"gcloud storage cp {q(spec.url)} {q(target)}"
     header = f" -H @{CREDENTIALS}/header" if spec.credentials_secret_name else ""
-    return f"curl -fsSL --retry 3{header} -o {q(target)} {q(spec.url)}"
+    return f"curl -fsSL --globoff --retry 3{header} -o {q(target)} {q(spec.url)}"
 
 
 def script(spec: Spec, directory: str = TARGET) -> str:
@@ -110,7 +131,7 @@ def script(spec: Spec, directory: str = TARGET) -> str:
     lines += [f"rm -f {q(partial)}", fetch(spec, partial)]
     if spec.sha256:
         lines.append(f"echo {q(spec.sha256 + '  ' + partial)} | sha256sum -c -")
-    lines += [f"mv {q(partial)} {q(dest)}", f"echo 'downloaded {file_name(spec)}'", ""]
+    lines += [f"mv {q(partial)} {q(dest)}", f"echo {q('downloaded ' + file_name(spec))}", ""]
     return "\n".join(lines)
 
 

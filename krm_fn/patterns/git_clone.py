@@ -8,30 +8,75 @@ read-only into the app at `mountPath`. Init containers may run again when the po
 the clone is idempotent: if the volume already holds the repository, it fetches `ref` and checks
 it out instead of failing on a non-empty directory.
 
+`repository` is an `https://`, `http://`, `ssh://`, `git://` or `file://` URL or `user@host:path`
+(never `ext::`, which runs commands), and `ref` a name `git check-ref-format` accepts that does
+not start with `-`: the script quotes both and ends git's options with `--`.
+
 `sync: true` is the "init plus sidecar" case: content that must stay current. The clone is then
 done by git-sync (`--one-time`), and a git-sync sidecar keeps pulling every `syncPeriod`; git-sync
 publishes each revision atomically through the symlink `<mountPath>/<syncLink>` (default
 `current`), so point the app there.
 """
 
+import re
 import shlex
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from krm_fn.patterns.init_container import InitOptions, init_container, share_volume
 from krm_fn.patterns.sidecar import NativeOption, use_native
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import AbsolutePath, DnsLabel
+from krm_fn.spec import AbsolutePath, DnsLabel, FileName
 
 CLONE_DIR = "/git"
+# git's own transports; `ext::` and the like run commands, and `-` would start an option
+REPOSITORY = re.compile(
+    r"^(?:(?:https?|ssh|git|file)://[^\s]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s-][^\s]*)$"
+)
+GO_DURATION = re.compile(r"^(?:[0-9]+(?:\.[0-9]+)?(?:ns|us|µs|ms|s|m|h))+$")
+
+
+def check_repository(value: str) -> str:
+    """A repository URL of git's plain transports (https, http, ssh, git, file, user@host:path)."""
+    if not REPOSITORY.match(value):
+        raise ValueError(
+            f"{value!r} is not an https://, http://, ssh://, git:// or file:// URL, or "
+            "user@host:path"
+        )
+    return value
+
+
+def check_ref(value: str) -> str:
+    """A branch, tag or commit as `git check-ref-format` accepts it, and never an option."""
+    bad = (
+        value.startswith(("-", "/"))
+        or value.endswith(("/", ".", ".lock"))
+        or any(part in value for part in ("..", "@{", "//", "\\"))
+        or any(not c.isprintable() or c in " ~^:?*[" for c in value)
+        or value == "@"
+    )
+    if bad:
+        raise ValueError(f"{value!r} is not a git branch, tag or commit name")
+    return value
+
+
+def check_duration(value: str) -> str:
+    """A Go duration such as `60s` or `1m30s` (git-sync's --period)."""
+    if not GO_DURATION.match(value):
+        raise ValueError(f"{value!r} is not a duration like 60s or 1m30s")
+    return value
 
 
 class Spec(InitOptions, NativeOption):
     """A git repository cloned into a volume the app serves or reads."""
 
-    repository: str = Field(min_length=1, description="Repository URL, e.g. `https://...git`.")
-    ref: str | None = Field(None, description="Branch or tag; unset: the default branch.")
+    repository: Annotated[str, AfterValidator(check_repository)] = Field(
+        description="Repository URL, e.g. `https://...git`."
+    )
+    ref: Annotated[str, AfterValidator(check_ref)] | None = Field(
+        None, description="Branch or tag; unset: the default branch."
+    )
     depth: int = Field(1, ge=0, description="History depth; 0 clones the whole history.")
     mount_path: AbsolutePath = Field(description="Where the app sees the content.")
     volume_name: DnsLabel = Field("source", description="Name of the shared emptyDir.")
@@ -41,8 +86,12 @@ class Spec(InitOptions, NativeOption):
     sync_image: str = Field(
         "registry.k8s.io/git-sync/git-sync:v4.4.0", description="The git-sync image."
     )
-    sync_period: str = Field("60s", description="How often git-sync pulls.")
-    sync_link: str = Field("current", description="git-sync's symlink to the current revision.")
+    sync_period: Annotated[str, AfterValidator(check_duration)] = Field(
+        "60s", description="How often git-sync pulls."
+    )
+    sync_link: FileName = Field(
+        "current", description="git-sync's symlink to the current revision."
+    )
 
 
 def script(spec: Spec, directory: str = CLONE_DIR) -> str:
@@ -50,15 +99,15 @@ def script(spec: Spec, directory: str = CLONE_DIR) -> str:
     q = shlex.quote
     depth = f" --depth {spec.depth}" if spec.depth else ""
     ref = q(spec.ref) if spec.ref else "HEAD"
-    branch = f" --branch {q(spec.ref)}" if spec.ref else ""
+    branch = f" {q('--branch=' + spec.ref)}" if spec.ref else ""
     return "\n".join(
         [
             "set -eu",
             f"if [ -d {directory}/.git ]; then",
-            f"  git -C {directory} fetch{depth} origin {ref}",
+            f"  git -C {directory} fetch{depth} -- origin {ref}",
             f"  git -C {directory} checkout --force FETCH_HEAD",
             "else",
-            f"  git clone{depth}{branch} {q(spec.repository)} {directory}",
+            f"  git clone{depth}{branch} -- {q(spec.repository)} {directory}",
             "fi",
             f"git -C {directory} log -1 --format='cloned %H'",
             "",

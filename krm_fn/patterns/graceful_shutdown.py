@@ -93,8 +93,9 @@ def inject(spec: Spec, pod: PodEditor) -> None:
     needed = spec.sleep_seconds + spec.command_seconds + spec.shutdown_seconds
     current = pod.spec.get("terminationGracePeriodSeconds")
     if current is None:
-        pod.set_pod_field("terminationGracePeriodSeconds", needed)
-    elif int(current) < needed:
+        if needed > DEFAULT_GRACE:  # never below Kubernetes' default, which the pod has now
+            pod.set_pod_field("terminationGracePeriodSeconds", needed)
+    elif current < needed:
         pod.report(
             "warning",
             f"terminationGracePeriodSeconds was {current}, shorter than the hook and the shutdown "

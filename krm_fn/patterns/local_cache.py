@@ -35,7 +35,16 @@ class Spec(SidecarOptions):
     port: PortNumber | None = Field(None, description="Port on 127.0.0.1; default the engine's.")
     memory: str = Field("256Mi", description="Memory request and limit of the cache container.")
     cpu: str = Field("50m", description="CPU request of the cache container.")
-    eviction_policy: str = Field("allkeys-lru", description="Redis maxmemory-policy.")
+    eviction_policy: Literal[
+        "noeviction",
+        "allkeys-lru",
+        "allkeys-lfu",
+        "allkeys-random",
+        "volatile-lru",
+        "volatile-lfu",
+        "volatile-random",
+        "volatile-ttl",
+    ] = Field("allkeys-lru", description="Redis maxmemory-policy.")
     app_env: list[EnvVar] = Field(
         default_factory=list, description="Env for the app, e.g. where the cache is."
     )

@@ -15,13 +15,22 @@ along; `container` overrides fields of the generated tailers (resources, securit
 """
 
 import re
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from krm_fn.containers import with_overrides
 from krm_fn.patterns.sidecar import SidecarOptions, inject_sidecars
 from krm_fn.podspec import PodEditor
 from krm_fn.spec import AbsolutePath, ContainerOverride, DnsLabel, EnvVar, Volume, VolumeMount
+
+
+def check_relative_file(value: str) -> str:
+    """A file below a directory: relative, no `..`, printable."""
+    parts = value.split("/")
+    if value.startswith("/") or ".." in parts or "" in parts or not value.isprintable():
+        raise ValueError(f"{value!r} is not a file path relative to logDir (no '..')")
+    return value
 
 
 class Spec(SidecarOptions):
@@ -30,7 +39,7 @@ class Spec(SidecarOptions):
     log_dir: AbsolutePath = Field(
         description="Directory in the app container where the app writes its logs."
     )
-    files: list[str] = Field(
+    files: list[Annotated[str, AfterValidator(check_relative_file)]] = Field(
         min_length=1,
         description="Log files to follow, relative to logDir, e.g. `docker-cluster_server.json`.",
     )

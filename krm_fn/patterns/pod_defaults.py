@@ -14,7 +14,8 @@ import re
 
 from pydantic import Field, field_validator
 
-from krm_fn.podspec import RECORD_ANNOTATION, PodEditor
+from krm_fn.podspec import PodEditor
+from krm_fn.record import RECORD_ANNOTATION
 from krm_fn.spec import EnvFromSource, EnvVar, PatternSpec, Volume, VolumeMount
 
 QUALIFIED_NAME = re.compile(

@@ -8,6 +8,9 @@ disk, and the app's container never sees Vault or its token: only the init conta
 Files are written with umask 077 and renamed into place, so a restarted init container never
 leaves half a file. Without `auth`, or with paths but no address, the config is refused.
 
+Vault paths, fields and the auth mount may not start with `-` (vault would read them as options),
+and every value is quoted for the shell.
+
 Other secret stores: set `command` (and `image`): that command runs instead, with the volume
 mounted read-write at `mountPath`, and must write the files there.
 """
@@ -19,7 +22,18 @@ from pydantic import Field, field_validator, model_validator
 
 from krm_fn.patterns.init_container import InitOptions, init_container, share_volume
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import AbsolutePath, DnsLabel, DnsName, FileName, Model, Position
+from krm_fn.spec import (
+    AbsolutePath,
+    Argument,
+    DnsLabel,
+    DnsName,
+    FileName,
+    HttpUrl,
+    Model,
+    Position,
+)
+
+VAULT_PATH = r"^[A-Za-z0-9_][A-Za-z0-9_.@+=:/-]*$"  # never an option: no leading "-"
 
 SA_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 TOKEN_DIR = "/vault-token"
@@ -30,15 +44,17 @@ class KubernetesAuth(Model):
     """Vault's Kubernetes auth method, with the pod's service account token."""
 
     role: str = Field(min_length=1, description="Vault role bound to the pod's service account.")
-    mount: str = Field("kubernetes", description="Where the auth method is mounted in Vault.")
-    token_path: str = Field(SA_TOKEN, description="Path of the service account token.")
+    mount: str = Field(
+        "kubernetes", pattern=VAULT_PATH, description="Where the auth method is mounted in Vault."
+    )
+    token_path: AbsolutePath = Field(SA_TOKEN, description="Path of the service account token.")
 
 
 class TokenAuth(Model):
     """A Vault token from a Kubernetes Secret."""
 
     secret_name: DnsName = Field(description="Secret holding the token.")
-    key: str = Field("token", description="Key of the token in the Secret.")
+    key: FileName = Field("token", description="Key of the token in the Secret.")
 
 
 class Auth(Model):
@@ -57,15 +73,15 @@ class Auth(Model):
 class SecretFile(Model):
     """One Vault path written to one file."""
 
-    path: str = Field(min_length=1, description="Vault path, e.g. `secret/my-secret`.")
-    field: str | None = Field(None, description="Write this field's value; unset: the JSON.")
+    path: str = Field(pattern=VAULT_PATH, description="Vault path, e.g. `secret/my-secret`.")
+    field: Argument | None = Field(None, description="Write this field's value; unset: the JSON.")
     file: FileName = Field(description="File name under mountPath, e.g. `my-secret`.")
 
 
 class Spec(InitOptions):
     """Secrets fetched into memory before the app starts."""
 
-    address: str | None = Field(None, description="Vault address, e.g. `https://vault:8200`.")
+    address: HttpUrl | None = Field(None, description="Vault address, e.g. `https://vault:8200`.")
     auth: Auth | None = Field(None, description="How to log in to Vault.")
     secrets: list[SecretFile] = Field(default_factory=list, description="What to fetch.")
     namespace: str | None = Field(None, description="Vault namespace (VAULT_NAMESPACE).")

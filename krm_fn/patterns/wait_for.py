@@ -6,6 +6,8 @@ each DNS name resolves (`nslookup`), each attempt bounded to 5 seconds, retrying
 `intervalSeconds`. After `timeoutSeconds` in all it fails with a message naming what did not
 answer, so the pod restarts it and `kubectl describe pod` shows why, instead of the app
 crash-looping on a refused connection.
+Hosts and DNS names must be host names or IP addresses (never `-...`, which nc and nslookup
+would read as options), URLs `http://` or `https://`.
 It goes first among the init containers by default, so that migrations and the app start only
 once the database is there.
 """
@@ -16,15 +18,15 @@ from pydantic import Field, field_validator, model_validator
 
 from krm_fn.patterns.init_container import InitOptions, init_container
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import DnsLabel, Position
+from krm_fn.spec import DnsLabel, Host, HttpUrl, Position, check_host
 
 
 class Spec(InitOptions):
     """Dependencies to wait for."""
 
     tcp: list[str] = Field(default_factory=list, description="`host:port` to connect to.")
-    http: list[str] = Field(default_factory=list, description="URLs that must answer 2xx.")
-    dns: list[str] = Field(default_factory=list, description="Names that must resolve.")
+    http: list[HttpUrl] = Field(default_factory=list, description="URLs that must answer 2xx.")
+    dns: list[Host] = Field(default_factory=list, description="Names that must resolve.")
     timeout_seconds: int = Field(300, ge=1, description="Give up (and fail) after this long.")
     interval_seconds: int = Field(2, ge=1, description="Pause between attempts.")
     image: str = Field("busybox:1.36.1", description="Image with sh, nc, wget and nslookup.")
@@ -40,6 +42,7 @@ class Spec(InitOptions):
             host, _, port = target.rpartition(":")
             if not host or not port.isdigit() or not 0 < int(port) < 65536:
                 raise ValueError(f'"{target}" is not host:port')
+            check_host(host.removeprefix("[").removesuffix("]"))
         return value
 
     @model_validator(mode="after")
@@ -47,14 +50,6 @@ class Spec(InitOptions):
         if not (self.tcp or self.http or self.dns):
             raise ValueError("nothing to wait for: set tcp, http or dns")
         return self
-
-    @field_validator("http")
-    @classmethod
-    def _urls(cls, value: list[str]) -> list[str]:
-        for url in value:
-            if not url.startswith(("http://", "https://")):
-                raise ValueError(f'"{url}" is not an http:// or https:// URL')
-        return value
 
 
 def script(spec: Spec) -> str:
@@ -76,7 +71,7 @@ def script(spec: Spec) -> str:
     ]
     for target in spec.tcp:
         host, _, port = target.rpartition(":")
-        lines.append(f"wait_for {q(target)} nc -w 2 {q(host)} {port}")
+        lines.append(f"wait_for {q(target)} nc -w 2 -- {q(host)} {port}")
     for url in spec.http:
         lines.append(f"wait_for {q(url)} wget -q -O /dev/null {q(url)}")
     for name in spec.dns:

@@ -1,0 +1,283 @@
+"""The injection record: what each config injected, read, checked and written in one place.
+
+A pod template or Service that krm-fn changed carries the annotation `krm-fn.dev/injected`, a
+JSON object with one entry per config (`<Kind>/<name>`). An entry names every item the config
+added, each with a short digest of the item as krm-fn left it, and keeps every value it
+replaced together with a digest of what it set instead. The record is input like the rest of a
+manifest: `parse_record` checks its shape and what each kind may hold, and undoing (undo.py)
+removes or restores only what the digests show unchanged.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+RECORD_ANNOTATION = "krm-fn.dev/injected"
+MAX_RECORD_BYTES = 262_144  # the API server's limit for all annotations of an object together
+DIGEST_LENGTH = 12
+
+Digests = dict[str, str]  # item identity -> digest of the item as krm-fn left it
+
+
+def digest(value: Any) -> str:
+    """A short digest of a YAML value (key order ignored): tells a changed item from krm-fn's."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
+
+
+@dataclass
+class Replaced:
+    """A value krm-fn replaced: the old value (`had` False: there was none) and what it set."""
+
+    was: Any
+    had: bool
+    set: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form: `{"was": OLD, "set": DIGEST}`, without `was` when there was none."""
+        return {"was": self.was, "set": self.set} if self.had else {"set": self.set}
+
+
+@dataclass
+class Entry:
+    """What one config injected into one pod template or Service."""
+
+    containers: Digests = field(default_factory=dict)
+    initContainers: Digests = field(default_factory=dict)
+    volumes: Digests = field(default_factory=dict)
+    volumeMounts: dict[str, Digests] = field(default_factory=dict)
+    env: dict[str, Digests] = field(default_factory=dict)
+    envFrom: dict[str, Digests] = field(default_factory=dict)
+    args: dict[str, list[str]] = field(default_factory=dict)
+    labels: Digests = field(default_factory=dict)
+    annotations: Digests = field(default_factory=dict)
+    sysctls: Digests = field(default_factory=dict)
+    fieldsWas: dict[str, dict[str, Replaced]] = field(default_factory=dict)
+    envWas: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    portsRemoved: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    podFieldsWas: dict[str, Replaced] = field(default_factory=dict)
+    movedPorts: dict[str, int] = field(default_factory=dict)
+    ports: Digests = field(default_factory=dict)  # a Service's ports, by name
+    portsWas: dict[str, Replaced] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return any(self.__dict__.values())
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form, without empty fields."""
+        out: dict[str, Any] = {}
+        for name in ENTRY_FIELDS:
+            value = getattr(self, name)
+            if not value:
+                continue
+            if name in ("fieldsWas",):
+                value = {c: {f: r.to_json() for f, r in v.items()} for c, v in value.items()}
+            elif name in ("podFieldsWas", "portsWas"):
+                value = {k: r.to_json() for k, r in value.items()}
+            elif name == "portsRemoved":
+                value = {c: [[i, p] for i, p in v] for c, v in value.items()}
+            out[name] = value
+        return out
+
+
+ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
+
+# Which kinds may replace what the user wrote, and what (anything else in a record is refused).
+CONTAINER_FIELDS_REPLACED = {
+    "Ambassador": frozenset(["livenessProbe", "readinessProbe", "startupProbe"]),
+    "GracefulShutdown": frozenset(["lifecycle"]),
+}
+POD_FIELDS_REPLACED = {
+    "ConfigReloader": frozenset(["shareProcessNamespace"]),
+    "GracefulShutdown": frozenset(["terminationGracePeriodSeconds"]),
+}
+KINDS_FOR = {
+    "fieldsWas": frozenset(CONTAINER_FIELDS_REPLACED),
+    "podFieldsWas": frozenset(POD_FIELDS_REPLACED),
+    "envWas": frozenset(["Ambassador", "LogTailer"]),
+    "args": frozenset(["Ambassador"]),
+    "portsRemoved": frozenset(["Ambassador"]),
+    "movedPorts": frozenset(["Ambassador"]),
+    "sysctls": frozenset(["Sysctl"]),
+    "ports": frozenset(["Adapter"]),
+    "portsWas": frozenset(["Adapter", "Ambassador"]),
+}
+POD_TEMPLATE_ONLY = frozenset(ENTRY_FIELDS) - {"ports", "portsWas"}
+SERVICE_ONLY = frozenset(["ports", "portsWas"])
+
+
+class RecordError(ValueError):
+    """A record that is not what krm-fn writes; `path` is where in the record."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+
+
+def parse_record(raw: Any, service: bool = False) -> dict[str, Entry]:
+    """Read a record annotation's value; RecordError says what is wrong and where."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, str):
+        raise RecordError("", "is not a string")
+    if len(raw) > MAX_RECORD_BYTES:
+        raise RecordError("", f"is longer than {MAX_RECORD_BYTES} bytes")
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise RecordError("", "is nested too deeply") from None
+    except ValueError as err:
+        raise RecordError("", f"is not JSON ({err})") from None
+    if not isinstance(data, dict):
+        raise RecordError("", "is not a JSON object")
+    allowed = SERVICE_ONLY if service else POD_TEMPLATE_ONLY
+    return {key: _entry(key, value, allowed) for key, value in data.items()}
+
+
+def _entry(key: str, value: Any, allowed: frozenset[str]) -> Entry:
+    if not isinstance(value, dict):
+        raise RecordError(key, "is not a JSON object")
+    entry = Entry()
+    kind = key.partition("/")[0]
+    if not kind or "/" not in key:
+        raise RecordError(key, "is not a record key (<Kind>/<name>)")
+    for name, data in value.items():
+        path = f"{key}.{name}"
+        if name not in allowed:
+            raise RecordError(path, "is not a field krm-fn records here")
+        if name in KINDS_FOR and kind not in KINDS_FOR[name]:
+            raise RecordError(path, f"{kind} never records this")
+        setattr(entry, name, PARSERS[name](path, data, kind))
+    return entry
+
+
+def _object(path: str, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise RecordError(path, "is not a JSON object")
+    return data
+
+
+def _digests(path: str, data: Any, kind: str = "") -> Digests:
+    for name, value in _object(path, data).items():
+        if not isinstance(value, str) or len(value) != DIGEST_LENGTH:
+            raise RecordError(f"{path}.{name}", "is not a digest")
+    return dict(data)
+
+
+def _per_container(inner: Any) -> Any:
+    def parse(path: str, data: Any, kind: str) -> dict[str, Any]:
+        return {c: inner(f"{path}.{c}", v, kind) for c, v in _object(path, data).items()}
+
+    return parse
+
+
+def _strings(path: str, data: Any, kind: str) -> list[str]:
+    if not isinstance(data, list) or not all(isinstance(s, str) for s in data):
+        raise RecordError(path, "is not a list of strings")
+    return list(data)
+
+
+def _replaced(path: str, data: Any, kind: str) -> Replaced:
+    value = _object(path, data)
+    if set(value) - {"was", "set"} or not isinstance(value.get("set"), str):
+        raise RecordError(path, 'is not {"was": ..., "set": DIGEST}')
+    return Replaced(value.get("was"), "was" in value, value["set"])
+
+
+def _replaced_map(allowed: dict[str, frozenset[str]] | None) -> Any:
+    def parse(path: str, data: Any, kind: str) -> dict[str, Replaced]:
+        out = {}
+        for name, value in _object(path, data).items():
+            if allowed is not None and name not in allowed.get(kind, frozenset()):
+                raise RecordError(f"{path}.{name}", f"{kind} never replaces this field")
+            out[name] = _replaced(f"{path}.{name}", value, kind)
+        return out
+
+    return parse
+
+
+def _env_was(path: str, data: Any, kind: str) -> dict[str, dict[str, Any]]:
+    out = {}
+    for name, env in _object(path, data).items():
+        if not isinstance(env, dict) or env.get("name") != name:
+            raise RecordError(f"{path}.{name}", "is not the env var of that name")
+        out[name] = env
+    return out
+
+
+def _ports_removed(path: str, data: Any, kind: str) -> list[tuple[int, dict[str, Any]]]:
+    if not isinstance(data, list):
+        raise RecordError(path, "is not a list")
+    out = []
+    for index, pair in enumerate(data):
+        ok = isinstance(pair, list) and len(pair) == 2 and type(pair[0]) is int
+        if not ok or pair[0] < 0 or not isinstance(pair[1], dict):
+            raise RecordError(f"{path}[{index}]", "is not [INDEX, PORT]")
+        out.append((pair[0], pair[1]))
+    return out
+
+
+def _moved_ports(path: str, data: Any, kind: str) -> dict[str, int]:
+    for old, new in _object(path, data).items():
+        if not old.isdigit() or type(new) is not int:
+            raise RecordError(f"{path}.{old}", "is not PORT: PORT")
+    return dict(data)
+
+
+PARSERS: dict[str, Any] = {
+    "containers": _digests,
+    "initContainers": _digests,
+    "volumes": _digests,
+    "labels": _digests,
+    "annotations": _digests,
+    "sysctls": _digests,
+    "ports": _digests,
+    "volumeMounts": _per_container(_digests),
+    "env": _per_container(_digests),
+    "envFrom": _per_container(_digests),
+    "args": _per_container(_strings),
+    "fieldsWas": _per_container(_replaced_map(CONTAINER_FIELDS_REPLACED)),
+    "envWas": _per_container(_env_was),
+    "portsRemoved": _per_container(_ports_removed),
+    "podFieldsWas": _replaced_map(POD_FIELDS_REPLACED),
+    "movedPorts": _moved_ports,
+    "portsWas": _replaced_map(None),
+}
+assert set(PARSERS) == set(ENTRY_FIELDS)
+
+
+def dump_record(record: dict[str, Entry]) -> str:
+    """The annotation's value: compact JSON with sorted keys (the same record, the same bytes)."""
+    data = {key: entry.to_json() for key, entry in record.items() if entry}
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def read_record(holder: dict[str, Any], service: bool = False) -> dict[str, Entry]:
+    """The record of a pod template or Service (RecordError when it is not a valid one)."""
+    meta = holder.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    raw = annotations.get(RECORD_ANNOTATION) if isinstance(annotations, dict) else None
+    return parse_record(raw, service)
+
+
+def write_record(holder: dict[str, Any], record: dict[str, Entry]) -> None:
+    """Store the record (always the last annotation), or remove it when nothing is injected."""
+    meta = holder.get("metadata")
+    if any(record.values()):
+        if not isinstance(meta, dict):
+            rest = [(k, v) for k, v in holder.items() if k != "metadata"]
+            holder.clear()
+            meta = holder["metadata"] = {}
+            holder.update(rest)
+        if not isinstance(meta.get("annotations"), dict):
+            meta["annotations"] = {}
+        annotations = meta["annotations"]
+        annotations.pop(RECORD_ANNOTATION, None)
+        annotations[RECORD_ANNOTATION] = dump_record(record)
+    elif isinstance(meta, dict) and RECORD_ANNOTATION in (meta.get("annotations") or {}):
+        del meta["annotations"][RECORD_ANNOTATION]
+        if not meta["annotations"]:
+            del meta["annotations"]
+        if not meta:
+            del holder["metadata"]

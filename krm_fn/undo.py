@@ -1,0 +1,360 @@
+"""Undoing what a config injected earlier, verified against the object.
+
+A record entry (record.py) is input, so nothing in it is taken on trust. Before removing an item
+the entry names, undo checks that the item is what krm-fn left there (its digest); an item that
+differs is removed only if the same config injects it again in this run (the caller checks), and
+is an error otherwise. Before putting back a value krm-fn replaced, undo checks that the field
+still holds what krm-fn set, that the kind of the entry replaces such fields at all (record.py),
+and that the old value differs from the current one only where that kind makes changes.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from krm_fn.record import Entry, Replaced, digest
+from krm_fn.workloads import PodTemplate
+
+PROBE_CHANGES = {"httpGet": frozenset(["port", "scheme"]), "tcpSocket": frozenset(["port"])}
+SECURITY_RELEVANT = frozenset(
+    [
+        "securityContext",
+        "capabilities",
+        "privileged",
+        "image",
+        "hostNetwork",
+        "hostPID",
+        "hostIPC",
+        "hostUsers",
+        "shareProcessNamespace",
+        "serviceAccountName",
+        "automountServiceAccountToken",
+        "hostPath",
+    ]
+)
+NAMED_LISTS = ("containers", "initContainers", "volumes")
+PER_CONTAINER = ("volumeMounts", "env", "envFrom")
+
+
+def env_from_key(env_from: dict[str, Any]) -> str:
+    """An identity for an envFrom entry (they have no name): `configMapRef/NAME[@PREFIX]`."""
+    ref = "configMapRef" if "configMapRef" in env_from else "secretRef"
+    key = f"{ref}/{(env_from.get(ref) or {}).get('name', '')}"
+    return f"{key}@{env_from['prefix']}" if env_from.get("prefix") else key
+
+
+IDENTITY = {
+    "volumeMounts": lambda m: m.get("mountPath"),
+    "env": lambda e: e.get("name"),
+    "envFrom": env_from_key,
+}
+
+
+def _by_name(items: Any, name: str) -> dict[str, Any] | None:
+    if not isinstance(items, list):
+        return None
+    return next((i for i in items if isinstance(i, dict) and i.get("name") == name), None)
+
+
+def container_by_name(spec: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """An init container or container by name."""
+    return _by_name(spec.get("initContainers"), name) or _by_name(spec.get("containers"), name)
+
+
+def lookup(pod: PodTemplate, record_field: str, owner: str | None, name: str) -> Any:
+    """The item a record entry names, as it is in the pod now (None when it is not there)."""
+    spec = pod.spec
+    if record_field in NAMED_LISTS:
+        return _by_name(spec.get(record_field), name)
+    if record_field in PER_CONTAINER:
+        container = container_by_name(spec, owner or "")
+        items = container.get(record_field) if container else None
+        identity = IDENTITY[record_field]
+        return next((i for i in items or [] if isinstance(i, dict) and identity(i) == name), None)
+    if record_field in ("labels", "annotations"):
+        values = (pod.template.get("metadata") or {}).get(record_field) or {}
+        return values.get(name)
+    if record_field == "sysctls":
+        return _by_name((spec.get("securityContext") or {}).get("sysctls"), name)
+    raise AssertionError(record_field)
+
+
+def service_port(service: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """A Service port by name."""
+    return _by_name((service.get("spec") or {}).get("ports"), name)
+
+
+@dataclass
+class Item:
+    """One item of a record entry: its record field, its container (if any) and its identity."""
+
+    field: str
+    owner: str | None
+    name: str
+
+    def describe(self) -> str:
+        """How messages name it."""
+        what = {
+            "containers": "container",
+            "initContainers": "init container",
+            "volumes": "volume",
+            "volumeMounts": "mount",
+            "env": "env",
+            "envFrom": "envFrom",
+            "labels": "label",
+            "annotations": "annotation",
+            "sysctls": "sysctl",
+            "ports": "port",
+        }[self.field]
+        where = f' in "{self.owner}"' if self.owner else ""
+        return f'{what} "{self.name}"{where}'
+
+    def path(self, key: str) -> str:
+        """The item's path in the record."""
+        return ".".join(p for p in (key, self.field, self.owner, self.name) if p)
+
+
+@dataclass
+class Undone:
+    """What undoing an entry did, for the caller to report."""
+
+    removed: list[Item] = field(default_factory=list)  # verified and removed
+    changed: list[Item] = field(default_factory=list)  # removed although not as recorded
+    problems: list[str] = field(default_factory=list)  # errors: record path and why
+    warnings: list[str] = field(default_factory=list)  # restores of security-relevant fields
+
+
+def entry_items(entry: Entry) -> list[tuple[Item, str]]:
+    """Every item an entry names, with its digest."""
+    items = []
+    for record_field in (*NAMED_LISTS, "labels", "annotations", "sysctls", "ports"):
+        for name, value in getattr(entry, record_field).items():
+            items.append((Item(record_field, None, name), value))
+    for record_field in PER_CONTAINER:
+        for owner, digests in getattr(entry, record_field).items():
+            for name, value in digests.items():
+                items.append((Item(record_field, owner, name), value))
+    return items
+
+
+def undo_pod(pod: PodTemplate, key: str, entry: Entry) -> Undone:
+    """Remove what an entry says its config injected, and restore what it replaced; verified."""
+    done = Undone()
+    spec = pod.spec
+    for env_owner, envs in entry.envWas.items():
+        for name in envs:
+            if name not in entry.env.get(env_owner, {}):
+                done.problems.append(f"{key}.envWas.{env_owner}.{name}: no env entry records it")
+    for item, recorded in entry_items(entry):
+        if item.field == "ports":
+            continue
+        current = lookup(pod, item.field, item.owner, item.name)
+        if current is None:
+            continue  # gone already: nothing to undo
+        if digest(current) == recorded:
+            done.removed.append(item)
+        else:
+            done.changed.append(item)
+        was = entry.envWas.get(item.owner or "", {}).get(item.name)
+        if item.field == "env" and was is not None:
+            _replace_in(container_by_name(spec, item.owner or ""), "env", current, was)
+        else:
+            _remove(pod, item, current)
+    _undo_args(pod, key, entry, done)
+    _restore_fields(pod, key, entry, done)
+    _restore_ports(pod, key, entry, done)
+    return done
+
+
+def _remove(pod: PodTemplate, item: Item, current: Any) -> None:
+    spec = pod.spec
+    if item.field in NAMED_LISTS:
+        _drop_item(spec, item.field, current)
+    elif item.field in PER_CONTAINER:
+        _drop_item(container_by_name(spec, item.owner or "") or {}, item.field, current)
+    elif item.field in ("labels", "annotations"):
+        meta = pod.template["metadata"]
+        del meta[item.field][item.name]
+        drop_empty(meta, item.field)
+    else:  # sysctls
+        security = spec["securityContext"]
+        _drop_item(security, "sysctls", current)
+        drop_empty(spec, "securityContext")
+
+
+def _drop_item(parent: dict[str, Any], key: str, item: Any) -> None:
+    parent[key] = [i for i in parent[key] if i is not item]
+    drop_empty(parent, key)
+
+
+def _replace_in(parent: dict[str, Any] | None, key: str, current: Any, new: Any) -> None:
+    if parent is not None:
+        parent[key] = [new if i is current else i for i in parent[key]]
+
+
+def drop_empty(parent: dict[str, Any], key: str) -> None:
+    """Remove a key whose value became empty."""
+    if key in parent and not parent[key]:
+        del parent[key]
+
+
+def _undo_args(pod: PodTemplate, key: str, entry: Entry, done: Undone) -> None:
+    for owner, values in entry.args.items():
+        container = container_by_name(pod.spec, owner)
+        args = container.get("args") if container else None
+        if not isinstance(args, list):
+            continue
+        if values and args[len(args) - len(values) :] == values:
+            del args[len(args) - len(values) :]
+            drop_empty(container or {}, "args")
+        else:
+            done.problems.append(
+                f"{key}.args.{owner}: the container's args no longer end with the recorded ones"
+            )
+
+
+def _restore_fields(pod: PodTemplate, key: str, entry: Entry, done: Undone) -> None:
+    for owner, replaced in entry.fieldsWas.items():
+        container = container_by_name(pod.spec, owner)
+        if container is None:
+            continue
+        for name, change in replaced.items():
+            path = f"{key}.fieldsWas.{owner}.{name}"
+            _restore(container, name, change, path, _allowed_container_change, done)
+    for name, change in entry.podFieldsWas.items():
+        _restore(pod.spec, name, change, f"{key}.podFieldsWas.{name}", _allowed_pod_change, done)
+
+
+def _restore(
+    holder: dict[str, Any],
+    name: str,
+    change: Replaced,
+    path: str,
+    allowed: Any,
+    done: Undone,
+) -> None:
+    current = holder.get(name)
+    if digest(current) != change.set:
+        done.problems.append(f"{path}: the field changed since krm-fn set it; not restored")
+        return
+    problem = allowed(name, current, change)
+    if problem:
+        done.problems.append(f"{path}: {problem}")
+        return
+    if change.had and _touches_security(name, current, change.was):  # a value from the record
+        done.warnings.append(f"{path}: restored a security-relevant field ({name})")
+    if change.had:
+        holder[name] = change.was
+    else:
+        holder.pop(name, None)
+
+
+def _allowed_container_change(name: str, current: Any, change: Replaced) -> str | None:
+    """Whether putting back `was` undoes only the kind of change krm-fn makes to this field."""
+    if not change.had:
+        return None
+    was = change.was
+    if not isinstance(was, dict):
+        return "the old value is not a mapping"
+    if name == "lifecycle":
+        rest = {k: v for k, v in was.items() if k != "preStop"}
+        now = {k: v for k, v in (current or {}).items() if k != "preStop"}
+        return None if rest == now else "the old value differs in more than preStop"
+    if not isinstance(current, dict):
+        return "the field is not a probe"
+    for handler, changed in PROBE_CHANGES.items():
+        if handler in was or handler in current:
+            old, new = was.get(handler), current.get(handler)
+            if not isinstance(old, dict) or not isinstance(new, dict):
+                break
+            rest = {k: v for k, v in was.items() if k != handler}
+            if rest != {k: v for k, v in current.items() if k != handler}:
+                break
+            if {k: v for k, v in old.items() if k not in changed} != {
+                k: v for k, v in new.items() if k not in changed
+            }:
+                break
+            return None
+    return "the old probe differs in more than the port and scheme krm-fn changes"
+
+
+def _allowed_pod_change(name: str, current: Any, change: Replaced) -> str | None:
+    if not change.had:
+        return None
+    expected = bool if name == "shareProcessNamespace" else int
+    if type(change.was) is not expected or (expected is int and change.was < 0):
+        return f"the old value is not a {expected.__name__}"
+    return None
+
+
+def _touches_security(name: str, current: Any, was: Any) -> bool:
+    if name in SECURITY_RELEVANT:
+        return bool(current != was)
+    return _differs_in(current, was, SECURITY_RELEVANT)
+
+
+def _differs_in(a: Any, b: Any, keys: frozenset[str]) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return any(
+            (k in keys and a.get(k) != b.get(k)) or _differs_in(a.get(k), b.get(k), keys)
+            for k in set(a) | set(b)
+        )
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) != len(b) or any(_differs_in(x, y, keys) for x, y in zip(a, b, strict=True))
+    return False
+
+
+def _restore_ports(pod: PodTemplate, key: str, entry: Entry, done: Undone) -> None:
+    """Put back the container ports an Ambassador moved to its proxy."""
+    moved = {int(port) for port in entry.movedPorts}
+    for owner, removed in entry.portsRemoved.items():
+        container = container_by_name(pod.spec, owner)
+        if container is None:
+            continue
+        ports = container.get("ports")
+        ports = ports if isinstance(ports, list) else []
+        for index, port in sorted(removed, key=lambda pair: pair[0]):
+            number = port.get("containerPort")
+            path = f"{key}.portsRemoved.{owner}"
+            if number not in moved:
+                done.problems.append(f"{path}: port {number} is not one the entry moved")
+            elif any(isinstance(p, dict) and p.get("containerPort") == number for p in ports):
+                done.problems.append(f"{path}: the container has port {number} already")
+            else:
+                ports.insert(min(index, len(ports)), port)
+        if ports:
+            container["ports"] = ports
+
+
+def undo_service(service: dict[str, Any], key: str, entry: Entry) -> Undone:
+    """Remove the ports an entry added to a Service and put back the ports it changed."""
+    done = Undone()
+    spec = service.get("spec")
+    ports = spec.get("ports") if isinstance(spec, dict) else None
+    if not isinstance(ports, list):
+        return done
+    for name, recorded in entry.ports.items():
+        current = service_port(service, name)
+        if current is None:
+            continue
+        item = Item("ports", None, name)
+        (done.removed if digest(current) == recorded else done.changed).append(item)
+        ports.remove(current)
+    for name, change in entry.portsWas.items():
+        current = service_port(service, name)
+        path = f"{key}.portsWas.{name}"
+        was = change.was
+        if current is None:
+            continue
+        if digest(current) != change.set:
+            done.problems.append(f"{path}: the port changed since krm-fn set it; not restored")
+        elif not (
+            isinstance(was, dict)
+            and was.get("port") == current.get("port")
+            and was.get("protocol", "TCP") == current.get("protocol", "TCP")
+        ):
+            done.problems.append(f"{path}: the old port has another number or protocol")
+        else:
+            ports[ports.index(current)] = was
+    assert isinstance(spec, dict)
+    drop_empty(spec, "ports")
+    return done

@@ -150,28 +150,34 @@ _READ_AS_OTHER = re.compile(
 OTHER = "tag:krm-fn.dev,2026:read-as-other"
 
 
-class _QuoteWhatOthersReadOtherwise:
-    """Resolves a string that any YAML 1.1/1.2 resolver would read otherwise as not a string.
-
-    The emitter writes a string plainly only when it resolves back to a string, so these are
-    quoted: `"y"` stays a string for kubectl, where a plain `y` would be `true`.
-    """
-
-    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
-        tag: str = super().resolve(kind, value, implicit)  # type: ignore[misc]
-        plain = tag == STR and implicit[0] and kind is ScalarNode and value
-        if plain and value[0] in _FIRST and _READ_AS_OTHER.match(value.replace("_", "")):
-            return OTHER
-        return tag
-
-
 _FIRST = frozenset("yYnN+-.0123456789")
 
 
-class Dumper(_CachedResolver, _QuoteWhatOthersReadOtherwise, yaml.CSafeDumper):
+class Dumper(yaml.CSafeDumper):
     """libyaml dumper: multi-line strings as literal blocks, ambiguous strings quoted."""
 
-    resolve_cache = {}
+    plain_cache: dict[str, str] = {}
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        """The tag a plain scalar would be read as; strings others read otherwise get OTHER.
+
+        The emitter writes a string plainly only when it resolves back to a string, so these
+        are quoted: `"y"` stays a string for kubectl, where a plain `y` would be `true`. The
+        emitter asks twice per scalar; the quoted form always reads as a string.
+        """
+        if kind is not ScalarNode:
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call, no-any-return]
+        if not implicit[0]:
+            return STR
+        tag = self.plain_cache.get(value)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            ambiguous = tag == STR and value and value[0] in _FIRST
+            if ambiguous and _READ_AS_OTHER.match(value.replace("_", "")):
+                tag = OTHER
+            if len(value) <= _CACHED_VALUE_LENGTH and len(self.plain_cache) < _RESOLVE_CACHE_SIZE:
+                self.plain_cache[value] = tag
+        return str(tag)
 
     def represent(self, data: Any) -> None:
         """Serialise one document: plain types directly, the rest PyYAML's way."""

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := kustomization-examples/sidecar-log-shipper
 
-.PHONY: setup tools image demo test lint typecheck unit bench fuzz clean
+.PHONY: setup tools test-tools-update image demo test lint typecheck unit bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,13 +17,20 @@ setup: $(STAMP)
 
 # kubectl (with kustomize) and kpt ship with these machines; the tests run them for real.
 # nginx (Debian's, with the stream module) runs the configs Ambassador generates; busybox runs
-# the init containers' scripts with the applets their images have.
+# the init containers' scripts with the applets their images have. etcd, kube-apiserver,
+# kube-controller-manager and standalone kustomize are built from their Go modules into
+# .build/bin, once per machine and again when a pin in testtools/versions.env changes.
 tools:
 	@command -v kubectl >/dev/null || { echo "kubectl is missing: the kustomize tests need it"; exit 1; }
 	@command -v kpt >/dev/null || { echo "kpt is missing: the kpt tests need it"; exit 1; }
 	@command -v openssl >/dev/null || { echo "openssl is missing: the nginx tests need it"; exit 1; }
 	@test -x /usr/sbin/nginx -a -e /usr/lib/nginx/modules/ngx_stream_module.so -a -x /bin/busybox \
 		|| bash scripts/install-test-tools.sh
+	@bash scripts/test-tools.sh
+
+# After changing a pin in testtools/versions.env: regenerate testtools/*/go.mod and go.sum.
+test-tools-update:
+	bash scripts/test-tools.sh update
 
 demo: setup
 	@if command -v kubectl >/dev/null; then \

@@ -1,7 +1,12 @@
 """The Pod Security Standards, checked at build time as the PodSecurity admission would.
 
 `violations(spec, level)` lists what the API server would reject for a pod spec in a namespace
-enforcing `baseline` or `restricted` (the latest version of each level), each with the field.
+enforcing `baseline` or `restricted` (the latest version of each level, as of Kubernetes 1.37),
+each with the field. The checks follow the admission plugin's (k8s.io/pod-security-admission,
+policy/check_*.go), including where a restricted check replaces a baseline one (capabilities,
+hostPath volumes, seccomp, procMount), what a pod in a user namespace (`hostUsers: false`) is
+spared, and what Windows pods are spared. tests/test_cluster.py compares the verdicts with a real
+API server's over generated pods.
 """
 
 from collections.abc import Iterator
@@ -18,7 +23,8 @@ SAFE_SYSCTLS = frozenset(
     "kernel.shm_rmid_forced net.ipv4.ip_local_port_range net.ipv4.ip_unprivileged_port_start "
     "net.ipv4.tcp_syncookies net.ipv4.ping_group_range net.ipv4.ip_local_reserved_ports "
     "net.ipv4.tcp_keepalive_time net.ipv4.tcp_fin_timeout net.ipv4.tcp_keepalive_intvl "
-    "net.ipv4.tcp_keepalive_probes net.ipv4.tcp_rmem net.ipv4.tcp_wmem".split()
+    "net.ipv4.tcp_keepalive_probes net.ipv4.tcp_rmem net.ipv4.tcp_wmem "
+    "net.ipv4.tcp_slow_start_after_idle net.ipv4.tcp_notsent_lowat".split()
 )
 RESTRICTED_VOLUMES = frozenset(
     "configMap csi downwardAPI emptyDir ephemeral persistentVolumeClaim projected secret "
@@ -28,6 +34,8 @@ SELINUX_TYPES = frozenset(
     ["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"]
 )
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
 
 Violation = tuple[str, str]  # (field path within the pod spec, what is wrong)
 
@@ -46,36 +54,51 @@ def violations(
     """What a namespace enforcing `level` would reject in this pod spec."""
     if level not in ("baseline", "restricted"):
         return []
-    found = list(_baseline(spec, metadata or {}))
-    if level == "restricted":
+    restricted = level == "restricted"
+    found = list(_baseline(spec, metadata or {}, restricted))
+    if restricted:
         found += _restricted(spec)
     return found
 
 
-def _baseline(spec: dict[str, Any], metadata: dict[str, Any]) -> Iterator[Violation]:
+def _user_namespace(spec: dict[str, Any]) -> bool:
+    """A pod in its own user namespace: root in it is not root on the node."""
+    return spec.get("hostUsers") is False
+
+
+def _windows(spec: dict[str, Any]) -> bool:
+    return (spec.get("os") or {}).get("name") == "windows"
+
+
+def _baseline(
+    spec: dict[str, Any], metadata: dict[str, Any], restricted: bool
+) -> Iterator[Violation]:
+    """The baseline checks; those a restricted check replaces are skipped at restricted."""
     pod_security = spec.get("securityContext") or {}
     for field in ("hostNetwork", "hostPID", "hostIPC"):
         if spec.get(field):
             yield f"spec.{field}", "must not share the host's namespaces"
     if (pod_security.get("windowsOptions") or {}).get("hostProcess"):
         yield "spec.securityContext.windowsOptions.hostProcess", "must not be true"
-    yield from _seccomp_unconfined(pod_security, "spec.securityContext")
+    if not restricted:
+        yield from _seccomp_unconfined(pod_security, "spec.securityContext")
     yield from _selinux(pod_security, "spec.securityContext")
-    if (pod_security.get("appArmorProfile") or {}).get("type") == "Unconfined":
-        yield "spec.securityContext.appArmorProfile.type", "must not be Unconfined"
+    if not _allowed_apparmor_type(pod_security):
+        yield "spec.securityContext.appArmorProfile.type", "must be RuntimeDefault or Localhost"
     for sysctl in pod_security.get("sysctls") or []:
         if sysctl.get("name") not in SAFE_SYSCTLS:
             yield (
                 "spec.securityContext.sysctls",
                 f"sysctl {sysctl.get('name')} is not in the safe set",
             )
-    for volume in spec.get("volumes") or []:
-        if "hostPath" in volume:
-            yield f"spec.volumes[name={volume.get('name')}]", "hostPath volumes are not allowed"
+    if not restricted:
+        for volume in spec.get("volumes") or []:
+            if "hostPath" in volume:
+                yield f"spec.volumes[name={volume.get('name')}]", "hostPath volumes are not allowed"
     annotations = metadata.get("annotations") or {}
     for key, value in annotations.items():
-        if key.startswith("container.apparmor.security.beta.kubernetes.io/") and not (
-            value == "runtime/default" or str(value).startswith("localhost/")
+        if key.startswith(APPARMOR_ANNOTATION) and not (
+            value in ("", "runtime/default") or str(value).startswith("localhost/")
         ):
             yield f"metadata.annotations.{key}", "AppArmor must be runtime/default or localhost/*"
     for path, container in containers(spec):
@@ -85,23 +108,54 @@ def _baseline(spec: dict[str, Any], metadata: dict[str, Any]) -> Iterator[Violat
         if (security.get("windowsOptions") or {}).get("hostProcess"):
             yield f"{path}.securityContext.windowsOptions.hostProcess", "must not be true"
         added = set((security.get("capabilities") or {}).get("add") or [])
-        if added - BASELINE_CAPABILITIES:
+        if added - BASELINE_CAPABILITIES and not restricted:
             extra = ", ".join(sorted(added - BASELINE_CAPABILITIES))
             yield f"{path}.securityContext.capabilities.add", f"{extra} beyond the baseline set"
-        if security.get("procMount") not in (None, "Default"):
+        if security.get("procMount") not in (None, "Default") and (
+            restricted or not _user_namespace(spec)  # restricted: even in a user namespace
+        ):
             yield f"{path}.securityContext.procMount", "must be Default"
-        if (security.get("appArmorProfile") or {}).get("type") == "Unconfined":
-            yield f"{path}.securityContext.appArmorProfile.type", "must not be Unconfined"
-        yield from _seccomp_unconfined(security, f"{path}.securityContext")
+        if not _allowed_apparmor_type(security):
+            problem = "must be RuntimeDefault or Localhost"
+            yield f"{path}.securityContext.appArmorProfile.type", problem
+        if not restricted:
+            yield from _seccomp_unconfined(security, f"{path}.securityContext")
         yield from _selinux(security, f"{path}.securityContext")
         for port in container.get("ports") or []:
-            if port.get("hostPort"):
-                yield f"{path}.ports", f"hostPort {port['hostPort']} is not allowed"
+            # with hostNetwork the API server defaults hostPort to containerPort
+            host_port = port.get("hostPort") or (
+                port.get("containerPort") if spec.get("hostNetwork") else None
+            )
+            if host_port:
+                yield f"{path}.ports", f"hostPort {host_port} is not allowed"
+        yield from _hosts(path, container)
+
+
+def _allowed_apparmor_type(security: dict[str, Any]) -> bool:
+    profile = security.get("appArmorProfile")
+    return not isinstance(profile, dict) or profile.get("type") in ("RuntimeDefault", "Localhost")
+
+
+def _hosts(path: str, container: dict[str, Any]) -> Iterator[Violation]:
+    """Probes and lifecycle handlers may not reach another host (1.34+)."""
+    lifecycle = container.get("lifecycle") or {}
+    handlers = [(f"{path}.{p}", container.get(p)) for p in PROBES]
+    handlers += [(f"{path}.lifecycle.{h}", lifecycle.get(h)) for h in ("postStart", "preStop")]
+    for where, handler in handlers:
+        for kind in ("httpGet", "tcpSocket"):
+            action = (handler or {}).get(kind) or {}
+            if action.get("host"):
+                yield f"{where}.{kind}.host", "must not name a host"
+
+
+def _seccomp_allowed(profile: dict[str, Any]) -> bool:
+    return profile.get("type") in ("RuntimeDefault", "Localhost")
 
 
 def _seccomp_unconfined(security: dict[str, Any], path: str) -> Iterator[Violation]:
-    if (security.get("seccompProfile") or {}).get("type") == "Unconfined":
-        yield f"{path}.seccompProfile.type", "must not be Unconfined"
+    profile = security.get("seccompProfile")
+    if isinstance(profile, dict) and not _seccomp_allowed(profile):
+        yield f"{path}.seccompProfile.type", "must be RuntimeDefault or Localhost"
 
 
 def _selinux(security: dict[str, Any], path: str) -> Iterator[Violation]:
@@ -116,37 +170,47 @@ def _selinux(security: dict[str, Any], path: str) -> Iterator[Violation]:
 def _restricted(spec: dict[str, Any]) -> Iterator[Violation]:
     pod_security = spec.get("securityContext") or {}
     for volume in spec.get("volumes") or []:
-        kinds = set(volume) - {"name", "hostPath"}  # hostPath: already a baseline violation
+        kinds = set(volume) - {"name"}
         if kinds and not kinds <= RESTRICTED_VOLUMES:
-            yield (
-                f"spec.volumes[name={volume.get('name')}]",
-                f"{', '.join(sorted(kinds))} volumes are not allowed",
+            problem = (
+                "hostPath volumes are not allowed"
+                if "hostPath" in kinds
+                else f"{', '.join(sorted(kinds - RESTRICTED_VOLUMES))} volumes are not allowed"
             )
-    pod_non_root = pod_security.get("runAsNonRoot") is True
-    pod_seccomp = (pod_security.get("seccompProfile") or {}).get("type") in (
-        "RuntimeDefault",
-        "Localhost",
-    )
-    if pod_security.get("runAsUser") == 0:
-        yield "spec.securityContext.runAsUser", "must not be 0"
+            yield f"spec.volumes[name={volume.get('name')}]", problem
+    user_namespace = _user_namespace(spec)
+    windows = _windows(spec)
+    pod_non_root = pod_security.get("runAsNonRoot")
+    pod_seccomp = pod_security.get("seccompProfile")
+    pod_seccomp_ok = isinstance(pod_seccomp, dict) and _seccomp_allowed(pod_seccomp)
+    if not windows:
+        yield from _seccomp_unconfined(pod_security, "spec.securityContext")
+    if not user_namespace:
+        if pod_non_root is False:
+            yield "spec.securityContext.runAsNonRoot", "must not be false"
+        if pod_security.get("runAsUser") == 0:
+            yield "spec.securityContext.runAsUser", "must not be 0"
     for path, container in containers(spec):
         security = container.get("securityContext") or {}
         where = f"{path}.securityContext"
-        if security.get("allowPrivilegeEscalation") is not False:
+        if not windows and security.get("allowPrivilegeEscalation") is not False:
             yield f"{where}.allowPrivilegeEscalation", "must be false"
-        non_root = security.get("runAsNonRoot")
-        if non_root is False or (non_root is None and not pod_non_root):
-            yield f"{where}.runAsNonRoot", "must be true (here or in the pod's securityContext)"
-        if security.get("runAsUser") == 0:
-            yield f"{where}.runAsUser", "must not be 0"
-        seccomp = (security.get("seccompProfile") or {}).get("type")
-        if seccomp not in ("RuntimeDefault", "Localhost") and not (seccomp is None and pod_seccomp):
-            yield f"{where}.seccompProfile.type", "must be RuntimeDefault or Localhost"
-        capabilities = security.get("capabilities") or {}
-        if "ALL" not in (capabilities.get("drop") or []):
-            yield f"{where}.capabilities.drop", "must include ALL"
-        if set(capabilities.get("add") or []) - {"NET_BIND_SERVICE"}:
-            yield f"{where}.capabilities.add", "may only add NET_BIND_SERVICE"
+        if not user_namespace:
+            non_root = security.get("runAsNonRoot")
+            if non_root is False or (non_root is None and pod_non_root is not True):
+                yield f"{where}.runAsNonRoot", "must be true (here or in the pod's securityContext)"
+            if security.get("runAsUser") == 0:
+                yield f"{where}.runAsUser", "must not be 0"
+        if not windows:
+            if isinstance(security.get("seccompProfile"), dict):
+                yield from _seccomp_unconfined(security, where)
+            elif not pod_seccomp_ok:
+                yield f"{where}.seccompProfile.type", "must be RuntimeDefault or Localhost"
+            capabilities = security.get("capabilities") or {}
+            if "ALL" not in (capabilities.get("drop") or []):
+                yield f"{where}.capabilities.drop", "must include ALL"
+            if set(capabilities.get("add") or []) - {"NET_BIND_SERVICE"}:
+                yield f"{where}.capabilities.add", "may only add NET_BIND_SERVICE"
 
 
 LEGACY_SECCOMP_ANNOTATIONS = (

@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ["KRM_FN_DEBUG"] = "1"
 krm_fn.core.RAISE_INTERNAL_ERRORS = True
 BUSYBOX = "/bin/busybox"
+
+from cluster import ControlPlane, control_plane  # noqa: E402 (tests/ is on the path now)
 
 
 @pytest.fixture
@@ -29,3 +32,19 @@ def bin_dir(tmp_path: Path) -> Path:
     for applet in listed.stdout.split():
         (directory / applet).symlink_to(BUSYBOX)
     return directory
+
+
+@pytest.fixture(scope="session")
+def plugin_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A KUSTOMIZE_PLUGIN_HOME with krm-fn's legacy exec plugins (`krm-fn install-plugins`)."""
+    home = tmp_path_factory.mktemp("plugins")
+    command = [str(Path(sys.executable).parent / "krm-fn"), "install-plugins", str(home)]
+    subprocess.run(command, check=True, capture_output=True)
+    return home
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
+    """etcd, kube-apiserver and kube-controller-manager for the session (tests/cluster.py)."""
+    with control_plane(tmp_path_factory.mktemp("control-plane")) as plane:
+        yield plane

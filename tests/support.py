@@ -168,6 +168,22 @@ IMAGE = "localhost/krm-fn:0.1.0"
 BUILD = ROOT / ".build"
 
 
+def built_tool(name: str) -> str:
+    """A test tool built from its Go module by scripts/test-tools.sh (never downloaded)."""
+    path = BUILD / "bin" / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing: `make tools` builds it (scripts/test-tools.sh)")
+    return str(path)
+
+
+def kustomize_commands() -> dict[str, list[str]]:
+    """kustomize as kubectl embeds it, and the standalone binary built from its module."""
+    return {
+        "kubectl-kustomize": [tool("kubectl"), "kustomize"],
+        "kustomize": [built_tool("kustomize"), "build"],
+    }
+
+
 def container_env() -> dict[str, str]:
     """The environment for kustomize and kpt to run krm-fn's image with podman."""
     conf = BUILD / "containers.conf"

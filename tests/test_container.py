@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import IMAGE, container_env, normalize, read_package, run, tool
+from support import IMAGE, container_env, kustomize_commands, normalize, read_package, run, tool
 from test_examples import (
     ALL_EXAMPLES,
     IDS,
@@ -59,8 +59,9 @@ def test_the_image_runs_as_kustomize_and_kpt_run_it() -> None:
     assert output["kind"] == "ResourceList" and len(output["items"]) == len(items)
 
 
+@pytest.mark.parametrize("kustomize", ["kubectl-kustomize", "kustomize"])
 @pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
-def test_kustomize_container_function(example: Path, tmp_path: Path) -> None:
+def test_kustomize_container_function(example: Path, kustomize: str, tmp_path: Path) -> None:
     directory = Path(shutil.copytree(example, tmp_path / "example"))
     for config in configs(directory):
         document = yamlio.load(config.read_text())
@@ -68,10 +69,8 @@ def test_kustomize_container_function(example: Path, tmp_path: Path) -> None:
             yamlio.dump({"container": {"image": IMAGE}})
         )
         config.write_text(yamlio.dump(document))
-    done = run(
-        [tool("kubectl"), "kustomize", "--enable-alpha-plugins", str(directory)],
-        env=container_env(),
-    )
+    command = kustomize_commands()[kustomize]
+    done = run([*command, "--enable-alpha-plugins", str(directory)], env=container_env())
     if expected_errors(example):
         assert_refused(example, done.returncode, done.stderr)
         return

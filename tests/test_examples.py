@@ -71,12 +71,14 @@ def assert_refused(example: Path, returncode: int, stderr: str) -> None:
         assert message in stderr, stderr
 
 
-@pytest.fixture(scope="session")
-def plugin_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("plugins")
-    done = run([krm_fn_command(), "install-plugins", str(home)])
+def assert_built(example: Path, done: Any) -> None:
+    """A build gave the example's expected output, or refused it with its expected errors."""
+    if expected_errors(example):
+        assert_refused(example, done.returncode, done.stderr)
+        assert done.stdout == ""
+        return
     assert done.returncode == 0, done.stderr
-    return home
+    assert normalize(yamlio.load_all(done.stdout)) == expected(example)
 
 
 def kustomize(directory: Path, plugin_home: Path) -> Any:

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Build the test tools from their Go modules into .build/bin (ignored), once per machine and
+# again only when a pin or this script changes. Pins: testtools/versions.env.
+#   scripts/test-tools.sh            build what is missing or stale (make tools)
+#   scripts/test-tools.sh update     regenerate testtools/<tool>/go.mod and go.sum from the pins
+# Only the Go module proxy is needed; nothing is downloaded as a binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+BIN="$ROOT/.build/bin"
+# shellcheck source=/dev/null
+source testtools/versions.env
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=readonly
+STAGING="api apiextensions-apiserver apimachinery apiserver cli-runtime client-go cloud-provider
+cluster-bootstrap code-generator component-base component-helpers controller-manager cri-api
+cri-client cri-streaming csi-translation-lib dynamic-resource-allocation endpointslice
+externaljwt kms kube-aggregator kube-controller-manager kube-proxy kube-scheduler kubectl kubelet
+metrics mount-utils pod-security-admission sample-apiserver sample-cli-plugin sample-controller
+streaming"
+
+# tool -> "module@version package..." (what `go get -tool` pins and `go build` builds)
+declare -A MODULE=(
+  [kubernetes]="k8s.io/kubernetes@$KUBERNETES k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager"
+  [etcd]="go.etcd.io/etcd/server/v3@$ETCD go.etcd.io/etcd/server/v3"
+  [kustomize]="sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE sigs.k8s.io/kustomize/kustomize/v5"
+)
+declare -A BINARIES=(
+  [kubernetes]="kube-apiserver kube-controller-manager"
+  [etcd]="etcd"
+  [kustomize]="kustomize"
+)
+
+ldflags() {
+  if [ "$1" = kubernetes ]; then
+    local minor="${KUBERNETES#v1.}"; minor="${minor%%.*}"
+    echo "-s -w -X k8s.io/component-base/version.gitVersion=$KUBERNETES" \
+      "-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+  else
+    echo "-s -w"
+  fi
+}
+
+update() {
+  local tool="$1" dir="testtools/$1"
+  read -r pinned packages <<<"${MODULE[$tool]}"
+  mkdir -p "$dir"
+  rm -f "$dir/go.mod" "$dir/go.sum"
+  (cd "$dir" && go mod init "krm-fn.dev/testtools/$tool" >/dev/null 2>&1 && go mod edit -go=1.26.0)
+  if [ "$tool" = kubernetes ]; then  # its staging modules are required at v0.0.0: use the release
+    for module in $STAGING; do
+      (cd "$dir" && go mod edit -replace="k8s.io/$module=k8s.io/$module@v0.${KUBERNETES#v1.}")
+    done
+  fi
+  local tools=()
+  for package in $packages; do tools+=("$package@${pinned#*@}"); done
+  (cd "$dir" && GOFLAGS=-mod=mod go get -tool "${tools[@]}" && GOFLAGS=-mod=mod go mod tidy)
+  echo "updated $dir/go.mod for $pinned"
+}
+
+build() {
+  local tool="$1" dir="testtools/$1"
+  read -r pinned packages <<<"${MODULE[$tool]}"
+  local module="${pinned%@*}" version="${pinned#*@}"
+  if ! grep -q "^	$module $version\b" "$dir/go.mod" && ! grep -q "^require $module $version\b" "$dir/go.mod"; then
+    echo "testtools/$tool/go.mod does not pin $module $version (testtools/versions.env):" \
+      "run make test-tools-update" >&2
+    exit 1
+  fi
+  local stamp
+  stamp="$(cat "$dir/go.mod" "$dir/go.sum" <(ldflags "$tool") <(go version) | sha256sum | cut -c1-16)"
+  local all_there=yes
+  for binary in ${BINARIES[$tool]}; do
+    [ -x "$BIN/$binary" ] && [ "$(cat "$BIN/.$binary.stamp" 2>/dev/null)" = "$stamp" ] || all_there=no
+  done
+  if [ "$all_there" = yes ]; then
+    return
+  fi
+  echo "building ${BINARIES[$tool]} ($pinned) into .build/bin: the first time takes minutes"
+  local start=$SECONDS
+  mkdir -p "$BIN"
+  local out="$BIN/"
+  case "${BINARIES[$tool]}" in *" "*) ;; *) out="$BIN/${BINARIES[$tool]}" ;; esac  # one binary: its name
+  # shellcheck disable=SC2086
+  (cd "$dir" && go build -trimpath -ldflags "$(ldflags "$tool")" -o "$out" $packages)
+  for binary in ${BINARIES[$tool]}; do
+    echo "$stamp" > "$BIN/.$binary.stamp"
+  done
+  echo "built ${BINARIES[$tool]} in $((SECONDS - start)) s"
+}
+
+command -v go >/dev/null || { echo "go is missing: the test tools are built from Go modules" >&2; exit 1; }
+case "${1:-build}" in
+  update) for tool in kubernetes etcd kustomize; do update "$tool"; done ;;
+  build) for tool in etcd kustomize kubernetes; do build "$tool"; done ;;
+  *) echo "usage: $0 [build|update]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,50 @@
+"""Standalone kustomize (built from its Go module) runs krm-fn every way kustomize can.
+
+- as an `exec:` KRM function (`kustomize build --enable-alpha-plugins --enable-exec`), which
+  kubectl's embedded kustomize skips silently;
+- as a legacy exec plugin (`krm-fn install-plugins`), as kubectl kustomize runs it.
+(The container function, with podman behind the docker CLI, is in test_container.py for both.)
+Every example builds to its expected output, or is refused with its expected errors.
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from support import built_tool, krm_fn_command, run
+from test_examples import ALL_EXAMPLES, IDS, assert_built, configs, expected_errors
+
+from krm_fn import yamlio
+
+
+def as_exec_functions(example: Path, tmp_path: Path) -> Path:
+    """A copy of the example whose transformers name krm-fn as an exec function."""
+    directory = Path(shutil.copytree(example, tmp_path / "example"))
+    for config in configs(directory):
+        document = yamlio.load(config.read_text())
+        annotation = yamlio.dump({"exec": {"path": krm_fn_command()}})
+        document["metadata"].setdefault("annotations", {})["config.kubernetes.io/function"] = (
+            annotation
+        )
+        config.write_text(yamlio.dump(document))
+    return directory
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
+def test_exec_function(example: Path, tmp_path: Path) -> None:
+    directory = as_exec_functions(example, tmp_path)
+    build = [built_tool("kustomize"), "build", "--enable-alpha-plugins", "--enable-exec"]
+    done = run([*build, str(directory)])
+    assert_built(example, done)
+    if expected_errors(example):
+        return
+    # without --enable-exec, kustomize skips exec functions without a word: nothing injected
+    skipped = run([built_tool("kustomize"), "build", "--enable-alpha-plugins", str(directory)])
+    assert skipped.returncode == 0 and "krm-fn.dev/injected" not in skipped.stdout
+
+
+@pytest.mark.parametrize("example", ALL_EXAMPLES, ids=IDS)
+def test_legacy_exec_plugin(example: Path, plugin_home: Path) -> None:
+    env = {"KUSTOMIZE_PLUGIN_HOME": str(plugin_home), "PATH": "/usr/bin:/bin"}
+    done = run([built_tool("kustomize"), "build", "--enable-alpha-plugins", str(example)], env=env)
+    assert_built(example, done)

@@ -1,5 +1,6 @@
 # krm-fn as a container KRM function: kustomize (`config.kubernetes.io/function: container:`),
-# kpt (`image:` in a Kptfile, `kpt fn eval --image`) and `kpt fn doc` (runs it with --help).
+# kpt (`image:` in a Kptfile, `kpt fn eval --image`) and `kpt fn doc` (runs it with --help);
+# and `krm-fn webhook`, the admission webhook (the `webhook` extra), from the same image.
 # They run it as `nobody`, without network, and krm-fn needs neither root nor a writable
 # filesystem: the bytecode is compiled at build time.
 ARG BASE_IMAGE=python:3.11-slim
@@ -15,7 +16,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 COPY pyproject.toml README.md /src/
 COPY krm_fn /src/krm_fn
 RUN python3 -m venv /opt/krm-fn \
- && /opt/krm-fn/bin/pip install --quiet ${PIP_CERT:+--cert "$PIP_CERT"} /src \
+ && /opt/krm-fn/bin/pip install --quiet ${PIP_CERT:+--cert "$PIP_CERT"} "/src[webhook]" \
  && /opt/krm-fn/bin/python -m compileall -q /opt/krm-fn \
  && rm -rf /src \
  && /opt/krm-fn/bin/krm-fn --version

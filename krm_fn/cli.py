@@ -24,6 +24,9 @@ Usage:
   krm-fn explain KIND                  documentation of a kind, its fields and its example
   krm-fn schema KIND                   JSON Schema of a kind's config (for editors)
   krm-fn definitions                   the function catalog (functions.yaml: KRMFunctionDefinitions)
+  krm-fn webhook --config-dir DIR      the same patterns at admission: a mutating admission
+         --tls-cert-file F --tls-key-file F   webhook (pip install krm-fn[webhook]); see
+                                       krm-fn webhook --help and docs/webhook.md
   krm-fn --help | --version
 
 Config: apiVersion: krm-fn.dev/v1alpha1, one kind per pattern (krm-fn explain KIND), fields
@@ -43,11 +46,15 @@ class UsageError(Exception):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `krm-fn` command."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["webhook"]:  # a long-lived server: none of the one-shot settings below
+        from krm_fn.webhook.command import main as webhook
+
+        return webhook(args[1:], sys.stdout, sys.stderr)
     import gc
 
     gc.disable()  # one short run over a big tree of dicts: the cyclic collector only costs time
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # no scan of installed packages
-    args = list(sys.argv[1:] if argv is None else argv)
     try:
         return _dispatch(args, sys.stdin, sys.stdout, sys.stderr)
     except (UsageError, yamlio.InputError) as err:
@@ -158,18 +165,12 @@ def _bounded(data: bytes, name: str) -> str:
 
 
 def transform(function_config: Any, items: list[Any]) -> list[Result]:
-    """Load the config and apply it to items in place; config problems become error results."""
+    """The core's transform, with the CLI's settings (KRM_FN_DEBUG: bugs raise)."""
     from krm_fn import core
-    from krm_fn.config import ConfigError, load_config
 
     if os.environ.get("KRM_FN_DEBUG"):
         core.RAISE_INTERNAL_ERRORS = True
-
-    try:
-        instances = load_config(function_config)
-    except ConfigError as err:
-        return err.results
-    return core.apply(items, instances)
+    return core.transform(function_config, items)
 
 
 def run_krm(text: str, stderr: TextIO) -> tuple[str, int]:

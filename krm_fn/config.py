@@ -3,14 +3,16 @@
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import ModuleType
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, Protocol, cast, get_args, runtime_checkable
 
 from pydantic import BaseModel
 
 from krm_fn import yamlio
 from krm_fn.results import Result
 from krm_fn.spec import UNION_TAGS, PatternSpec
+
+if TYPE_CHECKING:
+    from krm_fn.podspec import PodEditor
 
 API_VERSION = "krm-fn.dev/v1alpha1"
 BUNDLE_KIND = "PodPatterns"
@@ -46,6 +48,25 @@ class ConfigError(Exception):
         self.results = results
 
 
+class Inject(Protocol):
+    """A pattern's transform: change one pod template through its editor, for one spec."""
+
+    def __call__(self, spec: Any, pod: "PodEditor", /) -> None:
+        """Inject what `spec` says into the pod `pod` edits."""
+
+
+@runtime_checkable
+class Pattern(Protocol):
+    """What every pattern module provides (tests/test_catalog.py checks each registered kind).
+
+    `Spec` is its config model (a PatternSpec), `inject` its transform; a module whose pattern
+    generates resources also has `GENERATES`, the (apiVersion, kind) pairs it may generate.
+    """
+
+    Spec: type[PatternSpec]
+    inject: Inject
+
+
 @dataclass
 class Instance:
     """One pattern to apply: its kind, its name, its validated spec and its transform."""
@@ -53,7 +74,7 @@ class Instance:
     kind: str
     name: str
     spec: PatternSpec
-    inject: Callable[[Any, Any], None]
+    inject: Inject
 
     @property
     def key(self) -> str:
@@ -61,9 +82,9 @@ class Instance:
         return f"{self.kind}/{self.name}"
 
 
-def pattern_module(kind: str) -> ModuleType:
+def pattern_module(kind: str) -> Pattern:
     """The module that implements a pattern kind."""
-    return importlib.import_module(PATTERNS[kind])
+    return cast(Pattern, importlib.import_module(PATTERNS[kind]))
 
 
 def expected_config() -> str:

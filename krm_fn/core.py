@@ -1,9 +1,10 @@
 """The one core: apply pattern instances to resources. No I/O; every caller is a thin wrapper."""
 
 import posixpath
+from collections.abc import Callable
 from typing import Any
 
-from krm_fn.config import Instance, pattern_module
+from krm_fn.config import ConfigError, Instance, load_config, pattern_module
 from krm_fn.podsecurity import ENFORCE_LABEL, violations, weakened_isolation
 from krm_fn.podspec import OPT_OUT_ANNOTATION, PodEditor, all_containers
 from krm_fn.record import (
@@ -78,17 +79,46 @@ def _flatten(items: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def apply(items: list[Any], instances: list[Instance]) -> list[Result]:
-    """Apply every instance, in order, to the workloads of `items` (changed in place)."""
-    return _Run(items, instances).run()
+Selector = Callable[[Instance, PodTemplate], bool]
+
+
+def targeted(instance: Instance, pod: PodTemplate) -> bool:
+    """Whether an instance's targets select a pod's workload (no targets: every workload)."""
+    targets = instance.spec.targets
+    return not targets or any(selects(t, pod.workload) for t in targets)
+
+
+def apply(
+    items: list[Any], instances: list[Instance], selector: Selector = targeted
+) -> list[Result]:
+    """Apply every instance, in order, to the workloads of `items` (changed in place).
+
+    `selector` decides which instances a pod gets (the webhook maps targets through the pod's
+    owner); by default, the instance's targets on the workload.
+    """
+    return _Run(items, instances, selector).run()
+
+
+def transform(function_config: Any, items: list[Any]) -> list[Result]:
+    """Load a config and apply it to items in place; config problems become error results.
+
+    The library API: every way in (KRM function, plugin, `krm-fn run`, the webhook) calls this
+    or, with configs loaded once, `apply`.
+    """
+    try:
+        instances = load_config(function_config)
+    except ConfigError as err:
+        return err.results
+    return apply(items, instances)
 
 
 class _Run:
     """One application of a config to a list of items."""
 
-    def __init__(self, items: list[Any], instances: list[Instance]) -> None:
+    def __init__(self, items: list[Any], instances: list[Instance], selector: Selector) -> None:
         self.items = items
         self.instances = instances
+        self.selector = selector
         self.keys = [i.key for i in instances]
         self.results: list[Result] = []
         resources = [r for r in _flatten(items) if not passes_through(r)]
@@ -156,11 +186,7 @@ class _Run:
         custom_paths = [p for i in self.instances for p in i.spec.pod_template_paths]
         for resource in self.workloads:
             for pod in pod_templates(resource, custom_paths):
-                chosen = [
-                    i
-                    for i in self.instances
-                    if not i.spec.targets or any(selects(t, pod.workload) for t in i.spec.targets)
-                ]
+                chosen = [i for i in self.instances if self.selector(i, pod)]
                 matched.update(i.key for i in chosen)
                 self.results += self._apply_to_pod(pod, chosen)
         for instance in self.instances:
@@ -241,9 +267,15 @@ class _Run:
                 results.append(Result(message, "warning", pod.workload, pod.field(field)))
             isolation = now
         if _opted_out(pod):
-            chosen = []
+            skipped = [i for i in chosen if i.spec.pod_opt_out]
+            chosen = [i for i in chosen if not i.spec.pod_opt_out]
             message = f'skipped: annotated {OPT_OUT_ANNOTATION}: "false"'
-            results.append(Result(message, "info", pod.workload))
+            if skipped:
+                results.append(Result(message, "info", pod.workload))
+            if chosen:
+                names = ", ".join(f"{i.kind}/{i.name}" for i in chosen)
+                message = f'annotated {OPT_OUT_ANNOTATION}: "false", but {names} may not be refused'
+                results.append(Result(message, "info", pod.workload))
         services = self.service_index.selecting(pod)
         for service in services:
             self._save(service)

@@ -94,12 +94,15 @@ def _table(schema: dict[str, Any]) -> list[str]:
 def explain(kind: str) -> str:
     """Markdown documentation of a kind: what it does, its fields, and its example."""
     model = spec_model(kind)
+    doc: str | None
     if kind == BUNDLE_KIND:
-        from krm_fn.patterns import bundle as module
+        from krm_fn.patterns import bundle
+
+        doc = bundle.__doc__
     else:
-        module = pattern_module(kind)
+        doc = pattern_module(kind).__doc__
     schema = model.model_json_schema(by_alias=True)
-    lines = [f"# {kind}", "", inspect.cleandoc(module.__doc__ or ""), ""]
+    lines = [f"# {kind}", "", inspect.cleandoc(doc or ""), ""]
     lines += [f"`apiVersion: {API_VERSION}`, `kind: {kind}`, fields under `spec`:", ""]
     lines += _table(schema)
     for name, definition in schema.get("$defs", {}).items():

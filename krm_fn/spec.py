@@ -254,6 +254,18 @@ class PatternSpec(Model):
         description="Pod template locations for custom workload kinds (Argo Rollout, Knative "
         "Service, OpenKruise CloneSet...).",
     )
+    pod_opt_out: bool = Field(
+        True,
+        description='Whether a workload or pod annotated `krm-fn.dev/inject: "false"` is skipped. '
+        "`false`: the config applies to every pod it selects (a policy pods may not refuse, "
+        "such as a secrets agent).",
+    )
+    on_error: Literal["deny", "admit"] = Field(
+        "deny",
+        description="At admission (`krm-fn webhook`): what an error does to the pod: `deny` it "
+        "with the error (as Istio, Linkerd and Vault do), or `admit` it unchanged with the error "
+        "as a warning. At build time an error always fails the build.",
+    )
 
     @field_validator("kubernetes_version", mode="before")
     @classmethod

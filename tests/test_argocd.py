@@ -13,7 +13,7 @@ import pytest
 from support import CORPUS, EXAMPLES, IN_CI, krm_fn_command, normalize, run, schema_errors, tool
 
 from krm_fn import yamlio
-from krm_fn.cli import transform
+from krm_fn.core import transform
 
 EXAMPLE = EXAMPLES / "argocd-cmp-plugin"
 PLUGIN = yamlio.load(

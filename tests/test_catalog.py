@@ -71,3 +71,24 @@ def test_schema_and_explain_commands() -> None:
     )
     done = run([krm_fn_command(), "explain", "Sidecr"])
     assert done.returncode == 1 and "unknown kind" in done.stderr
+
+
+@pytest.mark.parametrize("kind", [k for k in KINDS if k != "PodPatterns"])
+def test_every_registered_kind_keeps_the_pattern_contract(kind: str) -> None:
+    import inspect
+    import typing
+
+    from krm_fn.config import Pattern, pattern_module
+    from krm_fn.podspec import PodEditor
+    from krm_fn.spec import PatternSpec
+
+    module = pattern_module(kind)
+    assert isinstance(module, Pattern), f"{kind}: a pattern module has Spec and inject"
+    assert issubclass(module.Spec, PatternSpec)
+    hints = typing.get_type_hints(module.inject)
+    parameters = list(inspect.signature(module.inject).parameters)
+    assert len(parameters) == 2, parameters
+    assert hints[parameters[0]] is module.Spec, f"{kind}: inject takes its own Spec first"
+    assert hints[parameters[1]] is PodEditor and hints["return"] is type(None)
+    for api_version, generated in getattr(module, "GENERATES", ()):
+        assert "/" in api_version or api_version == "v1", (api_version, generated)

@@ -21,8 +21,8 @@ from cluster import ControlPlane
 from support import CORPUS, EXAMPLES, normalize
 
 from krm_fn import yamlio
-from krm_fn.cli import transform
 from krm_fn.containers import RESTRICTED
+from krm_fn.core import transform
 from krm_fn.podsecurity import ENFORCE_LABEL, violations
 from krm_fn.record import read_record
 from krm_fn.workloads import pod_templates
@@ -158,9 +158,10 @@ def normalized_reasons(reasons: set[str]) -> set[str]:
 def crds(cluster: ControlPlane) -> None:
     cluster.kubectl("apply", "-f", str(CRDS), check=True)
     deadline = time.monotonic() + 60
-    while "rollouts" not in cluster.kubectl("api-resources", "--api-group=argoproj.io").stdout:
-        assert time.monotonic() < deadline, "the Rollout CRD was not served"
-        time.sleep(0.5)
+    for group, plural in (("argoproj.io", "rollouts"), ("cert-manager.io", "certificates")):
+        while plural not in cluster.kubectl("api-resources", f"--api-group={group}").stdout:
+            assert time.monotonic() < deadline, f"the {plural} CRD was not served"
+            time.sleep(0.5)
 
 
 def namespace(

@@ -5,10 +5,20 @@ functions with `docker`, which a shim points to podman. The results must be the 
 """
 
 import shutil
+import ssl
 from pathlib import Path
 
 import pytest
-from support import IMAGE, container_env, kustomize_commands, normalize, read_package, run, tool
+from support import (
+    EXAMPLES,
+    IMAGE,
+    container_env,
+    kustomize_commands,
+    normalize,
+    read_package,
+    run,
+    tool,
+)
 from test_examples import (
     ALL_EXAMPLES,
     IDS,
@@ -121,3 +131,55 @@ def test_kpt_fn_doc_shows_the_help(tmp_path: Path) -> None:
     done = run([tool("kpt"), "fn", "doc", "--image", IMAGE], env=container_env(), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "krm-fn run CONFIG" in done.stdout
+
+
+def test_the_image_serves_the_webhook_too(tmp_path: Path) -> None:
+    """The same image runs `krm-fn webhook`: read-only, non-root, configs and TLS mounted."""
+    import json
+    import time
+    import urllib.request
+
+    from webhooks import free_port, pods_of, review, write_certs
+
+    tls = write_certs(tmp_path / "tls")
+    (tls / "tls.key").chmod(0o644)  # as a Secret volume mounts it (defaultMode 0644)
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    shutil.copy(EXAMPLES / "sidecar-log-shipper" / "log-shipper.yaml", configs)
+    port, metrics = free_port(), free_port()
+    env = container_env()
+    name = f"krm-fn-webhook-{port}"
+    started = run(
+        [tool("podman"), "run", "-d", "--name", name, "--network", "host", "--user", "65532",
+         "--read-only", "--tmpfs", "/tmp", "-v", f"{configs}:/configs:ro", "-v", f"{tls}:/tls:ro",
+         IMAGE, "webhook", "--config-dir", "/configs", "--tls-cert-file", "/tls/tls.crt",
+         "--tls-key-file", "/tls/tls.key", "--port", str(port), "--metrics-port", str(metrics)],
+        env=env,
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{metrics}/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            logs = run([tool("podman"), "logs", name], env=env)
+            assert time.monotonic() < deadline, logs.stdout + logs.stderr
+            time.sleep(0.3)
+        [deployment] = yamlio.load_all(
+            (EXAMPLES / "sidecar-log-shipper" / "deployment.yaml").read_text()
+        )
+        [(pod, _)] = pods_of(deployment)
+        request = urllib.request.Request(
+            f"https://127.0.0.1:{port}/mutate", data=json.dumps(review(pod)).encode(),
+            headers={"Content-Type": "application/json"},
+        )  # fmt: skip
+        context = ssl.create_default_context(cafile=str(tls / "ca.crt"))
+        with urllib.request.urlopen(request, context=context, timeout=10) as response:
+            answer = json.loads(response.read())
+        assert answer["response"]["allowed"] and answer["response"]["patchType"] == "JSONPatch"
+    finally:
+        run([tool("podman"), "rm", "-f", name], env=env)

@@ -7,9 +7,8 @@ import pytest
 from support import CORPUS, EXAMPLES, IN_CI, schema_errors
 
 from krm_fn import yamlio
-from krm_fn.cli import transform
 from krm_fn.config import KINDS
-from krm_fn.core import GENERATED_BY
+from krm_fn.core import GENERATED_BY, transform
 from krm_fn.reference import EXAMPLES as KIND_EXAMPLES
 
 if not CORPUS.exists():

@@ -37,9 +37,23 @@ def test_transform_path_imports_neither_kubernetes_nor_unused_patterns() -> None
     assert "krm_fn.patterns.pod_defaults" not in modules
     assert "jsonpath_ng" not in modules  # only custom kinds need JSONPath
     assert "argparse" not in modules
+    server = {"krm_fn.webhook", "uvicorn", "prometheus_client", "jsonpatch", "cryptography"}
+    assert not {m for m in modules if m.split(".")[0] in server or m.startswith("krm_fn.webhook")}
 
 
 def test_jsonpath_only_when_custom_kinds_are_configured() -> None:
     modules = loaded_modules("all-workload-kinds", "rollout.yaml", "platform.yaml")
     assert "jsonpath_ng" in modules
     assert "kubernetes" not in modules
+
+
+def test_nothing_but_the_webhook_package_and_the_cli_imports_it() -> None:
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "krm_fn"
+    importers = {
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "krm_fn.webhook" in path.read_text() and "webhook" not in path.parts
+    }
+    assert importers == {"cli.py"}

@@ -7,7 +7,8 @@ from typing import Any
 
 from support import example_cases, field_paths, replace_at
 
-from krm_fn.cli import _check_items, transform
+from krm_fn.cli import _check_items
+from krm_fn.core import transform
 
 BROKEN_VALUES: list[Any] = [None, "x", 3, [], {}, ["x"], [{"a": 1}], {"name": 5}]
 

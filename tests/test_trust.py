@@ -15,7 +15,7 @@ from support import EXAMPLES, krm_fn_command, run
 
 import krm_fn.core
 from krm_fn import yamlio
-from krm_fn.cli import transform
+from krm_fn.core import transform
 from krm_fn.record import RECORD_ANNOTATION, digest
 from krm_fn.results import Result
 
@@ -311,7 +311,6 @@ def test_a_bug_in_a_pattern_is_an_internal_error_naming_it(monkeypatch: pytest.M
         raise KeyError("oops")
 
     monkeypatch.setattr(module, "inject", broken)
-    monkeypatch.delenv("KRM_FN_DEBUG")
     monkeypatch.setattr(krm_fn.core, "RAISE_INTERNAL_ERRORS", False)
     items = [shop()]
     before = yamlio.dump_all(items)
@@ -319,7 +318,7 @@ def test_a_bug_in_a_pattern_is_an_internal_error_naming_it(monkeypatch: pytest.M
     assert error.message.startswith('Sidecar "log-shipper": internal error (KeyError')
     assert "bug in krm-fn" in error.message and "not shaped" not in error.message
     assert yamlio.dump_all(items) == before
-    monkeypatch.setenv("KRM_FN_DEBUG", "1")
+    monkeypatch.setattr(krm_fn.core, "RAISE_INTERNAL_ERRORS", True)  # KRM_FN_DEBUG=1 in the CLI
     with pytest.raises(KeyError):
         transform(shipper(), [shop()])
 

@@ -1,0 +1,174 @@
+"""The `krm-fn webhook` process, for real: TLS on loopback, two workers, reloads, signals."""
+
+import base64
+import json
+import os
+import shutil
+import signal
+import ssl
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import EXAMPLES
+from webhooks import pods_of, review, webhook_server, write_certs
+
+from krm_fn import yamlio
+
+SIDECAR = EXAMPLES / "sidecar-log-shipper"
+
+
+def shop_pod() -> dict[str, Any]:
+    [deployment] = yamlio.load_all((SIDECAR / "deployment.yaml").read_text())
+    [(pod, _)] = pods_of(deployment)
+    return pod
+
+
+def configmap_dir(root: Path, files: dict[str, str], generation: int) -> Path:
+    """A directory as the kubelet mounts a ConfigMap, switched atomically to new content."""
+    directory = root / "configs"
+    directory.mkdir(exist_ok=True)
+    data = directory / f"..2026_11_23_{generation:06d}"
+    data.mkdir()
+    for name, text in files.items():
+        (data / name).write_text(text)
+    link = directory / "..data_tmp"
+    link.symlink_to(data.name)
+    link.rename(directory / "..data")  # the swap the kubelet does
+    for name in files:
+        if not (directory / name).is_symlink():
+            (directory / name).symlink_to(f"..data/{name}")
+    return directory
+
+
+def sidecar_config(image: str = "busybox:1.36.1") -> str:
+    config = yamlio.load((SIDECAR / "log-shipper.yaml").read_text())
+    config["spec"]["containers"][0]["image"] = image
+    return yamlio.dump(config)
+
+
+def injected_image(answer: dict[str, Any]) -> str:
+    patch = json.loads(base64.b64decode(answer["response"]["patch"]))
+    [containers] = [p["value"] for p in patch if p["path"] == "/spec/initContainers"]
+    image: str = containers[0]["image"]
+    return image
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Any:
+    directory = configmap_dir(tmp_path, {"log-shipper.yaml": sidecar_config()}, 1)
+    with webhook_server(directory, write_certs(tmp_path / "tls")) as running:
+        yield running
+
+
+def test_answers_and_refuses_what_is_not_a_review(server: Any) -> None:
+    assert server.health("/healthz") == (200, "ok\n")
+    status, text = server.health("/readyz")
+    assert status == 200 and "workers: 2/2" in text and "generation 1" in text
+    for version in ("v1", "v1beta1"):
+        status, answer = server.post(review(shop_pod(), version=version))
+        assert status == 200 and answer["apiVersion"] == f"admission.k8s.io/{version}"
+        assert injected_image(answer) == "busybox:1.36.1"
+    assert server.post(review(shop_pod()), content_type="text/plain")[0] == 415
+    assert server.post(None, raw=b"{not json")[0] == 400
+    assert server.post({"apiVersion": "v1", "kind": "Pod"})[0] == 400
+    assert server.post(None, raw=b" " * (7 * 1024 * 1024 + 1))[0] == 413
+    request = urllib.request.Request(server.url)  # a GET
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, context=server.context(), timeout=5)
+    refused.value.close()
+    assert refused.value.code == 405
+    metrics = server.health("/metrics")[1]
+    assert 'krm_fn_webhook_requests_total{reason="",result="injected"} 2.0' in metrics
+    assert 'krm_fn_webhook_requests_total{reason="bad request",result="error"} 2.0' in metrics
+    assert "krm_fn_webhook_config_generation 1.0" in metrics
+    assert "krm_fn_webhook_request_duration_seconds_bucket" in metrics
+    assert "krm_fn_webhook_patch_bytes_count 2.0" in metrics
+
+
+def test_certificate_and_config_reload_drop_no_request(tmp_path: Path) -> None:
+    tls = write_certs(tmp_path / "tls")
+    old_ca = (tls / "ca.crt").read_text()
+    directory = configmap_dir(tmp_path, {"log-shipper.yaml": sidecar_config()}, 1)
+    with webhook_server(directory, tls) as server:
+        trust = tmp_path / "trust.pem"
+        trust.write_text(old_ca)
+        failures: list[str] = []
+        answers: list[str] = []
+        stop = threading.Event()
+
+        def client() -> None:
+            while not stop.is_set():
+                context = ssl.create_default_context(cafile=str(trust))  # a new handshake each
+                data = json.dumps(review(shop_pod())).encode()
+                request = urllib.request.Request(
+                    server.url, data=data, headers={"Content-Type": "application/json"}
+                )
+                try:
+                    with urllib.request.urlopen(request, context=context, timeout=10) as response:
+                        answers.append(injected_image(json.loads(response.read())))
+                except (OSError, ValueError) as err:
+                    failures.append(repr(err))
+
+        threads = [threading.Thread(target=client) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        time.sleep(1.5)
+        rotated = write_certs(tmp_path / "new-tls")  # cert-manager writes a new pair
+        trust.write_text(old_ca + rotated.joinpath("ca.crt").read_text())
+        for name in ("tls.key", "tls.crt"):
+            shutil.copy(rotated / name, tls / f".{name}")
+            os.replace(tls / f".{name}", tls / name)
+        configmap_dir(tmp_path, {"log-shipper.yaml": sidecar_config("busybox:1.37.0")}, 2)
+        deadline = time.monotonic() + 20
+        while not answers or answers[-1] != "busybox:1.37.0":
+            assert time.monotonic() < deadline, "the new configs were never used"
+            time.sleep(0.2)
+        time.sleep(1.0)
+        configmap_dir(tmp_path, {"log-shipper.yaml": "kind: Sidecar\nspec: {nope: 1}\n"}, 3)
+        deadline = time.monotonic() + 20
+        while "last reload failed" not in server.health("/readyz")[1]:
+            assert time.monotonic() < deadline, "the invalid configs were never noticed"
+            time.sleep(0.2)
+        time.sleep(1.5)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        assert failures == [], failures[:5]
+        assert len(answers) > 50
+        assert answers[-1] == "busybox:1.37.0"  # the invalid set left the last valid one serving
+        status, text = server.health("/readyz")
+        assert status == 200 and "generation 2" in text
+        assert "krm_fn_webhook_config_reload_failures_total 1.0" in server.health("/metrics")[1]
+        served = ssl.get_server_certificate(("127.0.0.1", server.port))
+        assert served.strip() == (tls / "tls.crt").read_text().strip()  # new handshakes: new cert
+
+
+def test_sigterm_finishes_what_is_in_flight_and_stops(server: Any) -> None:
+    done: list[int] = []
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def client() -> None:
+        while not stop.is_set():
+            try:
+                done.append(server.post(review(shop_pod()))[0])
+            except OSError as err:  # refused once it stopped accepting: no half answers
+                errors.append(type(err).__name__)
+                return
+
+    thread = threading.Thread(target=client)
+    thread.start()
+    time.sleep(1.0)
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=30) == 0
+    stop.set()
+    thread.join()
+    assert done and set(done) == {200}
+    assert all(e in ("URLError", "ConnectionRefusedError", "RemoteDisconnected") for e in errors), (
+        errors
+    )

@@ -1,0 +1,178 @@
+"""Helpers for the webhook tests: pods as controllers make them, reviews, and a running server."""
+
+import base64
+import copy
+import json
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonpatch
+
+from krm_fn.workloads import pod_templates
+
+KRM_FN = str(Path(sys.executable).parent / "krm-fn")
+OWNER_API = {
+    "Deployment": ("apps/v1", "ReplicaSet"),
+    "StatefulSet": ("apps/v1", "StatefulSet"),
+    "DaemonSet": ("apps/v1", "DaemonSet"),
+    "ReplicaSet": ("apps/v1", "ReplicaSet"),
+    "Job": ("batch/v1", "Job"),
+    "CronJob": ("batch/v1", "Job"),
+}
+
+
+def pods_of(resource: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(pod, template) for each pod template: the pod as its controller would create it."""
+    made = []
+    for pod in pod_templates(resource):
+        meta = copy.deepcopy(pod.template.get("metadata") or {})
+        name = str(resource["metadata"]["name"])
+        if pod.kind == "Pod":
+            made.append((copy.deepcopy(resource), pod.template))
+            continue
+        api_version, owner_kind = OWNER_API.get(pod.kind, ("v1", pod.kind))
+        owner = name
+        if pod.kind == "Deployment":
+            meta.setdefault("labels", {})["pod-template-hash"] = "5d8f7c9b4"
+            owner = f"{name}-5d8f7c9b4"
+        elif pod.kind == "CronJob":
+            owner = f"{name}-29390400"
+        meta["generateName"] = f"{owner}-"
+        meta["ownerReferences"] = [
+            {"apiVersion": api_version, "kind": owner_kind, "name": owner, "uid": "u",
+             "controller": True, "blockOwnerDeletion": True}
+        ]  # fmt: skip
+        made.append(({"apiVersion": "v1", "kind": "Pod", "metadata": meta,
+                      "spec": copy.deepcopy(pod.spec)}, pod.template))  # fmt: skip
+    return made
+
+
+def review(
+    pod: dict[str, Any], namespace: str = "shop", version: str = "v1", **request: Any
+) -> dict[str, Any]:
+    """An AdmissionReview for creating a pod."""
+    body = {
+        "uid": f"uid-{time.monotonic_ns()}",
+        "kind": {"group": "", "version": "v1", "kind": "Pod"},
+        "resource": {"group": "", "version": "v1", "resource": "pods"},
+        "operation": "CREATE",
+        "namespace": namespace,
+        "object": pod,
+        "dryRun": False,
+        **request,
+    }
+    return {"apiVersion": f"admission.k8s.io/{version}", "kind": "AdmissionReview", "request": body}
+
+
+def patched(pod: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """The pod as the API server stores it after applying the answer's patch."""
+    response = answer["response"]
+    if "patch" not in response:
+        return copy.deepcopy(pod)
+    assert response["patchType"] == "JSONPatch"
+    patch = json.loads(base64.b64decode(response["patch"]))
+    result: dict[str, Any] = jsonpatch.apply_patch(pod, patch)
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A `krm-fn webhook` process on loopback."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    metrics_port: int
+    ca: Path
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}/mutate"
+
+    def context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.ca))
+
+    def post(
+        self, body: Any, content_type: str = "application/json", raw: bytes | None = None
+    ) -> tuple[int, Any]:
+        data = raw if raw is not None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.url, data=data, headers={"Content-Type": content_type}
+        )
+        try:
+            with urllib.request.urlopen(request, context=self.context(), timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as err:
+            with err:
+                return err.code, json.loads(err.read() or b"{}")
+
+    def health(self, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{self.metrics_port}{path}", timeout=5
+            ) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as err:
+            with err:
+                return err.code, err.read().decode()
+        except OSError:
+            return 0, ""
+
+
+def write_certs(directory: Path) -> Path:
+    done = subprocess.run(
+        [KRM_FN, "webhook", "certs", "--service", "krm-fn", "--namespace", "krm-fn", "--dir",
+         str(directory), "--name", "127.0.0.1", "--name", "localhost"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert base64.b64decode(done.stdout.strip()) == (directory / "ca.crt").read_bytes()
+    return directory
+
+
+@contextmanager
+def webhook_server(config_dir: Path, tls_dir: Path, workers: int = 2) -> Iterator[Server]:
+    port, metrics_port = free_port(), free_port()
+    log = config_dir.parent / f"webhook-{port}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [KRM_FN, "webhook", "--config-dir", str(config_dir),
+             "--tls-cert-file", str(tls_dir / "tls.crt"),
+             "--tls-key-file", str(tls_dir / "tls.key"),
+             "--host", "127.0.0.1", "--port", str(port), "--metrics-port", str(metrics_port),
+             "--workers", str(workers)],
+            stdout=output, stderr=subprocess.STDOUT, env={**os.environ},
+        )  # fmt: skip
+    server = Server(process, port, metrics_port, tls_dir / "ca.crt", log)
+    try:
+        deadline = time.monotonic() + 30
+        while server.health("/readyz")[0] != 200:
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, f"the webhook never got ready\n{log.read_text()}"
+            time.sleep(0.1)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -60,6 +60,7 @@ test: lint typecheck unit
 
 # Benchmarks against kustomize, kpt and the PyYAML floor; writes docs/performance.md.
 bench: setup tools
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
 	$(BIN)/python bench/bench.py
 
 # A long fuzzing run (make test runs a short one); the corpus grows in .build/fuzz-corpus.

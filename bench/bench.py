@@ -268,9 +268,12 @@ def versions() -> str:
 
 def main() -> None:
     """Measure, print the table, and write it into docs/performance.md."""
+    import webhook_bench
+
     work = Path(tempfile.mkdtemp(prefix="krm-fn-bench-"))
     try:
         rows = run(work)
+        webhook = webhook_bench.run(work / "webhook")
     finally:
         shutil.rmtree(work)
     table = "\n".join(
@@ -280,6 +283,7 @@ def main() -> None:
             *(row.markdown() for row in rows),
         ]
     )
+    table += "\n\n" + "\n".join(webhook)
     print(table)
     section = f"{BEGIN}\n{versions()}\n\n{table}\n{END}"
     report = REPORT.read_text() if REPORT.exists() else f"# Performance\n\n{BEGIN}\n{END}\n"

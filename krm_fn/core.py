@@ -89,14 +89,22 @@ def targeted(instance: Instance, pod: PodTemplate) -> bool:
 
 
 def apply(
-    items: list[Any], instances: list[Instance], selector: Selector = targeted
+    items: list[Any],
+    instances: list[Instance],
+    selector: Selector = targeted,
+    notes: bool = True,
+    restore: bool = True,
 ) -> list[Result]:
     """Apply every instance, in order, to the workloads of `items` (changed in place).
 
     `selector` decides which instances a pod gets (the webhook maps targets through the pod's
-    owner); by default, the instance's targets on the workload.
+    owner); by default, the instance's targets on the workload. `notes=False` skips the info
+    results that cost the most to write (each pod's effective requests and limits), for a
+    caller that shows only warnings and errors. `restore=False` skips keeping copies to put the
+    items back on an error and to keep unchanged ones byte for byte, for a caller that throws its
+    items away on an error and compares them as data (the webhook: its patch is a diff).
     """
-    return _Run(items, instances, selector).run()
+    return _Run(items, instances, selector, notes, restore).run()
 
 
 def transform(function_config: Any, items: list[Any]) -> list[Result]:
@@ -115,10 +123,19 @@ def transform(function_config: Any, items: list[Any]) -> list[Result]:
 class _Run:
     """One application of a config to a list of items."""
 
-    def __init__(self, items: list[Any], instances: list[Instance], selector: Selector) -> None:
+    def __init__(
+        self,
+        items: list[Any],
+        instances: list[Instance],
+        selector: Selector,
+        notes: bool,
+        restore: bool,
+    ) -> None:
         self.items = items
         self.instances = instances
         self.selector = selector
+        self.notes = notes
+        self.restore = restore
         self.keys = [i.key for i in instances]
         self.results: list[Result] = []
         resources = [r for r in _flatten(items) if not passes_through(r)]
@@ -170,7 +187,7 @@ class _Run:
         (self.stale if verified else self.stale_changed)[identity(resource)] = resource
 
     def _save(self, resource: dict[str, Any]) -> None:
-        if id(resource) not in self.saved:
+        if self.restore and id(resource) not in self.saved:
             self.saved[id(resource)] = (resource, clone(resource))
 
     def _rollback(self) -> None:
@@ -301,7 +318,8 @@ class _Run:
         results += _check_pod(pod, editors)
         if editors and any(e.entry for e in editors):
             results += _pod_security(pod, self.enforced)
-            results += _effective_resources(pod)
+            if self.notes:
+                results += _effective_resources(pod)
         generated = [(e, r) for e in editors for r in e.generated]
         results += self._check_generated(pod, generated)
         if any(r.severity == "error" for r in results):

@@ -80,6 +80,13 @@ def test_the_webhook_gives_what_krm_fn_run_gives(example: Path, tmp_path: Path) 
                 assert got == expected_meta, key
             again = answer(review(after, namespace), loaded)  # reinvocation: nothing more
             assert "patch" not in again.review["response"], again.review
+            expected_pod = copy.deepcopy(pod)  # made at build time: nothing more either
+            expected_pod["spec"] = copy.deepcopy(expected_template["spec"])
+            for key in ("labels", "annotations"):
+                values = (expected_template.get("metadata") or {}).get(key) or {}
+                expected_pod["metadata"][key] = {**(pod["metadata"].get(key) or {}), **values}
+            built_time = answer(review(expected_pod, namespace), loaded)
+            assert "patch" not in built_time.review["response"], built_time.review
             checked += 1
     assert checked or not built
 

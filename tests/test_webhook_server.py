@@ -172,3 +172,49 @@ def test_sigterm_finishes_what_is_in_flight_and_stops(server: Any) -> None:
     assert all(e in ("URLError", "ConnectionRefusedError", "RemoteDisconnected") for e in errors), (
         errors
     )
+
+
+def test_the_server_gives_every_example_what_krm_fn_run_gives(tmp_path: Path) -> None:
+    """The one-core equivalence through the real process: TLS, HTTP, JSON, the patch."""
+    from test_examples import ALL_EXAMPLES, configs, expected_errors, kustomization
+    from webhooks import patched
+
+    from krm_fn.webhook.admission import ConfigDirError, load_config_dir
+
+    tls = write_certs(tmp_path / "tls")
+    served = 0
+    for example in ALL_EXAMPLES:
+        if expected_errors(example):
+            continue
+        directory = tmp_path / example.name
+        directory.mkdir()
+        for index, config in enumerate(configs(example)):
+            shutil.copy(config, directory / f"{index:02d}-{config.name}")
+        try:
+            load_config_dir(str(directory))
+        except ConfigDirError:
+            continue  # refused at load (Ambassador, Adapter with Services): test_webhook.py
+        built = {(r["kind"], r["metadata"]["name"]): r
+                 for r in yamlio.load_all((example / "expected.yaml").read_text())}  # fmt: skip
+        with webhook_server(directory, tls, workers=1) as running:
+            for name in kustomization(example)["resources"]:
+                for resource in yamlio.load_all((example / name).read_text()):
+                    if (resource["kind"], resource["metadata"]["name"]) not in built:
+                        continue
+                    expected = pods_of(built[(resource["kind"], resource["metadata"]["name"])])
+                    for (pod, _), (_, template) in zip(pods_of(resource), expected, strict=True):
+                        namespace = resource["metadata"].get("namespace", "shop")
+                        status, answer = running.post(review(pod, namespace))
+                        assert status == 200 and answer["response"]["allowed"], answer
+                        assert patched(pod, answer)["spec"] == template["spec"], example.name
+                        served += 1
+    assert served >= 15
+
+
+def test_a_large_pod_is_answered_within_the_time_budget(server: Any) -> None:
+    pod = shop_pod()
+    pod["spec"]["containers"][0]["env"] = [
+        {"name": f"SETTING_{i}", "value": "x" * 200} for i in range(1500)
+    ]  # about 400 KiB: answered from a worker thread, within the budget
+    status, answer = server.post(review(pod))
+    assert status == 200 and injected_image(answer) == "busybox:1.36.1"

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import jsonpatch
+
 from krm_fn.config import API_VERSION, ConfigError, Instance, load_config
 from krm_fn.core import apply, targeted
 from krm_fn.results import Result
@@ -196,7 +198,7 @@ def answer(body: Any, configs: ConfigSet) -> Answer:
 
     selected = [i for i in configs.instances if selector(i, PodTemplate(working, working, ""))]
     try:
-        results = apply([working], configs.instances, selector)
+        results = apply([working], configs.instances, selector, notes=False, restore=False)
     except Exception as err:  # a bug in krm-fn: deny (or admit) as an error, never a 500
         from krm_fn import core
 
@@ -217,10 +219,8 @@ def answer(body: Any, configs: ConfigSet) -> Answer:
                 respond(True, warnings=messages + warnings), "unchanged", "error admitted"
             )
         return Answer(respond(False, message="; ".join(messages), warnings=warnings), "denied")
-    if not had_namespace:  # the core may have put back an equal copy: look it up again
+    if not had_namespace:
         del working["metadata"]["namespace"]
-    import jsonpatch
-
     before, after = differing(pod, working)
     # no move detection: krm-fn adds, removes and replaces; it never moves a value
     patch = jsonpatch.JsonPatch.from_diff(before, after, optimization=False).to_string().encode()

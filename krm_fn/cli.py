@@ -1,4 +1,8 @@
-"""The three ways in, thin callers of `core.apply`: KRM function, legacy kustomize plugin, CLI."""
+"""The entry point, and the ways in that start once per build: KRM function, kustomize plugin.
+
+They stay light (no argparse); the commands for people are in commands.py, the webhook in
+webhook/.
+"""
 
 import os
 import sys
@@ -15,22 +19,27 @@ HELP = f"""krm-fn {__version__}: Kubernetes multi-container pod patterns, as a K
 Usage:
   krm-fn < resource-list.yaml          KRM function: a ResourceList on stdin and stdout
                                        (kpt fn eval --exec, Kptfile exec:/image:, kustomize)
-  krm-fn run CONFIG [FILE|DIR|-]...    apply CONFIG to YAML files (default: stdin) and print
-         [--diff] [--quiet]            the result; --diff prints what changed instead
-  krm-fn install-plugins DIR           write legacy kustomize exec plugins for every kind under
-                                       DIR, for KUSTOMIZE_PLUGIN_HOME=DIR kubectl kustomize
-                                       --enable-alpha-plugins
-  krm-fn plugin CONFIG                 legacy kustomize exec plugin mode (YAML stream on stdin)
-  krm-fn explain KIND                  documentation of a kind, its fields and its example
+  krm-fn run CONFIG [FILE|DIR|-]...    apply CONFIG to YAML files and print the result
+         [--diff] [--strict] [-o DIR | --in-place]
+  krm-fn check CONFIG [FILE|DIR|-]...  exit 1, listing each resource, if CONFIG would change them
+  krm-fn uninject [FILE|DIR|-]...      remove every recorded injection (--config: one config's)
+  krm-fn validate CONFIG...            check configs without manifests
+  krm-fn explain KIND[.field.path]     documentation of a kind or a field
+  krm-fn init KIND                     a commented config skeleton
   krm-fn schema KIND                   JSON Schema of a kind's config (for editors)
-  krm-fn definitions                   the function catalog (functions.yaml: KRMFunctionDefinitions)
+  krm-fn definitions                   the function catalog (functions.yaml)
+  krm-fn install-plugins DIR           legacy kustomize exec plugins for every kind, for
+                                       KUSTOMIZE_PLUGIN_HOME=DIR kubectl kustomize
+                                       --enable-alpha-plugins
+  krm-fn plugin CONFIG                 legacy kustomize exec plugin mode (kustomize runs it)
   krm-fn webhook --config-dir DIR      the same patterns at admission: a mutating admission
-         --tls-cert-file F --tls-key-file F   webhook (pip install krm-fn[webhook]); see
-                                       krm-fn webhook --help and docs/webhook.md
-  krm-fn --help | --version
+         --tls-cert-file F --tls-key-file F   webhook (pip install krm-fn[webhook])
+  krm-fn COMMAND --help | --help | --version
 
 Config: apiVersion: krm-fn.dev/v1alpha1, one kind per pattern (krm-fn explain KIND), fields
-under spec; PodPatterns applies several in order. Exit code 1 on any error.
+under spec; PodPatterns applies several in order.
+Exit codes: 0 success; 1 errors in the input, the configs or the results, or differences
+(--diff, check); 2 usage errors.
 """
 
 
@@ -60,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, yamlio.InputError) as err:
         print(f"krm-fn: {err}", file=sys.stderr)
         return 1
+    except SystemExit as exit:  # argparse: usage errors exit 2, --help exits 0
+        return int(exit.code or 0)
     except BrokenPipeError:
         return 1
     except Exception as err:
@@ -78,7 +89,7 @@ def _dispatch(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
         if stdin.isatty():
             stdout.write(HELP)
             return 0
-        text = _read(stdin, "stdin")
+        text = read_stream(stdin, "stdin")
         if not text.strip():
             raise UsageError("stdin is empty: expected a ResourceList (see krm-fn --help)")
         output, code = run_krm(text, stderr)
@@ -91,42 +102,14 @@ def _dispatch(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
     if command == "--version":
         stdout.write(f"krm-fn {__version__}\n")
         return 0
-    if command == "plugin":
-        if len(rest) < 1:
-            raise UsageError("usage: krm-fn plugin CONFIG-FILE < stream.yaml")
-        output, code = run_plugin(_read_file(rest[0]), _read(stdin, "stdin"), stderr)
+    if command == "plugin" and len(rest) == 1 and not rest[0].startswith("-"):
+        # kustomize runs this once per build: no argparse on the way
+        output, code = run_plugin(read_file(rest[0]), read_stream(stdin, "stdin"), stderr)
         stdout.write(output)
         return code
-    if command == "run":
-        return _run(rest, stdin, stdout, stderr)
-    if command in ("explain", "schema"):
-        if len(rest) != 1:
-            raise UsageError(f"usage: krm-fn {command} KIND")
-        from krm_fn import reference
+    from krm_fn import commands
 
-        try:
-            kind = reference.known_kind(rest[0])
-        except ValueError as err:
-            raise UsageError(str(err)) from None
-        if command == "explain":
-            stdout.write(reference.explain(kind))
-        else:
-            import json
-
-            stdout.write(json.dumps(reference.json_schema(kind), indent=2) + "\n")
-        return 0
-    if command == "definitions":
-        from krm_fn.catalog import definitions
-
-        stdout.write(yamlio.dump_all(definitions()))
-        return 0
-    if command == "install-plugins":
-        if len(rest) != 1:
-            raise UsageError("usage: krm-fn install-plugins DIR")
-        for path in install_plugins(rest[0]):
-            stdout.write(f"{path}\n")
-        return 0
-    raise UsageError(f'unknown command "{command}"; see krm-fn --help')
+    return commands.main(args, stdin, stdout, stderr)
 
 
 class _Budget:
@@ -135,13 +118,15 @@ class _Budget:
     left = yamlio.MAX_INPUT_BYTES
 
 
-def _read(stream: TextIO, name: str) -> str:
+def read_stream(stream: TextIO, name: str) -> str:
+    """A stream's text, within the run's size limit."""
     if not hasattr(stream, "buffer"):
         return _bounded(stream.read(_Budget.left + 1).encode(), name)
     return _bounded(stream.buffer.read(_Budget.left + 1), name)
 
 
-def _read_file(path: str) -> str:
+def read_file(path: str) -> str:
+    """A file's text, within the run's size limit."""
     try:
         with open(path, "rb") as handle:
             return _bounded(handle.read(_Budget.left + 1), path)
@@ -164,13 +149,13 @@ def _bounded(data: bytes, name: str) -> str:
         raise yamlio.InputError(f"{name} is not UTF-8: {err}") from None
 
 
-def transform(function_config: Any, items: list[Any]) -> list[Result]:
+def transform(function_config: Any, items: list[Any], strict: bool = False) -> list[Result]:
     """The core's transform, with the CLI's settings (KRM_FN_DEBUG: bugs raise)."""
     from krm_fn import core
 
     if os.environ.get("KRM_FN_DEBUG"):
         core.RAISE_INTERNAL_ERRORS = True
-    return core.transform(function_config, items)
+    return core.transform(function_config, items, strict=strict)
 
 
 def run_krm(text: str, stderr: TextIO) -> tuple[str, int]:
@@ -190,7 +175,7 @@ def run_krm(text: str, stderr: TextIO) -> tuple[str, int]:
     items = resource_list.get("items")
     items = [] if items is None else items
     try:
-        _check_items(items, "ResourceList items")
+        check_items(items, "ResourceList items")
     except yamlio.InputError as err:  # answered with the items as they came, and an error result
         results = [Result(str(err), "error")]
     else:
@@ -213,7 +198,7 @@ def run_plugin(config_text: str, stream_text: str, stderr: TextIO) -> tuple[str,
     items = yamlio.load_all(stream_text, "stdin")
     if not items:
         raise yamlio.InputError(NO_RESOURCES.format("stdin"))
-    _check_items(items, "stdin")
+    check_items(items, "stdin")
     results = transform(config, items)
     _log(results, stderr, quiet=True)
     if has_errors(results):
@@ -221,7 +206,8 @@ def run_plugin(config_text: str, stream_text: str, stderr: TextIO) -> tuple[str,
     return yamlio.dump_all(items), 0
 
 
-def _check_items(items: Any, where: str) -> None:
+def check_items(items: Any, where: str) -> None:
+    """Refuse items that are not resources (apiVersion, kind, mapping metadata)."""
     if not isinstance(items, list):
         raise yamlio.InputError(f"{where} must be a list of resources")
     for index, item in enumerate(items):
@@ -247,95 +233,3 @@ def _log(results: list[Result], stderr: TextIO, quiet: bool) -> None:
     for result in results:
         if not quiet or result.severity != "info":
             print(result.to_text(), file=stderr)
-
-
-def _run(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(
-        prog="krm-fn run", description="Apply a krm-fn config to YAML files."
-    )
-    parser.add_argument("config", help="a krm-fn config file")
-    parser.add_argument("inputs", nargs="*", help="YAML files or directories; - or none: stdin")
-    parser.add_argument("--diff", action="store_true", help="print a unified diff of what changed")
-    parser.add_argument("--quiet", "-q", action="store_true", help="print only warnings and errors")
-    options = parser.parse_args(args)
-    config = yamlio.load(_read_file(options.config), options.config)
-    items: list[Any] = []
-    for name in options.inputs or ["-"]:
-        for path, text in _inputs(name, stdin):
-            documents = yamlio.load_all(text, path)
-            _check_items(documents, path)
-            items += documents
-    if not items:
-        raise yamlio.InputError(NO_RESOURCES.format(", ".join(options.inputs or ["stdin"])))
-    import copy
-
-    before = copy.deepcopy(items) if options.diff else []
-    results = transform(config, items)
-    _log(results, stderr, options.quiet)
-    if options.diff:
-        stdout.write(diff(before, items))
-    elif not has_errors(results):
-        stdout.write(yamlio.dump_all(items))
-    return 1 if has_errors(results) else 0
-
-
-def _inputs(name: str, stdin: TextIO) -> list[tuple[str, str]]:
-    if name == "-":
-        return [("stdin", _read(stdin, "stdin"))]
-    if os.path.isdir(name):
-        files = sorted(
-            os.path.join(root, f)
-            for root, _, names in os.walk(name)
-            for f in names
-            if f.endswith((".yaml", ".yml"))
-        )
-        return [(f, _read_file(f)) for f in files]
-    return [(name, _read_file(name))]
-
-
-def diff(before: list[Any], after: list[Any]) -> str:
-    """A unified diff per resource, labelled Kind/namespace/name; new resources in full."""
-    import difflib
-
-    from krm_fn.core import identity
-    from krm_fn.results import describe
-
-    old_by_id = {identity(r): r for r in before}
-    new_ids = {identity(r) for r in after}
-    pairs = [(old_by_id.get(identity(r)), r) for r in after]
-    pairs += [(r, None) for r in before if identity(r) not in new_ids]
-    chunks: list[str] = []
-    for old, new in pairs:
-        if old != new:
-            label = describe(new or old or {})
-            chunks += difflib.unified_diff(
-                yamlio.dump(old).splitlines(keepends=True) if old else [],
-                yamlio.dump(new).splitlines(keepends=True) if new else [],
-                f"a/{label}" if old else "/dev/null",
-                f"b/{label}" if new else "/dev/null",
-            )
-    return "".join(chunks)
-
-
-def install_plugins(directory: str) -> list[str]:
-    """Write one legacy exec plugin per kind; return their paths."""
-    import shlex
-
-    from krm_fn.config import API_VERSION, KINDS
-
-    paths = []
-    for kind in KINDS:
-        folder = os.path.join(directory, API_VERSION, kind.lower())
-        os.makedirs(folder, exist_ok=True)
-        path = os.path.join(folder, kind)
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(
-                "#!/bin/sh\n"
-                f"# krm-fn {__version__}: legacy kustomize exec plugin for {API_VERSION} {kind}\n"
-                f'exec {shlex.quote(sys.executable)} -m krm_fn plugin "$@"\n'
-            )
-        os.chmod(path, 0o755)
-        paths.append(path)
-    return paths

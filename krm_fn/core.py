@@ -1,10 +1,11 @@
 """The one core: apply pattern instances to resources. No I/O; every caller is a thin wrapper."""
 
+import contextlib
 import posixpath
 from collections.abc import Callable
 from typing import Any
 
-from krm_fn.config import ConfigError, Instance, load_config, pattern_module
+from krm_fn.config import PATTERNS, ConfigError, Instance, load_config, pattern_module
 from krm_fn.podsecurity import ENFORCE_LABEL, violations, weakened_isolation
 from krm_fn.podspec import OPT_OUT_ANNOTATION, PodEditor, all_containers
 from krm_fn.record import (
@@ -20,6 +21,7 @@ from krm_fn.results import INDEX_ANNOTATIONS, PATH_ANNOTATIONS, Result, Severity
 from krm_fn.selection import selects
 from krm_fn.services import ServiceIndex, is_service
 from krm_fn.shapes import METADATA, POD_SPEC, SERVICE, problems
+from krm_fn.spec import PatternSpec
 from krm_fn.undo import Undone, entry_items, undo_pod, undo_service
 from krm_fn.workloads import PodTemplate, pod_templates
 from krm_fn.yamlio import clone, same
@@ -94,6 +96,8 @@ def apply(
     selector: Selector = targeted,
     notes: bool = True,
     restore: bool = True,
+    strict: bool = False,
+    uninjecting: bool = False,
 ) -> list[Result]:
     """Apply every instance, in order, to the workloads of `items` (changed in place).
 
@@ -104,10 +108,12 @@ def apply(
     items back on an error and to keep unchanged ones byte for byte, for a caller that throws its
     items away on an error and compares them as data (the webhook: its patch is a diff).
     """
-    return _Run(items, instances, selector, notes, restore).run()
+    run = _Run(items, instances, selector, notes, restore)
+    run.strict, run.uninjecting = strict, uninjecting
+    return run.run()
 
 
-def transform(function_config: Any, items: list[Any]) -> list[Result]:
+def transform(function_config: Any, items: list[Any], strict: bool = False) -> list[Result]:
     """Load a config and apply it to items in place; config problems become error results.
 
     The library API: every way in (KRM function, plugin, `krm-fn run`, the webhook) calls this
@@ -117,7 +123,40 @@ def transform(function_config: Any, items: list[Any]) -> list[Result]:
         instances = load_config(function_config)
     except ConfigError as err:
         return err.results
-    return apply(items, instances)
+    return apply(items, instances, strict=strict)
+
+
+def uninject(items: list[Any], keys: list[str] | None = None) -> list[Result]:
+    """Remove every recorded injection from items (or only those of `keys`).
+
+    Verified as a run undoes before injecting; the resources they generated go too.
+    """
+    from krm_fn.record import parse_record
+
+    found: dict[str, None] = {}
+    for resource in _flatten(items):
+        holders = [resource] + [p.template for p in pod_templates(resource)]
+        for holder in holders:
+            meta = holder.get("metadata") if isinstance(holder, dict) else None
+            annotations = meta.get("annotations") if isinstance(meta, dict) else None
+            if not isinstance(annotations, dict):
+                continue
+            with contextlib.suppress(RecordError):  # the run reports it, naming the resource
+                found.update(dict.fromkeys(parse_record(annotations.get(RECORD_ANNOTATION))))
+            if isinstance(annotations.get(GENERATED_BY), str):
+                found[annotations[GENERATED_BY]] = None
+    wanted = [k for k in found if keys is None or k in keys]
+    instances = []
+    for key in wanted:
+        kind, _, name = key.partition("/")
+        if kind not in PATTERNS:
+            return [Result(f"a record names {key!r}, and {kind!r} is no krm-fn kind", "error")]
+        instances.append(Instance(kind, name, PatternSpec(), _inject_nothing))
+    return apply(items, instances, selector=lambda instance, pod: False, uninjecting=True)
+
+
+def _inject_nothing(spec: Any, pod: PodEditor) -> None:
+    """What an instance that is being removed injects."""
 
 
 class _Run:
@@ -136,6 +175,8 @@ class _Run:
         self.selector = selector
         self.notes = notes
         self.restore = restore
+        self.strict = False  # a config that selects nothing is an error
+        self.uninjecting = False  # removing injections is what was asked: info, not warnings
         self.keys = [i.key for i in instances]
         self.results: list[Result] = []
         resources = [r for r in _flatten(items) if not passes_through(r)]
@@ -206,10 +247,13 @@ class _Run:
                 chosen = [i for i in self.instances if self.selector(i, pod)]
                 matched.update(i.key for i in chosen)
                 self.results += self._apply_to_pod(pod, chosen)
-        for instance in self.instances:
+        for instance in self.instances if not self.uninjecting else []:
             if instance.key not in matched:
-                message = f'{instance.kind} "{instance.name}" matched no workload'
-                self.results.append(Result(message, "warning"))
+                severity: Severity = (
+                    "error" if self.strict or instance.spec.fail_on_empty_match else "warning"
+                )
+                message = f'{instance.kind} "{instance.name}" matched no workload; {self._seen()}'
+                self.results.append(Result(message, severity))
         self._finish_services()
         for resource in self.stale_changed.values():
             message = (
@@ -226,12 +270,41 @@ class _Run:
         self._keep_unchanged_as_they_were()
         return self.results
 
+    def _seen(self) -> str:
+        """What a config could have selected: the workloads, with kind, name and labels."""
+        custom = [p for i in self.instances for p in i.spec.pod_template_paths]
+        seen = []
+        for resource in self.workloads:
+            if next(pod_templates(resource, custom), None) is None:
+                continue
+            meta = resource.get("metadata") or {}
+            labels = ",".join(f"{k}={v}" for k, v in (meta.get("labels") or {}).items())
+            seen.append(f"{describe(resource)}" + (f" ({labels})" if labels else ""))
+        if not seen:
+            return "the input has no workload (Deployment, StatefulSet, Pod...)"
+        more = f" and {len(seen) - 5} more" if len(seen) > 5 else ""
+        return f"the input has {', '.join(seen[:5])}{more}: check targets"
+
     def _keep_unchanged_as_they_were(self) -> None:
-        """A resource a run left as it was keeps its exact form (key order included)."""
+        """A resource a run left as it was keeps its exact form (key order included).
+
+        It says so once, instead of listing what was already there.
+        """
+        unchanged = set()
         for resource, saved in self.saved.values():
             if same(resource, saved):
                 resource.clear()
                 resource.update(saved)
+                unchanged.add(id(resource))
+        if not unchanged:
+            return
+        kept = [r for r in self.results if r.resource is None or id(r.resource) not in unchanged]
+        for resource, _ in self.saved.values():
+            if id(resource) in unchanged and _has_pods(resource):
+                kept.append(
+                    Result("unchanged: everything the configs inject is in place", "info", resource)
+                )
+        self.results[:] = kept
 
     # Services --------------------------------------------------------------------------
     def _undo_service(self, service: dict[str, Any]) -> None:
@@ -314,7 +387,9 @@ class _Run:
             results += _isolation_warnings(pod, editor, now - isolation, self.enforced)
             isolation = now
         for key, done in undone.items():
-            results += _judge_undone(pod.workload, annotations_field, key, done, record.get(key))
+            results += _judge_undone(
+                pod.workload, annotations_field, key, done, record.get(key), self.uninjecting
+            )
         results += _check_pod(pod, editors)
         if editors and any(e.entry for e in editors):
             results += _pod_security(pod, self.enforced)
@@ -410,6 +485,10 @@ class _Run:
                 self.results.append(Result(message, "info", resource))
 
 
+def _has_pods(resource: dict[str, Any]) -> bool:
+    return next(pod_templates(resource), None) is not None
+
+
 def _generates(kind: str) -> frozenset[tuple[str, str]]:
     """The (apiVersion, kind) of the resources a pattern may generate."""
     kinds: frozenset[tuple[str, str]] = getattr(pattern_module(kind), "GENERATES", frozenset())
@@ -431,7 +510,12 @@ def _record_error(resource: dict[str, Any], annotations_field: str, err: RecordE
 
 
 def _judge_undone(
-    resource: dict[str, Any], annotations_field: str, key: str, done: Undone, entry: Entry | None
+    resource: dict[str, Any],
+    annotations_field: str,
+    key: str,
+    done: Undone,
+    entry: Entry | None,
+    asked: bool = False,
 ) -> list[Result]:
     """Report what undoing an entry did; an item that differed must have been injected again."""
     field = f"{annotations_field}.{RECORD_ANNOTATION}"
@@ -457,9 +541,8 @@ def _judge_undone(
             results.append(Result(message, "error", resource, field))
     for item in done.removed:
         if (item.field, item.owner, item.name) not in again:
-            severity: Severity = (
-                "warning" if item.field in ("containers", "initContainers") else "info"
-            )
+            notable = item.field in ("containers", "initContainers") and not asked
+            severity: Severity = "warning" if notable else "info"
             message = f"removed {item.describe()}, which {key} injected and no longer injects"
             results.append(Result(message, severity, resource, field))
     return results

@@ -122,3 +122,165 @@ def known_kind(kind: str) -> str:
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; known kinds: {', '.join(KINDS)}")
     return kind
+
+
+def topic(text: str) -> tuple[str, list[str]]:
+    """A kind and a field path from `kind` or `Kind.field.path`, in any letter case.
+
+    ValueError names what is not known and what is.
+    """
+    name, *path = text.split(".")
+    kinds = {k.lower(): k for k in KINDS}
+    kind = kinds.get(name.lower())
+    if kind is None:
+        raise ValueError(f"unknown kind {name!r}; known kinds: {', '.join(KINDS)}")
+    schema = spec_model(kind).model_json_schema(by_alias=True)
+    resolved: list[str] = []
+    node = schema
+    for part in path:
+        properties = _properties(node, schema)
+        match = next((k for k in properties if k.lower() == part.lower()), None)
+        if match is None:
+            where = ".".join([kind, *resolved])
+            raise ValueError(f"{where} has no field {part!r}; it has: {', '.join(properties)}")
+        resolved.append(match)
+        node = properties[match]
+    return kind, resolved
+
+
+def _resolve(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    """A schema node with `$ref`, `anyOf` (optional) and list items looked through."""
+    while True:
+        if "$ref" in node:
+            node = root.get("$defs", {})[str(node["$ref"]).rsplit("/", 1)[-1]]
+        elif "anyOf" in node:
+            options = [n for n in node["anyOf"] if n.get("type") != "null"]
+            if len(options) != 1:
+                return node
+            node = options[0]
+        elif node.get("type") == "array" and isinstance(node.get("items"), dict):
+            node = node["items"]
+        else:
+            return node
+
+
+def _properties(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    properties: dict[str, Any] = _resolve(node, root).get("properties", {})
+    return properties
+
+
+def explain_text(kind: str, path: list[str]) -> str:
+    """A kind or one of its fields, for a terminal: wrapped text, fields as an indented list."""
+    import textwrap
+
+    width = 96
+    schema = spec_model(kind).model_json_schema(by_alias=True)
+    node = schema
+    for part in path:
+        node = _properties(node, schema)[part]
+    title = ".".join([kind, *path])
+    lines = [f"{title} ({API_VERSION})", ""]
+    if path:
+        lines.append(f"TYPE: {_type(node).replace(chr(92), '')}")
+        if "default" in node:
+            lines.append(f"DEFAULT: {json.dumps(node['default'])}")
+        lines += ["", *textwrap.wrap(_plain(str(node.get("description", ""))), width), ""]
+    else:
+        doc = pattern_module(kind).__doc__ if kind != BUNDLE_KIND else _bundle_doc()
+        for paragraph in inspect.cleandoc(doc or "").split("\n\n"):
+            lines += [*textwrap.wrap(_plain(" ".join(paragraph.split())), width), ""]
+    properties = _properties(node, schema)
+    if properties:
+        required = set(_resolve(node, schema).get("required", []))
+        lines.append("FIELDS" + (" (under spec)" if not path else ""))
+        for name, prop in properties.items():
+            kind_of_field = _type(prop).replace("\\", "")
+            note = "required" if name in required else ""
+            if "default" in prop and prop["default"] not in (None, [], {}):
+                note = f"default {json.dumps(prop['default'])}"
+            lines.append(f"  {name} <{kind_of_field}>" + (f"  {note}" if note else ""))
+            description = _plain(str(prop.get("description", "")))
+            lines += textwrap.wrap(
+                description, width, initial_indent=" " * 6, subsequent_indent=" " * 6
+            )
+        lines.append("")
+    example = EXAMPLES.get(kind)
+    if example and not path:
+        lines += _example(example)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _bundle_doc() -> str | None:
+    from krm_fn.patterns import bundle
+
+    return bundle.__doc__
+
+
+def _plain(text: str) -> str:
+    """Markdown made readable in a terminal: no backticks, no link syntax."""
+    import re
+
+    text = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", text)
+    return text.replace("`", "")
+
+
+def _example(name: str) -> list[str]:
+    """The example's config, as YAML, when the package has its examples (a source checkout)."""
+    import pathlib
+
+    from krm_fn import yamlio
+
+    folder = pathlib.Path(__file__).resolve().parent.parent / "kustomization-examples" / name
+    kustomization = folder / "kustomization.yaml"
+    if not kustomization.exists():
+        return [f"EXAMPLE: kustomization-examples/{name} in krm-fn's repository"]
+    configs = yamlio.load(kustomization.read_text()).get("transformers", [])
+    lines = [f"EXAMPLE (kustomization-examples/{name})", ""]
+    for config in configs:
+        text = (folder / config).read_text()
+        lines += ["  " + line if line else "" for line in text.splitlines()]
+    return lines
+
+
+def skeleton(kind: str) -> str:
+    """A config of this kind to start from.
+
+    Required fields to fill in, the others commented out with their defaults, every field with
+    its description as a comment.
+    """
+    import textwrap
+
+    schema = spec_model(kind).model_json_schema(by_alias=True)
+    lines = [
+        f"# {kind}: krm-fn explain {kind} documents every field.",
+        f"apiVersion: {API_VERSION}",
+        f"kind: {kind}",
+        "metadata:",
+        f"  name: {kind.lower()}  # names the config: the key of its injection record",
+        "spec:",
+    ]
+    required = set(schema.get("required", []))
+    for name, prop in schema.get("properties", {}).items():
+        description = _plain(str(prop.get("description", "")))
+        lines += textwrap.wrap(description, 94, initial_indent="  # ", subsequent_indent="  # ")
+        value = _placeholder(prop, schema)
+        if name in required:
+            lines.append(f"  {name}: {value}  # required")
+        else:
+            default = prop.get("default", value)
+            lines.append(f"  # {name}: {json.dumps(default) if default != value else value}")
+    return "\n".join(lines) + "\n"
+
+
+def _placeholder(prop: dict[str, Any], root: dict[str, Any]) -> str:
+    node = _resolve(prop, root) if "$ref" in prop or "anyOf" in prop else prop
+    kind = node.get("type")
+    if kind == "array":
+        return "[]"
+    if kind == "object" or "properties" in node:
+        return "{}"
+    if kind == "integer":
+        return "0"
+    if kind == "boolean":
+        return "false"
+    return '""'

@@ -73,6 +73,7 @@ class Model(BaseModel):
         alias_generator=to_camel,
         populate_by_name=True,
         defer_build=True,
+        field_title_generator=lambda name, _: name.replace("_", " ").capitalize(),
     )
 
 
@@ -102,7 +103,29 @@ def check_container(value: Any) -> dict[str, Any]:
     _unknown(container, CONTAINER_FIELDS, "container")
     if not isinstance(container.get("image"), str) or not container["image"]:
         raise ValueError(f'container "{container["name"]}" needs an `image`')
+    if container.get("resources") is not None:
+        check_resources(container["resources"], f'container "{container["name"]}": ')
     return container
+
+
+def check_resources(value: Any, where: str = "") -> Any:
+    """Requests and limits of Kubernetes quantities (`100m`, `128Mi`)."""
+    from krm_fn.resources import parse_quantity
+
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}resources must be a mapping of requests and limits")
+    for kind, amounts in value.items():
+        if kind not in ("requests", "limits", "claims"):
+            raise ValueError(f"{where}resources has requests and limits, not {kind}")
+        for name, amount in (amounts or {}).items() if kind != "claims" else []:
+            try:
+                parse_quantity(amount)
+            except (ValueError, TypeError):
+                raise ValueError(
+                    f'{where}resources.{kind}.{name}: "{amount}" is not a Kubernetes quantity '
+                    "(such as 100m, 0.5, 128Mi)"
+                ) from None
+    return value
 
 
 def check_volume(value: Any) -> dict[str, Any]:
@@ -260,6 +283,11 @@ class PatternSpec(Model):
         "`false`: the config applies to every pod it selects (a policy pods may not refuse, "
         "such as a secrets agent).",
     )
+    fail_on_empty_match: bool = Field(
+        False,
+        description="A config that selects no workload is an error, not a warning (as "
+        "`krm-fn run --strict`): for pipelines where that means a typo in a target.",
+    )
     on_error: Literal["deny", "admit"] = Field(
         "deny",
         description="At admission (`krm-fn webhook`): what an error does to the pod: `deny` it "
@@ -370,4 +398,4 @@ Host = Annotated[str, AfterValidator(check_host)]
 ServerName = Annotated[str, AfterValidator(check_server_name)]
 FileName = Annotated[str, AfterValidator(check_file_name)]
 Quantity = str | int | float
-Resources = dict[str, dict[str, Quantity]]
+Resources = Annotated[dict[str, dict[str, Quantity]], AfterValidator(check_resources)]

@@ -240,7 +240,10 @@ def load_all(text: str, source: str = "input") -> list[Any]:
             _check_depth(text)
         return [doc for doc in yaml.load_all(text, Loader=Loader) if doc is not None]
     except yaml.YAMLError as err:
-        raise InputError(f"{source} is not valid YAML: {_one_line(err)}") from None
+        where = (
+            _one_line(err).replace('"<unicode string>"', source).replace('"<byte string>"', source)
+        )
+        raise InputError(f"{source} is not valid YAML: {where}") from None
     except InputError as err:
         raise InputError(f"{source}: {err}") from None
     except RecursionError:

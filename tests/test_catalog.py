@@ -63,14 +63,14 @@ def test_schema_and_explain_commands() -> None:
     done = run([krm_fn_command(), "schema", "Sidecar"])
     schema = json.loads(done.stdout)
     assert schema["properties"]["kind"] == {"const": "Sidecar"}
-    done = run([krm_fn_command(), "explain", "Ambassador"])
+    done = run([krm_fn_command(), "explain", "Ambassador", "--markdown"])
     assert (
         done.returncode == 0
         and done.stdout.startswith("# Ambassador")
         and "| `inbound` |" in done.stdout
     )
     done = run([krm_fn_command(), "explain", "Sidecr"])
-    assert done.returncode == 1 and "unknown kind" in done.stderr
+    assert done.returncode == 2 and "unknown kind" in done.stderr
 
 
 @pytest.mark.parametrize("kind", [k for k in KINDS if k != "PodPatterns"])

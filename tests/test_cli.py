@@ -113,7 +113,7 @@ def test_run_prints_the_stream_and_diff_prints_changes(tmp_path: Path) -> None:
     assert "added native sidecar" in err
 
     code, out, _ = krm_fn("run", "--diff", "-q", str(CONFIG), "-", stdin=DEPLOYMENT.read_text())
-    assert code == 0
+    assert code == 1  # differences, like kubectl diff
     assert out.startswith("--- a/Deployment/shop\n+++ b/Deployment/shop\n")
     assert "+      - name: access-log" in out
 
@@ -173,4 +173,4 @@ def test_plugin_mode_errors_go_to_stderr_with_exit_1(tmp_path: Path) -> None:
 
 def test_unknown_command() -> None:
     code, _, err = krm_fn("frobnicate")
-    assert code == 1 and 'unknown command "frobnicate"' in err
+    assert code == 2 and "invalid choice: 'frobnicate'" in err

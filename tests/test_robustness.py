@@ -7,7 +7,7 @@ from typing import Any
 
 from support import example_cases, field_paths, replace_at
 
-from krm_fn.cli import _check_items
+from krm_fn.cli import check_items
 from krm_fn.core import transform
 
 BROKEN_VALUES: list[Any] = [None, "x", 3, [], {}, ["x"], [{"a": 1}], {"name": 5}]
@@ -25,7 +25,7 @@ def test_broken_fields_never_crash_and_errors_change_nothing() -> None:
             path = rng.choice(list(field_paths(target)))
             replace_at(target, path, copy.deepcopy(rng.choice(BROKEN_VALUES)))
         try:
-            _check_items(items, "stdin")
+            check_items(items, "stdin")
         except ValueError as err:  # refused up front, with a message naming the item
             assert "stdin[" in str(err)
             refused += 1

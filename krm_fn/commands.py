@@ -1,0 +1,416 @@
+"""The commands for people, thin callers of the core like the KRM function (cli.py).
+
+run, check, uninject, validate, explain, init, schema, definitions, install-plugins.
+
+Exit codes: 0 success; 1 an error in the input, the configs or the results, or (`--diff`,
+`check`) output that differs from the input; 2 a command line that is not right.
+"""
+
+import argparse
+import os
+import sys
+from typing import Any, TextIO
+
+from krm_fn import __version__, yamlio
+from krm_fn.results import Result, has_errors
+
+EPILOG = "Exit codes: 0 success; 1 errors, or differences (--diff, check); 2 usage errors."
+
+
+class UsageError(Exception):
+    """A command line that cannot be followed: exit 2."""
+
+
+def main(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    """Run one command; argparse prints usage errors and exits 2."""
+    parser = _parser()
+    options = parser.parse_args(args)
+    try:
+        code: int = options.handler(options, stdin, stdout, stderr)
+    except UsageError as err:
+        parser.exit(2, f"krm-fn {options.command}: {err}\n")
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="krm-fn", epilog=EPILOG)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=summary, description=summary, epilog=EPILOG)
+
+    run = command("run", "Apply a config to YAML files or directories and print the result.")
+    run.add_argument("config", help="a krm-fn config file")
+    run.add_argument("inputs", nargs="*", help="files or directories (read as kpt reads a "
+                     "package); - or none: stdin")  # fmt: skip
+    run.add_argument("--diff", action="store_true", help="print what changed; exit 1 if any")
+    run.add_argument("--quiet", "-q", action="store_true", help="only warnings and errors")
+    run.add_argument("--strict", action="store_true", help="a config that selects no workload "
+                     "is an error")  # fmt: skip
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", metavar="DIR", help="write the files into DIR")
+    where.add_argument("--in-place", action="store_true", help="write the files back")
+    run.set_defaults(handler=_run)
+
+    check = command("check", "Exit 1, listing each resource, if a config would change them "
+                    "(for CI).")  # fmt: skip
+    check.add_argument("config", help="a krm-fn config file")
+    check.add_argument("inputs", nargs="*", help="files or directories; - or none: stdin")
+    check.add_argument("--strict", action="store_true", help="no workload selected: an error")
+    check.set_defaults(handler=_check)
+
+    uninject = command("uninject", "Remove every recorded injection and print the manifests "
+                       "as they were.")  # fmt: skip
+    uninject.add_argument("inputs", nargs="*", help="files or directories; - or none: stdin")
+    uninject.add_argument("--config", action="append", default=[], metavar="FILE",
+                          help="only the injections of this config (repeatable)")  # fmt: skip
+    uninject.add_argument("--quiet", "-q", action="store_true", help="only warnings and errors")
+    where = uninject.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", metavar="DIR", help="write the files into DIR")
+    where.add_argument("--in-place", action="store_true", help="write the files back")
+    uninject.set_defaults(handler=_uninject)
+
+    validate = command("validate", "Check config files, without manifests.")
+    validate.add_argument("configs", nargs="+", metavar="CONFIG", help="config files")
+    validate.set_defaults(handler=_validate)
+
+    explain = command("explain", "Documentation of a kind or a field: Kind or Kind.field.path, "
+                      "any letter case.")  # fmt: skip
+    explain.add_argument("topic", help="e.g. sidecar, Sidecar.containers, ambassador.inbound.tls")
+    explain.add_argument("--markdown", action="store_true", help="the Markdown of docs/patterns")
+    explain.set_defaults(handler=_explain)
+
+    init = command("init", "Print a commented config skeleton of a kind.")
+    init.add_argument("kind", help="e.g. Sidecar")
+    init.set_defaults(handler=_init)
+
+    schema = command("schema", "Print the JSON Schema of a kind's config (for editors).")
+    schema.add_argument("kind", help="e.g. Sidecar")
+    schema.set_defaults(handler=_schema)
+
+    definitions = command("definitions", "Print the function catalog (functions.yaml).")
+    definitions.set_defaults(handler=_definitions)
+
+    plugins = command("install-plugins", "Write legacy kustomize exec plugins for every kind "
+                      "into DIR (KUSTOMIZE_PLUGIN_HOME).")  # fmt: skip
+    plugins.add_argument("directory", metavar="DIR", help="the plugin home to write")
+    plugins.set_defaults(handler=_install_plugins)
+
+    plugin = command("plugin", "Legacy kustomize exec plugin mode: a YAML stream on stdin "
+                     "(kustomize runs it; see install-plugins).")  # fmt: skip
+    plugin.add_argument("config", help="the config file kustomize passes")
+    plugin.set_defaults(handler=_plugin)
+    return parser
+
+
+# inputs and outputs ----------------------------------------------------------------------------
+def _source(inputs: list[str], stdin: TextIO) -> Any:
+    from krm_fn import cli, sources
+
+    texts: list[tuple[str, str]] = []
+    for name in inputs or ["-"]:
+        if name == "-":
+            texts.append(("stdin", cli.read_stream(stdin, "stdin")))
+        elif os.path.isdir(name):
+            texts += [(path, cli.read_file(path)) for path in sources.package_files(name)]
+        elif os.path.exists(name):
+            texts.append((name, cli.read_file(name)))
+        else:
+            raise yamlio.InputError(f"{name}: no such file or directory")
+    source = sources.read(texts)
+    cli.check_items(source.items, ", ".join(inputs or ["stdin"]))
+    if not source.items:
+        raise yamlio.InputError(cli.NO_RESOURCES.format(", ".join(inputs or ["stdin"])))
+    return source
+
+
+def _config(path: str) -> Any:
+    from krm_fn import cli
+
+    return yamlio.load(cli.read_file(path), path)
+
+
+def _write(options: Any, source: Any, items: list[Any], stdout: TextIO) -> None:
+    """The result on stdout, into a directory, or back into the files."""
+    from krm_fn import sources
+
+    before = {id(d.resource) for d in source.documents if d.resource is not None}
+    now = {id(i) for i in items}
+    removed = before - now
+    added = [(i, _added_path(i, source)) for i in items if id(i) not in before]
+    files = sources.rendered_files(source, added, removed)
+    on_disk = [f for f in source.files if f != "stdin"]
+    root = (
+        os.path.commonpath([os.path.dirname(os.path.abspath(f)) for f in on_disk])
+        if on_disk
+        else "."
+    )
+    if not (options.output or options.in_place):
+        documents = [d for d in source.documents if id(d.resource) not in removed]
+        pieces = [sources.render(d) for d in documents if d.resource is not None]
+        pieces += [yamlio.dump(i) for i, _ in added]
+        stdout.write("".join(sources._joined(pieces)))
+        return
+    for path, text in files.items():
+        if path == "stdin":
+            stdout.write(text)
+            continue
+        relative = os.path.relpath(os.path.abspath(path), root)
+        target = path if options.in_place else os.path.join(options.output, relative)
+        if options.in_place and os.path.exists(path):
+            with open(path, encoding="utf-8") as handle:
+                if handle.read() == text:
+                    continue  # a file krm-fn did not change is not touched
+        os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+        if not text.strip():
+            if os.path.exists(target):
+                os.remove(target)
+            continue
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+def _added_path(resource: Any, source: Any) -> str:
+    """Where a generated resource goes: `<kind>_<name>.yaml` next to the first file.
+
+    As kpt writes what a function adds to a package.
+    """
+    first = next((f for f in source.files if f != "stdin"), None)
+    if first is None:
+        return "stdin"
+    name = (
+        f"{str(resource.get('kind')).lower()}_{(resource.get('metadata') or {}).get('name')}.yaml"
+    )
+    return os.path.join(os.path.dirname(first), name)
+
+
+def _transform(config: Any, source: Any, strict: bool) -> tuple[list[Any], list[Result]]:
+    from krm_fn import cli
+
+    items = source.items
+    results = cli.transform(config, items, strict=strict)
+    return items, results
+
+
+def _log(results: list[Result], stderr: TextIO, quiet: bool) -> None:
+    for result in results:
+        if not quiet or result.severity != "info":
+            print(result.to_text(), file=stderr)
+
+
+# the commands ------------------------------------------------------------------------------------
+def _run(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    config = _config(options.config)
+    source = _source(options.inputs, stdin)
+    items, results = _transform(config, source, options.strict)
+    _log(results, stderr, options.quiet)
+    if has_errors(results):
+        return 1
+    if options.diff:
+        text = diff(source, items)
+        stdout.write(text)
+        return 1 if text else 0
+    _write(options, source, items, stdout)
+    return 0
+
+
+def _check(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    config = _config(options.config)
+    source = _source(options.inputs, stdin)
+    items, results = _transform(config, source, options.strict)
+    _log(results, stderr, quiet=True)
+    if has_errors(results):
+        return 1
+    changed = _changes(source, items)
+    for line in changed:
+        print(line, file=stdout)
+    if changed:
+        print(f"{len(changed)} resource(s) would change: run `krm-fn run` on them", file=stderr)
+    return 1 if changed else 0
+
+
+def _changes(source: Any, items: list[Any]) -> list[str]:
+    from krm_fn import yamlio as y
+    from krm_fn.results import describe
+
+    by_id = {id(d.resource): d for d in source.documents}
+    lines = []
+    for item in items:
+        document = by_id.get(id(item))
+        if document is None:
+            lines.append(f"added: {describe(item)}")
+        elif not y.same(item, document.original):
+            lines.append(f"changed: {describe(item)} ({document.path})")
+    present = {id(i) for i in items}
+    lines += [
+        f"removed: {describe(d.resource)} ({d.path})"
+        for d in source.documents
+        if d.resource is not None and id(d.resource) not in present
+    ]
+    return lines
+
+
+def _uninject(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from krm_fn import core
+    from krm_fn.config import ConfigError, load_config
+
+    source = _source(options.inputs, stdin)
+    keys: list[str] | None = None
+    if options.config:
+        keys = []
+        for path in options.config:
+            try:
+                keys += [i.key for i in load_config(_config(path))]
+            except ConfigError as err:
+                _log(err.results, stderr, quiet=True)
+                return 1
+    items = source.items
+    results = core.uninject(items, keys)
+    _log(results, stderr, options.quiet)
+    if has_errors(results):
+        return 1
+    _write(options, source, items, stdout)
+    return 0
+
+
+def _validate(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from krm_fn.config import ConfigError, load_config
+
+    failed = False
+    for path in options.configs:
+        try:
+            instances = load_config(_config(path))
+        except ConfigError as err:
+            failed = True
+            for result in err.results:
+                where = f" {result.field}" if result.field else ""
+                print(f"{path}{where}: {result.message}", file=stderr)
+            continue
+        except yamlio.InputError as err:
+            failed = True
+            print(f"{err}", file=stderr)
+            continue
+        names = ", ".join(i.key for i in instances)
+        print(f"{path}: valid ({names})", file=stdout)
+    return 1 if failed else 0
+
+
+def _explain(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from krm_fn import reference
+
+    try:
+        kind, path = reference.topic(options.topic)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    if options.markdown:
+        stdout.write(reference.explain(kind))
+    else:
+        stdout.write(reference.explain_text(kind, path))
+    return 0
+
+
+def _init(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from krm_fn import reference
+
+    try:
+        kind, _ = reference.topic(options.kind)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    stdout.write(reference.skeleton(kind))
+    return 0
+
+
+def _schema(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    import json
+
+    from krm_fn import reference
+
+    try:
+        kind, _ = reference.topic(options.kind)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    stdout.write(json.dumps(reference.json_schema(kind), indent=2) + "\n")
+    return 0
+
+
+def _definitions(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from krm_fn.catalog import definitions
+
+    stdout.write(yamlio.dump_all(definitions()))
+    return 0
+
+
+def _install_plugins(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    directory = options.directory
+    if directory.startswith("-"):
+        raise UsageError(f"{directory!r} looks like an option, not a directory")
+    try:
+        paths = install_plugins(directory)
+    except OSError as err:
+        print(f"krm-fn install-plugins: cannot write {directory}: {err.strerror}", file=stderr)
+        return 1
+    for path in paths:
+        stdout.write(f"{path}\n")
+    return 0
+
+
+def _plugin(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from krm_fn import cli
+
+    output, code = cli.run_plugin(
+        cli.read_file(options.config), cli.read_stream(stdin, "stdin"), stderr
+    )
+    stdout.write(output)
+    return code
+
+
+def diff(source: Any, after: list[Any]) -> str:
+    """A unified diff per resource, labelled Kind/namespace/name; new and removed ones in full."""
+    import difflib
+
+    from krm_fn import sources
+    from krm_fn.results import describe
+
+    by_id = {id(d.resource): d for d in source.documents if d.resource is not None}
+    chunks: list[str] = []
+    present = set()
+    for item in after:
+        present.add(id(item))
+        document = by_id.get(id(item))
+        if document is not None and yamlio.same(item, document.original):
+            continue
+        label = describe(item)
+        old = yamlio.dump(document.original).splitlines(keepends=True) if document else []
+        new = sources.render(document) if document else yamlio.dump(item)
+        new_lines = new.removeprefix("---\n").splitlines(keepends=True)
+        chunks += difflib.unified_diff(
+            old, new_lines, f"a/{label}" if document else "/dev/null", f"b/{label}"
+        )
+    for document in by_id.values():
+        if id(document.resource) not in present:
+            label = describe(document.resource)
+            old = yamlio.dump(document.original).splitlines(keepends=True)
+            chunks += difflib.unified_diff(old, [], f"a/{label}", "/dev/null")
+    return "".join(chunks)
+
+
+def install_plugins(directory: str) -> list[str]:
+    """Write one legacy exec plugin per kind under directory (which it may create); their paths."""
+    import shlex
+
+    from krm_fn.config import API_VERSION, KINDS
+
+    paths = []
+    for kind in KINDS:
+        folder = os.path.join(directory, API_VERSION, kind.lower())
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, kind)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(
+                "#!/bin/sh\n"
+                f"# krm-fn {__version__}: legacy kustomize exec plugin for {API_VERSION} {kind}\n"
+                f'exec {shlex.quote(sys.executable)} -m krm_fn plugin "$@"\n'
+            )
+        os.chmod(path, 0o755)
+        paths.append(path)
+    return paths

@@ -202,6 +202,24 @@ def run(work: Path) -> list[Row]:
                     unit="MB",
                 )
             )
+        if count == 1000:
+            styled = folder / "resource-list-styled.yaml"  # leaf collections in flow style
+            styled.write_text(
+                yaml.dump(
+                    yaml.load((folder / "resource-list.yaml").read_text(), Loader=yaml.CSafeLoader),
+                    Dumper=yaml.CSafeDumper,
+                    default_flow_style=None,
+                )
+            )
+            cost = [PYTHON, str(BENCH / "style_cost.py")]
+            rows.append(
+                Row(
+                    f"context: keeping quotes and flow styles, {count:,} Deployments: krm-fn's"
+                    " YAML read and write with styles vs without",
+                    measure([*cost, "--styles"], styled, runs=runs)[0],
+                    measure(cost, styled, runs=runs)[0],
+                )
+            )
         if count <= 1000:
             patch = measure(["kubectl", "kustomize", str(folder / "patch")], runs=runs)[0]
 

@@ -160,7 +160,8 @@ def transform(function_config: Any, items: list[Any], strict: bool = False) -> l
 
 def run_krm(text: str, stderr: TextIO) -> tuple[str, int]:
     """KRM function mode: ResourceList in, ResourceList with results out."""
-    resource_list = yamlio.load(text, "stdin")
+    styles: yamlio.Styles = []  # quotes and flow styles, kept where the values stay the same
+    resource_list = yamlio.load(text, "stdin", styles)
     if not isinstance(resource_list, dict) or resource_list.get("kind") != "ResourceList":
         raise UsageError(
             "stdin is not a ResourceList (kind: ResourceList, apiVersion: config.kubernetes.io/v1);"
@@ -189,7 +190,8 @@ def run_krm(text: str, stderr: TextIO) -> tuple[str, int]:
         output["functionConfig"] = resource_list["functionConfig"]
     output["results"] = [r.to_dict() for r in results]
     _log(results, stderr, quiet=True)
-    return yamlio.dump_resource_list(output), 1 if has_errors(results) else 0
+    parts = yamlio.styles_by_part(resource_list, styles[0]) if styles else None
+    return yamlio.dump_resource_list(output, parts), 1 if has_errors(results) else 0
 
 
 def run_plugin(config_text: str, stream_text: str, stderr: TextIO) -> tuple[str, int]:

@@ -380,16 +380,16 @@ def diff(source: Any, after: list[Any]) -> str:
         if document is not None and yamlio.same(item, document.original):
             continue
         label = describe(item)
-        old = yamlio.dump(document.original).splitlines(keepends=True) if document else []
+        old = document.text.splitlines(keepends=True) if document else []
         new = sources.render(document) if document else yamlio.dump(item)
-        new_lines = new.removeprefix("---\n").splitlines(keepends=True)
+        new_lines = new.splitlines(keepends=True)
         chunks += difflib.unified_diff(
             old, new_lines, f"a/{label}" if document else "/dev/null", f"b/{label}"
         )
     for document in by_id.values():
         if id(document.resource) not in present:
             label = describe(document.resource)
-            old = yamlio.dump(document.original).splitlines(keepends=True)
+            old = document.text.splitlines(keepends=True)
             chunks += difflib.unified_diff(old, [], f"a/{label}", "/dev/null")
     return "".join(chunks)
 

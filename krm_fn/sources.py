@@ -18,6 +18,7 @@ from krm_fn import yamlio
 
 SKIPPED_NAMES = frozenset(["Kptfile", "kustomization.yaml", "kustomization.yml", "Kustomization"])
 DOCUMENT_START = re.compile(r"^---(?:[ \t].*)?$|^\.\.\.[ \t]*$", re.M)
+BARE_DOCUMENT_START = re.compile(r"---(?:[ \t]+#.*)?$")  # a `---` line with no content
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Document:
     text: str
     resource: Any
     original: Any = None  # a copy of the resource as read, to tell whether it changed
+    styles: yamlio.StyleMap = field(default_factory=dict)  # quotes and flow styles as read
 
 
 @dataclass
@@ -115,8 +117,11 @@ def read(inputs: list[tuple[str, str]]) -> Source:
     for path, text in inputs:
         source.files.append(path)
         for index, piece in enumerate(split_documents(text)):
-            resource = yamlio.load(piece, path)  # None: comments only (a licence header), kept
-            document = Document(path, index, piece, resource, yamlio.clone(resource))
+            styles: yamlio.Styles = []
+            resource = yamlio.load(piece, path, styles)  # None: comments only (a header), kept
+            document = Document(
+                path, index, piece, resource, yamlio.clone(resource), styles[0] if styles else {}
+            )
             if isinstance(resource, dict):
                 meta = (
                     resource.get("metadata") if isinstance(resource.get("metadata"), dict) else {}
@@ -138,12 +143,26 @@ def read(inputs: list[tuple[str, str]]) -> Source:
 
 
 def render(document: Document) -> str:
-    """A document as it should be written: its own text if krm-fn left it as it was."""
+    """A document as it should be written: its own text if krm-fn left it as it was.
+
+    A changed document keeps its leading comments and `---` line, and the quotes, block scalars
+    and flow collections of every value that is still what was read; comments inside it are lost
+    (PyYAML does not keep them).
+    """
     if document.resource is None or yamlio.same(document.resource, document.original):
         return document.text
-    text = yamlio.dump(document.resource)
-    separator = "---\n" if document.text.startswith("---") else ""
-    return separator + text
+    return _header(document.text) + yamlio.dump(document.resource, document.styles)
+
+
+def _header(text: str) -> str:
+    """The `---` line, comments and blank lines a document's text starts with."""
+    end = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#") and not BARE_DOCUMENT_START.match(stripped):
+            break
+        end += len(line)
+    return text[:end]
 
 
 def rendered_files(source: Source, added: list[Any], removed: set[int]) -> dict[str, str]:

@@ -1,10 +1,11 @@
 """The commands for people, as a platform engineer who knows kustomize and kpt would use them."""
 
+import difflib
 import shutil
 from pathlib import Path
 
 import pytest
-from support import CORPUS, EXAMPLES, krm_fn_command, run
+from support import CORPUS, EXAMPLES, krm_fn_command, run, tool
 
 from krm_fn import yamlio
 
@@ -106,6 +107,83 @@ def test_matching_no_workload_says_what_there_is_and_strict_makes_it_an_error(
     config["spec"]["failOnEmptyMatch"] = True
     (tmp_path / "config.yaml").write_text(yamlio.dump(config))
     assert krm_fn("run", "-q", str(tmp_path / "config.yaml"), str(DEPLOYMENT))[0] == 1
+
+
+# 4. what did not change keeps its style: quotes, flow collections, comments ----------------------
+STYLED = """\
+# Copyright header
+# the shop
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: shop  # the inline comment
+spec:
+  selector: {matchLabels: {app: shop}}
+  template:
+    metadata:
+      labels: {app: shop}
+    spec:
+      containers:
+      - name: shop
+        image: "nginx:1.27"
+        args: ['--a', "--b"]
+        env:
+        - {name: X, value: "1"}
+        - name: SCRIPT
+          value: |
+            echo one
+"""
+LABEL_CONFIG = """\
+apiVersion: krm-fn.dev/v1alpha1
+kind: PodDefaults
+metadata: {name: org}
+spec:
+  labels: {team: shop}
+"""
+
+
+def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
+    """The lines only in `before`, and the lines only in `after`."""
+    diff = list(difflib.ndiff(before.splitlines(), after.splitlines()))
+    return [d[2:] for d in diff if d[:2] == "- "], [d[2:] for d in diff if d[:2] == "+ "]
+
+
+def test_kpt_keeps_the_style_of_every_line_krm_fn_did_not_change(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "app.yaml").write_text(STYLED.replace("---\n", ""))
+    (tmp_path / "config.yaml").write_text(LABEL_CONFIG)
+    command = [tool("kpt"), "fn", "eval", str(package), "--exec", krm_fn_command()]
+    done = run([*command, "--fn-config", str(tmp_path / "config.yaml")])
+    assert done.returncode == 0, done.stderr
+    after = (package / "app.yaml").read_text()
+    removed, added = changed_lines(STYLED.replace("---\n", ""), after)
+    # kpt puts back comments itself (one space before an inline one); the rest is krm-fn's doing
+    assert removed == ["  name: shop  # the inline comment", "      labels: {app: shop}"]
+    assert added[0] == "  name: shop # the inline comment"
+    assert added[1:4] == ["      labels:", "        app: shop", "        team: shop"]
+    assert all(line.startswith("      annotations:") or "krm-fn.dev" in line for line in added[4:])
+
+
+def test_in_place_keeps_the_header_quotes_and_flow_style_of_what_did_not_change(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "config.yaml").write_text(LABEL_CONFIG)
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "app.yaml").write_text(STYLED)
+    plain = krm_fn("run", "-q", str(tmp_path / "config.yaml"), str(tmp_path / "pkg"))[1]
+    code, _, err = krm_fn(
+        "run", "-q", "--in-place", str(tmp_path / "config.yaml"), str(tmp_path / "pkg")
+    )
+    assert code == 0, err
+    after = (tmp_path / "pkg" / "app.yaml").read_text()
+    removed, added = changed_lines(STYLED, after)
+    # PyYAML does not keep comments inside a document it writes: the inline one is lost
+    assert removed == ["  name: shop  # the inline comment", "      labels: {app: shop}"]
+    assert added[:4] == ["  name: shop", "      labels:", "        app: shop", "        team: shop"]
+    assert after.startswith("# Copyright header\n# the shop\n---\n")
+    assert yamlio.load_all(after) == yamlio.load_all(plain)  # the same values, only written alike
 
 
 # 5. files written back; uninject gives the manifests back ----------------------------------------

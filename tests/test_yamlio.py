@@ -3,7 +3,7 @@
 import copy
 
 import yaml
-from support import example_cases
+from support import example_cases, field_paths, replace_at
 
 from krm_fn import yamlio
 
@@ -55,3 +55,50 @@ def test_clone_is_a_deep_copy() -> None:
     assert copied == copy.deepcopy(items)
     copied[0]["metadata"]["name"] = "changed"
     assert items[0]["metadata"]["name"] != "changed"
+
+
+STYLED = """\
+plain: {a: 1, b: [x, 'y', "z"]}
+quoted: "1"
+single: 'on'
+block: |
+  one
+  two
+flow: [{name: a, value: "1"}, {name: b}]
+nested: {in: {deeper: ["a: b", "#not a comment"]}}
+"""
+
+
+def test_what_is_unchanged_is_written_in_the_style_it_was_read() -> None:
+    styles: yamlio.Styles = []
+    doc = yamlio.load(STYLED, "t", styles)
+    assert yamlio.dump(doc, styles[0]) == STYLED
+    doc["flow"].append({"name": "c"})  # a changed collection: block style, its values still quoted
+    doc["quoted"] = "2"  # a changed string: quoted only as far as it needs
+    written = yamlio.dump(doc, styles[0])
+    assert "plain: {a: 1, b: [x, 'y', \"z\"]}\n" in written
+    assert 'flow:\n- {name: a, value: "1"}\n- {name: b}\n- name: c\n' in written
+    assert "quoted: '2'\n" in written and "single: 'on'\n" in written
+    assert yamlio.load(written) == doc
+
+
+def test_kept_styles_never_change_a_value() -> None:
+    """Whatever changes in a styled document, what is written reads back as the new values."""
+    hostile = ["", "on", "1", "a: b", "- x", "#c", "{x}", "multi\nline\n", "'", '"', "null", "~"]
+    for items, config in example_cases():
+        documents = [*items, config]
+        sources = [  # leaf collections in flow style; everything in flow; every scalar quoted
+            yaml.dump_all(documents, Dumper=yaml.CSafeDumper, default_flow_style=None),
+            yaml.dump_all(documents, Dumper=yaml.CSafeDumper, default_flow_style=True),
+            yaml.dump_all(documents, Dumper=yaml.CSafeDumper, default_style="'"),
+        ]
+        for source in sources:
+            styles: yamlio.Styles = []
+            docs = yamlio.load_all(source, "t", styles)
+            for number, (doc, style) in enumerate(zip(docs, styles, strict=True)):
+                paths = list(field_paths(doc))
+                for index, path in enumerate(paths[:: max(1, len(paths) // 25)]):
+                    changed = copy.deepcopy(doc)
+                    replace_at(changed, path, hostile[(index + number) % len(hostile)])
+                    assert yamlio.load(yamlio.dump(changed, style)) == changed, path
+                assert yamlio.load(yamlio.dump(doc, style)) == doc

@@ -1,0 +1,104 @@
+"""The READMEs' commands, run exactly as written from a copy of the repository's root."""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from support import EXAMPLES, ROOT, container_env, normalize, run
+from test_examples import ALL_EXAMPLES, assert_refused, expected, expected_errors
+
+from krm_fn import yamlio
+
+SEPARATOR = "\n\x00"
+
+
+def shell_block(readme: Path, after_heading: str) -> list[str]:
+    """The command lines of the first ```sh block after a heading of a README."""
+    section = readme.read_text().split(f"\n{after_heading}\n", 1)[1]
+    block = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert block is not None, f"no sh block after {after_heading!r} in {readme}"
+    return [line for line in block.group(1).splitlines() if line.strip()]
+
+
+def user_shell() -> dict[str, str]:
+    """A user's environment: podman installed, the venv's krm-fn on PATH, nothing else set up."""
+    environment = {
+        key: value
+        for key, value in container_env().items()
+        if key not in ("KPT_FN_RUNTIME", "CONTAINERS_CONF", "XDG_CONFIG_HOME")
+    }
+    environment["PATH"] = f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}"  # no docker shim
+    return environment
+
+
+def repository_copy(directory: Path, home: Path) -> Path:
+    """The examples copied, the venv and built tools linked, HOME empty: where lines run."""
+    shutil.copytree(EXAMPLES, directory / "kustomization-examples")
+    (directory / ".venv").symlink_to(ROOT / ".venv")
+    (directory / ".build").symlink_to(ROOT / ".build")
+    home.mkdir()
+    return directory
+
+
+def run_as_written(lines: list[str], cwd: Path, home: Path) -> list[tuple[int, str, str]]:
+    """Run the lines one after the other in one bash: each one's exit code, stdout and stderr."""
+    script = "".join(
+        f"{{\n{line}\n}} 2>>errors; printf '\\n\\0%d\\n\\0' $? ; printf '\\n\\0' >>errors\n"
+        for line in lines
+    )
+    done = run(
+        ["bash", "-c", script], cwd=cwd, env={**user_shell(), "HOME": str(home)}, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    pieces = done.stdout.split(SEPARATOR)
+    errors = (cwd / "errors").read_text().split(SEPARATOR)
+    assert len(pieces) == 2 * len(lines) + 1 and len(errors) == len(lines) + 1
+    return [(int(pieces[2 * i + 1]), pieces[2 * i], errors[i]) for i in range(len(lines))]
+
+
+def test_the_kpt_commands_work_as_written(tmp_path: Path) -> None:
+    cwd = repository_copy(tmp_path / "repo", tmp_path / "home")
+    lines = shell_block(ROOT / "README.md", "### kpt")
+    want = expected(EXAMPLES / "sidecar-log-shipper")
+    for line, (code, out, err) in zip(
+        lines, run_as_written(lines, cwd, tmp_path / "home"), strict=True
+    ):
+        assert code == 0, f"{line}\n{err}"
+        if line.startswith(("kpt fn render", "kpt fn eval")):
+            assert normalize(yamlio.load(out)["items"]) == want, line
+        elif line.startswith("kpt fn doc"):
+            assert "krm-fn run CONFIG" in out
+    results = yamlio.load((cwd / "results" / "results.yaml").read_text())
+    assert results["exitCode"] == 0 and results["items"][0]["results"]
+    copy = cwd / "kustomization-examples" / "sidecar-log-shipper"
+    for path in copy.iterdir():  # -o stdout: the package is left as it was
+        assert path.read_bytes() == (EXAMPLES / "sidecar-log-shipper" / path.name).read_bytes()
+
+
+RUNNABLE = [e for e in ALL_EXAMPLES if "\n## Run it\n" in (e / "README.md").read_text()]
+
+
+@pytest.mark.parametrize("example", RUNNABLE, ids=[e.name for e in RUNNABLE])
+def test_an_examples_commands_work_as_written(example: Path, tmp_path: Path) -> None:
+    cwd = repository_copy(tmp_path / "repo", tmp_path / "home")
+    readme = example / "README.md"
+    lines = shell_block(readme, "## Run it")
+    outcomes = run_as_written(lines, cwd, tmp_path / "home")
+    refused = expected_errors(example)
+    for line, (code, out, err) in zip(lines, outcomes, strict=True):
+        if line.startswith("krm-fn install-plugins"):
+            assert code == 0 and (tmp_path / "home" / ".config" / "kustomize" / "plugin").is_dir()
+        elif refused:
+            assert_refused(example, code, err)
+        elif line.startswith("kubectl kustomize"):
+            assert code == 0, err
+            assert normalize(yamlio.load_all(out)) == expected(example)
+        elif line.startswith("kpt fn eval"):
+            assert code == 0, err
+            assert normalize(yamlio.load(out)["items"]) == expected(example)
+        else:
+            assert line.startswith("krm-fn run --diff"), f"a command no test checks: {line}"
+            shown_diff = readme.read_text().split("```diff\n", 1)[1].split("```", 1)[0]
+            assert (code, out) == (1, shown_diff)

@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", "-q", action="store_true", help="only warnings and errors")
     run.add_argument("--strict", action="store_true", help="a config that selects no workload "
                      "is an error")  # fmt: skip
+    run.add_argument("--allow-empty", action="store_true", help="an input without resources "
+                     "gives an empty output (a Helm chart that renders only hooks); by default "
+                     "it is an error")  # fmt: skip
     where = run.add_mutually_exclusive_group()
     where.add_argument("-o", "--output", metavar="DIR", help="write the files into DIR")
     where.add_argument("--in-place", action="store_true", help="write the files back")
@@ -104,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # inputs and outputs ----------------------------------------------------------------------------
-def _source(inputs: list[str], stdin: TextIO) -> Any:
+def _source(inputs: list[str], stdin: TextIO, allow_empty: bool = False) -> Any:
     from krm_fn import cli, sources
 
     texts: list[tuple[str, str]] = []
@@ -119,7 +122,7 @@ def _source(inputs: list[str], stdin: TextIO) -> Any:
             raise yamlio.InputError(f"{name}: no such file or directory")
     source = sources.read(texts)
     cli.check_items(source.items, ", ".join(inputs or ["stdin"]))
-    if not source.items:
+    if not source.items and not allow_empty:
         raise yamlio.InputError(cli.NO_RESOURCES.format(", ".join(inputs or ["stdin"])))
     return source
 
@@ -201,11 +204,13 @@ def _log(results: list[Result], stderr: TextIO, quiet: bool) -> None:
 # the commands ------------------------------------------------------------------------------------
 def _run(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     config = _config(options.config)
-    source = _source(options.inputs, stdin)
+    source = _source(options.inputs, stdin, options.allow_empty)
     items, results = _transform(config, source, options.strict)
     _log(results, stderr, options.quiet)
     if has_errors(results):
         return 1
+    if not items:  # --allow-empty: nothing in, nothing out
+        return 0
     if options.diff:
         text = diff(source, items)
         stdout.write(text)

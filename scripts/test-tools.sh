@@ -2,7 +2,7 @@
 # Build the test tools from their Go modules into .build/bin (ignored), once per machine and
 # again only when a pin or this script changes. Pins: testtools/versions.env.
 #   scripts/test-tools.sh            build what is missing or stale (make tools)
-#   scripts/test-tools.sh update     regenerate testtools/<tool>/go.mod and go.sum from the pins
+#   scripts/test-tools.sh update [TOOL...]  regenerate testtools/<tool>/go.mod and go.sum from the pins
 # Only the Go module proxy is needed; nothing is downloaded as a binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,18 +23,27 @@ declare -A MODULE=(
   [kubernetes]="k8s.io/kubernetes@$KUBERNETES k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager"
   [etcd]="go.etcd.io/etcd/server/v3@$ETCD go.etcd.io/etcd/server/v3"
   [kustomize]="sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE sigs.k8s.io/kustomize/kustomize/v5"
+  [helm]="helm.sh/helm/v3@$HELM helm.sh/helm/v3/cmd/helm"
+  [actionlint]="github.com/rhysd/actionlint@$ACTIONLINT github.com/rhysd/actionlint/cmd/actionlint"
 )
 declare -A BINARIES=(
   [kubernetes]="kube-apiserver kube-controller-manager"
   [etcd]="etcd"
   [kustomize]="kustomize"
+  [helm]="helm"
+  [actionlint]="actionlint"
 )
+TOOLS="etcd kustomize helm actionlint kubernetes"
 
 ldflags() {
   if [ "$1" = kubernetes ]; then
     local minor="${KUBERNETES#v1.}"; minor="${minor%%.*}"
     echo "-s -w -X k8s.io/component-base/version.gitVersion=$KUBERNETES" \
       "-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+  elif [ "$1" = helm ]; then  # what `helm version` says, as Helm's own Makefile sets it
+    echo "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM"
+  elif [ "$1" = actionlint ]; then
+    echo "-s -w -X github.com/rhysd/actionlint.version=$ACTIONLINT"
   else
     echo "-s -w"
   fi
@@ -90,7 +99,7 @@ build() {
 
 command -v go >/dev/null || { echo "go is missing: the test tools are built from Go modules" >&2; exit 1; }
 case "${1:-build}" in
-  update) for tool in kubernetes etcd kustomize; do update "$tool"; done ;;
-  build) for tool in etcd kustomize kubernetes; do build "$tool"; done ;;
-  *) echo "usage: $0 [build|update]" >&2; exit 2 ;;
+  update) shift; for tool in ${*:-$TOOLS}; do update "$tool"; done ;;
+  build) for tool in $TOOLS; do build "$tool"; done ;;
+  *) echo "usage: $0 [build | update [TOOL...]]" >&2; exit 2 ;;
 esac

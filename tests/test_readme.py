@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import EXAMPLES, ROOT, container_env, normalize, run
+from support import EXAMPLES, ROOT, built_tool, container_env, normalize, run
 from test_examples import ALL_EXAMPLES, assert_refused, expected, expected_errors
 
 from krm_fn import yamlio
@@ -22,14 +22,15 @@ def shell_block(readme: Path, after_heading: str) -> list[str]:
     return [line for line in block.group(1).splitlines() if line.strip()]
 
 
-def user_shell() -> dict[str, str]:
+def user_shell(more_paths: list[Path]) -> dict[str, str]:
     """A user's environment: podman installed, the venv's krm-fn on PATH, nothing else set up."""
     environment = {
         key: value
         for key, value in container_env().items()
         if key not in ("KPT_FN_RUNTIME", "CONTAINERS_CONF", "XDG_CONFIG_HOME")
     }
-    environment["PATH"] = f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}"  # no docker shim
+    paths = [*map(str, more_paths), str(ROOT / ".venv" / "bin"), os.environ["PATH"]]
+    environment["PATH"] = ":".join(paths)  # and no docker shim
     return environment
 
 
@@ -42,14 +43,19 @@ def repository_copy(directory: Path, home: Path) -> Path:
     return directory
 
 
-def run_as_written(lines: list[str], cwd: Path, home: Path) -> list[tuple[int, str, str]]:
+def run_as_written(
+    lines: list[str], cwd: Path, home: Path, more_paths: list[Path] | None = None
+) -> list[tuple[int, str, str]]:
     """Run the lines one after the other in one bash: each one's exit code, stdout and stderr."""
     script = "".join(
         f"{{\n{line}\n}} 2>>errors; printf '\\n\\0%d\\n\\0' $? ; printf '\\n\\0' >>errors\n"
         for line in lines
     )
     done = run(
-        ["bash", "-c", script], cwd=cwd, env={**user_shell(), "HOME": str(home)}, timeout=600
+        ["bash", "-c", script],
+        cwd=cwd,
+        env={**user_shell(more_paths or []), "HOME": str(home)},
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr
     pieces = done.stdout.split(SEPARATOR)
@@ -102,3 +108,17 @@ def test_an_examples_commands_work_as_written(example: Path, tmp_path: Path) -> 
             assert line.startswith("krm-fn run --diff"), f"a command no test checks: {line}"
             shown_diff = readme.read_text().split("```diff\n", 1)[1].split("```", 1)[0]
             assert (code, out) == (1, shown_diff)
+
+
+def test_the_helm_command_works_as_written(tmp_path: Path) -> None:
+    cwd = repository_copy(tmp_path / "repo", tmp_path / "home")
+    (cwd / "tests").symlink_to(ROOT / "tests")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "helm").symlink_to(built_tool("helm"))  # as if installed
+    lines = shell_block(ROOT / "README.md", "### Helm")
+    [(code, out, err)] = run_as_written(lines, cwd, tmp_path / "home", [tmp_path / "bin"])
+    assert code == 0, err
+    deployment = next(d for d in yamlio.load_all(out) if d["kind"] == "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    assert [c["name"] for c in pod["initContainers"]] == ["access-log"]
+    assert "# Source: shop/templates/deployment.yaml" in out

@@ -46,7 +46,7 @@ def openapi(schema: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
-def definition(kind: str) -> dict[str, Any]:
+def definition(kind: str, image: str = IMAGE) -> dict[str, Any]:
     """The KRMFunctionDefinition of one kind."""
     module: Any
     if kind == BUNDLE_KIND:
@@ -86,7 +86,7 @@ def definition(kind: str) -> dict[str, Any]:
                     "examples": [f"kustomization-examples/{example}/README.md"],
                     "license": "Apache-2.0",
                     "runtime": {
-                        "container": {"image": IMAGE, "network": False},
+                        "container": {"image": image, "network": False},
                         "exec": {"path": "krm-fn"},
                     },
                 }
@@ -95,6 +95,6 @@ def definition(kind: str) -> dict[str, Any]:
     }
 
 
-def definitions() -> list[dict[str, Any]]:
-    """Every kind's definition, in the registry's order."""
-    return [definition(kind) for kind in KINDS]
+def definitions(image: str = IMAGE) -> list[dict[str, Any]]:
+    """Every kind's definition, in the registry's order, its container runtime `image`."""
+    return [definition(kind, image) for kind in KINDS]

@@ -92,6 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     schema.set_defaults(handler=_schema)
 
     definitions = command("definitions", "Print the function catalog (functions.yaml).")
+    definitions.add_argument("--image", help="the image the catalog names (default: the locally "
+                             "built one; a release names the published one)")  # fmt: skip
     definitions.set_defaults(handler=_definitions)
 
     plugins = command("install-plugins", "Write legacy kustomize exec plugins for every kind "
@@ -341,7 +343,7 @@ def _schema(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
 def _definitions(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     from krm_fn.catalog import definitions
 
-    stdout.write(yamlio.dump_all(definitions()))
+    stdout.write(yamlio.dump_all(definitions(options.image) if options.image else definitions()))
     return 0
 
 

@@ -4,9 +4,13 @@ import inspect
 import json
 from typing import Any
 
+from krm_fn import __version__
 from krm_fn.config import API_VERSION, BUNDLE_KIND, KINDS, pattern_module
 
-IMAGE = "localhost/krm-fn:0.1.0"  # what `make image` builds; the examples' Kptfiles run it
+IMAGE = f"localhost/krm-fn:{__version__}"  # what `make image` builds; the examples' Kptfiles run it
+# Where the release workflow pushes the image (.github/workflows/release.yml); nothing is
+# published there yet, so the repository's files name the locally built IMAGE.
+PUBLISHED_IMAGE = f"ghcr.io/krm-fn/krm-fn:{__version__}"
 EXAMPLES = {
     "Sidecar": "sidecar-log-shipper",
     "InitContainer": "init-container-ordering",

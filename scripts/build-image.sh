@@ -5,7 +5,8 @@
 # runs container functions with `docker`; the shim points it to podman).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-IMAGE="${IMAGE:-localhost/krm-fn:0.1.0}"
+VERSION="$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' krm_fn/__init__.py)"  # the one place
+IMAGE="${IMAGE:-localhost/krm-fn:$VERSION}"
 BASE="${BASE:-localhost/krm-fn-base:bookworm}"
 BUILD=.build
 mkdir -p "$BUILD/shim"

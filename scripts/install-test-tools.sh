@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install what the tests run for real: Debian's nginx (and its stream module), not started as a
-# service; busybox, whose applets (nc, wget, nslookup, sh) are what the injected init containers run.
+# service; busybox, whose applets (nc, wget, nslookup, sh) are what the injected init containers run;
+# shellcheck, which actionlint runs on the release workflow's scripts.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(nginx-core libnginx-mod-stream busybox)
+packages=(nginx-core libnginx-mod-stream busybox shellcheck)
 guard=/usr/sbin/policy-rc.d
 added_guard=0
 if [ ! -e "$guard" ]; then

@@ -11,7 +11,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from krm_fn import yamlio
+from krm_fn import reference, yamlio
 from krm_fn.workloads import pod_templates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,7 +164,7 @@ def schema_errors(
     return errors
 
 
-IMAGE = "localhost/krm-fn:0.1.0"
+IMAGE = reference.IMAGE
 BUILD = ROOT / ".build"
 
 

@@ -50,7 +50,7 @@ def definition(kind: str, image: str = IMAGE) -> dict[str, Any]:
     """The KRMFunctionDefinition of one kind."""
     module: Any
     if kind == BUNDLE_KIND:
-        from krm_fn.patterns import bundle as module
+        from krm_fn.models import bundle as module
     else:
         module = pattern_module(kind)
     doc = inspect.cleandoc(module.__doc__ or "")

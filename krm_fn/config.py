@@ -5,19 +5,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, cast, get_args, runtime_checkable
 
-from pydantic import BaseModel
-
 from krm_fn import yamlio
+from krm_fn.checks import UNION_TAGS
 from krm_fn.results import Result
-from krm_fn.spec import UNION_TAGS, PatternSpec
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from krm_fn.podspec import PodEditor
+    from krm_fn.spec import PatternSpec
 
 API_VERSION = "krm-fn.dev/v1alpha1"
 BUNDLE_KIND = "PodPatterns"
 
-# kind -> module; a module is imported only when a config uses its kind.
+# kind -> module with the transform; its config model is the module of the same name under
+# krm_fn.models (pydantic: imported only for docs, schemas and error reports). A module is
+# imported only when a config uses its kind.
 PATTERNS: dict[str, str] = {
     "Sidecar": "krm_fn.patterns.sidecar",
     "InitContainer": "krm_fn.patterns.init_container",
@@ -59,11 +62,11 @@ class Inject(Protocol):
 class Pattern(Protocol):
     """What every pattern module provides (tests/test_catalog.py checks each registered kind).
 
-    `Spec` is its config model (a PatternSpec), `inject` its transform; a module whose pattern
-    generates resources also has `GENERATES`, the (apiVersion, kind) pairs it may generate.
+    `inject` is its transform; a module whose pattern generates resources also has `GENERATES`,
+    the (apiVersion, kind) pairs it may generate. Its config model, `Spec` (a PatternSpec), is in
+    krm_fn.models (`spec_model`).
     """
 
-    Spec: type[PatternSpec]
     inject: Inject
 
 
@@ -73,7 +76,7 @@ class Instance:
 
     kind: str
     name: str
-    spec: PatternSpec
+    spec: "PatternSpec"
     inject: Inject
 
     @property
@@ -85,6 +88,16 @@ class Instance:
 def pattern_module(kind: str) -> Pattern:
     """The module that implements a pattern kind."""
     return cast(Pattern, importlib.import_module(PATTERNS[kind]))
+
+
+def spec_model(kind: str) -> "type[PatternSpec]":
+    """The pydantic model of a kind's `spec` (PodPatterns included)."""
+    if kind == BUNDLE_KIND:
+        from krm_fn.models.bundle import BundleSpec
+
+        return BundleSpec
+    module = importlib.import_module(PATTERNS[kind].replace(".patterns.", ".models."))
+    return cast("type[PatternSpec]", module.Spec)
 
 
 def expected_config() -> str:
@@ -171,11 +184,12 @@ def _instance(
     from pydantic import ValidationError
 
     module = pattern_module(kind)
+    model_class = spec_model(kind)
     try:
-        model = module.Spec.model_validate(spec)
+        model = model_class.model_validate(spec)
     except ValidationError as err:
         for problem in err.errors(include_url=False):
-            fail(_message(problem, module.Spec), where + _loc(problem["loc"]))
+            fail(_message(problem, model_class), where + _loc(problem["loc"]))
         return None
     return Instance(kind, name, model, module.inject)
 
@@ -183,7 +197,7 @@ def _instance(
 def _bundle(spec: dict[str, Any], name: str, fail: Callable[[str, str], None]) -> list[Instance]:
     from pydantic import ValidationError
 
-    from krm_fn.patterns.bundle import BundleSpec
+    from krm_fn.models.bundle import BundleSpec
 
     try:
         bundle = BundleSpec.model_validate(spec)
@@ -227,7 +241,7 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc if p not in UNION_TAGS)
 
 
-def _message(problem: Any, model: type[BaseModel]) -> str:
+def _message(problem: Any, model: "type[BaseModel]") -> str:
     message = str(problem["msg"]).removeprefix("Value error, ")
     if problem["type"] == "extra_forbidden":
         known = _fields_at(model, problem["loc"][:-1])
@@ -235,7 +249,7 @@ def _message(problem: Any, model: type[BaseModel]) -> str:
     return message
 
 
-def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+def _fields_at(model: "type[BaseModel]", loc: tuple[int | str, ...]) -> list[str]:
     """The field names (aliases) of the model found at `loc`, if there is one."""
     current: Any = model
     for part in loc:
@@ -250,7 +264,9 @@ def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
     return sorted(f.alias or n for n, f in current.model_fields.items())
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
+def _model_in(annotation: Any) -> "type[BaseModel] | None":
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in get_args(annotation):

@@ -33,6 +33,16 @@ SIDECAR_RESOURCES: dict[str, Any] = {
 MERGED_BY = {"env": "name", "ports": "name", "volumeMounts": "mountPath"}
 
 
+def init_resources() -> dict[str, Any]:
+    """The default requests and limits of injected init containers (a fresh copy)."""
+    return clone(INIT_RESOURCES)
+
+
+def sidecar_resources() -> dict[str, Any]:
+    """The default requests and limits of injected sidecars (a fresh copy)."""
+    return clone(SIDECAR_RESOURCES)
+
+
 def with_overrides(container: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """A generated container with the user's fields over it.
 

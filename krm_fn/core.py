@@ -21,7 +21,6 @@ from krm_fn.results import INDEX_ANNOTATIONS, PATH_ANNOTATIONS, Result, Severity
 from krm_fn.selection import selects
 from krm_fn.services import ServiceIndex, is_service
 from krm_fn.shapes import METADATA, POD_SPEC, SERVICE, problems
-from krm_fn.spec import PatternSpec
 from krm_fn.undo import Undone, entry_items, undo_pod, undo_service
 from krm_fn.workloads import PodTemplate, pod_templates
 from krm_fn.yamlio import clone, same
@@ -132,6 +131,7 @@ def uninject(items: list[Any], keys: list[str] | None = None) -> list[Result]:
     Verified as a run undoes before injecting; the resources they generated go too.
     """
     from krm_fn.record import parse_record
+    from krm_fn.spec import PatternSpec  # no targets: every workload
 
     found: dict[str, None] = {}
     for resource in _flatten(items):

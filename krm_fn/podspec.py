@@ -8,7 +8,7 @@ changed config replaces its old injection.
 """
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from krm_fn.record import (
     CONTAINER_FIELDS_REPLACED,
@@ -19,7 +19,9 @@ from krm_fn.record import (
     digest,
 )
 from krm_fn.results import Result, Severity, describe
-from krm_fn.spec import Anchor, Position
+
+if TYPE_CHECKING:
+    from krm_fn.spec import Position
 from krm_fn.undo import drop_empty, entry_items, env_from_key, lookup, service_port
 from krm_fn.workloads import PodTemplate
 from krm_fn.yamlio import clone
@@ -204,7 +206,7 @@ class PodEditor:
         """The pattern itself warned that this container needs more than the restricted profile."""
         self.accepted_privilege.add(name)
 
-    def add_init_containers(self, containers: list[dict[str, Any]], position: Position) -> None:
+    def add_init_containers(self, containers: list[dict[str, Any]], position: "Position") -> None:
         """Insert init containers, in order, at a position among the existing ones."""
         existing = self.spec.get("initContainers") or []
         index = self._init_index(existing, position)
@@ -224,7 +226,7 @@ class PodEditor:
         if existing:
             self.spec["initContainers"] = existing
 
-    def _init_index(self, existing: list[Any], position: Position) -> int | None:
+    def _init_index(self, existing: list[Any], position: "Position") -> int | None:
         if position == "first":  # before the pod's own, after what krm-fn injected before
             injected = {n for e in self.record.values() for n in e.initContainers}
             index = 0
@@ -233,8 +235,7 @@ class PodEditor:
             return index
         if position == "last":
             return len(existing)
-        assert isinstance(position, Anchor)
-        anchor = position.before or position.after
+        anchor = position.before or position.after  # an Anchor (validated, exactly one set)
         names = [c.get("name") for c in existing if isinstance(c, dict)]
         if anchor not in names:
             self.error(

@@ -6,6 +6,7 @@ from typing import Any
 
 from krm_fn import __version__
 from krm_fn.config import API_VERSION, BUNDLE_KIND, KINDS, pattern_module
+from krm_fn.config import spec_model as config_spec_model
 
 IMAGE = f"localhost/krm-fn:{__version__}"  # what `make image` builds; the examples' Kptfiles run it
 # Where the release workflow pushes the image (.github/workflows/release.yml); nothing is
@@ -34,11 +35,7 @@ EXAMPLES = {
 
 def spec_model(kind: str) -> Any:
     """The pydantic model of a kind's `spec`."""
-    if kind == BUNDLE_KIND:
-        from krm_fn.patterns.bundle import BundleSpec
-
-        return BundleSpec
-    return pattern_module(kind).Spec
+    return config_spec_model(kind)
 
 
 def json_schema(kind: str) -> dict[str, Any]:
@@ -100,7 +97,7 @@ def explain(kind: str) -> str:
     model = spec_model(kind)
     doc: str | None
     if kind == BUNDLE_KIND:
-        from krm_fn.patterns import bundle
+        from krm_fn.models import bundle
 
         doc = bundle.__doc__
     else:
@@ -215,7 +212,7 @@ def explain_text(kind: str, path: list[str]) -> str:
 
 
 def _bundle_doc() -> str | None:
-    from krm_fn.patterns import bundle
+    from krm_fn.models import bundle
 
     return bundle.__doc__
 

@@ -78,17 +78,20 @@ def test_every_registered_kind_keeps_the_pattern_contract(kind: str) -> None:
     import inspect
     import typing
 
-    from krm_fn.config import Pattern, pattern_module
+    from krm_fn.config import Pattern, pattern_module, spec_model
     from krm_fn.podspec import PodEditor
     from krm_fn.spec import PatternSpec
 
     module = pattern_module(kind)
-    assert isinstance(module, Pattern), f"{kind}: a pattern module has Spec and inject"
-    assert issubclass(module.Spec, PatternSpec)
-    hints = typing.get_type_hints(module.inject)
+    assert isinstance(module, Pattern), f"{kind}: a pattern module has inject"
+    model = spec_model(kind)
+    assert issubclass(model, PatternSpec) and model.__name__ == "Spec"
+    assert model.__module__ == module.__name__.replace(".patterns.", ".models.")
+    # the transform's annotations name the model only for type checkers: resolve them with it
+    hints = typing.get_type_hints(module.inject, localns={"Spec": model, "PodEditor": PodEditor})
     parameters = list(inspect.signature(module.inject).parameters)
     assert len(parameters) == 2, parameters
-    assert hints[parameters[0]] is module.Spec, f"{kind}: inject takes its own Spec first"
+    assert hints[parameters[0]] is model, f"{kind}: inject takes its own Spec first"
     assert hints[parameters[1]] is PodEditor and hints["return"] is type(None)
     for api_version, generated in getattr(module, "GENERATES", ()):
         assert "/" in api_version or api_version == "v1", (api_version, generated)

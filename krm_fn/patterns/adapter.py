@@ -18,46 +18,20 @@ port P to localhost port Q, `localhost:P` and `127.0.0.1:P` in the exporter's co
 env become `...:Q`: the exporter keeps talking plain HTTP to the app, not to the TLS proxy.
 """
 
+from __future__ import annotations
+
 import re
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
-
-from krm_fn.patterns.sidecar import SidecarOptions, inject_sidecars
+from krm_fn.patterns.sidecar import inject_sidecars
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import AbsolutePath, Container, PortName, PortNumber
 from krm_fn.yamlio import clone
+
+if TYPE_CHECKING:
+    from krm_fn.models.adapter import Spec
 
 MONITORING = "monitoring.coreos.com/v1"
 GENERATES = frozenset([(MONITORING, "ServiceMonitor"), (MONITORING, "PodMonitor")])
-
-
-class Spec(SidecarOptions):
-    """An exporter beside the app, and the ports and scrape config to reach it."""
-
-    container: Container = Field(
-        description="The adapter container: a full container spec (name, image, args...)."
-    )
-    port: PortNumber = Field(description="Port the adapter serves on, e.g. 9114.")
-    port_name: PortName = Field(
-        "metrics", description="Name of that port on the container and the Services."
-    )
-    path: AbsolutePath = Field("/metrics", description="HTTP path of the metrics.")
-    services: bool = Field(
-        True, description="Add the port to every Service of the input that selects the workload."
-    )
-    prometheus_annotations: bool = Field(
-        False, description="Set `prometheus.io/scrape`, `/port` and `/path` pod annotations."
-    )
-    monitor: Literal["none", "ServiceMonitor", "PodMonitor"] = Field(
-        "none", description="Generate a Prometheus Operator ServiceMonitor or PodMonitor."
-    )
-    monitor_labels: dict[str, str] = Field(
-        default_factory=dict,
-        description="Labels of the generated monitor (what your Prometheus selects, e.g. "
-        "`release: prometheus`).",
-    )
-    interval: str | None = Field(None, description="Scrape interval of the monitor, e.g. `30s`.")
 
 
 def follow_moved_ports(container: dict[str, Any], moved: dict[str, int]) -> list[str]:

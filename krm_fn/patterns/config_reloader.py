@@ -14,61 +14,27 @@ user (it may only signal its own user's processes without privileges): taken fro
 securityContext or the pod's, else set `container.securityContext.runAsUser`.
 """
 
-import shlex
-from typing import Any, Literal
+from __future__ import annotations
 
-from pydantic import Field, model_validator
+import shlex
+from typing import TYPE_CHECKING, Any
 
 from krm_fn.containers import with_overrides
-from krm_fn.patterns.sidecar import SidecarOptions, inject_sidecars
+from krm_fn.patterns.sidecar import inject_sidecars
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import ContainerOverride, DnsLabel, Model
+
+if TYPE_CHECKING:
+    from krm_fn.models.config_reloader import Spec
 
 WATCH_DIR = "/watch"
 WATCHABLE = ("configMap", "secret", "projected")
 
 
-class HttpReload(Model):
-    """Reload by an HTTP request."""
-
-    url: str = Field(
-        pattern=r"^https?://", description="Reload endpoint, e.g. `http://127.0.0.1:9090/-/reload`."
-    )
-    method: Literal["POST", "GET"] = Field("POST", description="HTTP method.")
-
-
-class SignalReload(Model):
-    """Reload by a signal."""
-
-    name: Literal["HUP", "USR1", "USR2", "TERM", "INT", "QUIT"] = Field(
-        "HUP", description="The signal, e.g. `HUP` (nginx, HAProxy...)."
-    )
-    process: str = Field(
-        pattern=r"^[A-Za-z0-9._][A-Za-z0-9._-]{0,14}$",
-        description="The app's process name, e.g. `nginx`.",
-    )
-
-
-class Spec(SidecarOptions):
-    """A sidecar that makes the app reload when its configuration changes."""
-
-    watch: list[DnsLabel] = Field(
-        min_length=1, description="Names of the pod's ConfigMap/Secret/projected volumes to watch."
-    )
-    http: HttpReload | None = Field(None, description="Reload by an HTTP request.")
-    signal: SignalReload | None = Field(None, description="Reload by a signal to the app.")
-    period_seconds: int = Field(5, ge=1, description="How often to look for changes.")
-    image: str = Field("busybox:1.36.1", description="Image with sh, find, md5sum, wget, killall.")
-    container_name: DnsLabel = Field("config-reloader", description="Name of the sidecar.")
-    container: ContainerOverride = Field(
-        default_factory=dict, description="Fields laid over the generated container."
-    )
-
-    @model_validator(mode="after")
-    def _one_method(self) -> "Spec":
-        if (self.http is None) == (self.signal is None):
-            raise ValueError("set exactly one reload method: `http` or `signal`")
-        return self
+def check_one_method(spec: Any) -> Any:
+    """A ConfigReloader reloads by HTTP or by signal: exactly one."""
+    if (spec.http is None) == (spec.signal is None):
+        raise ValueError("set exactly one reload method: `http` or `signal`")
+    return spec
 
 
 def script(spec: Spec) -> str:

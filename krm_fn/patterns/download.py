@@ -16,25 +16,20 @@ Credentials come from a Secret (`credentialsSecretName`): for S3 its keys become
 the pod's own identity is used (IRSA, Workload Identity) or none.
 """
 
+from __future__ import annotations
+
 import posixpath
 import re
 import shlex
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
-
-from krm_fn.patterns.init_container import InitOptions, init_container, share_volume
+from krm_fn.checks import check_file_name
+from krm_fn.patterns.init_container import init_container, share_volume
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import (
-    AbsolutePath,
-    DnsLabel,
-    DnsName,
-    FileName,
-    HttpUrl,
-    Model,
-    check_file_name,
-)
+
+if TYPE_CHECKING:
+    from krm_fn.models.download import Spec
 
 IMAGES = {
     "http": "curlimages/curl:8.10.1",
@@ -46,54 +41,31 @@ TARGET = "/download"
 CREDENTIALS = "/credentials"
 
 
-class S3(Model):
-    """S3 settings."""
+def check_url(value: str) -> str:
+    """A download URL krm-fn can fetch (http, https, s3:// or gs://)."""
+    parts = urlsplit(value)
+    plain = value.isprintable() and " " not in value
+    if parts.scheme not in IMAGES or not parts.netloc or not parts.path.strip("/") or not plain:
+        raise ValueError(f'"{value}" is not an https://, http://, s3:// or gs:// URL of a file')
+    return value
 
-    region: str | None = Field(
-        None, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="AWS region of the bucket."
-    )
-    endpoint: HttpUrl | None = Field(None, description="Endpoint of an S3-compatible store.")
+
+def check_download_file_name(spec: Any) -> Any:
+    """The file name the download is saved as is a plain file name."""
+    if spec.file is None:
+        try:
+            check_file_name(file_name(spec))
+        except ValueError as err:
+            message = f"the URL's last part cannot be the file name ({err}): set `file`"
+            raise ValueError(message) from None
+    return spec
 
 
-class Spec(InitOptions):
-    """A file fetched into a volume before the app starts."""
-
-    url: str = Field(description="`https://`, `http://`, `s3://` or `gs://` URL of the file.")
-    file: FileName | None = Field(None, description="File name; default the URL's last part.")
-    sha256: str | None = Field(None, description="Expected SHA-256 (hex) of the file.")
-    mount_path: AbsolutePath = Field(description="Where the app sees the file's directory.")
-    volume_name: DnsLabel = Field("download", description="Name of the shared emptyDir.")
-    size_limit: str | None = Field(None, description="sizeLimit of the emptyDir, e.g. `20Gi`.")
-    credentials_secret_name: DnsName | None = Field(None, description="Secret with credentials.")
-    s3: S3 = Field(default_factory=S3, description="S3 settings.")
-    image: str | None = Field(None, description="Image; default a small one for the URL's scheme.")
-    container_name: DnsLabel = Field("download", description="Name of the init container.")
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        plain = value.isprintable() and " " not in value
-        if parts.scheme not in IMAGES or not parts.netloc or not parts.path.strip("/") or not plain:
-            raise ValueError(f'"{value}" is not an https://, http://, s3:// or gs:// URL of a file')
-        return value
-
-    @model_validator(mode="after")
-    def _file_name(self) -> "Spec":
-        if self.file is None:
-            try:
-                check_file_name(file_name(self))
-            except ValueError as err:
-                message = f"the URL's last part cannot be the file name ({err}): set `file`"
-                raise ValueError(message) from None
-        return self
-
-    @field_validator("sha256")
-    @classmethod
-    def _sha256(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch("[0-9a-f]{64}", value):
-            raise ValueError("sha256 is 64 lowercase hex digits")
-        return value
+def check_sha256(value: str | None) -> str | None:
+    """A SHA-256 checksum: 64 hex digits."""
+    if value is not None and not re.fullmatch("[0-9a-f]{64}", value):
+        raise ValueError("sha256 is 64 lowercase hex digits")
+    return value
 
 
 def file_name(spec: Spec) -> str:

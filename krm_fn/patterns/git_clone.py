@@ -18,16 +18,18 @@ publishes each revision atomically through the symlink `<mountPath>/<syncLink>` 
 `current`), so point the app there.
 """
 
+from __future__ import annotations
+
 import re
 import shlex
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import AfterValidator, Field
-
-from krm_fn.patterns.init_container import InitOptions, init_container, share_volume
-from krm_fn.patterns.sidecar import NativeOption, use_native
+from krm_fn.patterns.init_container import init_container, share_volume
+from krm_fn.patterns.sidecar import use_native
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import AbsolutePath, DnsLabel, FileName
+
+if TYPE_CHECKING:
+    from krm_fn.models.git_clone import Spec
 
 CLONE_DIR = "/git"
 # git's own transports; `ext::` and the like run commands, and `-` would start an option
@@ -66,32 +68,6 @@ def check_duration(value: str) -> str:
     if not GO_DURATION.match(value):
         raise ValueError(f"{value!r} is not a duration like 60s or 1m30s")
     return value
-
-
-class Spec(InitOptions, NativeOption):
-    """A git repository cloned into a volume the app serves or reads."""
-
-    repository: Annotated[str, AfterValidator(check_repository)] = Field(
-        description="Repository URL, e.g. `https://...git`."
-    )
-    ref: Annotated[str, AfterValidator(check_ref)] | None = Field(
-        None, description="Branch or tag; unset: the default branch."
-    )
-    depth: int = Field(1, ge=0, description="History depth; 0 clones the whole history.")
-    mount_path: AbsolutePath = Field(description="Where the app sees the content.")
-    volume_name: DnsLabel = Field("source", description="Name of the shared emptyDir.")
-    container_name: DnsLabel = Field("git-clone", description="Name of the init container.")
-    image: str = Field("alpine/git:2.45.2", description="Image with git.")
-    sync: bool = Field(False, description="Keep the content current with a git-sync sidecar.")
-    sync_image: str = Field(
-        "registry.k8s.io/git-sync/git-sync:v4.4.0", description="The git-sync image."
-    )
-    sync_period: Annotated[str, AfterValidator(check_duration)] = Field(
-        "60s", description="How often git-sync pulls."
-    )
-    sync_link: FileName = Field(
-        "current", description="git-sync's symlink to the current revision."
-    )
 
 
 def script(spec: Spec, directory: str = CLONE_DIR) -> str:

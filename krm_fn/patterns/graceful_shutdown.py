@@ -16,33 +16,18 @@ sleep is folded into the pause; an HTTP or TCP hook cannot be combined with a co
 kept as it is, with a warning.
 """
 
-import shlex
-from typing import Any
+from __future__ import annotations
 
-from pydantic import Field
+import shlex
+from typing import TYPE_CHECKING, Any
 
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import PatternSpec
+
+if TYPE_CHECKING:
+    from krm_fn.models.graceful_shutdown import Spec
 
 DEFAULT_GRACE = 30
 NATIVE_SLEEP_SINCE = (1, 30)
-
-
-class Spec(PatternSpec):
-    """A preStop hook for the app containers."""
-
-    sleep_seconds: int = Field(
-        5, ge=0, description="Pause before shutdown, while endpoints and load balancers update."
-    )
-    command: list[str] | None = Field(
-        None, description="Command run after the pause, e.g. one that makes the server quit."
-    )
-    command_seconds: int = Field(
-        0, ge=0, description="How long the command may take (counted in the grace period)."
-    )
-    shutdown_seconds: int = Field(
-        30, ge=0, description="How long the app needs after SIGTERM to exit cleanly."
-    )
 
 
 def _exec(parts: list[str]) -> dict[str, Any]:

@@ -11,50 +11,24 @@ containers it does have. Native sidecars injected earlier (by a `Sidecar` patter
 containers for positions.
 """
 
-from typing import Any
+from __future__ import annotations
 
-from pydantic import Field, field_validator
+from typing import TYPE_CHECKING, Any
 
-from krm_fn.containers import INIT_RESOURCES, complete, with_overrides
+from krm_fn.containers import complete, with_overrides
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import (
-    Container,
-    ContainerOverride,
-    PatternSpec,
-    Position,
-    Resources,
-    Volume,
-    VolumeMount,
-)
-from krm_fn.yamlio import clone
+
+if TYPE_CHECKING:
+    from krm_fn.models.init_container import InitOptions, Spec
+    from krm_fn.spec import PatternSpec
 
 
-class InitOptions(PatternSpec):
-    """Fields of every pattern that injects init containers it builds itself."""
-
-    position: Position = Field(
-        "last",
-        description="Where the init containers go among the pod's own: `first`, `last`, "
-        "`{before: NAME}` or `{after: NAME}`.",
-    )
-    resources: Resources = Field(
-        default_factory=lambda: clone(INIT_RESOURCES),
-        description="requests and limits of the injected init containers (LimitRanges and quotas "
-        "reject containers without them).",
-    )
-    container: ContainerOverride = Field(
-        default_factory=dict,
-        description="Container fields laid over the generated init containers (image, "
-        "securityContext, env...).",
-    )
-
-    @field_validator("resources")
-    @classmethod
-    def _requests_and_limits(cls, value: Resources) -> Resources:
-        unknown = set(value) - {"requests", "limits"}
-        if unknown:
-            raise ValueError(f"resources has requests and limits, not {', '.join(sorted(unknown))}")
-        return value
+def check_requests_and_limits(value: dict[str, Any]) -> dict[str, Any]:
+    """Resources of generated init containers: requests and limits only."""
+    unknown = set(value) - {"requests", "limits"}
+    if unknown:
+        raise ValueError(f"resources has requests and limits, not {', '.join(sorted(unknown))}")
+    return value
 
 
 def init_container(
@@ -84,31 +58,6 @@ def share_volume(
             mount["readOnly"] = True
         pod.add_mount(app, mount)
     return apps
-
-
-class Spec(PatternSpec):
-    """Init containers to run before the app."""
-
-    init_containers: list[Container] = Field(
-        min_length=1,
-        description="The init containers: full Kubernetes container specs, run in order.",
-    )
-    volumes: list[Volume] = Field(
-        default_factory=list, description="Pod volumes the init containers (and the app) use."
-    )
-    volume_mounts: list[VolumeMount] = Field(
-        default_factory=list,
-        description="Mounts added to the app containers, e.g. the volume the init containers fill.",
-    )
-    position: Position = Field(
-        "last",
-        description="Where they go among existing init containers: `first`, `last`, "
-        "`{before: NAME}` or `{after: NAME}`.",
-    )
-    resources: Resources = Field(
-        default_factory=lambda: clone(INIT_RESOURCES),
-        description="requests and limits of init containers that set none.",
-    )
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -10,54 +10,29 @@ allows, so it is up before the app starts. `appEnv` tells the app where it is (e
 `REDIS_URL=redis://127.0.0.1:6379`).
 """
 
-from fractions import Fraction
-from typing import Any, Literal
+from __future__ import annotations
 
-from pydantic import Field, field_validator
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 from krm_fn.containers import with_overrides
-from krm_fn.patterns.sidecar import SidecarOptions, inject_sidecars
+from krm_fn.patterns.sidecar import inject_sidecars
 from krm_fn.podspec import PodEditor
 from krm_fn.resources import parse_quantity
-from krm_fn.spec import ContainerOverride, DnsLabel, EnvVar, PortNumber
 from krm_fn.yamlio import clone
+
+if TYPE_CHECKING:
+    from krm_fn.models.local_cache import Spec
 
 IMAGES = {"redis": "redis:7.4.1-alpine", "memcached": "memcached:1.6.32-alpine"}
 PORTS = {"redis": 6379, "memcached": 11211}
 CACHE_SHARE = Fraction(8, 10)
 
 
-class Spec(SidecarOptions):
-    """An in-pod cache on localhost."""
-
-    engine: Literal["redis", "memcached"] = Field("redis", description="Which cache.")
-    image: str | None = Field(None, description="Image; default a pinned official one.")
-    port: PortNumber | None = Field(None, description="Port on 127.0.0.1; default the engine's.")
-    memory: str = Field("256Mi", description="Memory request and limit of the cache container.")
-    cpu: str = Field("50m", description="CPU request of the cache container.")
-    eviction_policy: Literal[
-        "noeviction",
-        "allkeys-lru",
-        "allkeys-lfu",
-        "allkeys-random",
-        "volatile-lru",
-        "volatile-lfu",
-        "volatile-random",
-        "volatile-ttl",
-    ] = Field("allkeys-lru", description="Redis maxmemory-policy.")
-    app_env: list[EnvVar] = Field(
-        default_factory=list, description="Env for the app, e.g. where the cache is."
-    )
-    container_name: DnsLabel | None = Field(None, description="Name; default the engine's.")
-    container: ContainerOverride = Field(
-        default_factory=dict, description="Fields laid over the generated container."
-    )
-
-    @field_validator("memory", "cpu")
-    @classmethod
-    def _quantity(cls, value: str) -> str:
-        parse_quantity(value)
-        return value
+def check_quantity(value: str) -> str:
+    """A Kubernetes quantity (`256Mi`, `500m`)."""
+    parse_quantity(value)
+    return value
 
 
 def command(spec: Spec, port: int) -> list[str]:

@@ -11,15 +11,17 @@ from a ConfigMap). Migrations run on every pod start, so they must be idempotent
 migration tools are. Place it after anything it needs (`position: {after: wait-for-db}`).
 """
 
-from typing import Any
+from __future__ import annotations
 
-from pydantic import Field
+from typing import TYPE_CHECKING, Any
 
 from krm_fn.containers import secure
-from krm_fn.patterns.init_container import InitOptions, init_container
+from krm_fn.patterns.init_container import init_container
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import DnsLabel, Resources
 from krm_fn.yamlio import clone
+
+if TYPE_CHECKING:
+    from krm_fn.models.migration import Spec
 
 IDENTITY = ("runAsUser", "runAsGroup", "runAsNonRoot")
 MIGRATION_RESOURCES: dict[str, Any] = {
@@ -28,19 +30,9 @@ MIGRATION_RESOURCES: dict[str, Any] = {
 }
 
 
-class Spec(InitOptions):
-    """A migration command run with the app's image and settings."""
-
-    command: list[str] = Field(min_length=1, description="The migration command.")
-    args: list[str] = Field(default_factory=list, description="Its arguments.")
-    image: str | None = Field(None, description="Image; default the app container's image.")
-    container_name: DnsLabel = Field("migrate", description="Name of the init container.")
-    copy_env: bool = Field(True, description="Copy the app container's env and envFrom.")
-    copy_volume_mounts: bool = Field(False, description="Copy the app container's volumeMounts.")
-    resources: Resources = Field(
-        default_factory=lambda: clone(MIGRATION_RESOURCES),
-        description="requests and limits of the migration (its own, often above the app's).",
-    )
+def migration_resources() -> dict[str, Any]:
+    """The default requests and limits of a migration (a fresh copy)."""
+    return clone(MIGRATION_RESOURCES)
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -10,13 +10,16 @@ label keys and values. Workload selectors are never touched: labels go on the po
 (adding labels to a pod template does not break a Deployment's selector).
 """
 
-import re
+from __future__ import annotations
 
-from pydantic import Field, field_validator
+import re
+from typing import TYPE_CHECKING
 
 from krm_fn.podspec import PodEditor
 from krm_fn.record import RECORD_ANNOTATION
-from krm_fn.spec import EnvFromSource, EnvVar, PatternSpec, Volume, VolumeMount
+
+if TYPE_CHECKING:
+    from krm_fn.models.pod_defaults import Spec
 
 QUALIFIED_NAME = re.compile(
     r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
@@ -24,38 +27,20 @@ QUALIFIED_NAME = re.compile(
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 
-class Spec(PatternSpec):
-    """Metadata, env and volumes every selected pod gets."""
+def check_keys(values: dict[str, str]) -> dict[str, str]:
+    """Label and annotation keys Kubernetes accepts."""
+    for key in values:
+        if not QUALIFIED_NAME.match(key) or key == RECORD_ANNOTATION:
+            raise ValueError(f'"{key}" is not a usable label or annotation key')
+    return values
 
-    labels: dict[str, str] = Field(default_factory=dict, description="Pod template labels.")
-    annotations: dict[str, str] = Field(
-        default_factory=dict, description="Pod template annotations."
-    )
-    env: list[EnvVar] = Field(default_factory=list, description="Env vars for the app containers.")
-    env_from: list[EnvFromSource] = Field(
-        default_factory=list,
-        description="envFrom sources (ConfigMaps, Secrets) for the app containers.",
-    )
-    volumes: list[Volume] = Field(default_factory=list, description="Pod volumes.")
-    volume_mounts: list[VolumeMount] = Field(
-        default_factory=list, description="Mounts added to the app containers."
-    )
 
-    @field_validator("labels", "annotations")
-    @classmethod
-    def _keys(cls, values: dict[str, str]) -> dict[str, str]:
-        for key in values:
-            if not QUALIFIED_NAME.match(key) or key == RECORD_ANNOTATION:
-                raise ValueError(f'"{key}" is not a usable label or annotation key')
-        return values
-
-    @field_validator("labels")
-    @classmethod
-    def _label_values(cls, values: dict[str, str]) -> dict[str, str]:
-        for key, value in values.items():
-            if len(value) > 63 or not LABEL_VALUE.match(value):
-                raise ValueError(f'label {key}: "{value}" is not a valid label value')
-        return values
+def check_label_values(values: dict[str, str]) -> dict[str, str]:
+    """Label values Kubernetes accepts."""
+    for key, value in values.items():
+        if len(value) > 63 or not LABEL_VALUE.match(value):
+            raise ValueError(f'label {key}: "{value}" is not a valid label value')
+    return values
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -9,35 +9,23 @@ warning, since that reservation is held for the pod's whole life although the in
 ran only at the start.
 """
 
-from fractions import Fraction
+from __future__ import annotations
 
-from pydantic import Field, field_validator
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 from krm_fn.podspec import PodEditor
 from krm_fn.resources import effective, format_quantity, parse_quantity
-from krm_fn.spec import PatternSpec, Quantity
+
+if TYPE_CHECKING:
+    from krm_fn.models.pod_resources import Spec
 
 
-class Spec(PatternSpec):
-    """Budgets for the pods' effective requests and limits."""
-
-    max_requests: dict[str, Quantity] = Field(
-        default_factory=dict,
-        description="Largest allowed pod requests, e.g. `{cpu: 2, memory: 4Gi}`.",
-    )
-    max_limits: dict[str, Quantity] = Field(
-        default_factory=dict, description="Largest allowed pod limits."
-    )
-    allow_init_dominance: bool = Field(
-        False, description="Allow an init container to set the pod's CPU or memory request."
-    )
-
-    @field_validator("max_requests", "max_limits")
-    @classmethod
-    def _quantities(cls, value: dict[str, Quantity]) -> dict[str, Quantity]:
-        for quantity in value.values():
-            parse_quantity(quantity)
-        return value
+def check_quantities(value: dict[str, Any]) -> dict[str, Any]:
+    """A budget of Kubernetes quantities."""
+    for quantity in value.values():
+        parse_quantity(quantity)
+    return value
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -17,68 +17,28 @@ a mount path already used in an app container is an error; two containers on one
 protocol are an error.
 """
 
-from typing import Any, Literal
+from __future__ import annotations
 
-from pydantic import Field, field_validator
+from typing import TYPE_CHECKING, Any
 
-from krm_fn.containers import SIDECAR_RESOURCES, complete
+from krm_fn.containers import complete
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import Container, PatternSpec, Position, Resources, Volume, VolumeMount
-from krm_fn.yamlio import clone
+
+if TYPE_CHECKING:
+    from krm_fn.models.sidecar import NativeOption, SidecarOptions, Spec
 
 NATIVE_SINCE = (1, 29)
 RUN_TO_COMPLETION = {"Job", "CronJob"}
 
 
-class NativeOption(PatternSpec):
-    """Whether sidecars are native sidecars."""
-
-    native: Literal["auto", True, False] = Field(
-        "auto",
-        description="`true`: native sidecars (init containers with restartPolicy Always); "
-        "`false`: plain containers; `auto`: native when kubernetesVersion is 1.29 or newer.",
-    )
-
-
-class SidecarOptions(NativeOption):
-    """Fields of every pattern that runs a container beside the app."""
-
-    resources: Resources = Field(
-        default_factory=lambda: clone(SIDECAR_RESOURCES),
-        description="requests and limits of injected containers that set none (LimitRanges "
-        "and quotas reject containers without them).",
-    )
-
-    position: Position = Field(
-        "first",
-        description="Where native sidecars go among the init containers: `first`, `last`, "
-        "`{before: NAME}` or `{after: NAME}`.",
-    )
-
-
-class Spec(SidecarOptions):
-    """Containers to run beside the app."""
-
-    containers: list[Container] = Field(
-        min_length=1, description="The sidecar containers: full Kubernetes container specs."
-    )
-    volumes: list[Volume] = Field(
-        default_factory=list, description="Pod volumes the sidecars (and the app) use."
-    )
-    volume_mounts: list[VolumeMount] = Field(
-        default_factory=list,
-        description="Mounts added to the app containers, e.g. a shared volume.",
-    )
-
-    @field_validator("containers")
-    @classmethod
-    def _no_restart_policy(cls, containers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        for container in containers:
-            if "restartPolicy" in container:
-                raise ValueError(
-                    f'container "{container["name"]}": set `native` instead of restartPolicy'
-                )
-        return containers
+def check_no_restart_policy(containers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sidecar containers set `native`, not restartPolicy."""
+    for container in containers:
+        if "restartPolicy" in container:
+            raise ValueError(
+                f'container "{container["name"]}": set `native` instead of restartPolicy'
+            )
+    return containers
 
 
 def runs_to_completion(pod: PodEditor) -> bool:

@@ -16,13 +16,16 @@ unprivileged. Because that is dangerous, it refuses unless the config says
 restricted Pod Security levels reject the pod, so its namespace must allow privileged pods.
 """
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING
 
-from pydantic import Field, field_validator
-
-from krm_fn.patterns.init_container import InitOptions, init_container
+from krm_fn.patterns.init_container import init_container
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import DnsLabel, Position
+
+if TYPE_CHECKING:
+    from krm_fn.models.sysctl import Spec
 
 SAFE_SINCE: dict[str, tuple[int, int]] = {
     "kernel.shm_rmid_forced": (1, 0),
@@ -41,34 +44,14 @@ SAFE_SINCE: dict[str, tuple[int, int]] = {
 PRIVILEGED = {"privileged": True, "runAsUser": 0, "runAsNonRoot": False}
 
 
-class Spec(InitOptions):
-    """Kernel settings for the pod or, privileged, for the node."""
-
-    sysctls: dict[str, str] = Field(
-        min_length=1,
-        description="Sysctl names and values, e.g. `vm.max_map_count: '262144'`.",
-    )
-    allow_privileged: bool = Field(
-        False,
-        description="Allow a privileged init container for sysctls that are not namespaced "
-        "and safe (required for them; reported as a warning).",
-    )
-    container_name: DnsLabel = Field("sysctl", description="Name of the privileged init container.")
-    image: str = Field("busybox:1.36.1", description="Image with a `sysctl` command.")
-    position: Position = Field(
-        "first",
-        description="Where the init container goes: `first`, `last`, `{before|after: NAME}`.",
-    )
-
-    @field_validator("sysctls")
-    @classmethod
-    def _names(cls, value: dict[str, str]) -> dict[str, str]:
-        for name, setting in value.items():
-            if not re.fullmatch(r"[a-z0-9_]+([./][a-z0-9_]+)*", name):
-                raise ValueError(f'"{name}" is not a sysctl name')
-            if not re.fullmatch(r"[-A-Za-z0-9_. \t]+", setting):
-                raise ValueError(f'sysctl {name}: "{setting}" is not a plain value')
-        return value
+def check_names(value: dict[str, str]) -> dict[str, str]:
+    """Sysctl names as the kernel spells them."""
+    for name, setting in value.items():
+        if not re.fullmatch(r"[a-z0-9_]+([./][a-z0-9_]+)*", name):
+            raise ValueError(f'"{name}" is not a sysctl name')
+        if not re.fullmatch(r"[-A-Za-z0-9_. \t]+", setting):
+            raise ValueError(f'sysctl {name}: "{setting}" is not a plain value')
+    return value
 
 
 def command(sysctls: dict[str, str]) -> str:

@@ -15,23 +15,16 @@ Other secret stores: set `command` (and `image`): that command runs instead, wit
 mounted read-write at `mountPath`, and must write the files there.
 """
 
+from __future__ import annotations
+
 import shlex
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, field_validator, model_validator
-
-from krm_fn.patterns.init_container import InitOptions, init_container, share_volume
+from krm_fn.patterns.init_container import init_container, share_volume
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import (
-    AbsolutePath,
-    Argument,
-    DnsLabel,
-    DnsName,
-    FileName,
-    HttpUrl,
-    Model,
-    Position,
-)
+
+if TYPE_CHECKING:
+    from krm_fn.models.vault_secrets import SecretFile, Spec
 
 VAULT_PATH = r"^[A-Za-z0-9_][A-Za-z0-9_.@+=:/-]*$"  # never an option: no leading "-"
 
@@ -40,87 +33,33 @@ TOKEN_DIR = "/vault-token"
 CA_DIR = "/vault-ca"
 
 
-class KubernetesAuth(Model):
-    """Vault's Kubernetes auth method, with the pod's service account token."""
-
-    role: str = Field(min_length=1, description="Vault role bound to the pod's service account.")
-    mount: str = Field(
-        "kubernetes", pattern=VAULT_PATH, description="Where the auth method is mounted in Vault."
-    )
-    token_path: AbsolutePath = Field(SA_TOKEN, description="Path of the service account token.")
+def check_one(spec: Any) -> Any:
+    """Vault authentication: exactly one method."""
+    if (spec.kubernetes is None) == (spec.token is None):
+        raise ValueError("set exactly one auth method: `kubernetes` or `token`")
+    return spec
 
 
-class TokenAuth(Model):
-    """A Vault token from a Kubernetes Secret."""
-
-    secret_name: DnsName = Field(description="Secret holding the token.")
-    key: FileName = Field("token", description="Key of the token in the Secret.")
-
-
-class Auth(Model):
-    """How the init container logs in to Vault: exactly one method."""
-
-    kubernetes: KubernetesAuth | None = Field(None, description="Kubernetes auth.")
-    token: TokenAuth | None = Field(None, description="Token auth.")
-
-    @model_validator(mode="after")
-    def _one(self) -> "Auth":
-        if (self.kubernetes is None) == (self.token is None):
-            raise ValueError("set exactly one auth method: `kubernetes` or `token`")
-        return self
+def check_distinct_files(value: list[SecretFile]) -> list[SecretFile]:
+    """Each secret is written to its own file."""
+    files = [s.file for s in value]
+    if len(files) != len(set(files)):
+        raise ValueError("two secrets would be written to the same file")
+    return value
 
 
-class SecretFile(Model):
-    """One Vault path written to one file."""
-
-    path: str = Field(pattern=VAULT_PATH, description="Vault path, e.g. `secret/my-secret`.")
-    field: Argument | None = Field(None, description="Write this field's value; unset: the JSON.")
-    file: FileName = Field(description="File name under mountPath, e.g. `my-secret`.")
-
-
-class Spec(InitOptions):
-    """Secrets fetched into memory before the app starts."""
-
-    address: HttpUrl | None = Field(None, description="Vault address, e.g. `https://vault:8200`.")
-    auth: Auth | None = Field(None, description="How to log in to Vault.")
-    secrets: list[SecretFile] = Field(default_factory=list, description="What to fetch.")
-    namespace: str | None = Field(None, description="Vault namespace (VAULT_NAMESPACE).")
-    ca_secret_name: DnsName | None = Field(
-        None, description="Secret with `ca.crt` that signed Vault's TLS certificate."
-    )
-    command: list[str] | None = Field(
-        None, description="Another secret store: this command writes the files instead."
-    )
-    image: str = Field("hashicorp/vault:1.17.6", description="Image of the init container.")
-    container_name: DnsLabel = Field("vault-secrets", description="Name of the init container.")
-    volume_name: DnsLabel = Field("secrets", description="Name of the in-memory volume.")
-    mount_path: AbsolutePath = Field("/secrets", description="Where the app reads the files.")
-    size_limit: str | None = Field(None, description="sizeLimit of the in-memory volume.")
-    position: Position = Field(
-        "first",
-        description="Where the init container goes (first: before anything that needs them).",
-    )
-
-    @field_validator("secrets")
-    @classmethod
-    def _distinct_files(cls, value: list[SecretFile]) -> list[SecretFile]:
-        files = [s.file for s in value]
-        if len(files) != len(set(files)):
-            raise ValueError("two secrets would be written to the same file")
-        return value
-
-    @model_validator(mode="after")
-    def _complete(self) -> "Spec":
-        if self.command is not None:
-            return self
-        missing = [n for n, v in (("address", self.address), ("auth", self.auth)) if v is None]
-        if not self.secrets:
-            missing.append("secrets")
-        if missing:
-            raise ValueError(
-                f"reading Vault needs {', '.join(missing)} (or set `command` for another store)"
-            )
-        return self
+def check_complete(spec: Any) -> Any:
+    """What VaultSecrets needs to fetch: an address and a source for every secret."""
+    if spec.command is not None:
+        return spec
+    missing = [n for n, v in (("address", spec.address), ("auth", spec.auth)) if v is None]
+    if not spec.secrets:
+        missing.append("secrets")
+    if missing:
+        raise ValueError(
+            f"reading Vault needs {', '.join(missing)} (or set `command` for another store)"
+        )
+    return spec
 
 
 def script(spec: Spec) -> str:

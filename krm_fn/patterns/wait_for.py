@@ -12,44 +12,34 @@ It goes first among the init containers by default, so that migrations and the a
 once the database is there.
 """
 
+from __future__ import annotations
+
 import shlex
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, field_validator, model_validator
-
-from krm_fn.patterns.init_container import InitOptions, init_container
+from krm_fn.checks import check_host
+from krm_fn.patterns.init_container import init_container
 from krm_fn.podspec import PodEditor
-from krm_fn.spec import DnsLabel, Host, HttpUrl, Position, check_host
+
+if TYPE_CHECKING:
+    from krm_fn.models.wait_for import Spec
 
 
-class Spec(InitOptions):
-    """Dependencies to wait for."""
+def check_host_port(value: list[str]) -> list[str]:
+    """Each TCP target is host:port."""
+    for target in value:
+        host, _, port = target.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f'"{target}" is not host:port')
+        check_host(host.removeprefix("[").removesuffix("]"))
+    return value
 
-    tcp: list[str] = Field(default_factory=list, description="`host:port` to connect to.")
-    http: list[HttpUrl] = Field(default_factory=list, description="URLs that must answer 2xx.")
-    dns: list[Host] = Field(default_factory=list, description="Names that must resolve.")
-    timeout_seconds: int = Field(300, ge=1, description="Give up (and fail) after this long.")
-    interval_seconds: int = Field(2, ge=1, description="Pause between attempts.")
-    image: str = Field("busybox:1.36.1", description="Image with sh, nc, wget and nslookup.")
-    container_name: DnsLabel = Field("wait-for", description="Name of the init container.")
-    position: Position = Field(
-        "first", description="Where the init container goes (first: before migrations)."
-    )
 
-    @field_validator("tcp")
-    @classmethod
-    def _host_port(cls, value: list[str]) -> list[str]:
-        for target in value:
-            host, _, port = target.rpartition(":")
-            if not host or not port.isdigit() or not 0 < int(port) < 65536:
-                raise ValueError(f'"{target}" is not host:port')
-            check_host(host.removeprefix("[").removesuffix("]"))
-        return value
-
-    @model_validator(mode="after")
-    def _something(self) -> "Spec":
-        if not (self.tcp or self.http or self.dns):
-            raise ValueError("nothing to wait for: set tcp, http or dns")
-        return self
+def check_something(spec: Any) -> Any:
+    """WaitFor waits for something: tcp, http or dns."""
+    if not (spec.tcp or spec.http or spec.dns):
+        raise ValueError("nothing to wait for: set tcp, http or dns")
+    return spec
 
 
 def script(spec: Spec) -> str:

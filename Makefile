@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := kustomization-examples/sidecar-log-shipper
 
-.PHONY: setup tools test-tools-update image demo test lint typecheck unit bench fuzz clean
+.PHONY: setup tools test-tools-update image demo test lint typecheck unit bench fuzz clean validators
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ tools:
 	@test -x /usr/sbin/nginx -a -e /usr/lib/nginx/modules/ngx_stream_module.so -a -x /bin/busybox -a -x /usr/bin/shellcheck \
 		|| bash scripts/install-test-tools.sh
 	@bash scripts/test-tools.sh
+
+# After changing a config model (krm_fn/models, krm_fn/spec.py): regenerate the validators the
+# run path uses instead of pydantic (krm_fn/codegen.py; a test fails while they are stale).
+validators: setup
+	$(BIN)/python -m krm_fn.codegen
 
 # After changing a pin in testtools/versions.env: regenerate testtools/*/go.mod and go.sum.
 test-tools-update:

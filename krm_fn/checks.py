@@ -85,7 +85,21 @@ def check_container(value: Any) -> dict[str, Any]:
         raise ValueError(f'container "{container["name"]}" needs an `image`')
     if container.get("resources") is not None:
         check_resources(container["resources"], f'container "{container["name"]}": ')
+    _shaped(container, f'container "{container["name"]}": ')
     return container
+
+
+def _shaped(container: dict[str, Any], where: str) -> None:
+    """Container fields typed as Kubernetes types them.
+
+    What the pod's shape check would refuse after injection is refused here, at the config.
+    """
+    from krm_fn.shapes import CONTAINER, problems
+
+    found = problems(container, CONTAINER, "")
+    if found:
+        field, message = found[0]
+        raise ValueError(f"{where}{field.lstrip('.')}: {message}")
 
 
 def check_resources(value: Any, where: str = "") -> Any:
@@ -97,7 +111,11 @@ def check_resources(value: Any, where: str = "") -> Any:
     for kind, amounts in value.items():
         if kind not in ("requests", "limits", "claims"):
             raise ValueError(f"{where}resources has requests and limits, not {kind}")
-        for name, amount in (amounts or {}).items() if kind != "claims" else []:
+        if kind == "claims" or amounts is None:
+            continue
+        if not isinstance(amounts, dict):
+            raise ValueError(f"{where}resources.{kind} must be a mapping, e.g. {{cpu: 100m}}")
+        for name, amount in amounts.items():
             try:
                 parse_quantity(amount)
             except (ValueError, TypeError):
@@ -217,6 +235,7 @@ def check_container_override(value: Any) -> dict[str, Any]:
     """Container fields laid over a generated container (resources, securityContext, image...)."""
     container = _mapping(value, "container overrides")
     _unknown(container, CONTAINER_FIELDS - {"name"}, "container")
+    _shaped(container, "")
     return container
 
 

@@ -76,7 +76,7 @@ class Instance:
 
     kind: str
     name: str
-    spec: "PatternSpec"
+    spec: Any  # the validated spec: its generated twin (krm_fn/validators), or the pydantic model
     inject: Inject
 
     @property
@@ -178,34 +178,63 @@ def _from_configmap(configmap: dict[str, Any]) -> dict[str, Any]:
     return {"apiVersion": API_VERSION, "kind": data.get("kind"), "metadata": metadata, "spec": spec}
 
 
+def validate_spec(kind: str, spec: Any) -> Any:
+    """The validated spec of a kind, or a pydantic ValidationError.
+
+    The validators generated from the models (krm_fn/validators) decide the plain cases without
+    importing pydantic; what they leave (odd values, every error) pydantic decides.
+    """
+    fast = validate_plain(kind, spec)
+    return fast if fast is not None else spec_model(kind).model_validate(spec)
+
+
+def validate_plain(kind: str, spec: Any) -> Any:
+    """The generated validators' answer, or None where pydantic has to decide."""
+    from krm_fn import core, validators
+    from krm_fn.validated import Unsure
+
+    try:
+        return validators.validate(kind, spec)
+    except Unsure:
+        return None
+    except Exception:  # a bug in the generated code: pydantic still gives the right answer
+        if core.RAISE_INTERNAL_ERRORS:
+            raise
+        return None
+
+
 def _instance(
     kind: str, name: str, spec: dict[str, Any], where: str, fail: Callable[[str, str], None]
 ) -> Instance | None:
+    model = _validated(kind, spec, where, fail)
+    return None if model is None else Instance(kind, name, model, pattern_module(kind).inject)
+
+
+def _validated(kind: str, spec: Any, where: str, fail: Callable[[str, str], None]) -> Any:
+    """validate_spec, its errors reported through `fail` (then None)."""
+    fast = validate_plain(kind, spec)
+    if fast is not None:
+        return fast
     from pydantic import ValidationError
 
-    module = pattern_module(kind)
-    model_class = spec_model(kind)
     try:
-        model = model_class.model_validate(spec)
+        return spec_model(kind).model_validate(spec)
     except ValidationError as err:
         for problem in err.errors(include_url=False):
-            fail(_message(problem, model_class), where + _loc(problem["loc"]))
+            fail(_message(problem, spec_model(kind)), where + _loc(problem["loc"]))
         return None
-    return Instance(kind, name, model, module.inject)
 
 
 def _bundle(spec: dict[str, Any], name: str, fail: Callable[[str, str], None]) -> list[Instance]:
-    from pydantic import ValidationError
+    from krm_fn.validated import dump
 
-    from krm_fn.models.bundle import BundleSpec
-
-    try:
-        bundle = BundleSpec.model_validate(spec)
-    except ValidationError as err:
-        for problem in err.errors(include_url=False):
-            fail(_message(problem, BundleSpec), "spec" + _loc(problem["loc"]))
+    bundle = _validated(BUNDLE_KIND, spec, "spec", fail)
+    if bundle is None:
         return []
-    defaults = bundle.model_dump(by_alias=True, exclude_unset=True, exclude={"patterns"})
+    if hasattr(bundle, "model_dump"):  # validated by pydantic
+        defaults = bundle.model_dump(by_alias=True, exclude_unset=True, exclude={"patterns"})
+    else:
+        defaults = {k: v for k, v in dump(bundle).items() if k != "patterns"}
     instances, keys = [], set()
     for index, entry in enumerate(bundle.patterns):
         where = f"spec.patterns[{index}]"

@@ -131,7 +131,7 @@ def uninject(items: list[Any], keys: list[str] | None = None) -> list[Result]:
     Verified as a run undoes before injecting; the resources they generated go too.
     """
     from krm_fn.record import parse_record
-    from krm_fn.spec import PatternSpec  # no targets: every workload
+    from krm_fn.validators import validate_PatternSpec
 
     found: dict[str, None] = {}
     for resource in _flatten(items):
@@ -151,7 +151,8 @@ def uninject(items: list[Any], keys: list[str] | None = None) -> list[Result]:
         kind, _, name = key.partition("/")
         if kind not in PATTERNS:
             return [Result(f"a record names {key!r}, and {kind!r} is no krm-fn kind", "error")]
-        instances.append(Instance(kind, name, PatternSpec(), _inject_nothing))
+        no_targets = validate_PatternSpec({})  # every workload
+        instances.append(Instance(kind, name, no_targets, _inject_nothing))
     return apply(items, instances, selector=lambda instance, pod: False, uninjecting=True)
 
 

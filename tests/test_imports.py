@@ -37,6 +37,8 @@ def test_transform_path_imports_neither_kubernetes_nor_unused_patterns() -> None
     assert "krm_fn.patterns.pod_defaults" not in modules
     assert "jsonpath_ng" not in modules  # only custom kinds need JSONPath
     assert "argparse" not in modules
+    assert not {m for m in modules if m.split(".")[0] in ("pydantic", "pydantic_core")}
+    assert not {m for m in modules if m.startswith("krm_fn.models")}  # the generated validators
     server = {"krm_fn.webhook", "uvicorn", "prometheus_client", "jsonpatch", "cryptography"}
     assert not {m for m in modules if m.split(".")[0] in server or m.startswith("krm_fn.webhook")}
 

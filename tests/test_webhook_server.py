@@ -119,7 +119,8 @@ def test_certificate_and_config_reload_drop_no_request(tmp_path: Path) -> None:
             thread.start()
         time.sleep(1.5)
         rotated = write_certs(tmp_path / "new-tls")  # cert-manager writes a new pair
-        trust.write_text(old_ca + rotated.joinpath("ca.crt").read_text())
+        (tmp_path / ".trust.pem").write_text(old_ca + rotated.joinpath("ca.crt").read_text())
+        os.replace(tmp_path / ".trust.pem", trust)  # at once: the clients read it all the time
         for name in ("tls.key", "tls.crt"):
             shutil.copy(rotated / name, tls / f".{name}")
             os.replace(tls / f".{name}", tls / name)

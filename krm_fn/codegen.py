@@ -1,0 +1,419 @@
+"""Generate krm_fn/validators.py from the pydantic config models (`make validators`).
+
+pydantic is the single source of the config models; importing it and building them costs more
+than the rest of a run. So the run path uses validators generated from the models: for every
+model a class with the same attributes and a function that validates the plain cases (the exact
+types YAML gives: str, int, float, bool, None, lists, mappings), applies the same constraints and
+calls the same checks (krm_fn/checks.py and the patterns' own). Anything else (a value pydantic
+would coerce, an unknown field, a field under its Python name, any failed check) raises `Unsure`,
+and the caller validates with pydantic, which then reports the errors as always. So the two agree
+by construction on what they decide, and tests/test_validators.py proves it on every example and
+on generated configs. What the generator does not understand is an error here, never a guess.
+"""
+
+import enum
+import importlib
+import inspect
+import re
+import types
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import annotated_types
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Discriminator, Tag
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+
+from krm_fn.config import BUNDLE_KIND, KINDS, spec_model
+
+OUTPUT = "krm_fn/validators"
+RUNTIME = (
+    "MISSING", "Unsure", "Validated", "anything", "boolean", "checked", "floating", "integer",
+    "matching", "model_checked", "required", "string",
+)  # fmt: skip
+IMMUTABLE = (str, int, float, bool, type(None), tuple, frozenset)
+SCALARS = {str: "string", int: "integer", float: "floating", bool: "boolean"}
+
+
+class GenerationError(Exception):
+    """The models use something the generator does not translate."""
+
+
+@dataclass
+class Generator:
+    """Collects generated functions and classes, one per distinct annotation and model."""
+
+    functions: dict[str, str] = field(default_factory=dict)  # name -> source
+    by_key: dict[str, str] = field(default_factory=dict)  # annotation key -> function name
+    classes: dict[type[BaseModel], str] = field(default_factory=dict)  # model -> class name
+    class_sources: list[str] = field(default_factory=list)
+    imports: dict[str, set[str]] = field(default_factory=dict)  # module -> names
+    patterns: dict[str, str] = field(default_factory=dict)  # regex -> constant name
+    shared: bool = False  # the module for krm_fn/spec.py's models, which the others import
+
+    def name_of(self, function: Callable[..., Any]) -> str:
+        """Import a check or default factory by name; it must live outside pydantic's modules."""
+        if function in (list, dict):
+            return function.__name__
+        module = getattr(function, "__module__", "")
+        name = getattr(function, "__qualname__", "")
+        if not module.startswith("krm_fn.") or module.startswith("krm_fn.models") or "." in name:
+            raise GenerationError(
+                f"{module}.{name}: a check or default factory must be a module-level function in "
+                "krm_fn/checks.py, krm_fn/containers.py or a pattern module (not in a model)"
+            )
+        if module in ("krm_fn.spec", "krm_fn.config", "krm_fn.codegen"):
+            raise GenerationError(f"{module}.{name}: move it to krm_fn/checks.py")
+        if getattr(importlib.import_module(module), name, None) is not function:
+            raise GenerationError(f"{module}.{name} is not importable under that name")
+        self.imports.setdefault(module, set()).add(name)
+        return name
+
+    def add(self, key: str, prefix: str, body: str) -> str:
+        """A function for an annotation (shared by every field of that annotation)."""
+        if key in self.by_key:
+            return self.by_key[key]
+        name = f"_{prefix}_{len(self.functions)}"
+        self.by_key[key] = name
+        self.functions[name] = f"def {name}(value: Any) -> Any:\n{body}"
+        return name
+
+    def pattern(self, regex: str) -> str:
+        """A module-level compiled regex constant."""
+        if regex not in self.patterns:
+            self.patterns[regex] = f"PATTERN_{len(self.patterns)}"
+        return self.patterns[regex]
+
+    # annotations ----------------------------------------------------------------------------
+    def validator(self, annotation: Any, metadata: list[Any] | None = None) -> str:
+        """The name of a function validating `annotation` with extra `metadata` (constraints)."""
+        metadata = list(metadata or [])
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            inner, *extra = get_args(annotation)
+            return self.validator(inner, [*self._flatten(extra), *metadata])
+        if metadata:
+            return self._constrained(annotation, metadata)
+        if annotation in SCALARS:
+            return SCALARS[annotation]
+        if annotation is Any:
+            return "anything"
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return self.model(annotation)
+        if origin is Literal:
+            return self._literal(annotation)
+        if origin is list:
+            (item,) = get_args(annotation)
+            element = self.validator(item)
+            body = (
+                "    if type(value) is not list:\n        raise Unsure\n"
+                f"    return [{element}(item) for item in value]\n"
+            )
+            return self.add(repr(annotation), "list", body)
+        if origin is dict:
+            key, item = get_args(annotation)
+            if key is not str:
+                raise GenerationError(f"{annotation}: mapping keys must be str")
+            element = self.validator(item)
+            body = (
+                "    if type(value) is not dict:\n        raise Unsure\n"
+                f"    return {{string(key): {element}(item) for key, item in value.items()}}\n"
+            )
+            return self.add(repr(annotation), "dict", body)
+        if origin in (Union, types.UnionType):
+            return self._union(annotation)
+        raise GenerationError(f"{annotation!r}: not a type the generator translates")
+
+    @staticmethod
+    def _flatten(metadata: list[Any]) -> list[Any]:
+        flat = []
+        for item in metadata:
+            if isinstance(item, FieldInfo):
+                flat += item.metadata
+            else:
+                flat.append(item)
+        return flat
+
+    def _constrained(self, annotation: Any, metadata: list[Any]) -> str:
+        discriminator = [m for m in metadata if isinstance(m, Discriminator)]
+        if discriminator:
+            return self._tagged(annotation, discriminator[0], metadata)
+        args = get_args(annotation)
+        if get_origin(annotation) in (Union, types.UnionType) and type(None) in args:
+            inner: Any = Union[tuple(a for a in args if a is not type(None))]  # noqa: UP007
+            checked = self._constrained(inner, metadata)
+            body = f"    return None if value is None else {checked}(value)\n"
+            return self.add(f"{annotation!r}{metadata!r}", "optional", body)
+        before: list[str] = []
+        after: list[str] = []
+        for item in metadata:
+            if isinstance(item, BeforeValidator):
+                if after:
+                    raise GenerationError(f"{annotation}: a BeforeValidator after other metadata")
+                before.append(f"    value = checked({self.name_of(item.func)}, value)\n")
+            elif isinstance(item, AfterValidator):
+                after.append(f"    value = checked({self.name_of(item.func)}, value)\n")
+            elif isinstance(item, annotated_types.MinLen):
+                after.append(f"    if len(value) < {item.min_length}:\n        raise Unsure\n")
+            elif isinstance(item, annotated_types.MaxLen):
+                after.append(f"    if len(value) > {item.max_length}:\n        raise Unsure\n")
+            elif isinstance(item, annotated_types.Ge):
+                after.append(f"    if not value >= {item.ge!r}:\n        raise Unsure\n")
+            elif isinstance(item, annotated_types.Le):
+                after.append(f"    if not value <= {item.le!r}:\n        raise Unsure\n")
+            elif type(item).__name__ == "_PydanticGeneralMetadata" and set(vars(item)) == {
+                "pattern"
+            }:
+                if annotation is not str:
+                    raise GenerationError(f"{annotation}: a pattern on a non-string")
+                after.append(f"    value = matching(value, {self.pattern(item.pattern)})\n")
+            else:
+                raise GenerationError(f"{annotation}: metadata {item!r} is not translated")
+        base = self.validator(annotation)
+        body = "".join(before) + f"    value = {base}(value)\n" + "".join(after)
+        return self.add(f"{annotation!r}{metadata!r}", "checked", body + "    return value\n")
+
+    def _literal(self, annotation: Any) -> str:
+        values = get_args(annotation)
+        if not all(type(v) in (str, int, bool) for v in values):
+            raise GenerationError(f"{annotation}: literals must be str, int or bool")
+        allowed = ", ".join(f"({type(v).__name__}, {v!r})" for v in values)
+        body = (
+            f"    if (type(value), value) in ({allowed},):\n"
+            "        return value\n    raise Unsure\n"
+        )
+        return self.add(repr(annotation), "literal", body)
+
+    def _union(self, annotation: Any) -> str:
+        args = get_args(annotation)
+        members = [a for a in args if a is not type(None)]
+        if len(members) == 1:  # Optional[X]
+            inner = self.validator(members[0])
+            body = f"    return None if value is None else {inner}(value)\n"
+            return self.add(repr(annotation), "optional", body)
+        if type(None) in args or not all(m in SCALARS for m in members):
+            raise GenerationError(f"{annotation}: only unions of str, int, float, bool")
+        types_ = ", ".join(m.__name__ for m in members)
+        body = f"    if type(value) in ({types_},):\n        return value\n    raise Unsure\n"
+        return self.add(repr(annotation), "union", body)
+
+    def _tagged(self, annotation: Any, discriminator: Discriminator, metadata: list[Any]) -> str:
+        if len(metadata) != 1 or not callable(discriminator.discriminator):
+            raise GenerationError(f"{annotation}: only a callable Discriminator, alone")
+        tag_of = self.name_of(discriminator.discriminator)
+        lines = [f"    tag = {tag_of}(value)\n"]
+        for member in get_args(annotation):
+            inner, *extra = get_args(member)
+            tags = [m.tag for m in extra if isinstance(m, Tag)]
+            if get_origin(member) is not Annotated or len(tags) != 1 or len(extra) != 1:
+                raise GenerationError(f"{annotation}: every member needs one Tag and nothing else")
+            check = self.validator(inner)
+            lines.append(f"    if tag == {tags[0]!r}:\n        return {check}(value)\n")
+        return self.add(repr(annotation), "tagged", "".join(lines) + "    raise Unsure\n")
+
+    # models ---------------------------------------------------------------------------------
+    def model(self, model: type[BaseModel]) -> str:
+        """The function validating a model (its class and function generated once)."""
+        if model in self.classes:
+            return f"validate_{self.classes[model]}"
+        name = self._class_name(model)
+        if model.__module__ == "krm_fn.spec" and not self.shared:  # generated in the shared one
+            self.imports.setdefault("krm_fn.validators", set()).add(f"validate_{name}")
+            self.classes[model] = name
+            return f"validate_{name}"
+        self.classes[model] = name
+        config = model.model_config
+        if config.get("extra") != "forbid" or config.get("strict"):
+            raise GenerationError(f"{model.__name__}: models forbid extra fields, in lax mode")
+        decorators = model.__pydantic_decorators__
+        if decorators.field_validators or decorators.field_serializers or decorators.validators:
+            raise GenerationError(
+                f"{model.__name__}: field validators must be Annotated checks (see krm_fn/spec.py)"
+            )
+        mixins = [
+            self.name_of_class(base)
+            for base in model.__mro__
+            if base.__module__.startswith("krm_fn.")
+            and not issubclass(base, BaseModel)
+            and base is not object
+        ]
+        self._no_methods(model)
+        fields = model.model_fields
+        aliases = {f.alias or n: n for n, f in fields.items()}
+        bases = ", ".join(["Validated", *mixins])
+        self.class_sources.append(
+            f"class {name}({bases}):\n"
+            f'    """{model.__name__} of {model.__module__}, validated."""\n\n'
+            f"    __slots__ = {tuple(sorted(fields))!r}\n"
+            f"    FIELDS = {tuple(fields)!r}\n"
+            f"    ALIASES = {aliases!r}\n" + "".join(f"    {n}: Any\n" for n in fields)
+        )
+        lines = [
+            f"def validate_{name}(value: Any) -> {name}:\n",
+            f'    """A {model.__name__} of {model.__module__}."""\n',
+            f"    if type(value) is not dict or not value.keys() <= {name}.ALIASES.keys():\n",
+            "        raise Unsure\n",
+            f"    result: {name} = {name}.__new__({name})\n",
+        ]
+        for python_name, info in fields.items():
+            alias = info.alias or python_name
+            check = self.validator(info.annotation, info.metadata)
+            lines.append(f"    item = value.get({alias!r}, MISSING)\n")
+            default = self._default(info, check)
+            lines.append(
+                f"    result.{python_name} = {default} if item is MISSING else {check}(item)\n"
+            )
+        lines.append(
+            f"    result.model_fields_set = frozenset(map({name}.ALIASES.__getitem__, value))\n"
+        )
+        for validator in decorators.model_validators.values():
+            if validator.info.mode != "after":
+                raise GenerationError(f"{model.__name__}: only after model validators")
+            check = self.name_of(validator.func)
+            lines.append(f"    model_checked({check}, result)\n")
+        lines.append("    return result\n")
+        self.functions[f"validate_{name}"] = "".join(lines)
+        return f"validate_{name}"
+
+    def _default(self, info: FieldInfo, check: str) -> str:
+        if info.default_factory is not None:
+            factory = info.default_factory
+            if isinstance(factory, type) and issubclass(factory, BaseModel):
+                made = f"{self.model(factory)}({{}})"
+            else:
+                made = f"{self.name_of(factory)}()"
+            return f"{check}({made})" if info.validate_default else made
+        if info.default is PydanticUndefined:
+            return "required()"
+        if not isinstance(info.default, IMMUTABLE) or isinstance(info.default, enum.Enum):
+            raise GenerationError(f"{info}: a mutable default; use default_factory")
+        return f"{check}({info.default!r})" if info.validate_default else repr(info.default)
+
+    def _class_name(self, model: type[BaseModel]) -> str:
+        module = model.__module__.rsplit(".", 1)[-1]
+        prefix = "".join(part.capitalize() for part in module.split("_"))
+        name = model.__name__ if module == "spec" else f"{prefix}{model.__name__}"
+        return name.replace("SpecSpec", "Spec")
+
+    def name_of_class(self, cls: type) -> str:
+        """A mixin class of a model (methods the validated objects need too)."""
+        module = cls.__module__
+        if module.startswith("krm_fn.models") or module in ("krm_fn.spec",):
+            raise GenerationError(f"{cls.__qualname__}: a mixin must live in krm_fn/checks.py")
+        self.imports.setdefault(module, set()).add(cls.__name__)
+        return cls.__name__
+
+    @staticmethod
+    def _no_methods(model: type[BaseModel]) -> None:
+        """Methods on a model would be missing from its validated objects: keep them in mixins."""
+        for base in model.__mro__:
+            if not issubclass(base, BaseModel) or base.__module__.startswith("pydantic"):
+                continue
+            validators = set(base.__pydantic_decorators__.model_validators)
+            for key, value in vars(base).items():
+                if key.startswith("__") or key in ("model_config", "model_fields", *validators):
+                    continue
+                if inspect.isfunction(value) or isinstance(value, property | classmethod):
+                    raise GenerationError(
+                        f"{base.__name__}.{key}: methods of models go in a mixin (krm_fn/checks.py)"
+                    )
+
+    # the module -----------------------------------------------------------------------------
+    def module(self, doc: str, tail: str = "") -> str:
+        """The source of one module of krm_fn/validators."""
+        patterns = "".join(f"{n} = re.compile({regex!r})\n" for regex, n in self.patterns.items())
+        classes = "\n\n".join(source.rstrip() + "\n" for source in self.class_sources)
+        functions = "\n\n".join(self.functions[name].rstrip() + "\n" for name in self.functions)
+        body = f"{patterns}\n\n{classes}\n\n{functions}{tail}"
+        used = sorted(n for n in RUNTIME if re.search(rf"\b{n}\b", body))
+        imports = {**self.imports, "krm_fn.validated": set(used)}
+        lines = [
+            f"from {module} import {', '.join(sorted(names))}\n"
+            for module, names in sorted(imports.items())
+            if names
+        ]
+        header = (
+            f'"""{doc}\n\nGenerated from the config models by `make validators` '
+            "(krm_fn/codegen.py); do not edit:\na test fails when this is not what the models "
+            'generate.\n"""\n\n'
+            + ("import re\n" if self.patterns else "")
+            + "from typing import Any\n\n"
+            + "".join(lines)
+        )
+        return f"{header}\n\n{body}"
+
+
+def generate() -> dict[str, str]:
+    """The modules of krm_fn/validators (file name -> source) for the models as they are."""
+    from krm_fn import spec
+    from krm_fn.spec import PatternSpec
+
+    shared = Generator(shared=True)
+    models = [v for v in vars(spec).values() if isinstance(v, type) and issubclass(v, BaseModel)]
+    for model in models:  # every model of krm_fn/spec.py, PatternSpec last
+        if model.__module__ == spec.__name__ and model is not PatternSpec:
+            shared.model(model)
+    shared.model(PatternSpec)
+    files: dict[str, str] = {}
+    modules: dict[str, str] = {}
+    for kind in KINDS:
+        model = spec_model(kind)
+        module = model.__module__.rsplit(".", 1)[-1]
+        generator = Generator()
+        function = generator.model(model)
+        files[f"{module}.py"] = generator.module(
+            f"Validators of the {kind} config (krm_fn/models/{module}.py).",
+            f"\n\nvalidate = {function}\n",
+        )
+        modules[kind] = f"krm_fn.validators.{module}"
+    table = "".join(f"    {kind!r}: {module!r},\n" for kind, module in modules.items())
+    files["__init__.py"] = shared.module(
+        "Validators of the config models, one module per kind, and of the fields they share.",
+        "\n\n# the module of each kind (imported when a config uses the kind)\n"
+        f"MODULES = {{\n{table}}}\n\n\n"
+        "def validate(kind: str, value: Any) -> Any:\n"
+        '    """The validated spec of a kind, or Unsure: then pydantic decides."""\n'
+        "    import importlib\n\n"
+        "    return importlib.import_module(MODULES[kind]).validate(value)\n",
+    )
+    assert BUNDLE_KIND in modules
+    return files
+
+
+def formatted(files: dict[str, str]) -> dict[str, str]:
+    """The files as `ruff format` writes them (the generated code is checked like the rest)."""
+    import subprocess
+    import sys
+
+    def ruff(text: str, name: str, *command: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "--stdin-filename", f"{OUTPUT}/{name}", "-"],
+            input=text,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    return {
+        name: ruff(ruff(text, name, "check", "--fix", "--select", "I", "--quiet"), name, "format")
+        for name, text in files.items()
+    }
+
+
+def main() -> None:
+    """Write krm_fn/validators/ (`make validators`), and remove modules no kind generates."""
+    import pathlib
+
+    directory = pathlib.Path(__file__).resolve().parent.parent / OUTPUT
+    directory.mkdir(exist_ok=True)
+    files = formatted(generate())
+    for stale in set(p.name for p in directory.glob("*.py")) - set(files):
+        (directory / stale).unlink()
+    for name, text in files.items():
+        (directory / name).write_text(text)
+    print(f"wrote {len(files)} modules into {OUTPUT}/")
+
+
+if __name__ == "__main__":
+    main()

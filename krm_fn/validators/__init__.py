@@ -1,0 +1,312 @@
+"""Validators of the config models, one module per kind, and of the fields they share.
+
+Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+a test fails when this is not what the models generate.
+"""
+
+from typing import Any
+
+from krm_fn.checks import (
+    PatternSpecMethods,
+    check_anchor,
+    check_jsonpath,
+    check_regex,
+    check_selector,
+    default_kubernetes_version,
+    normalize_version,
+)
+from krm_fn.validated import (
+    MISSING,
+    Unsure,
+    Validated,
+    boolean,
+    checked,
+    model_checked,
+    required,
+    string,
+)
+
+
+class Model(Validated):
+    """Model of krm_fn.spec, validated."""
+
+    __slots__ = ()
+    FIELDS = ()
+    ALIASES = {}
+
+
+class Target(Validated):
+    """Target of krm_fn.spec, validated."""
+
+    __slots__ = (
+        "annotation_selector",
+        "group",
+        "kind",
+        "label_selector",
+        "name",
+        "namespace",
+        "version",
+    )
+    FIELDS = (
+        "group",
+        "version",
+        "kind",
+        "name",
+        "namespace",
+        "label_selector",
+        "annotation_selector",
+    )
+    ALIASES = {
+        "group": "group",
+        "version": "version",
+        "kind": "kind",
+        "name": "name",
+        "namespace": "namespace",
+        "labelSelector": "label_selector",
+        "annotationSelector": "annotation_selector",
+    }
+    group: Any
+    version: Any
+    kind: Any
+    name: Any
+    namespace: Any
+    label_selector: Any
+    annotation_selector: Any
+
+
+class PodTemplatePath(Validated):
+    """PodTemplatePath of krm_fn.spec, validated."""
+
+    __slots__ = ("group", "kind", "path")
+    FIELDS = ("group", "kind", "path")
+    ALIASES = {"group": "group", "kind": "kind", "path": "path"}
+    group: Any
+    kind: Any
+    path: Any
+
+
+class Anchor(Validated):
+    """Anchor of krm_fn.spec, validated."""
+
+    __slots__ = ("after", "before")
+    FIELDS = ("before", "after")
+    ALIASES = {"before": "before", "after": "after"}
+    before: Any
+    after: Any
+
+
+class PatternSpec(Validated, PatternSpecMethods):
+    """PatternSpec of krm_fn.spec, validated."""
+
+    __slots__ = (
+        "app_containers",
+        "fail_on_empty_match",
+        "kubernetes_version",
+        "on_error",
+        "pod_opt_out",
+        "pod_template_paths",
+        "targets",
+    )
+    FIELDS = (
+        "targets",
+        "app_containers",
+        "kubernetes_version",
+        "pod_template_paths",
+        "pod_opt_out",
+        "fail_on_empty_match",
+        "on_error",
+    )
+    ALIASES = {
+        "targets": "targets",
+        "appContainers": "app_containers",
+        "kubernetesVersion": "kubernetes_version",
+        "podTemplatePaths": "pod_template_paths",
+        "podOptOut": "pod_opt_out",
+        "failOnEmptyMatch": "fail_on_empty_match",
+        "onError": "on_error",
+    }
+    targets: Any
+    app_containers: Any
+    kubernetes_version: Any
+    pod_template_paths: Any
+    pod_opt_out: Any
+    fail_on_empty_match: Any
+    on_error: Any
+
+
+def validate_Model(value: Any) -> Model:
+    """A Model of krm_fn.spec."""
+    if type(value) is not dict or not value.keys() <= Model.ALIASES.keys():
+        raise Unsure
+    result: Model = Model.__new__(Model)
+    result.model_fields_set = frozenset(map(Model.ALIASES.__getitem__, value))
+    return result
+
+
+def _checked_1(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_regex, value)
+    return value
+
+
+def _optional_2(value: Any) -> Any:
+    return None if value is None else _checked_1(value)
+
+
+def _checked_3(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_selector, value)
+    return value
+
+
+def _optional_4(value: Any) -> Any:
+    return None if value is None else _checked_3(value)
+
+
+def validate_Target(value: Any) -> Target:
+    """A Target of krm_fn.spec."""
+    if type(value) is not dict or not value.keys() <= Target.ALIASES.keys():
+        raise Unsure
+    result: Target = Target.__new__(Target)
+    item = value.get("group", MISSING)
+    result.group = None if item is MISSING else _optional_2(item)
+    item = value.get("version", MISSING)
+    result.version = None if item is MISSING else _optional_2(item)
+    item = value.get("kind", MISSING)
+    result.kind = None if item is MISSING else _optional_2(item)
+    item = value.get("name", MISSING)
+    result.name = None if item is MISSING else _optional_2(item)
+    item = value.get("namespace", MISSING)
+    result.namespace = None if item is MISSING else _optional_2(item)
+    item = value.get("labelSelector", MISSING)
+    result.label_selector = None if item is MISSING else _optional_4(item)
+    item = value.get("annotationSelector", MISSING)
+    result.annotation_selector = None if item is MISSING else _optional_4(item)
+    result.model_fields_set = frozenset(map(Target.ALIASES.__getitem__, value))
+    return result
+
+
+def _optional_6(value: Any) -> Any:
+    return None if value is None else string(value)
+
+
+def _checked_7(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_jsonpath, value)
+    return value
+
+
+def validate_PodTemplatePath(value: Any) -> PodTemplatePath:
+    """A PodTemplatePath of krm_fn.spec."""
+    if type(value) is not dict or not value.keys() <= PodTemplatePath.ALIASES.keys():
+        raise Unsure
+    result: PodTemplatePath = PodTemplatePath.__new__(PodTemplatePath)
+    item = value.get("group", MISSING)
+    result.group = None if item is MISSING else _optional_6(item)
+    item = value.get("kind", MISSING)
+    result.kind = required() if item is MISSING else string(item)
+    item = value.get("path", MISSING)
+    result.path = required() if item is MISSING else _checked_7(item)
+    result.model_fields_set = frozenset(map(PodTemplatePath.ALIASES.__getitem__, value))
+    return result
+
+
+def validate_Anchor(value: Any) -> Anchor:
+    """A Anchor of krm_fn.spec."""
+    if type(value) is not dict or not value.keys() <= Anchor.ALIASES.keys():
+        raise Unsure
+    result: Anchor = Anchor.__new__(Anchor)
+    item = value.get("before", MISSING)
+    result.before = None if item is MISSING else _optional_6(item)
+    item = value.get("after", MISSING)
+    result.after = None if item is MISSING else _optional_6(item)
+    result.model_fields_set = frozenset(map(Anchor.ALIASES.__getitem__, value))
+    model_checked(check_anchor, result)
+    return result
+
+
+def _list_10(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_Target(item) for item in value]
+
+
+def _list_11(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [string(item) for item in value]
+
+
+def _checked_12(value: Any) -> Any:
+    value = checked(normalize_version, value)
+    value = string(value)
+    return value
+
+
+def _list_13(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_PodTemplatePath(item) for item in value]
+
+
+def _literal_14(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "deny"),
+        (str, "admit"),
+    ):
+        return value
+    raise Unsure
+
+
+def validate_PatternSpec(value: Any) -> PatternSpec:
+    """A PatternSpec of krm_fn.spec."""
+    if type(value) is not dict or not value.keys() <= PatternSpec.ALIASES.keys():
+        raise Unsure
+    result: PatternSpec = PatternSpec.__new__(PatternSpec)
+    item = value.get("targets", MISSING)
+    result.targets = list() if item is MISSING else _list_10(item)
+    item = value.get("appContainers", MISSING)
+    result.app_containers = list() if item is MISSING else _list_11(item)
+    item = value.get("kubernetesVersion", MISSING)
+    result.kubernetes_version = (
+        _checked_12(default_kubernetes_version()) if item is MISSING else _checked_12(item)
+    )
+    item = value.get("podTemplatePaths", MISSING)
+    result.pod_template_paths = list() if item is MISSING else _list_13(item)
+    item = value.get("podOptOut", MISSING)
+    result.pod_opt_out = True if item is MISSING else boolean(item)
+    item = value.get("failOnEmptyMatch", MISSING)
+    result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("onError", MISSING)
+    result.on_error = "deny" if item is MISSING else _literal_14(item)
+    result.model_fields_set = frozenset(map(PatternSpec.ALIASES.__getitem__, value))
+    return result
+
+
+# the module of each kind (imported when a config uses the kind)
+MODULES = {
+    "Sidecar": "krm_fn.validators.sidecar",
+    "InitContainer": "krm_fn.validators.init_container",
+    "PodDefaults": "krm_fn.validators.pod_defaults",
+    "LogTailer": "krm_fn.validators.log_tailer",
+    "Adapter": "krm_fn.validators.adapter",
+    "Ambassador": "krm_fn.validators.ambassador",
+    "Sysctl": "krm_fn.validators.sysctl",
+    "VaultSecrets": "krm_fn.validators.vault_secrets",
+    "GitClone": "krm_fn.validators.git_clone",
+    "Download": "krm_fn.validators.download",
+    "Migration": "krm_fn.validators.migration",
+    "WaitFor": "krm_fn.validators.wait_for",
+    "GracefulShutdown": "krm_fn.validators.graceful_shutdown",
+    "ConfigReloader": "krm_fn.validators.config_reloader",
+    "LocalCache": "krm_fn.validators.local_cache",
+    "PodResources": "krm_fn.validators.pod_resources",
+    "PodPatterns": "krm_fn.validators.bundle",
+}
+
+
+def validate(kind: str, value: Any) -> Any:
+    """The validated spec of a kind, or Unsure: then pydantic decides."""
+    import importlib
+
+    return importlib.import_module(MODULES[kind]).validate(value)

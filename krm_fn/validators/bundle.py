@@ -1,0 +1,185 @@
+"""Validators of the PodPatterns config (krm_fn/models/bundle.py).
+
+Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+a test fails when this is not what the models generate.
+"""
+
+import re
+from typing import Any
+
+from krm_fn.checks import PatternSpecMethods, default_kubernetes_version, normalize_version
+from krm_fn.validated import (
+    MISSING,
+    Unsure,
+    Validated,
+    anything,
+    boolean,
+    checked,
+    matching,
+    required,
+    string,
+)
+from krm_fn.validators import validate_PodTemplatePath, validate_Target
+
+PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+class BundleBundleSpec(Validated, PatternSpecMethods):
+    """BundleSpec of krm_fn.models.bundle, validated."""
+
+    __slots__ = (
+        "app_containers",
+        "fail_on_empty_match",
+        "kubernetes_version",
+        "on_error",
+        "patterns",
+        "pod_opt_out",
+        "pod_template_paths",
+        "targets",
+    )
+    FIELDS = (
+        "targets",
+        "app_containers",
+        "kubernetes_version",
+        "pod_template_paths",
+        "pod_opt_out",
+        "fail_on_empty_match",
+        "on_error",
+        "patterns",
+    )
+    ALIASES = {
+        "targets": "targets",
+        "appContainers": "app_containers",
+        "kubernetesVersion": "kubernetes_version",
+        "podTemplatePaths": "pod_template_paths",
+        "podOptOut": "pod_opt_out",
+        "failOnEmptyMatch": "fail_on_empty_match",
+        "onError": "on_error",
+        "patterns": "patterns",
+    }
+    targets: Any
+    app_containers: Any
+    kubernetes_version: Any
+    pod_template_paths: Any
+    pod_opt_out: Any
+    fail_on_empty_match: Any
+    on_error: Any
+    patterns: Any
+
+
+class BundlePatternEntry(Validated):
+    """PatternEntry of krm_fn.models.bundle, validated."""
+
+    __slots__ = ("kind", "name", "spec")
+    FIELDS = ("kind", "name", "spec")
+    ALIASES = {"kind": "kind", "name": "name", "spec": "spec"}
+    kind: Any
+    name: Any
+    spec: Any
+
+
+def _list_0(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_Target(item) for item in value]
+
+
+def _list_1(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [string(item) for item in value]
+
+
+def _checked_2(value: Any) -> Any:
+    value = checked(normalize_version, value)
+    value = string(value)
+    return value
+
+
+def _list_3(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_PodTemplatePath(item) for item in value]
+
+
+def _literal_4(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "deny"),
+        (str, "admit"),
+    ):
+        return value
+    raise Unsure
+
+
+def _checked_5(value: Any) -> Any:
+    value = string(value)
+    value = matching(value, PATTERN_0)
+    return value
+
+
+def _optional_6(value: Any) -> Any:
+    return None if value is None else _checked_5(value)
+
+
+def _dict_7(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): anything(item) for key, item in value.items()}
+
+
+def validate_BundlePatternEntry(value: Any) -> BundlePatternEntry:
+    """A PatternEntry of krm_fn.models.bundle."""
+    if type(value) is not dict or not value.keys() <= BundlePatternEntry.ALIASES.keys():
+        raise Unsure
+    result: BundlePatternEntry = BundlePatternEntry.__new__(BundlePatternEntry)
+    item = value.get("kind", MISSING)
+    result.kind = required() if item is MISSING else string(item)
+    item = value.get("name", MISSING)
+    result.name = None if item is MISSING else _optional_6(item)
+    item = value.get("spec", MISSING)
+    result.spec = dict() if item is MISSING else _dict_7(item)
+    result.model_fields_set = frozenset(map(BundlePatternEntry.ALIASES.__getitem__, value))
+    return result
+
+
+def _list_9(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_BundlePatternEntry(item) for item in value]
+
+
+def _checked_10(value: Any) -> Any:
+    value = _list_9(value)
+    if len(value) < 1:
+        raise Unsure
+    return value
+
+
+def validate_BundleBundleSpec(value: Any) -> BundleBundleSpec:
+    """A BundleSpec of krm_fn.models.bundle."""
+    if type(value) is not dict or not value.keys() <= BundleBundleSpec.ALIASES.keys():
+        raise Unsure
+    result: BundleBundleSpec = BundleBundleSpec.__new__(BundleBundleSpec)
+    item = value.get("targets", MISSING)
+    result.targets = list() if item is MISSING else _list_0(item)
+    item = value.get("appContainers", MISSING)
+    result.app_containers = list() if item is MISSING else _list_1(item)
+    item = value.get("kubernetesVersion", MISSING)
+    result.kubernetes_version = (
+        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+    )
+    item = value.get("podTemplatePaths", MISSING)
+    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    item = value.get("podOptOut", MISSING)
+    result.pod_opt_out = True if item is MISSING else boolean(item)
+    item = value.get("failOnEmptyMatch", MISSING)
+    result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("onError", MISSING)
+    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    item = value.get("patterns", MISSING)
+    result.patterns = required() if item is MISSING else _checked_10(item)
+    result.model_fields_set = frozenset(map(BundleBundleSpec.ALIASES.__getitem__, value))
+    return result
+
+
+validate = validate_BundleBundleSpec

@@ -1,0 +1,384 @@
+"""Validators of the ConfigReloader config (krm_fn/models/config_reloader.py).
+
+Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+a test fails when this is not what the models generate.
+"""
+
+import re
+from typing import Any
+
+from krm_fn.checks import (
+    PatternSpecMethods,
+    check_container_override,
+    check_resources,
+    default_kubernetes_version,
+    normalize_version,
+    position_tag,
+)
+from krm_fn.containers import sidecar_resources
+from krm_fn.patterns.config_reloader import check_one_method
+from krm_fn.validated import (
+    MISSING,
+    Unsure,
+    Validated,
+    anything,
+    boolean,
+    checked,
+    integer,
+    matching,
+    model_checked,
+    required,
+    string,
+)
+from krm_fn.validators import validate_Anchor, validate_PodTemplatePath, validate_Target
+
+PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+PATTERN_1 = re.compile("^https?://")
+PATTERN_2 = re.compile("^[A-Za-z0-9._][A-Za-z0-9._-]{0,14}$")
+
+
+class ConfigReloaderSpec(Validated, PatternSpecMethods):
+    """Spec of krm_fn.models.config_reloader, validated."""
+
+    __slots__ = (
+        "app_containers",
+        "container",
+        "container_name",
+        "fail_on_empty_match",
+        "http",
+        "image",
+        "kubernetes_version",
+        "native",
+        "on_error",
+        "period_seconds",
+        "pod_opt_out",
+        "pod_template_paths",
+        "position",
+        "resources",
+        "signal",
+        "targets",
+        "watch",
+    )
+    FIELDS = (
+        "targets",
+        "app_containers",
+        "kubernetes_version",
+        "pod_template_paths",
+        "pod_opt_out",
+        "fail_on_empty_match",
+        "on_error",
+        "native",
+        "resources",
+        "position",
+        "watch",
+        "http",
+        "signal",
+        "period_seconds",
+        "image",
+        "container_name",
+        "container",
+    )
+    ALIASES = {
+        "targets": "targets",
+        "appContainers": "app_containers",
+        "kubernetesVersion": "kubernetes_version",
+        "podTemplatePaths": "pod_template_paths",
+        "podOptOut": "pod_opt_out",
+        "failOnEmptyMatch": "fail_on_empty_match",
+        "onError": "on_error",
+        "native": "native",
+        "resources": "resources",
+        "position": "position",
+        "watch": "watch",
+        "http": "http",
+        "signal": "signal",
+        "periodSeconds": "period_seconds",
+        "image": "image",
+        "containerName": "container_name",
+        "container": "container",
+    }
+    targets: Any
+    app_containers: Any
+    kubernetes_version: Any
+    pod_template_paths: Any
+    pod_opt_out: Any
+    fail_on_empty_match: Any
+    on_error: Any
+    native: Any
+    resources: Any
+    position: Any
+    watch: Any
+    http: Any
+    signal: Any
+    period_seconds: Any
+    image: Any
+    container_name: Any
+    container: Any
+
+
+class ConfigReloaderHttpReload(Validated):
+    """HttpReload of krm_fn.models.config_reloader, validated."""
+
+    __slots__ = ("method", "url")
+    FIELDS = ("url", "method")
+    ALIASES = {"url": "url", "method": "method"}
+    url: Any
+    method: Any
+
+
+class ConfigReloaderSignalReload(Validated):
+    """SignalReload of krm_fn.models.config_reloader, validated."""
+
+    __slots__ = ("name", "process")
+    FIELDS = ("name", "process")
+    ALIASES = {"name": "name", "process": "process"}
+    name: Any
+    process: Any
+
+
+def _list_0(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_Target(item) for item in value]
+
+
+def _list_1(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [string(item) for item in value]
+
+
+def _checked_2(value: Any) -> Any:
+    value = checked(normalize_version, value)
+    value = string(value)
+    return value
+
+
+def _list_3(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_PodTemplatePath(item) for item in value]
+
+
+def _literal_4(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "deny"),
+        (str, "admit"),
+    ):
+        return value
+    raise Unsure
+
+
+def _literal_5(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "auto"),
+        (bool, True),
+        (bool, False),
+    ):
+        return value
+    raise Unsure
+
+
+def _union_6(value: Any) -> Any:
+    if type(value) in (
+        str,
+        int,
+        float,
+    ):
+        return value
+    raise Unsure
+
+
+def _dict_7(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): _union_6(item) for key, item in value.items()}
+
+
+def _dict_8(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): _dict_7(item) for key, item in value.items()}
+
+
+def _checked_9(value: Any) -> Any:
+    value = _dict_8(value)
+    value = checked(check_resources, value)
+    return value
+
+
+def _literal_10(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "first"),
+        (str, "last"),
+    ):
+        return value
+    raise Unsure
+
+
+def _tagged_11(value: Any) -> Any:
+    tag = position_tag(value)
+    if tag == "first|last":
+        return _literal_10(value)
+    if tag == "before|after":
+        return validate_Anchor(value)
+    raise Unsure
+
+
+def _checked_12(value: Any) -> Any:
+    value = string(value)
+    if len(value) > 63:
+        raise Unsure
+    value = matching(value, PATTERN_0)
+    return value
+
+
+def _list_13(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_checked_12(item) for item in value]
+
+
+def _checked_14(value: Any) -> Any:
+    value = _list_13(value)
+    if len(value) < 1:
+        raise Unsure
+    return value
+
+
+def _checked_15(value: Any) -> Any:
+    value = string(value)
+    value = matching(value, PATTERN_1)
+    return value
+
+
+def _literal_16(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "POST"),
+        (str, "GET"),
+    ):
+        return value
+    raise Unsure
+
+
+def validate_ConfigReloaderHttpReload(value: Any) -> ConfigReloaderHttpReload:
+    """A HttpReload of krm_fn.models.config_reloader."""
+    if type(value) is not dict or not value.keys() <= ConfigReloaderHttpReload.ALIASES.keys():
+        raise Unsure
+    result: ConfigReloaderHttpReload = ConfigReloaderHttpReload.__new__(ConfigReloaderHttpReload)
+    item = value.get("url", MISSING)
+    result.url = required() if item is MISSING else _checked_15(item)
+    item = value.get("method", MISSING)
+    result.method = "POST" if item is MISSING else _literal_16(item)
+    result.model_fields_set = frozenset(map(ConfigReloaderHttpReload.ALIASES.__getitem__, value))
+    return result
+
+
+def _optional_18(value: Any) -> Any:
+    return None if value is None else validate_ConfigReloaderHttpReload(value)
+
+
+def _literal_19(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "HUP"),
+        (str, "USR1"),
+        (str, "USR2"),
+        (str, "TERM"),
+        (str, "INT"),
+        (str, "QUIT"),
+    ):
+        return value
+    raise Unsure
+
+
+def _checked_20(value: Any) -> Any:
+    value = string(value)
+    value = matching(value, PATTERN_2)
+    return value
+
+
+def validate_ConfigReloaderSignalReload(value: Any) -> ConfigReloaderSignalReload:
+    """A SignalReload of krm_fn.models.config_reloader."""
+    if type(value) is not dict or not value.keys() <= ConfigReloaderSignalReload.ALIASES.keys():
+        raise Unsure
+    result: ConfigReloaderSignalReload = ConfigReloaderSignalReload.__new__(
+        ConfigReloaderSignalReload
+    )
+    item = value.get("name", MISSING)
+    result.name = "HUP" if item is MISSING else _literal_19(item)
+    item = value.get("process", MISSING)
+    result.process = required() if item is MISSING else _checked_20(item)
+    result.model_fields_set = frozenset(map(ConfigReloaderSignalReload.ALIASES.__getitem__, value))
+    return result
+
+
+def _optional_22(value: Any) -> Any:
+    return None if value is None else validate_ConfigReloaderSignalReload(value)
+
+
+def _checked_23(value: Any) -> Any:
+    value = integer(value)
+    if not value >= 1:
+        raise Unsure
+    return value
+
+
+def _dict_24(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): anything(item) for key, item in value.items()}
+
+
+def _checked_25(value: Any) -> Any:
+    value = _dict_24(value)
+    value = checked(check_container_override, value)
+    return value
+
+
+def validate_ConfigReloaderSpec(value: Any) -> ConfigReloaderSpec:
+    """A Spec of krm_fn.models.config_reloader."""
+    if type(value) is not dict or not value.keys() <= ConfigReloaderSpec.ALIASES.keys():
+        raise Unsure
+    result: ConfigReloaderSpec = ConfigReloaderSpec.__new__(ConfigReloaderSpec)
+    item = value.get("targets", MISSING)
+    result.targets = list() if item is MISSING else _list_0(item)
+    item = value.get("appContainers", MISSING)
+    result.app_containers = list() if item is MISSING else _list_1(item)
+    item = value.get("kubernetesVersion", MISSING)
+    result.kubernetes_version = (
+        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+    )
+    item = value.get("podTemplatePaths", MISSING)
+    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    item = value.get("podOptOut", MISSING)
+    result.pod_opt_out = True if item is MISSING else boolean(item)
+    item = value.get("failOnEmptyMatch", MISSING)
+    result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("onError", MISSING)
+    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    item = value.get("native", MISSING)
+    result.native = "auto" if item is MISSING else _literal_5(item)
+    item = value.get("resources", MISSING)
+    result.resources = sidecar_resources() if item is MISSING else _checked_9(item)
+    item = value.get("position", MISSING)
+    result.position = "first" if item is MISSING else _tagged_11(item)
+    item = value.get("watch", MISSING)
+    result.watch = required() if item is MISSING else _checked_14(item)
+    item = value.get("http", MISSING)
+    result.http = None if item is MISSING else _optional_18(item)
+    item = value.get("signal", MISSING)
+    result.signal = None if item is MISSING else _optional_22(item)
+    item = value.get("periodSeconds", MISSING)
+    result.period_seconds = 5 if item is MISSING else _checked_23(item)
+    item = value.get("image", MISSING)
+    result.image = "busybox:1.36.1" if item is MISSING else string(item)
+    item = value.get("containerName", MISSING)
+    result.container_name = "config-reloader" if item is MISSING else _checked_12(item)
+    item = value.get("container", MISSING)
+    result.container = dict() if item is MISSING else _checked_25(item)
+    result.model_fields_set = frozenset(map(ConfigReloaderSpec.ALIASES.__getitem__, value))
+    model_checked(check_one_method, result)
+    return result
+
+
+validate = validate_ConfigReloaderSpec

@@ -1,0 +1,347 @@
+"""Validators of the GitClone config (krm_fn/models/git_clone.py).
+
+Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+a test fails when this is not what the models generate.
+"""
+
+import re
+from typing import Any
+
+from krm_fn.checks import (
+    PatternSpecMethods,
+    check_absolute_path,
+    check_container_override,
+    check_file_name,
+    check_resources,
+    default_kubernetes_version,
+    normalize_version,
+    position_tag,
+)
+from krm_fn.containers import init_resources
+from krm_fn.patterns.git_clone import check_duration, check_ref, check_repository
+from krm_fn.patterns.init_container import check_requests_and_limits
+from krm_fn.validated import (
+    MISSING,
+    Unsure,
+    Validated,
+    anything,
+    boolean,
+    checked,
+    integer,
+    matching,
+    required,
+    string,
+)
+from krm_fn.validators import validate_Anchor, validate_PodTemplatePath, validate_Target
+
+PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+class GitCloneSpec(Validated, PatternSpecMethods):
+    """Spec of krm_fn.models.git_clone, validated."""
+
+    __slots__ = (
+        "app_containers",
+        "container",
+        "container_name",
+        "depth",
+        "fail_on_empty_match",
+        "image",
+        "kubernetes_version",
+        "mount_path",
+        "native",
+        "on_error",
+        "pod_opt_out",
+        "pod_template_paths",
+        "position",
+        "ref",
+        "repository",
+        "resources",
+        "sync",
+        "sync_image",
+        "sync_link",
+        "sync_period",
+        "targets",
+        "volume_name",
+    )
+    FIELDS = (
+        "targets",
+        "app_containers",
+        "kubernetes_version",
+        "pod_template_paths",
+        "pod_opt_out",
+        "fail_on_empty_match",
+        "on_error",
+        "native",
+        "position",
+        "resources",
+        "container",
+        "repository",
+        "ref",
+        "depth",
+        "mount_path",
+        "volume_name",
+        "container_name",
+        "image",
+        "sync",
+        "sync_image",
+        "sync_period",
+        "sync_link",
+    )
+    ALIASES = {
+        "targets": "targets",
+        "appContainers": "app_containers",
+        "kubernetesVersion": "kubernetes_version",
+        "podTemplatePaths": "pod_template_paths",
+        "podOptOut": "pod_opt_out",
+        "failOnEmptyMatch": "fail_on_empty_match",
+        "onError": "on_error",
+        "native": "native",
+        "position": "position",
+        "resources": "resources",
+        "container": "container",
+        "repository": "repository",
+        "ref": "ref",
+        "depth": "depth",
+        "mountPath": "mount_path",
+        "volumeName": "volume_name",
+        "containerName": "container_name",
+        "image": "image",
+        "sync": "sync",
+        "syncImage": "sync_image",
+        "syncPeriod": "sync_period",
+        "syncLink": "sync_link",
+    }
+    targets: Any
+    app_containers: Any
+    kubernetes_version: Any
+    pod_template_paths: Any
+    pod_opt_out: Any
+    fail_on_empty_match: Any
+    on_error: Any
+    native: Any
+    position: Any
+    resources: Any
+    container: Any
+    repository: Any
+    ref: Any
+    depth: Any
+    mount_path: Any
+    volume_name: Any
+    container_name: Any
+    image: Any
+    sync: Any
+    sync_image: Any
+    sync_period: Any
+    sync_link: Any
+
+
+def _list_0(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_Target(item) for item in value]
+
+
+def _list_1(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [string(item) for item in value]
+
+
+def _checked_2(value: Any) -> Any:
+    value = checked(normalize_version, value)
+    value = string(value)
+    return value
+
+
+def _list_3(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_PodTemplatePath(item) for item in value]
+
+
+def _literal_4(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "deny"),
+        (str, "admit"),
+    ):
+        return value
+    raise Unsure
+
+
+def _literal_5(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "auto"),
+        (bool, True),
+        (bool, False),
+    ):
+        return value
+    raise Unsure
+
+
+def _literal_6(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "first"),
+        (str, "last"),
+    ):
+        return value
+    raise Unsure
+
+
+def _tagged_7(value: Any) -> Any:
+    tag = position_tag(value)
+    if tag == "first|last":
+        return _literal_6(value)
+    if tag == "before|after":
+        return validate_Anchor(value)
+    raise Unsure
+
+
+def _union_8(value: Any) -> Any:
+    if type(value) in (
+        str,
+        int,
+        float,
+    ):
+        return value
+    raise Unsure
+
+
+def _dict_9(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): _union_8(item) for key, item in value.items()}
+
+
+def _dict_10(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): _dict_9(item) for key, item in value.items()}
+
+
+def _checked_11(value: Any) -> Any:
+    value = _dict_10(value)
+    value = checked(check_resources, value)
+    value = checked(check_requests_and_limits, value)
+    return value
+
+
+def _dict_12(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): anything(item) for key, item in value.items()}
+
+
+def _checked_13(value: Any) -> Any:
+    value = _dict_12(value)
+    value = checked(check_container_override, value)
+    return value
+
+
+def _checked_14(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_repository, value)
+    return value
+
+
+def _checked_15(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_ref, value)
+    return value
+
+
+def _optional_16(value: Any) -> Any:
+    return None if value is None else _checked_15(value)
+
+
+def _checked_17(value: Any) -> Any:
+    value = integer(value)
+    if not value >= 0:
+        raise Unsure
+    return value
+
+
+def _checked_18(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_absolute_path, value)
+    return value
+
+
+def _checked_19(value: Any) -> Any:
+    value = string(value)
+    if len(value) > 63:
+        raise Unsure
+    value = matching(value, PATTERN_0)
+    return value
+
+
+def _checked_20(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_duration, value)
+    return value
+
+
+def _checked_21(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_file_name, value)
+    return value
+
+
+def validate_GitCloneSpec(value: Any) -> GitCloneSpec:
+    """A Spec of krm_fn.models.git_clone."""
+    if type(value) is not dict or not value.keys() <= GitCloneSpec.ALIASES.keys():
+        raise Unsure
+    result: GitCloneSpec = GitCloneSpec.__new__(GitCloneSpec)
+    item = value.get("targets", MISSING)
+    result.targets = list() if item is MISSING else _list_0(item)
+    item = value.get("appContainers", MISSING)
+    result.app_containers = list() if item is MISSING else _list_1(item)
+    item = value.get("kubernetesVersion", MISSING)
+    result.kubernetes_version = (
+        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+    )
+    item = value.get("podTemplatePaths", MISSING)
+    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    item = value.get("podOptOut", MISSING)
+    result.pod_opt_out = True if item is MISSING else boolean(item)
+    item = value.get("failOnEmptyMatch", MISSING)
+    result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("onError", MISSING)
+    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    item = value.get("native", MISSING)
+    result.native = "auto" if item is MISSING else _literal_5(item)
+    item = value.get("position", MISSING)
+    result.position = "last" if item is MISSING else _tagged_7(item)
+    item = value.get("resources", MISSING)
+    result.resources = init_resources() if item is MISSING else _checked_11(item)
+    item = value.get("container", MISSING)
+    result.container = dict() if item is MISSING else _checked_13(item)
+    item = value.get("repository", MISSING)
+    result.repository = required() if item is MISSING else _checked_14(item)
+    item = value.get("ref", MISSING)
+    result.ref = None if item is MISSING else _optional_16(item)
+    item = value.get("depth", MISSING)
+    result.depth = 1 if item is MISSING else _checked_17(item)
+    item = value.get("mountPath", MISSING)
+    result.mount_path = required() if item is MISSING else _checked_18(item)
+    item = value.get("volumeName", MISSING)
+    result.volume_name = "source" if item is MISSING else _checked_19(item)
+    item = value.get("containerName", MISSING)
+    result.container_name = "git-clone" if item is MISSING else _checked_19(item)
+    item = value.get("image", MISSING)
+    result.image = "alpine/git:2.45.2" if item is MISSING else string(item)
+    item = value.get("sync", MISSING)
+    result.sync = False if item is MISSING else boolean(item)
+    item = value.get("syncImage", MISSING)
+    result.sync_image = (
+        "registry.k8s.io/git-sync/git-sync:v4.4.0" if item is MISSING else string(item)
+    )
+    item = value.get("syncPeriod", MISSING)
+    result.sync_period = "60s" if item is MISSING else _checked_20(item)
+    item = value.get("syncLink", MISSING)
+    result.sync_link = "current" if item is MISSING else _checked_21(item)
+    result.model_fields_set = frozenset(map(GitCloneSpec.ALIASES.__getitem__, value))
+    return result
+
+
+validate = validate_GitCloneSpec

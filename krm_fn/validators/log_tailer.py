@@ -1,0 +1,368 @@
+"""Validators of the LogTailer config (krm_fn/models/log_tailer.py).
+
+Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+a test fails when this is not what the models generate.
+"""
+
+import re
+from typing import Any
+
+from krm_fn.checks import (
+    PatternSpecMethods,
+    check_absolute_path,
+    check_container_override,
+    check_env,
+    check_mount,
+    check_resources,
+    check_volume,
+    default_kubernetes_version,
+    normalize_version,
+    position_tag,
+)
+from krm_fn.containers import sidecar_resources
+from krm_fn.patterns.log_tailer import check_relative_file
+from krm_fn.validated import (
+    MISSING,
+    Unsure,
+    Validated,
+    anything,
+    boolean,
+    checked,
+    matching,
+    required,
+    string,
+)
+from krm_fn.validators import validate_Anchor, validate_PodTemplatePath, validate_Target
+
+PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+class LogTailerSpec(Validated, PatternSpecMethods):
+    """Spec of krm_fn.models.log_tailer, validated."""
+
+    __slots__ = (
+        "app_containers",
+        "app_env",
+        "container",
+        "container_name",
+        "fail_on_empty_match",
+        "files",
+        "image",
+        "kubernetes_version",
+        "log_dir",
+        "mount_path",
+        "native",
+        "on_error",
+        "per_file",
+        "pod_opt_out",
+        "pod_template_paths",
+        "position",
+        "resources",
+        "size_limit",
+        "targets",
+        "volume_mounts",
+        "volume_name",
+        "volumes",
+    )
+    FIELDS = (
+        "targets",
+        "app_containers",
+        "kubernetes_version",
+        "pod_template_paths",
+        "pod_opt_out",
+        "fail_on_empty_match",
+        "on_error",
+        "native",
+        "resources",
+        "position",
+        "log_dir",
+        "files",
+        "per_file",
+        "container_name",
+        "image",
+        "volume_name",
+        "mount_path",
+        "size_limit",
+        "app_env",
+        "volumes",
+        "volume_mounts",
+        "container",
+    )
+    ALIASES = {
+        "targets": "targets",
+        "appContainers": "app_containers",
+        "kubernetesVersion": "kubernetes_version",
+        "podTemplatePaths": "pod_template_paths",
+        "podOptOut": "pod_opt_out",
+        "failOnEmptyMatch": "fail_on_empty_match",
+        "onError": "on_error",
+        "native": "native",
+        "resources": "resources",
+        "position": "position",
+        "logDir": "log_dir",
+        "files": "files",
+        "perFile": "per_file",
+        "containerName": "container_name",
+        "image": "image",
+        "volumeName": "volume_name",
+        "mountPath": "mount_path",
+        "sizeLimit": "size_limit",
+        "appEnv": "app_env",
+        "volumes": "volumes",
+        "volumeMounts": "volume_mounts",
+        "container": "container",
+    }
+    targets: Any
+    app_containers: Any
+    kubernetes_version: Any
+    pod_template_paths: Any
+    pod_opt_out: Any
+    fail_on_empty_match: Any
+    on_error: Any
+    native: Any
+    resources: Any
+    position: Any
+    log_dir: Any
+    files: Any
+    per_file: Any
+    container_name: Any
+    image: Any
+    volume_name: Any
+    mount_path: Any
+    size_limit: Any
+    app_env: Any
+    volumes: Any
+    volume_mounts: Any
+    container: Any
+
+
+def _list_0(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_Target(item) for item in value]
+
+
+def _list_1(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [string(item) for item in value]
+
+
+def _checked_2(value: Any) -> Any:
+    value = checked(normalize_version, value)
+    value = string(value)
+    return value
+
+
+def _list_3(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_PodTemplatePath(item) for item in value]
+
+
+def _literal_4(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "deny"),
+        (str, "admit"),
+    ):
+        return value
+    raise Unsure
+
+
+def _literal_5(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "auto"),
+        (bool, True),
+        (bool, False),
+    ):
+        return value
+    raise Unsure
+
+
+def _union_6(value: Any) -> Any:
+    if type(value) in (
+        str,
+        int,
+        float,
+    ):
+        return value
+    raise Unsure
+
+
+def _dict_7(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): _union_6(item) for key, item in value.items()}
+
+
+def _dict_8(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): _dict_7(item) for key, item in value.items()}
+
+
+def _checked_9(value: Any) -> Any:
+    value = _dict_8(value)
+    value = checked(check_resources, value)
+    return value
+
+
+def _literal_10(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "first"),
+        (str, "last"),
+    ):
+        return value
+    raise Unsure
+
+
+def _tagged_11(value: Any) -> Any:
+    tag = position_tag(value)
+    if tag == "first|last":
+        return _literal_10(value)
+    if tag == "before|after":
+        return validate_Anchor(value)
+    raise Unsure
+
+
+def _checked_12(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_absolute_path, value)
+    return value
+
+
+def _checked_13(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_relative_file, value)
+    return value
+
+
+def _list_14(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_checked_13(item) for item in value]
+
+
+def _checked_15(value: Any) -> Any:
+    value = _list_14(value)
+    if len(value) < 1:
+        raise Unsure
+    return value
+
+
+def _checked_16(value: Any) -> Any:
+    value = string(value)
+    if len(value) > 63:
+        raise Unsure
+    value = matching(value, PATTERN_0)
+    return value
+
+
+def _optional_17(value: Any) -> Any:
+    return None if value is None else string(value)
+
+
+def _dict_18(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): anything(item) for key, item in value.items()}
+
+
+def _checked_19(value: Any) -> Any:
+    value = _dict_18(value)
+    value = checked(check_env, value)
+    return value
+
+
+def _list_20(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_checked_19(item) for item in value]
+
+
+def _checked_21(value: Any) -> Any:
+    value = _dict_18(value)
+    value = checked(check_volume, value)
+    return value
+
+
+def _list_22(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_checked_21(item) for item in value]
+
+
+def _checked_23(value: Any) -> Any:
+    value = _dict_18(value)
+    value = checked(check_mount, value)
+    return value
+
+
+def _list_24(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_checked_23(item) for item in value]
+
+
+def _checked_25(value: Any) -> Any:
+    value = _dict_18(value)
+    value = checked(check_container_override, value)
+    return value
+
+
+def validate_LogTailerSpec(value: Any) -> LogTailerSpec:
+    """A Spec of krm_fn.models.log_tailer."""
+    if type(value) is not dict or not value.keys() <= LogTailerSpec.ALIASES.keys():
+        raise Unsure
+    result: LogTailerSpec = LogTailerSpec.__new__(LogTailerSpec)
+    item = value.get("targets", MISSING)
+    result.targets = list() if item is MISSING else _list_0(item)
+    item = value.get("appContainers", MISSING)
+    result.app_containers = list() if item is MISSING else _list_1(item)
+    item = value.get("kubernetesVersion", MISSING)
+    result.kubernetes_version = (
+        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+    )
+    item = value.get("podTemplatePaths", MISSING)
+    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    item = value.get("podOptOut", MISSING)
+    result.pod_opt_out = True if item is MISSING else boolean(item)
+    item = value.get("failOnEmptyMatch", MISSING)
+    result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("onError", MISSING)
+    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    item = value.get("native", MISSING)
+    result.native = "auto" if item is MISSING else _literal_5(item)
+    item = value.get("resources", MISSING)
+    result.resources = sidecar_resources() if item is MISSING else _checked_9(item)
+    item = value.get("position", MISSING)
+    result.position = "first" if item is MISSING else _tagged_11(item)
+    item = value.get("logDir", MISSING)
+    result.log_dir = required() if item is MISSING else _checked_12(item)
+    item = value.get("files", MISSING)
+    result.files = required() if item is MISSING else _checked_15(item)
+    item = value.get("perFile", MISSING)
+    result.per_file = False if item is MISSING else boolean(item)
+    item = value.get("containerName", MISSING)
+    result.container_name = "logs" if item is MISSING else _checked_16(item)
+    item = value.get("image", MISSING)
+    result.image = "busybox:1.36.1" if item is MISSING else string(item)
+    item = value.get("volumeName", MISSING)
+    result.volume_name = "logs" if item is MISSING else _checked_16(item)
+    item = value.get("mountPath", MISSING)
+    result.mount_path = "/logs" if item is MISSING else _checked_12(item)
+    item = value.get("sizeLimit", MISSING)
+    result.size_limit = None if item is MISSING else _optional_17(item)
+    item = value.get("appEnv", MISSING)
+    result.app_env = list() if item is MISSING else _list_20(item)
+    item = value.get("volumes", MISSING)
+    result.volumes = list() if item is MISSING else _list_22(item)
+    item = value.get("volumeMounts", MISSING)
+    result.volume_mounts = list() if item is MISSING else _list_24(item)
+    item = value.get("container", MISSING)
+    result.container = dict() if item is MISSING else _checked_25(item)
+    result.model_fields_set = frozenset(map(LogTailerSpec.ALIASES.__getitem__, value))
+    return result
+
+
+validate = validate_LogTailerSpec

@@ -1,0 +1,152 @@
+"""Validators of the PodResources config (krm_fn/models/pod_resources.py).
+
+Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+a test fails when this is not what the models generate.
+"""
+
+from typing import Any
+
+from krm_fn.checks import PatternSpecMethods, default_kubernetes_version, normalize_version
+from krm_fn.patterns.pod_resources import check_quantities
+from krm_fn.validated import MISSING, Unsure, Validated, boolean, checked, string
+from krm_fn.validators import validate_PodTemplatePath, validate_Target
+
+
+class PodResourcesSpec(Validated, PatternSpecMethods):
+    """Spec of krm_fn.models.pod_resources, validated."""
+
+    __slots__ = (
+        "allow_init_dominance",
+        "app_containers",
+        "fail_on_empty_match",
+        "kubernetes_version",
+        "max_limits",
+        "max_requests",
+        "on_error",
+        "pod_opt_out",
+        "pod_template_paths",
+        "targets",
+    )
+    FIELDS = (
+        "targets",
+        "app_containers",
+        "kubernetes_version",
+        "pod_template_paths",
+        "pod_opt_out",
+        "fail_on_empty_match",
+        "on_error",
+        "max_requests",
+        "max_limits",
+        "allow_init_dominance",
+    )
+    ALIASES = {
+        "targets": "targets",
+        "appContainers": "app_containers",
+        "kubernetesVersion": "kubernetes_version",
+        "podTemplatePaths": "pod_template_paths",
+        "podOptOut": "pod_opt_out",
+        "failOnEmptyMatch": "fail_on_empty_match",
+        "onError": "on_error",
+        "maxRequests": "max_requests",
+        "maxLimits": "max_limits",
+        "allowInitDominance": "allow_init_dominance",
+    }
+    targets: Any
+    app_containers: Any
+    kubernetes_version: Any
+    pod_template_paths: Any
+    pod_opt_out: Any
+    fail_on_empty_match: Any
+    on_error: Any
+    max_requests: Any
+    max_limits: Any
+    allow_init_dominance: Any
+
+
+def _list_0(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_Target(item) for item in value]
+
+
+def _list_1(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [string(item) for item in value]
+
+
+def _checked_2(value: Any) -> Any:
+    value = checked(normalize_version, value)
+    value = string(value)
+    return value
+
+
+def _list_3(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_PodTemplatePath(item) for item in value]
+
+
+def _literal_4(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "deny"),
+        (str, "admit"),
+    ):
+        return value
+    raise Unsure
+
+
+def _union_5(value: Any) -> Any:
+    if type(value) in (
+        str,
+        int,
+        float,
+    ):
+        return value
+    raise Unsure
+
+
+def _dict_6(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): _union_5(item) for key, item in value.items()}
+
+
+def _checked_7(value: Any) -> Any:
+    value = _dict_6(value)
+    value = checked(check_quantities, value)
+    return value
+
+
+def validate_PodResourcesSpec(value: Any) -> PodResourcesSpec:
+    """A Spec of krm_fn.models.pod_resources."""
+    if type(value) is not dict or not value.keys() <= PodResourcesSpec.ALIASES.keys():
+        raise Unsure
+    result: PodResourcesSpec = PodResourcesSpec.__new__(PodResourcesSpec)
+    item = value.get("targets", MISSING)
+    result.targets = list() if item is MISSING else _list_0(item)
+    item = value.get("appContainers", MISSING)
+    result.app_containers = list() if item is MISSING else _list_1(item)
+    item = value.get("kubernetesVersion", MISSING)
+    result.kubernetes_version = (
+        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+    )
+    item = value.get("podTemplatePaths", MISSING)
+    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    item = value.get("podOptOut", MISSING)
+    result.pod_opt_out = True if item is MISSING else boolean(item)
+    item = value.get("failOnEmptyMatch", MISSING)
+    result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("onError", MISSING)
+    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    item = value.get("maxRequests", MISSING)
+    result.max_requests = dict() if item is MISSING else _checked_7(item)
+    item = value.get("maxLimits", MISSING)
+    result.max_limits = dict() if item is MISSING else _checked_7(item)
+    item = value.get("allowInitDominance", MISSING)
+    result.allow_init_dominance = False if item is MISSING else boolean(item)
+    result.model_fields_set = frozenset(map(PodResourcesSpec.ALIASES.__getitem__, value))
+    return result
+
+
+validate = validate_PodResourcesSpec

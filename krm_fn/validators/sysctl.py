@@ -1,0 +1,257 @@
+"""Validators of the Sysctl config (krm_fn/models/sysctl.py).
+
+Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+a test fails when this is not what the models generate.
+"""
+
+import re
+from typing import Any
+
+from krm_fn.checks import (
+    PatternSpecMethods,
+    check_container_override,
+    check_resources,
+    default_kubernetes_version,
+    normalize_version,
+    position_tag,
+)
+from krm_fn.containers import init_resources
+from krm_fn.patterns.init_container import check_requests_and_limits
+from krm_fn.patterns.sysctl import check_names
+from krm_fn.validated import (
+    MISSING,
+    Unsure,
+    Validated,
+    anything,
+    boolean,
+    checked,
+    matching,
+    required,
+    string,
+)
+from krm_fn.validators import validate_Anchor, validate_PodTemplatePath, validate_Target
+
+PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+class SysctlSpec(Validated, PatternSpecMethods):
+    """Spec of krm_fn.models.sysctl, validated."""
+
+    __slots__ = (
+        "allow_privileged",
+        "app_containers",
+        "container",
+        "container_name",
+        "fail_on_empty_match",
+        "image",
+        "kubernetes_version",
+        "on_error",
+        "pod_opt_out",
+        "pod_template_paths",
+        "position",
+        "resources",
+        "sysctls",
+        "targets",
+    )
+    FIELDS = (
+        "targets",
+        "app_containers",
+        "kubernetes_version",
+        "pod_template_paths",
+        "pod_opt_out",
+        "fail_on_empty_match",
+        "on_error",
+        "position",
+        "resources",
+        "container",
+        "sysctls",
+        "allow_privileged",
+        "container_name",
+        "image",
+    )
+    ALIASES = {
+        "targets": "targets",
+        "appContainers": "app_containers",
+        "kubernetesVersion": "kubernetes_version",
+        "podTemplatePaths": "pod_template_paths",
+        "podOptOut": "pod_opt_out",
+        "failOnEmptyMatch": "fail_on_empty_match",
+        "onError": "on_error",
+        "position": "position",
+        "resources": "resources",
+        "container": "container",
+        "sysctls": "sysctls",
+        "allowPrivileged": "allow_privileged",
+        "containerName": "container_name",
+        "image": "image",
+    }
+    targets: Any
+    app_containers: Any
+    kubernetes_version: Any
+    pod_template_paths: Any
+    pod_opt_out: Any
+    fail_on_empty_match: Any
+    on_error: Any
+    position: Any
+    resources: Any
+    container: Any
+    sysctls: Any
+    allow_privileged: Any
+    container_name: Any
+    image: Any
+
+
+def _list_0(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_Target(item) for item in value]
+
+
+def _list_1(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [string(item) for item in value]
+
+
+def _checked_2(value: Any) -> Any:
+    value = checked(normalize_version, value)
+    value = string(value)
+    return value
+
+
+def _list_3(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_PodTemplatePath(item) for item in value]
+
+
+def _literal_4(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "deny"),
+        (str, "admit"),
+    ):
+        return value
+    raise Unsure
+
+
+def _literal_5(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "first"),
+        (str, "last"),
+    ):
+        return value
+    raise Unsure
+
+
+def _tagged_6(value: Any) -> Any:
+    tag = position_tag(value)
+    if tag == "first|last":
+        return _literal_5(value)
+    if tag == "before|after":
+        return validate_Anchor(value)
+    raise Unsure
+
+
+def _union_7(value: Any) -> Any:
+    if type(value) in (
+        str,
+        int,
+        float,
+    ):
+        return value
+    raise Unsure
+
+
+def _dict_8(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): _union_7(item) for key, item in value.items()}
+
+
+def _dict_9(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): _dict_8(item) for key, item in value.items()}
+
+
+def _checked_10(value: Any) -> Any:
+    value = _dict_9(value)
+    value = checked(check_resources, value)
+    value = checked(check_requests_and_limits, value)
+    return value
+
+
+def _dict_11(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): anything(item) for key, item in value.items()}
+
+
+def _checked_12(value: Any) -> Any:
+    value = _dict_11(value)
+    value = checked(check_container_override, value)
+    return value
+
+
+def _dict_13(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): string(item) for key, item in value.items()}
+
+
+def _checked_14(value: Any) -> Any:
+    value = _dict_13(value)
+    if len(value) < 1:
+        raise Unsure
+    value = checked(check_names, value)
+    return value
+
+
+def _checked_15(value: Any) -> Any:
+    value = string(value)
+    if len(value) > 63:
+        raise Unsure
+    value = matching(value, PATTERN_0)
+    return value
+
+
+def validate_SysctlSpec(value: Any) -> SysctlSpec:
+    """A Spec of krm_fn.models.sysctl."""
+    if type(value) is not dict or not value.keys() <= SysctlSpec.ALIASES.keys():
+        raise Unsure
+    result: SysctlSpec = SysctlSpec.__new__(SysctlSpec)
+    item = value.get("targets", MISSING)
+    result.targets = list() if item is MISSING else _list_0(item)
+    item = value.get("appContainers", MISSING)
+    result.app_containers = list() if item is MISSING else _list_1(item)
+    item = value.get("kubernetesVersion", MISSING)
+    result.kubernetes_version = (
+        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+    )
+    item = value.get("podTemplatePaths", MISSING)
+    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    item = value.get("podOptOut", MISSING)
+    result.pod_opt_out = True if item is MISSING else boolean(item)
+    item = value.get("failOnEmptyMatch", MISSING)
+    result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("onError", MISSING)
+    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    item = value.get("position", MISSING)
+    result.position = "first" if item is MISSING else _tagged_6(item)
+    item = value.get("resources", MISSING)
+    result.resources = init_resources() if item is MISSING else _checked_10(item)
+    item = value.get("container", MISSING)
+    result.container = dict() if item is MISSING else _checked_12(item)
+    item = value.get("sysctls", MISSING)
+    result.sysctls = required() if item is MISSING else _checked_14(item)
+    item = value.get("allowPrivileged", MISSING)
+    result.allow_privileged = False if item is MISSING else boolean(item)
+    item = value.get("containerName", MISSING)
+    result.container_name = "sysctl" if item is MISSING else _checked_15(item)
+    item = value.get("image", MISSING)
+    result.image = "busybox:1.36.1" if item is MISSING else string(item)
+    result.model_fields_set = frozenset(map(SysctlSpec.ALIASES.__getitem__, value))
+    return result
+
+
+validate = validate_SysctlSpec

@@ -1,0 +1,485 @@
+"""Validators of the VaultSecrets config (krm_fn/models/vault_secrets.py).
+
+Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+a test fails when this is not what the models generate.
+"""
+
+import re
+from typing import Any
+
+from krm_fn.checks import (
+    PatternSpecMethods,
+    check_absolute_path,
+    check_argument,
+    check_container_override,
+    check_file_name,
+    check_http_url,
+    check_resources,
+    default_kubernetes_version,
+    normalize_version,
+    position_tag,
+)
+from krm_fn.containers import init_resources
+from krm_fn.patterns.init_container import check_requests_and_limits
+from krm_fn.patterns.vault_secrets import check_complete, check_distinct_files, check_one
+from krm_fn.validated import (
+    MISSING,
+    Unsure,
+    Validated,
+    anything,
+    boolean,
+    checked,
+    matching,
+    model_checked,
+    required,
+    string,
+)
+from krm_fn.validators import validate_Anchor, validate_PodTemplatePath, validate_Target
+
+PATTERN_0 = re.compile("^[A-Za-z0-9_][A-Za-z0-9_.@+=:/-]*$")
+PATTERN_1 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+PATTERN_2 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+class VaultSecretsSpec(Validated, PatternSpecMethods):
+    """Spec of krm_fn.models.vault_secrets, validated."""
+
+    __slots__ = (
+        "address",
+        "app_containers",
+        "auth",
+        "ca_secret_name",
+        "command",
+        "container",
+        "container_name",
+        "fail_on_empty_match",
+        "image",
+        "kubernetes_version",
+        "mount_path",
+        "namespace",
+        "on_error",
+        "pod_opt_out",
+        "pod_template_paths",
+        "position",
+        "resources",
+        "secrets",
+        "size_limit",
+        "targets",
+        "volume_name",
+    )
+    FIELDS = (
+        "targets",
+        "app_containers",
+        "kubernetes_version",
+        "pod_template_paths",
+        "pod_opt_out",
+        "fail_on_empty_match",
+        "on_error",
+        "position",
+        "resources",
+        "container",
+        "address",
+        "auth",
+        "secrets",
+        "namespace",
+        "ca_secret_name",
+        "command",
+        "image",
+        "container_name",
+        "volume_name",
+        "mount_path",
+        "size_limit",
+    )
+    ALIASES = {
+        "targets": "targets",
+        "appContainers": "app_containers",
+        "kubernetesVersion": "kubernetes_version",
+        "podTemplatePaths": "pod_template_paths",
+        "podOptOut": "pod_opt_out",
+        "failOnEmptyMatch": "fail_on_empty_match",
+        "onError": "on_error",
+        "position": "position",
+        "resources": "resources",
+        "container": "container",
+        "address": "address",
+        "auth": "auth",
+        "secrets": "secrets",
+        "namespace": "namespace",
+        "caSecretName": "ca_secret_name",
+        "command": "command",
+        "image": "image",
+        "containerName": "container_name",
+        "volumeName": "volume_name",
+        "mountPath": "mount_path",
+        "sizeLimit": "size_limit",
+    }
+    targets: Any
+    app_containers: Any
+    kubernetes_version: Any
+    pod_template_paths: Any
+    pod_opt_out: Any
+    fail_on_empty_match: Any
+    on_error: Any
+    position: Any
+    resources: Any
+    container: Any
+    address: Any
+    auth: Any
+    secrets: Any
+    namespace: Any
+    ca_secret_name: Any
+    command: Any
+    image: Any
+    container_name: Any
+    volume_name: Any
+    mount_path: Any
+    size_limit: Any
+
+
+class VaultSecretsAuth(Validated):
+    """Auth of krm_fn.models.vault_secrets, validated."""
+
+    __slots__ = ("kubernetes", "token")
+    FIELDS = ("kubernetes", "token")
+    ALIASES = {"kubernetes": "kubernetes", "token": "token"}
+    kubernetes: Any
+    token: Any
+
+
+class VaultSecretsKubernetesAuth(Validated):
+    """KubernetesAuth of krm_fn.models.vault_secrets, validated."""
+
+    __slots__ = ("mount", "role", "token_path")
+    FIELDS = ("role", "mount", "token_path")
+    ALIASES = {"role": "role", "mount": "mount", "tokenPath": "token_path"}
+    role: Any
+    mount: Any
+    token_path: Any
+
+
+class VaultSecretsTokenAuth(Validated):
+    """TokenAuth of krm_fn.models.vault_secrets, validated."""
+
+    __slots__ = ("key", "secret_name")
+    FIELDS = ("secret_name", "key")
+    ALIASES = {"secretName": "secret_name", "key": "key"}
+    secret_name: Any
+    key: Any
+
+
+class VaultSecretsSecretFile(Validated):
+    """SecretFile of krm_fn.models.vault_secrets, validated."""
+
+    __slots__ = ("field", "file", "path")
+    FIELDS = ("path", "field", "file")
+    ALIASES = {"path": "path", "field": "field", "file": "file"}
+    path: Any
+    field: Any
+    file: Any
+
+
+def _list_0(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_Target(item) for item in value]
+
+
+def _list_1(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [string(item) for item in value]
+
+
+def _checked_2(value: Any) -> Any:
+    value = checked(normalize_version, value)
+    value = string(value)
+    return value
+
+
+def _list_3(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_PodTemplatePath(item) for item in value]
+
+
+def _literal_4(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "deny"),
+        (str, "admit"),
+    ):
+        return value
+    raise Unsure
+
+
+def _literal_5(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "first"),
+        (str, "last"),
+    ):
+        return value
+    raise Unsure
+
+
+def _tagged_6(value: Any) -> Any:
+    tag = position_tag(value)
+    if tag == "first|last":
+        return _literal_5(value)
+    if tag == "before|after":
+        return validate_Anchor(value)
+    raise Unsure
+
+
+def _union_7(value: Any) -> Any:
+    if type(value) in (
+        str,
+        int,
+        float,
+    ):
+        return value
+    raise Unsure
+
+
+def _dict_8(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): _union_7(item) for key, item in value.items()}
+
+
+def _dict_9(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): _dict_8(item) for key, item in value.items()}
+
+
+def _checked_10(value: Any) -> Any:
+    value = _dict_9(value)
+    value = checked(check_resources, value)
+    value = checked(check_requests_and_limits, value)
+    return value
+
+
+def _dict_11(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): anything(item) for key, item in value.items()}
+
+
+def _checked_12(value: Any) -> Any:
+    value = _dict_11(value)
+    value = checked(check_container_override, value)
+    return value
+
+
+def _checked_13(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_http_url, value)
+    return value
+
+
+def _optional_14(value: Any) -> Any:
+    return None if value is None else _checked_13(value)
+
+
+def _checked_15(value: Any) -> Any:
+    value = string(value)
+    if len(value) < 1:
+        raise Unsure
+    return value
+
+
+def _checked_16(value: Any) -> Any:
+    value = string(value)
+    value = matching(value, PATTERN_0)
+    return value
+
+
+def _checked_17(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_absolute_path, value)
+    return value
+
+
+def validate_VaultSecretsKubernetesAuth(value: Any) -> VaultSecretsKubernetesAuth:
+    """A KubernetesAuth of krm_fn.models.vault_secrets."""
+    if type(value) is not dict or not value.keys() <= VaultSecretsKubernetesAuth.ALIASES.keys():
+        raise Unsure
+    result: VaultSecretsKubernetesAuth = VaultSecretsKubernetesAuth.__new__(
+        VaultSecretsKubernetesAuth
+    )
+    item = value.get("role", MISSING)
+    result.role = required() if item is MISSING else _checked_15(item)
+    item = value.get("mount", MISSING)
+    result.mount = "kubernetes" if item is MISSING else _checked_16(item)
+    item = value.get("tokenPath", MISSING)
+    result.token_path = (
+        "/var/run/secrets/kubernetes.io/serviceaccount/token"
+        if item is MISSING
+        else _checked_17(item)
+    )
+    result.model_fields_set = frozenset(map(VaultSecretsKubernetesAuth.ALIASES.__getitem__, value))
+    return result
+
+
+def _optional_19(value: Any) -> Any:
+    return None if value is None else validate_VaultSecretsKubernetesAuth(value)
+
+
+def _checked_20(value: Any) -> Any:
+    value = string(value)
+    value = matching(value, PATTERN_1)
+    return value
+
+
+def _checked_21(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_file_name, value)
+    return value
+
+
+def validate_VaultSecretsTokenAuth(value: Any) -> VaultSecretsTokenAuth:
+    """A TokenAuth of krm_fn.models.vault_secrets."""
+    if type(value) is not dict or not value.keys() <= VaultSecretsTokenAuth.ALIASES.keys():
+        raise Unsure
+    result: VaultSecretsTokenAuth = VaultSecretsTokenAuth.__new__(VaultSecretsTokenAuth)
+    item = value.get("secretName", MISSING)
+    result.secret_name = required() if item is MISSING else _checked_20(item)
+    item = value.get("key", MISSING)
+    result.key = "token" if item is MISSING else _checked_21(item)
+    result.model_fields_set = frozenset(map(VaultSecretsTokenAuth.ALIASES.__getitem__, value))
+    return result
+
+
+def _optional_23(value: Any) -> Any:
+    return None if value is None else validate_VaultSecretsTokenAuth(value)
+
+
+def validate_VaultSecretsAuth(value: Any) -> VaultSecretsAuth:
+    """A Auth of krm_fn.models.vault_secrets."""
+    if type(value) is not dict or not value.keys() <= VaultSecretsAuth.ALIASES.keys():
+        raise Unsure
+    result: VaultSecretsAuth = VaultSecretsAuth.__new__(VaultSecretsAuth)
+    item = value.get("kubernetes", MISSING)
+    result.kubernetes = None if item is MISSING else _optional_19(item)
+    item = value.get("token", MISSING)
+    result.token = None if item is MISSING else _optional_23(item)
+    result.model_fields_set = frozenset(map(VaultSecretsAuth.ALIASES.__getitem__, value))
+    model_checked(check_one, result)
+    return result
+
+
+def _optional_25(value: Any) -> Any:
+    return None if value is None else validate_VaultSecretsAuth(value)
+
+
+def _checked_26(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_argument, value)
+    return value
+
+
+def _optional_27(value: Any) -> Any:
+    return None if value is None else _checked_26(value)
+
+
+def validate_VaultSecretsSecretFile(value: Any) -> VaultSecretsSecretFile:
+    """A SecretFile of krm_fn.models.vault_secrets."""
+    if type(value) is not dict or not value.keys() <= VaultSecretsSecretFile.ALIASES.keys():
+        raise Unsure
+    result: VaultSecretsSecretFile = VaultSecretsSecretFile.__new__(VaultSecretsSecretFile)
+    item = value.get("path", MISSING)
+    result.path = required() if item is MISSING else _checked_16(item)
+    item = value.get("field", MISSING)
+    result.field = None if item is MISSING else _optional_27(item)
+    item = value.get("file", MISSING)
+    result.file = required() if item is MISSING else _checked_21(item)
+    result.model_fields_set = frozenset(map(VaultSecretsSecretFile.ALIASES.__getitem__, value))
+    return result
+
+
+def _list_29(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_VaultSecretsSecretFile(item) for item in value]
+
+
+def _checked_30(value: Any) -> Any:
+    value = _list_29(value)
+    value = checked(check_distinct_files, value)
+    return value
+
+
+def _optional_31(value: Any) -> Any:
+    return None if value is None else string(value)
+
+
+def _optional_32(value: Any) -> Any:
+    return None if value is None else _checked_20(value)
+
+
+def _optional_33(value: Any) -> Any:
+    return None if value is None else _list_1(value)
+
+
+def _checked_34(value: Any) -> Any:
+    value = string(value)
+    if len(value) > 63:
+        raise Unsure
+    value = matching(value, PATTERN_2)
+    return value
+
+
+def validate_VaultSecretsSpec(value: Any) -> VaultSecretsSpec:
+    """A Spec of krm_fn.models.vault_secrets."""
+    if type(value) is not dict or not value.keys() <= VaultSecretsSpec.ALIASES.keys():
+        raise Unsure
+    result: VaultSecretsSpec = VaultSecretsSpec.__new__(VaultSecretsSpec)
+    item = value.get("targets", MISSING)
+    result.targets = list() if item is MISSING else _list_0(item)
+    item = value.get("appContainers", MISSING)
+    result.app_containers = list() if item is MISSING else _list_1(item)
+    item = value.get("kubernetesVersion", MISSING)
+    result.kubernetes_version = (
+        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+    )
+    item = value.get("podTemplatePaths", MISSING)
+    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    item = value.get("podOptOut", MISSING)
+    result.pod_opt_out = True if item is MISSING else boolean(item)
+    item = value.get("failOnEmptyMatch", MISSING)
+    result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("onError", MISSING)
+    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    item = value.get("position", MISSING)
+    result.position = "first" if item is MISSING else _tagged_6(item)
+    item = value.get("resources", MISSING)
+    result.resources = init_resources() if item is MISSING else _checked_10(item)
+    item = value.get("container", MISSING)
+    result.container = dict() if item is MISSING else _checked_12(item)
+    item = value.get("address", MISSING)
+    result.address = None if item is MISSING else _optional_14(item)
+    item = value.get("auth", MISSING)
+    result.auth = None if item is MISSING else _optional_25(item)
+    item = value.get("secrets", MISSING)
+    result.secrets = list() if item is MISSING else _checked_30(item)
+    item = value.get("namespace", MISSING)
+    result.namespace = None if item is MISSING else _optional_31(item)
+    item = value.get("caSecretName", MISSING)
+    result.ca_secret_name = None if item is MISSING else _optional_32(item)
+    item = value.get("command", MISSING)
+    result.command = None if item is MISSING else _optional_33(item)
+    item = value.get("image", MISSING)
+    result.image = "hashicorp/vault:1.17.6" if item is MISSING else string(item)
+    item = value.get("containerName", MISSING)
+    result.container_name = "vault-secrets" if item is MISSING else _checked_34(item)
+    item = value.get("volumeName", MISSING)
+    result.volume_name = "secrets" if item is MISSING else _checked_34(item)
+    item = value.get("mountPath", MISSING)
+    result.mount_path = "/secrets" if item is MISSING else _checked_17(item)
+    item = value.get("sizeLimit", MISSING)
+    result.size_limit = None if item is MISSING else _optional_31(item)
+    result.model_fields_set = frozenset(map(VaultSecretsSpec.ALIASES.__getitem__, value))
+    model_checked(check_complete, result)
+    return result
+
+
+validate = validate_VaultSecretsSpec

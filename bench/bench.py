@@ -75,22 +75,41 @@ def measure(
     cmd: list[str], stdin: Path | None = None, env: dict[str, str] | None = None, runs: int = RUNS
 ) -> tuple[float, float]:
     """Median wall time (s) and largest peak RSS (MB) of a command over runs."""
-    times, peaks = [], []
+    return interleaved([(cmd, stdin, env)], runs)[0]
+
+
+Command = tuple[list[str], Path | None, dict[str, str] | None]  # argv, stdin file, environment
+
+
+def interleaved(commands: list[Command], runs: int = RUNS) -> list[tuple[float, float]]:
+    """Median wall time (s) and largest peak RSS (MB) of each command, their runs alternating.
+
+    One run of each in turn, so that a noisy minute weighs on all of them alike.
+    """
+    times: list[list[float]] = [[] for _ in commands]
+    peaks: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
-        with open(stdin or os.devnull, "rb") as source:
-            start = _now()
-            process = subprocess.Popen(
-                cmd, stdin=source, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
-            )
-            assert process.stderr is not None
-            error = process.stderr.read()
-            _, status, usage = os.wait4(process.pid, 0)
-            times.append(_now() - start)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed ({process.returncode}): {error.decode()}")
-        peaks.append(usage.ru_maxrss / 1024)
-    return statistics.median(times), max(peaks)
+        for index, (cmd, stdin, env) in enumerate(commands):
+            elapsed, peak = _once(cmd, stdin, env)
+            times[index].append(elapsed)
+            peaks[index].append(peak)
+    return [(statistics.median(t), max(p)) for t, p in zip(times, peaks, strict=True)]
+
+
+def _once(cmd: list[str], stdin: Path | None, env: dict[str, str] | None) -> tuple[float, float]:
+    with open(stdin or os.devnull, "rb") as source:
+        start = _now()
+        process = subprocess.Popen(
+            cmd, stdin=source, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+        )
+        assert process.stderr is not None
+        error = process.stderr.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = _now() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({code}): {error.decode()}")
+    return elapsed, usage.ru_maxrss / 1024
 
 
 def _now() -> float:
@@ -154,11 +173,18 @@ def run(work: Path) -> list[Row]:
     plugin_env = {**os.environ, "KUSTOMIZE_PLUGIN_HOME": str(plugins)}
     small = write_inputs(work, 10)
     startup_runs = max(3 * RUNS, 15)
+    startup, import_yaml = interleaved(
+        [
+            ([KRM_FN], small / "resource-list.yaml", None),
+            ([PYTHON, "-c", "import yaml"], None, None),
+        ],
+        runs=startup_runs,
+    )
     rows = [
         Row(
             "start-up: krm-fn, 10 Deployments, vs `python -c 'import yaml'`",
-            measure([KRM_FN], small / "resource-list.yaml", runs=startup_runs)[0],
-            measure([PYTHON, "-c", "import yaml"], runs=startup_runs)[0],
+            startup[0],
+            import_yaml[0],
             3.0,
         ),
         Row(
@@ -221,24 +247,27 @@ def run(work: Path) -> list[Row]:
                 )
             )
         if count <= 1000:
-            patch = measure(["kubectl", "kustomize", str(folder / "patch")], runs=runs)[0]
-
-            def with_plugin(sub: str, folder: Path = folder, runs: int = runs) -> float:
-                build = ["kubectl", "kustomize", "--enable-alpha-plugins", str(folder / sub)]
-                return measure(build, env=plugin_env, runs=runs)[0]
-
+            build = ["kubectl", "kustomize", "--enable-alpha-plugins"]
+            (patch, _), (noop, _), (krm_fn, _) = interleaved(
+                [
+                    (["kubectl", "kustomize", str(folder / "patch")], None, None),
+                    ([*build, str(folder / "noop")], None, plugin_env),
+                    ([*build, str(folder / "krm-fn")], None, plugin_env),
+                ],
+                runs=runs,
+            )
             rows.append(
                 Row(
                     f"context: kubectl kustomize, {count:,} Deployments: a no-op exec plugin"
                     " (`cat`) vs builtin `patches:`",
-                    with_plugin("noop"),
+                    noop,
                     patch,
                 )
             )
             rows.append(
                 Row(
                     f"kubectl kustomize, {count:,} Deployments: krm-fn vs builtin `patches:`",
-                    with_plugin("krm-fn"),
+                    krm_fn,
                     patch,
                     {100: 1.2, 1000: 1.6}.get(count),
                 )
@@ -280,7 +309,8 @@ def versions() -> str:
         f"PyYAML {yaml.__version__} (libyaml: {libyaml}), pydantic {pydantic.VERSION}, "
         f"kubectl {tools}, "
         f"kpt {kpt.strip()}. Medians of {RUNS} runs (start-up: {max(3 * RUNS, 15)}; "
-        f"10,000 Deployments: {max(1, RUNS // 2)}); peak memory is the largest RSS of those runs."
+        f"10,000 Deployments: {max(1, RUNS // 2)}), start-up and kustomize runs interleaved with "
+        "their baselines; peak memory is the largest RSS of those runs."
     )
 
 

@@ -10,12 +10,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonpatch
-
 from krm_fn.config import API_VERSION, ConfigError, Instance, load_config
 from krm_fn.core import apply, targeted
 from krm_fn.results import Result
 from krm_fn.selection import selects
+from krm_fn.webhook.patch import json_patch
 from krm_fn.workloads import PodTemplate
 from krm_fn.yamlio import InputError, clone, load_all
 
@@ -221,9 +220,7 @@ def answer(body: Any, configs: ConfigSet) -> Answer:
         return Answer(respond(False, message="; ".join(messages), warnings=warnings), "denied")
     if not had_namespace:
         del working["metadata"]["namespace"]
-    before, after = differing(pod, working)
-    # no move detection: krm-fn adds, removes and replaces; it never moves a value
-    patch = jsonpatch.JsonPatch.from_diff(before, after, optimization=False).to_string().encode()
+    patch = json_patch(pod, working)
     if patch == b"[]":
         reason = (
             "opted out"
@@ -234,31 +231,6 @@ def answer(body: Any, configs: ConfigSet) -> Answer:
     encoded = base64.b64encode(patch).decode()
     review = respond(True, warnings=warnings, patch=encoded)
     return Answer(review, "injected", patch_bytes=len(patch))
-
-
-def differing(src: Any, dst: Any) -> tuple[Any, Any]:
-    """The two documents without what is equal in both, for a patch between them.
-
-    Equal members of mappings are dropped, and a list of the same length on both sides becomes
-    a mapping of its differing positions (`{"0": ...}`): JSON Pointer writes list positions and
-    member names alike, so a patch between what is left is a patch between the whole documents,
-    found without walking the unchanged nine tenths of a pod or diffing lists for moves.
-    """
-    if type(src) is list and type(dst) is list and len(src) == len(dst):
-        src = {str(i): v for i, v in enumerate(src)}
-        dst = {str(i): v for i, v in enumerate(dst)}
-    if type(src) is not dict or type(dst) is not dict:
-        return src, dst
-    kept_src, kept_dst = {}, {}
-    for key, value in src.items():
-        if key not in dst:
-            kept_src[key] = value
-        elif value != dst[key]:
-            kept_src[key], kept_dst[key] = differing(value, dst[key])
-    for key, value in dst.items():
-        if key not in src:
-            kept_dst[key] = value
-    return kept_src, kept_dst
 
 
 def _warning(result: Result) -> str:

@@ -245,7 +245,7 @@ def run_worker(sock: socket.socket, options: Options, configs: WatchedConfigs) -
     config.ssl = certificate.context  # the watched context, not one uvicorn would never reload
     # What is loaded now lives as long as the worker: out of the collector's way, so that a full
     # collection walks only what requests left. (A higher young-generation threshold was tried:
-    # the cycles jsonpatch and asyncio leave then pile up into 70 ms collections.)
+    # the cycles a diff library and asyncio left then pile up into 70 ms collections.)
     gc.freeze()
     uvicorn.Server(config).run(sockets=[sock])
 

@@ -32,6 +32,9 @@ Usage:
                                        KUSTOMIZE_PLUGIN_HOME=DIR kubectl kustomize
                                        --enable-alpha-plugins
   krm-fn plugin CONFIG                 legacy kustomize exec plugin mode (kustomize runs it)
+  krm-fn helm-plugin DIR               a Helm 4 post-renderer plugin: helm plugin install DIR,
+                                       then --post-renderer krm-fn --post-renderer-args CONFIG
+  krm-fn helm-post-render CONFIG ...   `run` as that plugin runs it (Helm 4 runs it)
   krm-fn webhook --config-dir DIR      the same patterns at admission: a mutating admission
          --tls-cert-file F --tls-key-file F   webhook (pip install krm-fn[webhook])
   krm-fn COMMAND --help | --help | --version
@@ -60,6 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from krm_fn.webhook.command import main as webhook
 
         return webhook(args[1:], sys.stdout, sys.stderr)
+    if args[:1] == ["helm-post-render"]:  # Helm 4's post-renderer plugin: `run`, errors shown
+        from krm_fn.helm import post_render
+
+        return post_render(args[1:])
     import gc
 
     gc.disable()  # one short run over a big tree of dicts: the cyclic collector only costs time

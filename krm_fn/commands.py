@@ -1,6 +1,6 @@
 """The commands for people, thin callers of the core like the KRM function (cli.py).
 
-run, check, uninject, validate, explain, init, schema, definitions, install-plugins.
+run, check, uninject, validate, explain, init, schema, definitions, install-plugins, helm-plugin.
 
 Exit codes: 0 success; 1 an error in the input, the configs or the results, or (`--diff`,
 `check`) output that differs from the input; 2 a command line that is not right.
@@ -100,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
                       "into DIR (KUSTOMIZE_PLUGIN_HOME).")  # fmt: skip
     plugins.add_argument("directory", metavar="DIR", help="the plugin home to write")
     plugins.set_defaults(handler=_install_plugins)
+
+    helm_plugin = command("helm-plugin", "Write a Helm 4 post-renderer plugin into DIR "
+                          "(helm plugin install DIR; --post-renderer krm-fn "
+                          "--post-renderer-args CONFIG).")  # fmt: skip
+    helm_plugin.add_argument("directory", metavar="DIR", help="the plugin directory to write")
+    helm_plugin.set_defaults(handler=_helm_plugin)
 
     plugin = command("plugin", "Legacy kustomize exec plugin mode: a YAML stream on stdin "
                      "(kustomize runs it; see install-plugins).")  # fmt: skip
@@ -358,6 +364,24 @@ def _install_plugins(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO
         return 1
     for path in paths:
         stdout.write(f"{path}\n")
+    return 0
+
+
+def _helm_plugin(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from krm_fn.helm import write_plugin
+
+    directory = options.directory
+    if directory.startswith("-"):
+        raise UsageError(f"{directory!r} looks like an option, not a directory")
+    try:
+        path = write_plugin(directory)
+    except OSError as err:
+        print(f"krm-fn helm-plugin: cannot write {directory}: {err.strerror}", file=stderr)
+        return 1
+    except ValueError as err:
+        print(f"krm-fn helm-plugin: {err}", file=stderr)
+        return 1
+    stdout.write(f"{path}\n")
     return 0
 
 

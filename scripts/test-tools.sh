@@ -24,6 +24,7 @@ declare -A MODULE=(
   [etcd]="go.etcd.io/etcd/server/v3@$ETCD go.etcd.io/etcd/server/v3"
   [kustomize]="sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE sigs.k8s.io/kustomize/kustomize/v5"
   [helm]="helm.sh/helm/v3@$HELM helm.sh/helm/v3/cmd/helm"
+  [helm4]="helm.sh/helm/v4@$HELM4 helm.sh/helm/v4/cmd/helm"
   [actionlint]="github.com/rhysd/actionlint@$ACTIONLINT github.com/rhysd/actionlint/cmd/actionlint"
 )
 declare -A BINARIES=(
@@ -31,9 +32,10 @@ declare -A BINARIES=(
   [etcd]="etcd"
   [kustomize]="kustomize"
   [helm]="helm"
+  [helm4]="helm4"
   [actionlint]="actionlint"
 )
-TOOLS="etcd kustomize helm actionlint kubernetes"
+TOOLS="etcd kustomize helm helm4 actionlint kubernetes"
 
 ldflags() {
   if [ "$1" = kubernetes ]; then
@@ -42,6 +44,8 @@ ldflags() {
       "-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
   elif [ "$1" = helm ]; then  # what `helm version` says, as Helm's own Makefile sets it
     echo "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM"
+  elif [ "$1" = helm4 ]; then
+    echo "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM4"
   elif [ "$1" = actionlint ]; then
     echo "-s -w -X github.com/rhysd/actionlint.version=$ACTIONLINT"
   else

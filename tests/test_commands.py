@@ -13,7 +13,7 @@ EXAMPLE = EXAMPLES / "sidecar-log-shipper"
 CONFIG = EXAMPLE / "log-shipper.yaml"
 DEPLOYMENT = EXAMPLE / "deployment.yaml"
 COMMANDS = ["run", "check", "uninject", "validate", "explain", "init", "schema", "definitions",
-            "install-plugins", "plugin", "webhook"]  # fmt: skip
+            "install-plugins", "helm-plugin", "plugin", "webhook"]  # fmt: skip
 
 
 def krm_fn(*args: str, stdin: str = "", cwd: Path | None = None) -> tuple[int, str, str]:
@@ -70,6 +70,15 @@ def test_install_plugins_refuses_options_and_reports_what_it_cannot_write(tmp_pa
     code, out, _ = krm_fn("install-plugins", str(tmp_path / "home"))
     assert code == 0 and [p.name for p in (tmp_path).iterdir()] == ["file", "home"]
     assert len(out.splitlines()) == 17
+
+
+def test_helm_plugin_refuses_options_and_reports_what_it_cannot_write(tmp_path: Path) -> None:
+    code, _, err = krm_fn("helm-plugin", "--", "-x", cwd=tmp_path)
+    assert code == 2 and "looks like an option" in err and list(tmp_path.iterdir()) == []
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    code, _, err = krm_fn("helm-plugin", str(blocked / "plugin"))
+    assert code == 1 and err.count("\n") == 1 and "cannot write" in err
 
 
 def test_usage_errors_exit_2() -> None:

@@ -122,3 +122,22 @@ def test_the_helm_command_works_as_written(tmp_path: Path) -> None:
     pod = deployment["spec"]["template"]["spec"]
     assert [c["name"] for c in pod["initContainers"]] == ["access-log"]
     assert "# Source: shop/templates/deployment.yaml" in out
+
+
+def test_the_helm_4_lines_work_as_written(tmp_path: Path) -> None:
+    cwd = repository_copy(tmp_path / "repo", tmp_path / "home")
+    (cwd / "tests").symlink_to(ROOT / "tests")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "helm").symlink_to(built_tool("helm4"))  # as if installed
+    lines = shell_block(ROOT / "README.md", "#### Helm 4")
+    assert len(lines) == 3
+    (write, _, _), (install, _, err), (code, out, template_err) = run_as_written(
+        lines, cwd, tmp_path / "home", [tmp_path / "bin"]
+    )
+    assert (write, install) == (0, 0), err
+    assert code == 0, template_err
+    documents = yamlio.load_all(out)
+    for kind in ("Deployment", "Job"):  # Helm 4 post-renders hooks too
+        workload = next(d for d in documents if d["kind"] == kind)
+        pod = workload["spec"]["template"]["spec"]
+        assert [c["name"] for c in pod["initContainers"]] == ["access-log"], kind

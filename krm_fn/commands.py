@@ -354,34 +354,32 @@ def _definitions(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
 
 
 def _install_plugins(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    directory = options.directory
-    if directory.startswith("-"):
-        raise UsageError(f"{directory!r} looks like an option, not a directory")
-    try:
-        paths = install_plugins(directory)
-    except OSError as err:
-        print(f"krm-fn install-plugins: cannot write {directory}: {err.strerror}", file=stderr)
-        return 1
-    for path in paths:
-        stdout.write(f"{path}\n")
-    return 0
+    return _write_plugins("install-plugins", install_plugins, options.directory, stdout, stderr)
 
 
 def _helm_plugin(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     from krm_fn.helm import write_plugin
 
-    directory = options.directory
+    def write(directory: str) -> list[str]:
+        return [write_plugin(directory)]
+
+    return _write_plugins("helm-plugin", write, options.directory, stdout, stderr)
+
+
+def _write_plugins(command: str, write: Any, directory: str, stdout: TextIO, stderr: TextIO) -> int:
+    """Write plugin files into directory and list their paths, or say why not."""
     if directory.startswith("-"):
         raise UsageError(f"{directory!r} looks like an option, not a directory")
     try:
-        path = write_plugin(directory)
+        paths: list[str] = write(directory)
     except OSError as err:
-        print(f"krm-fn helm-plugin: cannot write {directory}: {err.strerror}", file=stderr)
+        print(f"krm-fn {command}: cannot write {directory}: {err.strerror}", file=stderr)
         return 1
     except ValueError as err:
-        print(f"krm-fn helm-plugin: {err}", file=stderr)
+        print(f"krm-fn {command}: {err}", file=stderr)
         return 1
-    stdout.write(f"{path}\n")
+    for path in paths:
+        stdout.write(f"{path}\n")
     return 0
 
 

@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import EXAMPLES, ROOT, built_tool, container_env, normalize, run
@@ -110,34 +111,37 @@ def test_an_examples_commands_work_as_written(example: Path, tmp_path: Path) -> 
             assert (code, out) == (1, shown_diff)
 
 
-def test_the_helm_command_works_as_written(tmp_path: Path) -> None:
+def run_helm_lines(tmp_path: Path, binary: str, heading: str) -> list[tuple[int, str, str]]:
+    """The README's lines under heading, with `binary` installed as `helm`."""
     cwd = repository_copy(tmp_path / "repo", tmp_path / "home")
     (cwd / "tests").symlink_to(ROOT / "tests")
     (tmp_path / "bin").mkdir()
-    (tmp_path / "bin" / "helm").symlink_to(built_tool("helm"))  # as if installed
-    lines = shell_block(ROOT / "README.md", "### Helm")
-    [(code, out, err)] = run_as_written(lines, cwd, tmp_path / "home", [tmp_path / "bin"])
+    (tmp_path / "bin" / "helm").symlink_to(built_tool(binary))  # as if installed
+    lines = shell_block(ROOT / "README.md", heading)
+    return run_as_written(lines, cwd, tmp_path / "home", [tmp_path / "bin"])
+
+
+def injected_pod(documents: list[Any], kind: str) -> dict[str, Any]:
+    """The pod spec of the first workload of a kind, checked to have the log shipper."""
+    workload = next(d for d in documents if d["kind"] == kind)
+    pod: dict[str, Any] = workload["spec"]["template"]["spec"]
+    assert [c["name"] for c in pod["initContainers"]] == ["access-log"], kind
+    return pod
+
+
+def test_the_helm_command_works_as_written(tmp_path: Path) -> None:
+    [(code, out, err)] = run_helm_lines(tmp_path, "helm", "### Helm")
     assert code == 0, err
-    deployment = next(d for d in yamlio.load_all(out) if d["kind"] == "Deployment")
-    pod = deployment["spec"]["template"]["spec"]
-    assert [c["name"] for c in pod["initContainers"]] == ["access-log"]
+    injected_pod(yamlio.load_all(out), "Deployment")
     assert "# Source: shop/templates/deployment.yaml" in out
 
 
 def test_the_helm_4_lines_work_as_written(tmp_path: Path) -> None:
-    cwd = repository_copy(tmp_path / "repo", tmp_path / "home")
-    (cwd / "tests").symlink_to(ROOT / "tests")
-    (tmp_path / "bin").mkdir()
-    (tmp_path / "bin" / "helm").symlink_to(built_tool("helm4"))  # as if installed
-    lines = shell_block(ROOT / "README.md", "#### Helm 4")
-    assert len(lines) == 3
-    (write, _, _), (install, _, err), (code, out, template_err) = run_as_written(
-        lines, cwd, tmp_path / "home", [tmp_path / "bin"]
+    (write, _, _), (install, _, err), (code, out, template_err) = run_helm_lines(
+        tmp_path, "helm4", "#### Helm 4"
     )
     assert (write, install) == (0, 0), err
     assert code == 0, template_err
     documents = yamlio.load_all(out)
     for kind in ("Deployment", "Job"):  # Helm 4 post-renders hooks too
-        workload = next(d for d in documents if d["kind"] == kind)
-        pod = workload["spec"]["template"]["spec"]
-        assert [c["name"] for c in pod["initContainers"]] == ["access-log"], kind
+        injected_pod(documents, kind)

@@ -127,6 +127,19 @@ def deployments(count: int) -> list[dict[str, Any]]:
     return items
 
 
+def commented_manifests(folder: Path, count: int) -> tuple[Path, Path]:
+    """Deployments in one file, and the same with a comment at the end of every 5th line."""
+    plain = "---\n".join(yaml.safe_dump(item, sort_keys=False) for item in deployments(count))
+    lines = plain.split("\n")
+    commented = [
+        f"{line}  # note" if index % 5 == 2 and line.strip() and line != "---" else line
+        for index, line in enumerate(lines)
+    ]
+    (folder / "plain.yaml").write_text(plain)
+    (folder / "commented.yaml").write_text("\n".join(commented))
+    return folder / "plain.yaml", folder / "commented.yaml"
+
+
 def write_inputs(work: Path, count: int) -> Path:
     """A ResourceList, a kustomization for krm-fn and one with the builtin patch; return the dir."""
     folder = work / str(count)
@@ -244,6 +257,20 @@ def run(work: Path) -> list[Row]:
                     " YAML read and write with styles vs without",
                     measure([*cost, "--styles"], styled, runs=runs)[0],
                     measure(cost, styled, runs=runs)[0],
+                )
+            )
+            plain, commented = commented_manifests(folder, count)
+            command = [KRM_FN, "run", "-q", str(BENCH / "sidecar.yaml")]
+            (with_comments, _), (without, _) = interleaved(
+                [([*command, str(commented)], None, None), ([*command, str(plain)], None, None)],
+                runs=runs,
+            )
+            rows.append(
+                Row(
+                    f"context: krm-fn run, {count:,} Deployments, a comment every fifth line:"
+                    " comments carried over vs none in the files",
+                    with_comments,
+                    without,
                 )
             )
         if count <= 1000:

@@ -149,6 +149,12 @@ def _write(options: Any, source: Any, items: list[Any], stdout: TextIO) -> None:
     now = {id(i) for i in items}
     removed = before - now
     added = [(i, _added_path(i, source)) for i in items if id(i) not in before]
+    if not (options.output or options.in_place):
+        documents = [d for d in source.documents if id(d.resource) not in removed]
+        pieces = [sources.render(d) for d in documents if d.resource is not None]
+        pieces += [yamlio.dump(i) for i, _ in added]
+        stdout.write("".join(sources._joined(pieces)))
+        return
     files = sources.rendered_files(source, added, removed)
     on_disk = [f for f in source.files if f != "stdin"]
     root = (
@@ -156,12 +162,6 @@ def _write(options: Any, source: Any, items: list[Any], stdout: TextIO) -> None:
         if on_disk
         else "."
     )
-    if not (options.output or options.in_place):
-        documents = [d for d in source.documents if id(d.resource) not in removed]
-        pieces = [sources.render(d) for d in documents if d.resource is not None]
-        pieces += [yamlio.dump(i) for i, _ in added]
-        stdout.write("".join(sources._joined(pieces)))
-        return
     for path, text in files.items():
         if path == "stdin":
             stdout.write(text)

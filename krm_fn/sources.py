@@ -145,13 +145,18 @@ def read(inputs: list[tuple[str, str]]) -> Source:
 def render(document: Document) -> str:
     """A document as it should be written: its own text if krm-fn left it as it was.
 
-    A changed document keeps its leading comments and `---` line, and the quotes, block scalars
-    and flow collections of every value that is still what was read; comments inside it are lost
-    (PyYAML does not keep them).
+    A changed document keeps its leading comments and `---` line, the quotes, block scalars and
+    flow collections of every value that is still what was read, and the comments inside it at
+    their fields (comments.py).
     """
     if document.resource is None or yamlio.same(document.resource, document.original):
         return document.text
-    return _header(document.text) + yamlio.dump(document.resource, document.styles)
+    body = yamlio.dump(document.resource, document.styles)
+    if "#" in document.text:
+        from krm_fn.comments import carry
+
+        body = carry(document.text, body, document.resource)
+    return _header(document.text) + body
 
 
 def _header(text: str) -> str:

@@ -175,7 +175,7 @@ def test_kpt_keeps_the_style_of_every_line_krm_fn_did_not_change(tmp_path: Path)
     assert all(line.startswith("      annotations:") or "krm-fn.dev" in line for line in added[4:])
 
 
-def test_in_place_keeps_the_header_quotes_and_flow_style_of_what_did_not_change(
+def test_in_place_keeps_comments_quotes_and_flow_style_of_what_did_not_change(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "config.yaml").write_text(LABEL_CONFIG)
@@ -188,9 +188,9 @@ def test_in_place_keeps_the_header_quotes_and_flow_style_of_what_did_not_change(
     assert code == 0, err
     after = (tmp_path / "pkg" / "app.yaml").read_text()
     removed, added = changed_lines(STYLED, after)
-    # PyYAML does not keep comments inside a document it writes: the inline one is lost
-    assert removed == ["  name: shop  # the inline comment", "      labels: {app: shop}"]
-    assert added[:4] == ["  name: shop", "      labels:", "        app: shop", "        team: shop"]
+    # only the changed mapping is written anew; the inline comment stays where it was
+    assert removed == ["      labels: {app: shop}"]
+    assert added[:3] == ["      labels:", "        app: shop", "        team: shop"]
     assert after.startswith("# Copyright header\n# the shop\n---\n")
     assert yamlio.load_all(after) == yamlio.load_all(plain)  # the same values, only written alike
 

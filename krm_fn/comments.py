@@ -31,6 +31,7 @@ class _Layout:
     first_line: int
     one_line: dict[int, list[Path]] = field(default_factory=dict)  # values on one line, by line
     last_on_line: dict[int, int] = field(default_factory=dict)  # line -> its last anchor's index
+    visited: set[int] = field(default_factory=set)  # nodes walked: an alias is walked once
     position: dict[Path, int] = field(default_factory=dict)  # path -> index in anchors
 
 
@@ -93,8 +94,9 @@ def _layout(text: str, watch: bool) -> _Layout | None:
 
 
 def _walk(node: yaml.Node, path: Path, layout: _Layout, depth: int) -> None:
-    if depth > 200:
+    if depth > 200 or id(node) in layout.visited:
         return
+    layout.visited.add(id(node))
     if isinstance(node, yaml.ScalarNode):
         start, end = node.start_mark, node.end_mark
         first = start.line + 1 if node.style in ("|", ">") else start.line  # not its indicator

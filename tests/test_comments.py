@@ -187,3 +187,13 @@ def test_comments_follow_containers_by_name_when_one_is_inserted_before() -> Non
     assert lines[lines.index("# about a") + 1] == "- name: a  # the app"
     assert lines[lines.index("# about b") + 1] == "- name: b"
     assert lines[1] == "- name: proxy"
+
+
+def test_aliases_are_walked_once_and_come_out_expanded() -> None:
+    shared = "[" + ", ".join(f"x{i}" for i in range(50)) + "]"
+    old = f"a: &list {shared}  # shared\n" + "".join(f"b{i}: *list  # b{i}\n" for i in range(50))
+    resource = yamlio.load(old)
+    resource["new"] = 1
+    carried = comments.carry(old, yamlio.dump(resource), resource)
+    assert yamlio.load(carried) == resource
+    assert all(f"# b{i}" in carried for i in range(50)) and "# shared" in carried

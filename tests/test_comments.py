@@ -13,8 +13,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import EXAMPLES, krm_fn_command, run, tool
-from test_commands import changed_lines
+from support import CORPUS, EXAMPLES, krm_fn_command, run, tool
+from test_commands import LABEL_CONFIG, changed_lines
 
 from krm_fn import comments, sources, yamlio
 
@@ -108,6 +108,27 @@ def test_comments_end_up_where_kpt_puts_them(tmp_path: Path) -> None:
     lines_with_a_hash = [line for line in COMMENTED.splitlines() if "#" in line]
     assert len(comment_neighbours(written)) == len(lines_with_a_hash) - 1  # all but the header
     assert comment_neighbours(written) == comment_neighbours(by_kpt)
+
+
+def test_the_corpus_comments_end_up_where_kpt_puts_them_and_its_header_stays(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "config.yaml").write_text(LABEL_CONFIG)
+    written = {}
+    for who in ("krm-fn", "kpt"):
+        (tmp_path / who).mkdir()
+        (tmp_path / who / "app.yaml").write_text((CORPUS / "microservices-demo.yaml").read_text())
+    written["krm-fn"] = krm_fn_run(tmp_path / "krm-fn", tmp_path / "config.yaml")
+    command = [tool("kpt"), "fn", "eval", str(tmp_path / "kpt"), "--exec", krm_fn_command()]
+    done = run([*command, "--fn-config", str(tmp_path / "config.yaml")])
+    assert done.returncode == 0, done.stderr
+    written["kpt"] = (tmp_path / "kpt" / "app.yaml").read_text()
+    assert yamlio.load_all(written["krm-fn"]) == yamlio.load_all(written["kpt"])
+    ours = comment_neighbours(written["krm-fn"])
+    header = [c for c in ours if c[1] == "---"]  # the file's license header: kpt drops it
+    assert len(header) > 10 and comment_neighbours(written["kpt"]) == ours[len(header) :]
+    original = (CORPUS / "microservices-demo.yaml").read_text()
+    assert written["krm-fn"].count("#") == original.count("#")
 
 
 def test_a_comment_that_would_change_a_value_is_left_out() -> None:

@@ -117,6 +117,8 @@ def test_one_version_everywhere() -> None:
     text = yamlio.dump_all(plugin)
     assert f"version: v{__version__}" in text
     assert f"krm-fn-v{__version__}" in (EXAMPLES / "argocd-cmp-plugin" / "README.md").read_text()
+    chart = yamlio.load((ROOT / "charts" / "krm-fn-webhook" / "Chart.yaml").read_text())
+    assert (chart["version"], chart["appVersion"]) == (__version__, __version__)
     catalog = yamlio.load_all((ROOT / "functions.yaml").read_text())
     runtimes = {v["runtime"]["container"]["image"] for d in catalog for v in d["spec"]["versions"]}
     assert runtimes == {IMAGE}
@@ -165,3 +167,11 @@ def test_set_version_moves_every_file_to_the_new_version(tmp_path: Path) -> None
     assert left.stdout == "", f"still naming {__version__}: {left.stdout}"
     assert '__version__ = "9.8.7"' in (clone / "krm_fn" / "__init__.py").read_text()
     assert "image: localhost/krm-fn:9.8.7" in (clone / "functions.yaml").read_text()
+    chart = yamlio.load((clone / "charts" / "krm-fn-webhook" / "Chart.yaml").read_text())
+    assert (chart["version"], chart["appVersion"]) == ("9.8.7", "9.8.7")
+    done = run(
+        [*script, "9.9.0rc1"], cwd=clone, env={"PYTHON": sys.executable, "PATH": "/usr/bin:/bin"}
+    )
+    assert done.returncode == 0, done.stderr
+    chart = yamlio.load((clone / "charts" / "krm-fn-webhook" / "Chart.yaml").read_text())
+    assert (chart["version"], chart["appVersion"]) == ("9.9.0-rc1", "9.9.0rc1")  # SemVer, tag

@@ -1,0 +1,180 @@
+"""The webhook's Helm chart (charts/krm-fn-webhook): the kustomize package, for Helm users.
+
+Rendered by the real helms (built from their Go modules), compared with the webhook package's
+output (kustomization-examples/webhook/expected.yaml, which the example tests build with the
+real kustomize and kpt), admitted by the real API server at "restricted", installed and upgraded
+on the control plane.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cluster import ControlPlane
+from support import EXAMPLES, ROOT
+from test_cluster import as_pods, crds, dry_run, level_of, namespace  # noqa: F401 (a fixture)
+from test_helm import HELMS, helm
+
+from krm_fn import yamlio
+from krm_fn.record import RECORD_ANNOTATION
+
+CHART = ROOT / "charts" / "krm-fn-webhook"
+PACKAGE = EXAMPLES / "webhook"
+HELM_LABELS = ("app.kubernetes.io/managed-by", "helm.sh/chart")
+
+
+def package_configs() -> dict[str, Any]:
+    """The configs of the kustomize package's ConfigMap, as values: file name -> config."""
+    configmap = yamlio.load((PACKAGE / "configs.yaml").read_text())
+    return {name: yamlio.load(text) for name, text in configmap["data"].items()}
+
+
+def render(home: Path, *values: str, binary: str = "helm") -> Any:
+    """helm template of the chart as release `krm-fn` in namespace `krm-fn`."""
+    args = ["template", "krm-fn", str(CHART), "--namespace", "krm-fn", *values]
+    return helm(*args, home=home, binary=binary)
+
+
+def rendered(home: Path, *values: str, binary: str = "helm") -> list[dict[str, Any]]:
+    done = render(home, *values, binary=binary)
+    assert done.returncode == 0, done.stderr
+    return [d for d in yamlio.load_all(done.stdout) if d]
+
+
+def comparable(resources: list[dict[str, Any]]) -> dict[tuple[str, str], Any]:
+    """By kind and name; without Helm's labels and krm-fn's record; configs as data."""
+    found = {}
+    for resource in resources:
+        meta = resource["metadata"]
+        labels = {k: v for k, v in (meta.pop("labels", None) or {}).items() if k not in HELM_LABELS}
+        if labels:
+            meta["labels"] = labels
+        pod_meta = ((resource.get("spec") or {}).get("template") or {}).get("metadata") or {}
+        (pod_meta.get("annotations") or {}).pop(RECORD_ANNOTATION, None)
+        if pod_meta.get("annotations") == {}:
+            del pod_meta["annotations"]
+        if resource["kind"] == "ConfigMap":
+            resource["data"] = {k: yamlio.load(v) for k, v in resource["data"].items()}
+        found[(resource["kind"], meta["name"])] = resource
+    return found
+
+
+@pytest.mark.parametrize("binary", HELMS)
+def test_the_chart_lints_strictly(binary: str, tmp_path: Path) -> None:
+    done = helm("lint", "--strict", str(CHART), home=tmp_path, binary=binary)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("binary", HELMS)
+def test_the_chart_renders_what_the_kustomize_package_installs(binary: str, tmp_path: Path) -> None:
+    values = ["--set", "image.repository=localhost/krm-fn"]
+    values += ["--set-json", f"configs={json.dumps(package_configs())}"]
+    chart = comparable(rendered(tmp_path, *values, binary=binary))
+    package = yamlio.load_all((PACKAGE / "expected.yaml").read_text())
+    # the Namespace is Helm's (--create-namespace), with its Pod Security label set by the user
+    expected = comparable([r for r in package if r["kind"] != "Namespace"])
+    assert chart.keys() == expected.keys()
+    for key, resource in expected.items():
+        assert chart[key] == resource, key
+
+
+def test_without_cert_manager_a_secret_and_its_ca_are_required(tmp_path: Path) -> None:
+    off = ["--set", "tls.certManager=false"]
+    done = render(tmp_path, *off, "--set", "tls.caBundle=Q0E=")
+    assert done.returncode == 1 and "tls.secretName is required without cert-manager" in done.stderr
+    done = render(tmp_path, *off, "--set", "tls.secretName=mine")
+    assert done.returncode == 1 and "tls.caBundle is required without cert-manager" in done.stderr
+    resources = rendered(
+        tmp_path, *off, "--set", "tls.secretName=mine", "--set", "tls.caBundle=Q0E="
+    )
+    kinds = {r["kind"] for r in resources}
+    assert "Certificate" not in kinds and "Issuer" not in kinds
+    [configuration] = [r for r in resources if r["kind"] == "MutatingWebhookConfiguration"]
+    assert configuration["webhooks"][0]["clientConfig"]["caBundle"] == "Q0E="
+    assert "annotations" not in configuration["metadata"]
+    [deployment] = [r for r in resources if r["kind"] == "Deployment"]
+    volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["tls"]["secret"]["secretName"] == "mine"
+
+
+def test_config_values_are_data_never_templates(tmp_path: Path) -> None:
+    """Hostile strings in configs come out as they went in: Helm does not template values."""
+    hostile = '{{ .Release.Name }} "quoted" \\ back: slash\n--- # not a document\n{{- fail "x" }}'
+    config = {
+        "apiVersion": "krm-fn.dev/v1alpha1",
+        "kind": "PodDefaults",
+        "metadata": {"name": "org"},
+        "spec": {"annotations": {"note": hostile}, "labels": {"team": "1.10"}},
+    }
+    as_text = "apiVersion: krm-fn.dev/v1alpha1\nkind: PodDefaults\nmetadata: {name: text}\n"
+    configs = {"a: b.yaml": config, "text.yaml": as_text}
+    resources = rendered(tmp_path, "--set-json", f"configs={json.dumps(configs)}")
+    [configmap] = [r for r in resources if r["kind"] == "ConfigMap"]
+    assert yamlio.load(configmap["data"]["a: b.yaml"]) == config  # "1.10" still a string
+    assert configmap["data"]["text.yaml"] == as_text
+    excluded = ["--set-json", 'webhook.excludedNamespaces=["a\\"b", "{{ x }}"]']
+    [configuration] = [
+        r for r in rendered(tmp_path, *excluded) if r["kind"] == "MutatingWebhookConfiguration"
+    ]
+    [expression] = configuration["webhooks"][0]["namespaceSelector"]["matchExpressions"]
+    assert expression["values"] == ['a"b', "{{ x }}", "krm-fn"]
+
+
+def test_the_chart_is_admitted_at_restricted(
+    cluster: ControlPlane,
+    crds: None,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    values = ["--set-json", f"configs={json.dumps(package_configs())}"]
+    resources = rendered(tmp_path, *values)
+    assert level_of(resources) == "restricted"  # krm-fn's own check agrees with the server below
+    ns = namespace(cluster, "krm-fn-chart", "restricted")
+    for resource in resources:
+        if "namespace" in resource["metadata"]:
+            resource["metadata"]["namespace"] = ns
+    done = dry_run(cluster, resources + as_pods(resources), tmp_path)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("binary", HELMS)
+def test_install_and_upgrade_on_the_control_plane(
+    binary: str, cluster: ControlPlane, tmp_path: Path
+) -> None:
+    ns = f"{binary}-webhook-chart"
+    target = [f"--kubeconfig={cluster.kubeconfig}", "--namespace", ns, "--create-namespace"]
+    tls = ["--set", "tls.certManager=false", "--set", "tls.secretName=tls"]
+    tls += ["--set", "tls.caBundle=Q0E=", "--set", "webhook.failurePolicy=Ignore"]
+    configs = package_configs()
+    release = f"krm-fn-{binary}"
+    values = [*tls, "--set-json", f"configs={json.dumps(configs)}"]
+    done = helm("install", release, str(CHART), *target, *values, home=tmp_path, binary=binary)
+    assert done.returncode == 0, done.stderr
+    try:
+
+        def get(kind: str, name: str) -> dict[str, Any]:
+            got = cluster.kubectl("get", kind, name, "-n", ns, "-o", "json", check=True)
+            return dict(json.loads(got.stdout))
+
+        deployment = get("deployment", f"{release}-webhook")
+        assert deployment["spec"]["replicas"] == 2
+        configuration = get("mutatingwebhookconfiguration", release)
+        assert configuration["webhooks"][0]["clientConfig"]["service"]["namespace"] == ns
+        # new configs: the ConfigMap changes, the Deployment does not roll (the webhook reloads)
+        configs["second.yaml"] = {
+            "apiVersion": "krm-fn.dev/v1alpha1",
+            "kind": "PodDefaults",
+            "metadata": {"name": "org"},
+            "spec": {"labels": {"team": "shop"}},
+        }
+        values = [*tls, "--set-json", f"configs={json.dumps(configs)}"]
+        upgrade = ["upgrade", release, str(CHART), *target, *values]
+        done = helm(*upgrade, home=tmp_path, binary=binary)
+        assert done.returncode == 0, done.stderr
+        data = get("configmap", f"{release}-configs")["data"]
+        assert set(data) == {"log-shipper.yaml", "second.yaml"}
+        after = get("deployment", f"{release}-webhook")
+        assert after["metadata"]["generation"] == deployment["metadata"]["generation"]
+    finally:
+        uninstall = ["uninstall", release, f"--kubeconfig={cluster.kubeconfig}", "--namespace", ns]
+        assert helm(*uninstall, home=tmp_path, binary=binary).returncode == 0

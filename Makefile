@@ -29,7 +29,8 @@ tools:
 	@bash scripts/test-tools.sh
 
 # After changing a config model (krm_fn/models, krm_fn/spec.py): regenerate the validators the
-# run path uses instead of pydantic (krm_fn/codegen.py; a test fails while they are stale).
+# run path uses instead of pydantic, and the webhook chart's values.schema.json (krm_fn/codegen.py;
+# a test fails while they are stale).
 validators: setup
 	$(BIN)/python -m krm_fn.codegen
 

@@ -14,6 +14,7 @@ on generated configs. What the generator does not understand is an error here, n
 import enum
 import importlib
 import inspect
+import json
 import re
 import types
 from collections.abc import Callable
@@ -402,7 +403,10 @@ def formatted(files: dict[str, str]) -> dict[str, str]:
 
 
 def main() -> None:
-    """Write krm_fn/validators/ (`make validators`), and remove modules no kind generates."""
+    """Write krm_fn/validators/ and the webhook chart's values.schema.json (`make validators`).
+
+    Modules no kind generates any more are removed.
+    """
     import pathlib
 
     directory = pathlib.Path(__file__).resolve().parent.parent / OUTPUT
@@ -413,6 +417,11 @@ def main() -> None:
     for name, text in files.items():
         (directory / name).write_text(text)
     print(f"wrote {len(files)} modules into {OUTPUT}/")
+    from krm_fn.reference import CHART_SCHEMA, chart_values_schema
+
+    chart_schema = directory.parent.parent / CHART_SCHEMA
+    chart_schema.write_text(json.dumps(chart_values_schema(), indent=2) + "\n")
+    print(f"wrote {CHART_SCHEMA}")
 
 
 if __name__ == "__main__":

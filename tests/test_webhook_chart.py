@@ -16,8 +16,10 @@ from support import EXAMPLES, ROOT
 from test_cluster import as_pods, crds, dry_run, level_of, namespace  # noqa: F401 (a fixture)
 from test_helm import HELMS, helm
 
-from krm_fn import yamlio
+from krm_fn import reference, yamlio
+from krm_fn.config import KINDS
 from krm_fn.record import RECORD_ANNOTATION
+from krm_fn.webhook.admission import NOT_AT_ADMISSION
 
 CHART = ROOT / "charts" / "krm-fn-webhook"
 PACKAGE = EXAMPLES / "webhook"
@@ -108,10 +110,10 @@ def test_config_values_are_data_never_templates(tmp_path: Path) -> None:
         "spec": {"annotations": {"note": hostile}, "labels": {"team": "1.10"}},
     }
     as_text = "apiVersion: krm-fn.dev/v1alpha1\nkind: PodDefaults\nmetadata: {name: text}\n"
-    configs = {"a: b.yaml": config, "text.yaml": as_text}
+    configs = {"hostile.yaml": config, "text.yaml": as_text}
     resources = rendered(tmp_path, "--set-json", f"configs={json.dumps(configs)}")
     [configmap] = [r for r in resources if r["kind"] == "ConfigMap"]
-    assert yamlio.load(configmap["data"]["a: b.yaml"]) == config  # "1.10" still a string
+    assert yamlio.load(configmap["data"]["hostile.yaml"]) == config  # "1.10" still a string
     assert configmap["data"]["text.yaml"] == as_text
     excluded = ["--set-json", 'webhook.excludedNamespaces=["a\\"b", "{{ x }}"]']
     [configuration] = [
@@ -178,3 +180,57 @@ def test_install_and_upgrade_on_the_control_plane(
     finally:
         uninstall = ["uninstall", release, f"--kubeconfig={cluster.kubeconfig}", "--namespace", ns]
         assert helm(*uninstall, home=tmp_path, binary=binary).returncode == 0
+
+
+def test_the_values_schema_is_what_the_models_generate() -> None:
+    written = (ROOT / reference.CHART_SCHEMA).read_text()
+    assert written == json.dumps(reference.chart_values_schema(), indent=2) + "\n", (
+        "stale: run make validators"
+    )
+
+
+def example_configs() -> dict[str, Any]:
+    """Every config document of the examples a webhook can take, by a file name of its own."""
+    found = {}
+    for path in sorted(EXAMPLES.glob("*/*.yaml")):
+        for index, document in enumerate(yamlio.load_all(path.read_text())):
+            kind = document.get("kind") if isinstance(document, dict) else None
+            if kind not in KINDS or "spec" not in document:
+                continue
+            inner = {p.get("kind") for p in document["spec"].get("patterns") or []}
+            if not ({kind} | inner) & set(NOT_AT_ADMISSION):
+                found[f"{path.parent.name}-{path.stem}-{index}.yaml"] = document
+    return found
+
+
+@pytest.mark.parametrize("binary", HELMS)
+def test_helm_takes_every_example_config_and_names_the_field_of_a_bad_one(
+    binary: str, tmp_path: Path
+) -> None:
+    configs = example_configs()
+    kinds = {c["kind"] for c in configs.values()}
+    kinds |= {p["kind"] for c in configs.values() for p in c["spec"].get("patterns", [])}
+    assert kinds == set(KINDS) - set(NOT_AT_ADMISSION)  # every kind, some inside a PodPatterns
+    (tmp_path / "values.yaml").write_text(yamlio.dump({"configs": configs}))
+    done = render(tmp_path, "-f", str(tmp_path / "values.yaml"), binary=binary)
+    assert done.returncode == 0, done.stderr
+    sidecar = yamlio.load((EXAMPLES / "sidecar-log-shipper" / "log-shipper.yaml").read_text())
+    bad_values = [
+        ({"configs": {"s.yaml": {**sidecar, "spec": {**sidecar["spec"], "podOptOut": "yes"}}}},
+         "/configs/s.yaml/spec/podOptOut"),
+        ({"configs": {"s.yaml": {**sidecar, "spec": {**sidecar["spec"], "sidecars": []}}}},
+         "/configs/s.yaml/spec"),
+        ({"configs": {"s.yaml": {**sidecar, "kind": "Ambassador"}}}, "/configs/s.yaml/kind"),
+        ({"configs": {"s.yaml": {**sidecar, "apiVersion": "krm-fn.dev/v9"}}},
+         "/configs/s.yaml/apiVersion"),
+        ({"configs": {"a: b.yaml": sidecar}}, "'a: b.yaml'"),  # (the library's path: random)
+        ({"configs": {"notes.txt": sidecar}}, "'notes.txt'"),
+        ({"replicas": 0}, "/replicas"),
+        ({"webhook": {"failurePolicy": "Sometimes"}}, "/webhook/failurePolicy"),
+        ({"replica": 3}, "replica"),
+    ]  # fmt: skip
+    for values, where in bad_values:
+        (tmp_path / "bad.yaml").write_text(yamlio.dump(values))
+        done = render(tmp_path, "-f", str(tmp_path / "bad.yaml"), binary=binary)
+        assert done.returncode == 1 and "schema" in done.stderr, (values, done.stderr)
+        assert where in done.stderr, (where, done.stderr)

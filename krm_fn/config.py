@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 
 API_VERSION = "krm-fn.dev/v1alpha1"
 BUNDLE_KIND = "PodPatterns"
+# Patterns that change or create other resources, which a webhook that sees one pod and has no
+# side effects cannot do: the webhook refuses them at load, saying why (docs/webhook.md).
+NOT_AT_ADMISSION = {
+    "Ambassador": "it generates the proxy's ConfigMap and rewires the workload's Services, and an "
+    "admission webhook sees one pod and may create nothing; apply it at build time",
+}
 
 # kind -> module with the transform; its config model is the module of the same name under
 # krm_fn.models (pydantic: imported only for docs, schemas and error reports). A module is

@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from krm_fn import __version__
-from krm_fn.config import API_VERSION, BUNDLE_KIND, KINDS, pattern_module
+from krm_fn.config import API_VERSION, BUNDLE_KIND, KINDS, NOT_AT_ADMISSION, pattern_module
 from krm_fn.config import spec_model as config_spec_model
 
 IMAGE = f"localhost/krm-fn:{__version__}"  # what `make image` builds; the examples' Kptfiles run it
@@ -73,8 +73,6 @@ def chart_values_schema() -> dict[str, Any]:
     fails `helm install` with the field's path, as a build would, instead of leaving the
     webhook to refuse it. Kinds the webhook refuses at admission are not offered.
     """
-    from krm_fn.webhook.admission import NOT_AT_ADMISSION
-
     kinds = [kind for kind in KINDS if kind not in NOT_AT_ADMISSION]
     definitions: dict[str, Any] = {}
     for kind in kinds:

@@ -17,9 +17,8 @@ from test_cluster import as_pods, crds, dry_run, level_of, namespace  # noqa: F4
 from test_helm import HELMS, helm
 
 from krm_fn import reference, yamlio
-from krm_fn.config import KINDS
+from krm_fn.config import KINDS, NOT_AT_ADMISSION
 from krm_fn.record import RECORD_ANNOTATION
-from krm_fn.webhook.admission import NOT_AT_ADMISSION
 
 CHART = ROOT / "charts" / "krm-fn-webhook"
 PACKAGE = EXAMPLES / "webhook"
@@ -221,7 +220,7 @@ def test_helm_takes_every_example_config_and_names_the_field_of_a_bad_one(
         ({"configs": {"s.yaml": {**sidecar, "spec": {**sidecar["spec"], "sidecars": []}}}},
          "/configs/s.yaml/spec"),
         ({"configs": {"s.yaml": {**sidecar, "kind": "Ambassador"}}}, "/configs/s.yaml/kind"),
-        ({"configs": {"s.yaml": {**sidecar, "apiVersion": "krm-fn.dev/v9"}}},
+        ({"configs": {"s.yaml": {**sidecar, "apiVersion": "apps/v1"}}},
          "/configs/s.yaml/apiVersion"),
         ({"configs": {"a: b.yaml": sidecar}}, "'a: b.yaml'"),  # (the library's path: random)
         ({"configs": {"notes.txt": sidecar}}, "'notes.txt'"),

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from krm_fn.config import API_VERSION, ConfigError, Instance, load_config
+from krm_fn.config import API_VERSION, NOT_AT_ADMISSION, ConfigError, Instance, load_config
 from krm_fn.core import apply, targeted
 from krm_fn.results import Result
 from krm_fn.selection import selects
@@ -21,12 +21,6 @@ from krm_fn.yamlio import InputError, clone, load_all
 REVIEW_VERSIONS = ("admission.k8s.io/v1", "admission.k8s.io/v1beta1")
 MAX_WARNINGS = 16
 MAX_WARNING_LENGTH = 256  # what the API server passes on to clients
-# Patterns that change or create other resources, which a webhook that sees one pod and has no
-# side effects cannot do: refused at load, saying why (docs/webhook.md).
-NOT_AT_ADMISSION = {
-    "Ambassador": "it generates the proxy's ConfigMap and rewires the workload's Services, and an "
-    "admission webhook sees one pod and may create nothing; apply it at build time",
-}
 CRONJOB_JOB = re.compile(r"^(.+)-\d+$")  # a Job a CronJob made: <cronjob>-<scheduled minute>
 
 

@@ -147,6 +147,9 @@ def test_the_release_workflow_stores_no_credential_and_checks_the_tag() -> None:
     assert "krm_fn.__version__" in text and "PUBLISHED_IMAGE" in text
     assert "linux/amd64,linux/arm64" in text and "twine check --strict" in text
     assert "bash .ci/run" in text  # the tests a release runs are CI's
+    chart = yamlio.load((ROOT / "charts" / "krm-fn-webhook" / "values.yaml").read_text())
+    assert f"{chart['image']['repository']}:{__version__}" == PUBLISHED_IMAGE  # the chart's image
+    assert "helm push chart/*.tgz oci://ghcr.io/krm-fn/charts" in text
 
 
 def test_set_version_moves_every_file_to_the_new_version(tmp_path: Path) -> None:

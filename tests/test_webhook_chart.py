@@ -233,3 +233,21 @@ def test_helm_takes_every_example_config_and_names_the_field_of_a_bad_one(
         done = render(tmp_path, "-f", str(tmp_path / "bad.yaml"), binary=binary)
         assert done.returncode == 1 and "schema" in done.stderr, (values, done.stderr)
         assert where in done.stderr, (where, done.stderr)
+
+
+def test_the_packaged_chart_carries_its_schema_and_installs_from_the_archive(
+    tmp_path: Path,
+) -> None:
+    """What the release pushes: `helm package`, then a template from the archive."""
+    import tarfile
+
+    done = helm("package", str(CHART), "--destination", str(tmp_path), home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    [archive] = tmp_path.glob("krm-fn-webhook-*.tgz")
+    with tarfile.open(archive) as packed:
+        names = packed.getnames()
+    assert "krm-fn-webhook/values.schema.json" in names
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    (tmp_path / "bad.yaml").write_text(yamlio.dump({"replicas": 0}))
+    bad = helm("template", "x", str(archive), "-f", str(tmp_path / "bad.yaml"), home=tmp_path)
+    assert bad.returncode == 1 and "/replicas" in bad.stderr

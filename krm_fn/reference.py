@@ -79,6 +79,18 @@ def chart_values_schema() -> dict[str, Any]:
         schema = json_schema(kind)
         del schema["$schema"]
         definitions[kind] = {"$id": f"urn:krm-fn:{API_VERSION}:{kind}", **schema}
+    # a bundle's patterns: the same kinds, each spec checked as that kind's (its own schema's)
+    entry = definitions[BUNDLE_KIND]["$defs"]["PatternEntry"]
+    entry["properties"]["kind"]["enum"] = [kind for kind in kinds if kind != BUNDLE_KIND]
+    entry["allOf"] = [
+        {
+            "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+            "then": {
+                "properties": {"spec": {"$ref": f"{definitions[kind]['$id']}#/properties/spec"}}
+            },
+        }
+        for kind in entry["properties"]["kind"]["enum"]
+    ]
     config = {
         "description": "A krm-fn config (as a mapping, or as YAML text, checked by the webhook).",
         "type": ["object", "string"],

@@ -188,6 +188,15 @@ def test_the_values_schema_is_what_the_models_generate() -> None:
     )
 
 
+def bundle(patterns: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "apiVersion": "krm-fn.dev/v1alpha1",
+        "kind": "PodPatterns",
+        "metadata": {"name": "bundle"},
+        "spec": {"patterns": patterns},
+    }
+
+
 def example_configs() -> dict[str, Any]:
     """Every config document of the examples a webhook can take, by a file name of its own."""
     found = {}
@@ -224,6 +233,11 @@ def test_helm_takes_every_example_config_and_names_the_field_of_a_bad_one(
          "/configs/s.yaml/apiVersion"),
         ({"configs": {"a: b.yaml": sidecar}}, "'a: b.yaml'"),  # (the library's path: random)
         ({"configs": {"notes.txt": sidecar}}, "'notes.txt'"),
+        ({"configs": {"b.yaml": bundle([{"kind": "Ambassador", "spec": {}}])}},
+         "/configs/b.yaml/spec/patterns/0/kind"),
+        ({"configs": {"b.yaml": bundle([{"kind": "Sidecar", "spec": {
+            **sidecar["spec"], "podOptOut": "no"}}])}},
+         "/configs/b.yaml/spec/patterns/0/spec/podOptOut"),
         ({"replicas": 0}, "/replicas"),
         ({"webhook": {"failurePolicy": "Sometimes"}}, "/webhook/failurePolicy"),
         ({"replica": 3}, "replica"),

@@ -228,7 +228,8 @@ def _placed(new_text: str, comments: list[_Comment], old: _Layout, new: _Layout)
         path = comment.path
         if comment.after and path in new.values:
             end = new.values[path].end_mark  # where what follows the value starts
-            line = end.line if not lines[end.line][: end.column].strip() else end.line + 1
+            before = lines[end.line][: end.column] if end.line < len(lines) else ""
+            line = end.line if not before.strip() else end.line + 1
             column = new_anchor[path][1]
         else:
             path = _surviving(path, old, new_anchor)

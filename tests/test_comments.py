@@ -218,3 +218,26 @@ def test_aliases_are_walked_once_and_come_out_expanded() -> None:
     carried = comments.carry(old, yamlio.dump(resource), resource)
     assert yamlio.load(carried) == resource
     assert all(f"# b{i}" in carried for i in range(50)) and "# shared" in carried
+
+
+@settings(max_examples=RUNS, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(COMMENTED)), st.sampled_from(list("#:- |>\"'\n\t{}[],&*!"))),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_odd_texts_never_break_a_run(edits: list[tuple[int, str]]) -> None:
+    """Whatever YAML the text is, a changed document comes out with exactly its values."""
+    text = COMMENTED
+    for at, character in sorted(edits, reverse=True):
+        text = text[:at] + character + text[at:]
+    try:
+        documents = [d for d in sources.read([("app.yaml", text)]).documents if d.resource]
+    except yamlio.InputError:
+        return
+    for document in documents:
+        if isinstance(document.resource, dict):
+            document.resource["added"] = {"by": "krm-fn"}
+            assert yamlio.same(yamlio.load(sources.render(document)), document.resource)

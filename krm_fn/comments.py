@@ -1,4 +1,9 @@
-"""Comments inside a changed document, carried over to where their fields are in the new text.
+"""A changed document written as its text was: comments at their fields, sequences indented alike.
+
+Sequences: PyYAML writes a block sequence under a key with its dash at the key's column
+("compact"); kubectl and most hand-written manifests indent it by two ("wide"). Each sequence
+that was wide is indented again, and new ones follow what most of the document did, as kpt's
+kyaml keeps a file's sequence style. Comments:
 
 PyYAML keeps no comments, so a document krm-fn changes is written without them. Here they are
 found in the text as read (a `#` outside every scalar, after a space or at a line's start), each
@@ -47,19 +52,96 @@ class _Comment:
 
 
 def carry(old_text: str, new_text: str, expected: Any) -> str:
-    """new_text with the comments of old_text inside the document, if they change no value."""
-    from krm_fn import yamlio
+    """new_text laid out as old_text: sequences indented alike, comments at their fields.
 
-    if "#" not in old_text or ODD_BREAKS.intersection(old_text):
+    What would change a value is left out (the result is read back and compared).
+    """
+    if ODD_BREAKS.intersection(old_text):
         return new_text
     try:
-        old = _layout(old_text, watch=True)
+        old = _layout(old_text, watch="#" in old_text)
+    except yaml.YAMLError:
+        return new_text
+    if old is None:
+        return new_text
+    wide, compact = _sequence_styles(old)
+    if wide:
+        widened = _widened(new_text, expected, wide, compact)
+        new_text = widened if widened is not None else new_text
+    if "#" not in old_text:
+        return new_text
+    return _with_comments(old, new_text, old_text.split("\n"), expected)
+
+
+def _sequence_styles(layout: _Layout) -> tuple[set[Path], set[Path]]:
+    """Block sequences under keys: dash indented past the key, and not.
+
+    "Wide" is how kubectl and most hand-written manifests write them, "compact" how PyYAML does.
+    """
+    columns = {path: column for path, _, column in layout.anchors}
+    wide: set[Path] = set()
+    compact: set[Path] = set()
+    for path, node in layout.values.items():
+        under_a_key = bool(path) and isinstance(path[-1], str)
+        if isinstance(node, yaml.SequenceNode) and not node.flow_style and under_a_key:
+            (wide if node.start_mark.column > columns[path] else compact).add(path)
+    return wide, compact
+
+
+def _widened(text: str, expected: Any, wide: set[Path], compact: set[Path]) -> str | None:
+    """The text with the sequences that were wide (new ones: as most were) indented by two."""
+    from krm_fn import yamlio
+
+    try:
+        new = _layout(text, watch=False)
+    except yaml.YAMLError:
+        return None
+    if new is None:
+        return None
+    lines = text.split("\n")
+    default_wide = len(wide) >= len(compact)
+    columns = {path: column for path, _, column in new.anchors}
+    shift = [0] * (len(lines) + 1)
+    for path, node in new.values.items():
+        if (
+            isinstance(node, yaml.SequenceNode)
+            and not node.flow_style
+            and path
+            and isinstance(path[-1], str)
+            and node.start_mark.column == columns[path]
+            and (path in wide or (path not in compact and default_wide))
+        ):  # every line from its first dash to its end moves by two
+            shift[node.start_mark.line] += 2
+            shift[_line_after(node, lines)] -= 2
+    out, depth = [], 0
+    for number, line in enumerate(lines):
+        depth += shift[number]
+        out.append(" " * depth + line if line.strip() else line)
+    widened = "\n".join(out)
+    try:
+        return widened if yamlio.same(yamlio.load(widened), expected) else None
+    except yamlio.InputError:
+        return None
+
+
+def _line_after(node: yaml.Node, lines: list[str]) -> int:
+    """The first line after a node: its end mark is where what follows it starts."""
+    end = node.end_mark
+    before = lines[end.line][: end.column] if end.line < len(lines) else ""
+    return end.line if not before.strip() else end.line + 1
+
+
+def _with_comments(old: _Layout, new_text: str, old_lines: list[str], expected: Any) -> str:
+    """new_text with the comments of the old text inside the document, if they change no value."""
+    from krm_fn import yamlio
+
+    try:
         new = _layout(new_text, watch=False)
     except yaml.YAMLError:
         return new_text
-    if old is None or new is None:
+    if new is None:
         return new_text
-    comments = _comments(old_text.split("\n"), old)
+    comments = _comments(old_lines, old)
     for kept in (comments, [c for c in comments if c.text]):  # then without the blank lines
         if not kept:
             return new_text
@@ -227,9 +309,7 @@ def _placed(new_text: str, comments: list[_Comment], old: _Layout, new: _Layout)
                 continue
         path = comment.path
         if comment.after and path in new.values:
-            end = new.values[path].end_mark  # where what follows the value starts
-            before = lines[end.line][: end.column] if end.line < len(lines) else ""
-            line = end.line if not before.strip() else end.line + 1
+            line = _line_after(new.values[path], lines)
             column = new_anchor[path][1]
         else:
             path = _surviving(path, old, new_anchor)

@@ -146,13 +146,13 @@ def render(document: Document) -> str:
     """A document as it should be written: its own text if krm-fn left it as it was.
 
     A changed document keeps its leading comments and `---` line, the quotes, block scalars and
-    flow collections of every value that is still what was read, and the comments inside it at
-    their fields (comments.py).
+    flow collections of every value that is still what was read, the indentation of its
+    sequences and the comments inside it at their fields (comments.py).
     """
     if document.resource is None or yamlio.same(document.resource, document.original):
         return document.text
     body = yamlio.dump(document.resource, document.styles)
-    if "#" in document.text:
+    if "#" in document.text or "- " in document.text:  # comments, or sequences to indent alike
         from krm_fn.comments import carry
 
         body = carry(document.text, body, document.resource)

@@ -241,3 +241,35 @@ def test_odd_texts_never_break_a_run(edits: list[tuple[int, str]]) -> None:
         if isinstance(document.resource, dict):
             document.resource["added"] = {"by": "krm-fn"}
             assert yamlio.same(yamlio.load(sources.render(document)), document.resource)
+
+
+def test_sequences_keep_their_indentation_new_ones_follow_the_most() -> None:
+    old = (
+        "spec:\n  containers:\n    - name: app\n      args:\n      - --compact\n"
+        "      ports:\n        - containerPort: 80\n  volumes:\n    - name: data\n"
+    )
+    resource = yamlio.load(old)
+    resource["spec"]["containers"][0]["env"] = [{"name": "NEW", "value": "1"}]
+    resource["spec"]["initContainers"] = [{"name": "init", "command": ["true"]}]
+    lines = comments.carry(old, yamlio.dump(resource), resource).splitlines()
+    assert "    - name: app" in lines and "    - name: data" in lines  # wide, as they were
+    assert "      - --compact" in lines  # compact, as it was
+    assert "        - containerPort: 80" in lines
+    assert "        - name: NEW" in lines and "    - name: init" in lines  # new: as most were
+    compact = "a:\n- x\nb:\n- y\n"
+    resource = {"a": ["x", "z"], "b": ["y"]}
+    assert comments.carry(compact, yamlio.dump(resource), resource) == yamlio.dump(resource)
+
+
+def test_inject_then_uninject_gives_the_corpus_back_line_for_line(tmp_path: Path) -> None:
+    original = (CORPUS / "microservices-demo.yaml").read_text()
+    (tmp_path / "app.yaml").write_text(original)
+    krm_fn_run(tmp_path)
+    done = run([krm_fn_command(), "uninject", "-q", "--in-place", str(tmp_path)])
+    assert done.returncode == 0, done.stderr
+    after = (tmp_path / "app.yaml").read_text()
+    removed, added = changed_lines(original, after)
+    # indentation, comments and blank lines all as they were; at most a quote lost where the
+    # sidecar went in front of a list and moved the positions styles are remembered by
+    assert [line.replace('"', "") for line in removed] == added
+    assert len(removed) <= 2

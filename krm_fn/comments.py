@@ -15,6 +15,7 @@ that is still there. The result is read again and must be the new document exact
 comments that would change a value (a blank line under a `|+` block, say) are left out.
 """
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,13 +52,17 @@ class _Comment:
     after: bool = False  # a line after the field's value (the end of a block), not before it
 
 
+# a key, then on the next line a dash indented past it: a wide sequence somewhere (a cheap test)
+WIDE = re.compile(r"^( *)[^\s#-][^\n]*:[ \t]*(?:#[^\n]*)?\n\1 +- ", re.M)
+
+
 def carry(old_text: str, new_text: str, expected: Any) -> str:
     """new_text laid out as old_text: sequences indented alike, comments at their fields.
 
     What would change a value is left out (the result is read back and compared).
     """
-    if ODD_BREAKS.intersection(old_text):
-        return new_text
+    if ODD_BREAKS.intersection(old_text) or not ("#" in old_text or WIDE.search(old_text)):
+        return new_text  # nothing to carry over: PyYAML wrote it as it was written
     try:
         old = _layout(old_text, watch="#" in old_text)
     except yaml.YAMLError:

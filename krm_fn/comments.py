@@ -63,10 +63,7 @@ def carry(old_text: str, new_text: str, expected: Any) -> str:
     """
     if ODD_BREAKS.intersection(old_text) or not ("#" in old_text or WIDE.search(old_text)):
         return new_text  # nothing to carry over: PyYAML wrote it as it was written
-    try:
-        old = _layout(old_text, watch="#" in old_text)
-    except yaml.YAMLError:
-        return new_text
+    old = _layout(old_text, watch="#" in old_text)
     if old is None:
         return new_text
     wide, compact = _sequence_styles(old)
@@ -95,12 +92,7 @@ def _sequence_styles(layout: _Layout) -> tuple[set[Path], set[Path]]:
 
 def _widened(text: str, expected: Any, wide: set[Path], compact: set[Path]) -> str | None:
     """The text with the sequences that were wide (new ones: as most were) indented by two."""
-    from krm_fn import yamlio
-
-    try:
-        new = _layout(text, watch=False)
-    except yaml.YAMLError:
-        return None
+    new = _layout(text, watch=False)
     if new is None:
         return None
     lines = text.split("\n")
@@ -123,10 +115,7 @@ def _widened(text: str, expected: Any, wide: set[Path], compact: set[Path]) -> s
         depth += shift[number]
         out.append(" " * depth + line if line.strip() else line)
     widened = "\n".join(out)
-    try:
-        return widened if yamlio.same(yamlio.load(widened), expected) else None
-    except yamlio.InputError:
-        return None
+    return widened if _reads_as(widened, expected) else None
 
 
 def _line_after(node: yaml.Node, lines: list[str]) -> int:
@@ -138,12 +127,7 @@ def _line_after(node: yaml.Node, lines: list[str]) -> int:
 
 def _with_comments(old: _Layout, new_text: str, old_lines: list[str], expected: Any) -> str:
     """new_text with the comments of the old text inside the document, if they change no value."""
-    from krm_fn import yamlio
-
-    try:
-        new = _layout(new_text, watch=False)
-    except yaml.YAMLError:
-        return new_text
+    new = _layout(new_text, watch=False)
     if new is None:
         return new_text
     comments = _comments(old_lines, old)
@@ -151,17 +135,30 @@ def _with_comments(old: _Layout, new_text: str, old_lines: list[str], expected: 
         if not kept:
             return new_text
         text = _placed(new_text, kept, old, new)
-        try:
-            if yamlio.same(yamlio.load(text), expected):
-                return text
-        except yamlio.InputError:
-            pass
+        if _reads_as(text, expected):
+            return text
     return new_text
 
 
+def _reads_as(text: str, expected: Any) -> bool:
+    """Whether text reads back as exactly the expected document."""
+    from krm_fn import yamlio
+
+    try:
+        return yamlio.same(yamlio.load(text), expected)
+    except yamlio.InputError:
+        return False
+
+
 def _layout(text: str, watch: bool) -> _Layout | None:
-    """Where the fields of a text are; with watch, which columns of commented lines are values."""
-    root = yaml.compose(text, Loader=yaml.CSafeLoader)
+    """Where the fields of a text are; with watch, which columns of commented lines are values.
+
+    None for an empty document, or one PyYAML does not read.
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return None
     if root is None:
         return None
     watched = frozenset(

@@ -98,9 +98,10 @@ class Loader(_CachedResolver, yaml.CSafeLoader):
         if aliased:
             self._count_alias_node(node)
         if kind is SequenceNode and node.tag == SEQ:
+            steps = _item_steps([_node_name(child) for child in node.value])
             built = [
-                self._build(child, depth + 1, aliased, None if path is None else (path, index))
-                for index, child in enumerate(node.value)
+                self._build(child, depth + 1, aliased, None if path is None else (path, step))
+                for step, child in zip(steps, node.value, strict=True)
             ]
             if path is not None and getattr(node, "flow_style", False):
                 self._keep_style(path, "flow", clone(built))
@@ -257,8 +258,38 @@ class Dumper(yaml.CSafeDumper):
                 for k, v in data.items()
             ]
             return MappingNode(MAP, pairs, flow_style=flow)
-        items = [self._styled(v, depth + 1, (*path, i)) for i, v in enumerate(data)]
+        steps = _item_steps([_data_name(v) for v in data])
+        items = [self._styled(v, depth + 1, (*path, s)) for s, v in zip(steps, data, strict=True)]
         return SequenceNode(SEQ, items, flow_style=flow)
+
+
+def _item_steps(names: list[str | None]) -> list[Any]:
+    """How styles find a list's items: by `name` where it is a unique string, else by position.
+
+    So a container krm-fn puts in front of the app's does not take the app's quotes away.
+    """
+    seen: set[str] = set()
+    duplicated: set[str] = set()
+    for name in names:
+        if name is not None:
+            (duplicated if name in seen else seen).add(name)
+    return [
+        ("name", name) if name is not None and name not in duplicated else index
+        for index, name in enumerate(names)
+    ]
+
+
+def _node_name(node: Node) -> str | None:
+    if type(node) is MappingNode:
+        for key, value in node.value:
+            if key.value == "name" and type(value) is ScalarNode and value.tag == STR:
+                return str(value.value)
+    return None
+
+
+def _data_name(value: Any) -> str | None:
+    name = value.get("name") if type(value) is dict else None
+    return name if type(name) is str else None
 
 
 def _yaml12_resolvers() -> dict[Any, Any]:

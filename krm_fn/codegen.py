@@ -52,6 +52,7 @@ class Generator:
     imports: dict[str, set[str]] = field(default_factory=dict)  # module -> names
     patterns: dict[str, str] = field(default_factory=dict)  # regex -> constant name
     shared: bool = False  # the module for krm_fn/spec.py's models, which the others import
+    base: "Generator | None" = None  # the shared module's generator: what it has is imported
 
     def name_of(self, function: Callable[..., Any]) -> str:
         """Import a check or default factory by name; it must live outside pydantic's modules."""
@@ -75,7 +76,13 @@ class Generator:
         """A function for an annotation (shared by every field of that annotation)."""
         if key in self.by_key:
             return self.by_key[key]
-        name = f"_{prefix}_{len(self.functions)}"
+        if self.base is not None and key in self.base.by_key:  # the fields every kind has
+            name = self.base.by_key[key]
+            self.imports.setdefault("krm_fn.validators", set()).add(name)
+            self.by_key[key] = name
+            return name
+        common = "common_" if self.shared else ""  # never the name of a kind's own function
+        name = f"_{common}{prefix}_{len(self.functions)}"
         self.by_key[key] = name
         self.functions[name] = f"def {name}(value: Any) -> Any:\n{body}"
         return name
@@ -321,14 +328,42 @@ class Generator:
                     )
 
     # the module -----------------------------------------------------------------------------
+    def _used(self, roots: str) -> set[str]:
+        """The generated functions the roots call, directly or through one another.
+
+        The shared module keeps all of its own: the kinds' modules import them.
+        """
+        if self.shared:
+            return set(self.functions)
+        used: set[str] = set()
+        pending = [roots]
+        while pending:
+            text = pending.pop()
+            for name in self.functions:
+                if name not in used and re.search(rf"\b{name}\b", text):
+                    used.add(name)
+                    pending.append(self.functions[name])
+        return used
+
     def module(self, doc: str, tail: str = "") -> str:
         """The source of one module of krm_fn/validators."""
-        patterns = "".join(f"{n} = re.compile({regex!r})\n" for regex, n in self.patterns.items())
         classes = "\n\n".join(source.rstrip() + "\n" for source in self.class_sources)
-        functions = "\n\n".join(self.functions[name].rstrip() + "\n" for name in self.functions)
+        used = self._used(classes + tail)
+        functions = "\n\n".join(
+            self.functions[n].rstrip() + "\n" for n in self.functions if n in used
+        )
+        patterns = "".join(
+            f"{n} = re.compile({regex!r})\n"
+            for regex, n in self.patterns.items()
+            if re.search(rf"\b{n}\b", functions + classes)
+        )
         body = f"{patterns}\n\n{classes}\n\n{functions}{tail}"
-        used = sorted(n for n in RUNTIME if re.search(rf"\b{n}\b", body))
-        imports = {**self.imports, "krm_fn.validated": set(used)}
+        runtime = {n for n in RUNTIME if re.search(rf"\b{n}\b", body)}
+        imports = {
+            module: {n for n in names if re.search(rf"\b{n}\b", body)}
+            for module, names in self.imports.items()
+        }
+        imports["krm_fn.validated"] = runtime
         lines = [
             f"from {module} import {', '.join(sorted(names))}\n"
             for module, names in sorted(imports.items())
@@ -361,7 +396,7 @@ def generate() -> dict[str, str]:
     for kind in KINDS:
         model = spec_model(kind)
         module = model.__module__.rsplit(".", 1)[-1]
-        generator = Generator()
+        generator = Generator(base=shared)
         function = generator.model(model)
         files[f"{module}.py"] = generator.module(
             f"Validators of the {kind} config (krm_fn/models/{module}.py).",

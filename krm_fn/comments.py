@@ -21,6 +21,9 @@ from typing import Any
 
 import yaml
 
+from krm_fn import yamlio
+from krm_fn.yamlio import item_steps, node_name
+
 Path = tuple[Any, ...]
 # Line breaks YAML and Python do not agree on: such a text is not worth the risk of a misread
 ODD_BREAKS = frozenset("\r\x85\u2028\u2029\x0b\x0c\x1c\x1d\x1e")
@@ -142,8 +145,6 @@ def _with_comments(old: _Layout, new_text: str, old_lines: list[str], expected: 
 
 def _reads_as(text: str, expected: Any) -> bool:
     """Whether text reads back as exactly the expected document."""
-    from krm_fn import yamlio
-
     try:
         return yamlio.same(yamlio.load(text), expected)
     except yamlio.InputError:
@@ -195,13 +196,9 @@ def _walk(node: yaml.Node, path: Path, layout: _Layout, depth: int) -> None:
             _walk(key, path, layout, depth + 1)
             if isinstance(key, yaml.ScalarNode):
                 _enter((*path, key.value), key, value, layout, depth)
-    elif isinstance(node, yaml.SequenceNode):
-        seen: set[Any] = set()
-        for index, item in enumerate(node.value):
-            step: Any = _item_name(item)
-            if step is None or step in seen:
-                step = index
-            seen.add(step)
+    elif isinstance(node, yaml.SequenceNode):  # items by name, as styles find them
+        steps = item_steps([node_name(item) for item in node.value])
+        for step, item in zip(steps, node.value, strict=True):
             _enter((*path, step), item, item, layout, depth)
 
 
@@ -209,15 +206,6 @@ def _enter(path: Path, start: yaml.Node, value: yaml.Node, layout: _Layout, dept
     layout.anchors.append((path, start.start_mark.line, start.start_mark.column))
     layout.values[path] = value
     _walk(value, path, layout, depth + 1)
-
-
-def _item_name(item: yaml.Node) -> tuple[str, str] | None:
-    """("name", value) for a mapping item with a scalar name: how containers are told apart."""
-    if isinstance(item, yaml.MappingNode):
-        for key, value in item.value:
-            if isinstance(key, yaml.ScalarNode) and key.value == "name":
-                return ("name", value.value) if isinstance(value, yaml.ScalarNode) else None
-    return None
 
 
 def _comment_column(line: str, number: int, layout: _Layout) -> int | None:

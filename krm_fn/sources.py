@@ -151,11 +151,9 @@ def render(document: Document) -> str:
     """
     if document.resource is None or yamlio.same(document.resource, document.original):
         return document.text
-    body = yamlio.dump(document.resource, document.styles)
-    if "#" in document.text or "- " in document.text:  # comments, or sequences to indent alike
-        from krm_fn.comments import carry
+    from krm_fn.comments import carry  # comments, sequences indented as they were
 
-        body = carry(document.text, body, document.resource)
+    body = carry(document.text, yamlio.dump(document.resource, document.styles), document.resource)
     return _header(document.text) + body
 
 

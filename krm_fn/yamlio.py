@@ -98,7 +98,7 @@ class Loader(_CachedResolver, yaml.CSafeLoader):
         if aliased:
             self._count_alias_node(node)
         if kind is SequenceNode and node.tag == SEQ:
-            steps = _item_steps([_node_name(child) for child in node.value])
+            steps = item_steps([node_name(child) for child in node.value])
             built = [
                 self._build(child, depth + 1, aliased, None if path is None else (path, step))
                 for step, child in zip(steps, node.value, strict=True)
@@ -258,12 +258,12 @@ class Dumper(yaml.CSafeDumper):
                 for k, v in data.items()
             ]
             return MappingNode(MAP, pairs, flow_style=flow)
-        steps = _item_steps([_data_name(v) for v in data])
+        steps = item_steps([_data_name(v) for v in data])
         items = [self._styled(v, depth + 1, (*path, s)) for s, v in zip(steps, data, strict=True)]
         return SequenceNode(SEQ, items, flow_style=flow)
 
 
-def _item_steps(names: list[str | None]) -> list[Any]:
+def item_steps(names: list[str | None]) -> list[Any]:
     """How styles find a list's items: by `name` where it is a unique string, else by position.
 
     So a container krm-fn puts in front of the app's does not take the app's quotes away.
@@ -279,7 +279,8 @@ def _item_steps(names: list[str | None]) -> list[Any]:
     ]
 
 
-def _node_name(node: Node) -> str | None:
+def node_name(node: Node) -> str | None:
+    """The `name` of a mapping node, when it is a string."""
     if type(node) is MappingNode:
         for key, value in node.value:
             if key.value == "name" and type(value) is ScalarNode and value.tag == STR:

@@ -143,24 +143,24 @@ def validate_Model(value: Any) -> Model:
     return result
 
 
-def _checked_1(value: Any) -> Any:
+def _common_checked_1(value: Any) -> Any:
     value = string(value)
     value = checked(check_regex, value)
     return value
 
 
-def _optional_2(value: Any) -> Any:
-    return None if value is None else _checked_1(value)
+def _common_optional_2(value: Any) -> Any:
+    return None if value is None else _common_checked_1(value)
 
 
-def _checked_3(value: Any) -> Any:
+def _common_checked_3(value: Any) -> Any:
     value = string(value)
     value = checked(check_selector, value)
     return value
 
 
-def _optional_4(value: Any) -> Any:
-    return None if value is None else _checked_3(value)
+def _common_optional_4(value: Any) -> Any:
+    return None if value is None else _common_checked_3(value)
 
 
 def validate_Target(value: Any) -> Target:
@@ -169,28 +169,28 @@ def validate_Target(value: Any) -> Target:
         raise Unsure
     result: Target = Target.__new__(Target)
     item = value.get("group", MISSING)
-    result.group = None if item is MISSING else _optional_2(item)
+    result.group = None if item is MISSING else _common_optional_2(item)
     item = value.get("version", MISSING)
-    result.version = None if item is MISSING else _optional_2(item)
+    result.version = None if item is MISSING else _common_optional_2(item)
     item = value.get("kind", MISSING)
-    result.kind = None if item is MISSING else _optional_2(item)
+    result.kind = None if item is MISSING else _common_optional_2(item)
     item = value.get("name", MISSING)
-    result.name = None if item is MISSING else _optional_2(item)
+    result.name = None if item is MISSING else _common_optional_2(item)
     item = value.get("namespace", MISSING)
-    result.namespace = None if item is MISSING else _optional_2(item)
+    result.namespace = None if item is MISSING else _common_optional_2(item)
     item = value.get("labelSelector", MISSING)
-    result.label_selector = None if item is MISSING else _optional_4(item)
+    result.label_selector = None if item is MISSING else _common_optional_4(item)
     item = value.get("annotationSelector", MISSING)
-    result.annotation_selector = None if item is MISSING else _optional_4(item)
+    result.annotation_selector = None if item is MISSING else _common_optional_4(item)
     result.model_fields_set = frozenset(map(Target.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_6(value: Any) -> Any:
+def _common_optional_6(value: Any) -> Any:
     return None if value is None else string(value)
 
 
-def _checked_7(value: Any) -> Any:
+def _common_checked_7(value: Any) -> Any:
     value = string(value)
     value = checked(check_jsonpath, value)
     return value
@@ -202,11 +202,11 @@ def validate_PodTemplatePath(value: Any) -> PodTemplatePath:
         raise Unsure
     result: PodTemplatePath = PodTemplatePath.__new__(PodTemplatePath)
     item = value.get("group", MISSING)
-    result.group = None if item is MISSING else _optional_6(item)
+    result.group = None if item is MISSING else _common_optional_6(item)
     item = value.get("kind", MISSING)
     result.kind = required() if item is MISSING else string(item)
     item = value.get("path", MISSING)
-    result.path = required() if item is MISSING else _checked_7(item)
+    result.path = required() if item is MISSING else _common_checked_7(item)
     result.model_fields_set = frozenset(map(PodTemplatePath.ALIASES.__getitem__, value))
     return result
 
@@ -217,39 +217,39 @@ def validate_Anchor(value: Any) -> Anchor:
         raise Unsure
     result: Anchor = Anchor.__new__(Anchor)
     item = value.get("before", MISSING)
-    result.before = None if item is MISSING else _optional_6(item)
+    result.before = None if item is MISSING else _common_optional_6(item)
     item = value.get("after", MISSING)
-    result.after = None if item is MISSING else _optional_6(item)
+    result.after = None if item is MISSING else _common_optional_6(item)
     result.model_fields_set = frozenset(map(Anchor.ALIASES.__getitem__, value))
     model_checked(check_anchor, result)
     return result
 
 
-def _list_10(value: Any) -> Any:
+def _common_list_10(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
     return [validate_Target(item) for item in value]
 
 
-def _list_11(value: Any) -> Any:
+def _common_list_11(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
     return [string(item) for item in value]
 
 
-def _checked_12(value: Any) -> Any:
+def _common_checked_12(value: Any) -> Any:
     value = checked(normalize_version, value)
     value = string(value)
     return value
 
 
-def _list_13(value: Any) -> Any:
+def _common_list_13(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
     return [validate_PodTemplatePath(item) for item in value]
 
 
-def _literal_14(value: Any) -> Any:
+def _common_literal_14(value: Any) -> Any:
     if (type(value), value) in (
         (str, "deny"),
         (str, "admit"),
@@ -264,21 +264,23 @@ def validate_PatternSpec(value: Any) -> PatternSpec:
         raise Unsure
     result: PatternSpec = PatternSpec.__new__(PatternSpec)
     item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _list_10(item)
+    result.targets = list() if item is MISSING else _common_list_10(item)
     item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _list_11(item)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
     item = value.get("kubernetesVersion", MISSING)
     result.kubernetes_version = (
-        _checked_12(default_kubernetes_version()) if item is MISSING else _checked_12(item)
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
     )
     item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _list_13(item)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
     item = value.get("podOptOut", MISSING)
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _literal_14(item)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     result.model_fields_set = frozenset(map(PatternSpec.ALIASES.__getitem__, value))
     return result
 

@@ -13,7 +13,6 @@ from krm_fn.checks import (
     check_port_name,
     check_resources,
     default_kubernetes_version,
-    normalize_version,
     position_tag,
 )
 from krm_fn.containers import sidecar_resources
@@ -28,7 +27,15 @@ from krm_fn.validated import (
     required,
     string,
 )
-from krm_fn.validators import validate_Anchor, validate_PodTemplatePath, validate_Target
+from krm_fn.validators import (
+    _common_checked_12,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+    _common_optional_6,
+    validate_Anchor,
+)
 
 
 class AdapterSpec(Validated, PatternSpecMethods):
@@ -118,40 +125,7 @@ class AdapterSpec(Validated, PatternSpecMethods):
     interval: Any
 
 
-def _list_0(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_Target(item) for item in value]
-
-
-def _list_1(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [string(item) for item in value]
-
-
-def _checked_2(value: Any) -> Any:
-    value = checked(normalize_version, value)
-    value = string(value)
-    return value
-
-
-def _list_3(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_PodTemplatePath(item) for item in value]
-
-
-def _literal_4(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "deny"),
-        (str, "admit"),
-    ):
-        return value
-    raise Unsure
-
-
-def _literal_5(value: Any) -> Any:
+def _literal_0(value: Any) -> Any:
     if (type(value), value) in (
         (str, "auto"),
         (bool, True),
@@ -161,7 +135,7 @@ def _literal_5(value: Any) -> Any:
     raise Unsure
 
 
-def _union_6(value: Any) -> Any:
+def _union_1(value: Any) -> Any:
     if type(value) in (
         str,
         int,
@@ -171,25 +145,25 @@ def _union_6(value: Any) -> Any:
     raise Unsure
 
 
-def _dict_7(value: Any) -> Any:
+def _dict_2(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _union_6(item) for key, item in value.items()}
+    return {string(key): _union_1(item) for key, item in value.items()}
 
 
-def _dict_8(value: Any) -> Any:
+def _dict_3(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _dict_7(item) for key, item in value.items()}
+    return {string(key): _dict_2(item) for key, item in value.items()}
 
 
-def _checked_9(value: Any) -> Any:
-    value = _dict_8(value)
+def _checked_4(value: Any) -> Any:
+    value = _dict_3(value)
     value = checked(check_resources, value)
     return value
 
 
-def _literal_10(value: Any) -> Any:
+def _literal_5(value: Any) -> Any:
     if (type(value), value) in (
         (str, "first"),
         (str, "last"),
@@ -198,28 +172,28 @@ def _literal_10(value: Any) -> Any:
     raise Unsure
 
 
-def _tagged_11(value: Any) -> Any:
+def _tagged_6(value: Any) -> Any:
     tag = position_tag(value)
     if tag == "first|last":
-        return _literal_10(value)
+        return _literal_5(value)
     if tag == "before|after":
         return validate_Anchor(value)
     raise Unsure
 
 
-def _dict_12(value: Any) -> Any:
+def _dict_7(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
 
 
-def _checked_13(value: Any) -> Any:
-    value = _dict_12(value)
+def _checked_8(value: Any) -> Any:
+    value = _dict_7(value)
     value = checked(check_container, value)
     return value
 
 
-def _checked_14(value: Any) -> Any:
+def _checked_9(value: Any) -> Any:
     value = integer(value)
     if not value >= 1:
         raise Unsure
@@ -228,19 +202,19 @@ def _checked_14(value: Any) -> Any:
     return value
 
 
-def _checked_15(value: Any) -> Any:
+def _checked_10(value: Any) -> Any:
     value = string(value)
     value = checked(check_port_name, value)
     return value
 
 
-def _checked_16(value: Any) -> Any:
+def _checked_11(value: Any) -> Any:
     value = string(value)
     value = checked(check_absolute_path, value)
     return value
 
 
-def _literal_17(value: Any) -> Any:
+def _literal_12(value: Any) -> Any:
     if (type(value), value) in (
         (str, "none"),
         (str, "ServiceMonitor"),
@@ -250,14 +224,10 @@ def _literal_17(value: Any) -> Any:
     raise Unsure
 
 
-def _dict_18(value: Any) -> Any:
+def _dict_13(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): string(item) for key, item in value.items()}
-
-
-def _optional_19(value: Any) -> Any:
-    return None if value is None else string(value)
 
 
 def validate_AdapterSpec(value: Any) -> AdapterSpec:
@@ -266,45 +236,47 @@ def validate_AdapterSpec(value: Any) -> AdapterSpec:
         raise Unsure
     result: AdapterSpec = AdapterSpec.__new__(AdapterSpec)
     item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _list_0(item)
+    result.targets = list() if item is MISSING else _common_list_10(item)
     item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _list_1(item)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
     item = value.get("kubernetesVersion", MISSING)
     result.kubernetes_version = (
-        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
     )
     item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
     item = value.get("podOptOut", MISSING)
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _literal_5(item)
+    result.native = "auto" if item is MISSING else _literal_0(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _checked_9(item)
+    result.resources = sidecar_resources() if item is MISSING else _checked_4(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _tagged_11(item)
+    result.position = "first" if item is MISSING else _tagged_6(item)
     item = value.get("container", MISSING)
-    result.container = required() if item is MISSING else _checked_13(item)
+    result.container = required() if item is MISSING else _checked_8(item)
     item = value.get("port", MISSING)
-    result.port = required() if item is MISSING else _checked_14(item)
+    result.port = required() if item is MISSING else _checked_9(item)
     item = value.get("portName", MISSING)
-    result.port_name = "metrics" if item is MISSING else _checked_15(item)
+    result.port_name = "metrics" if item is MISSING else _checked_10(item)
     item = value.get("path", MISSING)
-    result.path = "/metrics" if item is MISSING else _checked_16(item)
+    result.path = "/metrics" if item is MISSING else _checked_11(item)
     item = value.get("services", MISSING)
     result.services = True if item is MISSING else boolean(item)
     item = value.get("prometheusAnnotations", MISSING)
     result.prometheus_annotations = False if item is MISSING else boolean(item)
     item = value.get("monitor", MISSING)
-    result.monitor = "none" if item is MISSING else _literal_17(item)
+    result.monitor = "none" if item is MISSING else _literal_12(item)
     item = value.get("monitorLabels", MISSING)
-    result.monitor_labels = dict() if item is MISSING else _dict_18(item)
+    result.monitor_labels = dict() if item is MISSING else _dict_13(item)
     item = value.get("interval", MISSING)
-    result.interval = None if item is MISSING else _optional_19(item)
+    result.interval = None if item is MISSING else _common_optional_6(item)
     result.model_fields_set = frozenset(map(AdapterSpec.ALIASES.__getitem__, value))
     return result
 

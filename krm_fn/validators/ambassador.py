@@ -16,7 +16,6 @@ from krm_fn.checks import (
     check_resources,
     check_server_name,
     default_kubernetes_version,
-    normalize_version,
     position_tag,
 )
 from krm_fn.containers import sidecar_resources
@@ -34,7 +33,14 @@ from krm_fn.validated import (
     required,
     string,
 )
-from krm_fn.validators import validate_Anchor, validate_PodTemplatePath, validate_Target
+from krm_fn.validators import (
+    _common_checked_12,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+    validate_Anchor,
+)
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 PATTERN_1 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -194,40 +200,7 @@ class AmbassadorRemote(Validated):
     port: Any
 
 
-def _list_0(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_Target(item) for item in value]
-
-
-def _list_1(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [string(item) for item in value]
-
-
-def _checked_2(value: Any) -> Any:
-    value = checked(normalize_version, value)
-    value = string(value)
-    return value
-
-
-def _list_3(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_PodTemplatePath(item) for item in value]
-
-
-def _literal_4(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "deny"),
-        (str, "admit"),
-    ):
-        return value
-    raise Unsure
-
-
-def _literal_5(value: Any) -> Any:
+def _literal_0(value: Any) -> Any:
     if (type(value), value) in (
         (str, "auto"),
         (bool, True),
@@ -237,7 +210,7 @@ def _literal_5(value: Any) -> Any:
     raise Unsure
 
 
-def _union_6(value: Any) -> Any:
+def _union_1(value: Any) -> Any:
     if type(value) in (
         str,
         int,
@@ -247,25 +220,25 @@ def _union_6(value: Any) -> Any:
     raise Unsure
 
 
-def _dict_7(value: Any) -> Any:
+def _dict_2(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _union_6(item) for key, item in value.items()}
+    return {string(key): _union_1(item) for key, item in value.items()}
 
 
-def _dict_8(value: Any) -> Any:
+def _dict_3(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _dict_7(item) for key, item in value.items()}
+    return {string(key): _dict_2(item) for key, item in value.items()}
 
 
-def _checked_9(value: Any) -> Any:
-    value = _dict_8(value)
+def _checked_4(value: Any) -> Any:
+    value = _dict_3(value)
     value = checked(check_resources, value)
     return value
 
 
-def _literal_10(value: Any) -> Any:
+def _literal_5(value: Any) -> Any:
     if (type(value), value) in (
         (str, "first"),
         (str, "last"),
@@ -274,16 +247,16 @@ def _literal_10(value: Any) -> Any:
     raise Unsure
 
 
-def _tagged_11(value: Any) -> Any:
+def _tagged_6(value: Any) -> Any:
     tag = position_tag(value)
     if tag == "first|last":
-        return _literal_10(value)
+        return _literal_5(value)
     if tag == "before|after":
         return validate_Anchor(value)
     raise Unsure
 
 
-def _checked_12(value: Any) -> Any:
+def _checked_7(value: Any) -> Any:
     value = integer(value)
     if not value >= 1:
         raise Unsure
@@ -292,33 +265,33 @@ def _checked_12(value: Any) -> Any:
     return value
 
 
-def _checked_13(value: Any) -> Any:
+def _checked_8(value: Any) -> Any:
     value = string(value)
     value = checked(check_port_name, value)
     return value
 
 
-def _checked_14(value: Any) -> Any:
+def _checked_9(value: Any) -> Any:
     value = string(value)
     value = checked(check_server_name, value)
     return value
 
 
-def _optional_15(value: Any) -> Any:
-    return None if value is None else _checked_14(value)
+def _optional_10(value: Any) -> Any:
+    return None if value is None else _checked_9(value)
 
 
-def _checked_16(value: Any) -> Any:
+def _checked_11(value: Any) -> Any:
     value = string(value)
     value = matching(value, PATTERN_0)
     return value
 
 
-def _optional_17(value: Any) -> Any:
-    return None if value is None else _checked_16(value)
+def _optional_12(value: Any) -> Any:
+    return None if value is None else _checked_11(value)
 
 
-def _literal_18(value: Any) -> Any:
+def _literal_13(value: Any) -> Any:
     if (type(value), value) in (
         (str, "reject"),
         (str, "redirect"),
@@ -333,17 +306,17 @@ def validate_AmbassadorTls(value: Any) -> AmbassadorTls:
         raise Unsure
     result: AmbassadorTls = AmbassadorTls.__new__(AmbassadorTls)
     item = value.get("secretName", MISSING)
-    result.secret_name = required() if item is MISSING else _checked_16(item)
+    result.secret_name = required() if item is MISSING else _checked_11(item)
     item = value.get("clientCASecretName", MISSING)
-    result.client_ca_secret_name = None if item is MISSING else _optional_17(item)
+    result.client_ca_secret_name = None if item is MISSING else _optional_12(item)
     item = value.get("plainHttp", MISSING)
-    result.plain_http = "reject" if item is MISSING else _literal_18(item)
+    result.plain_http = "reject" if item is MISSING else _literal_13(item)
     result.model_fields_set = frozenset(map(AmbassadorTls.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_20(value: Any) -> Any:
-    return None if value is None else _checked_12(value)
+def _optional_15(value: Any) -> Any:
+    return None if value is None else _checked_7(value)
 
 
 def validate_AmbassadorInbound(value: Any) -> AmbassadorInbound:
@@ -352,26 +325,26 @@ def validate_AmbassadorInbound(value: Any) -> AmbassadorInbound:
         raise Unsure
     result: AmbassadorInbound = AmbassadorInbound.__new__(AmbassadorInbound)
     item = value.get("port", MISSING)
-    result.port = required() if item is MISSING else _checked_12(item)
+    result.port = required() if item is MISSING else _checked_7(item)
     item = value.get("appPort", MISSING)
-    result.app_port = required() if item is MISSING else _checked_12(item)
+    result.app_port = required() if item is MISSING else _checked_7(item)
     item = value.get("portName", MISSING)
-    result.port_name = "https" if item is MISSING else _checked_13(item)
+    result.port_name = "https" if item is MISSING else _checked_8(item)
     item = value.get("serverName", MISSING)
-    result.server_name = None if item is MISSING else _optional_15(item)
+    result.server_name = None if item is MISSING else _optional_10(item)
     item = value.get("tls", MISSING)
     result.tls = required() if item is MISSING else validate_AmbassadorTls(item)
     item = value.get("healthPort", MISSING)
-    result.health_port = None if item is MISSING else _optional_20(item)
+    result.health_port = None if item is MISSING else _optional_15(item)
     result.model_fields_set = frozenset(map(AmbassadorInbound.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_22(value: Any) -> Any:
+def _optional_17(value: Any) -> Any:
     return None if value is None else validate_AmbassadorInbound(value)
 
 
-def _checked_23(value: Any) -> Any:
+def _checked_18(value: Any) -> Any:
     value = string(value)
     value = checked(check_host, value)
     return value
@@ -383,9 +356,9 @@ def validate_AmbassadorRemote(value: Any) -> AmbassadorRemote:
         raise Unsure
     result: AmbassadorRemote = AmbassadorRemote.__new__(AmbassadorRemote)
     item = value.get("host", MISSING)
-    result.host = required() if item is MISSING else _checked_23(item)
+    result.host = required() if item is MISSING else _checked_18(item)
     item = value.get("port", MISSING)
-    result.port = required() if item is MISSING else _checked_12(item)
+    result.port = required() if item is MISSING else _checked_7(item)
     result.model_fields_set = frozenset(map(AmbassadorRemote.ALIASES.__getitem__, value))
     return result
 
@@ -396,22 +369,22 @@ def validate_AmbassadorOutbound(value: Any) -> AmbassadorOutbound:
         raise Unsure
     result: AmbassadorOutbound = AmbassadorOutbound.__new__(AmbassadorOutbound)
     item = value.get("localPort", MISSING)
-    result.local_port = required() if item is MISSING else _checked_12(item)
+    result.local_port = required() if item is MISSING else _checked_7(item)
     item = value.get("remote", MISSING)
     result.remote = required() if item is MISSING else validate_AmbassadorRemote(item)
     item = value.get("caSecretName", MISSING)
-    result.ca_secret_name = None if item is MISSING else _optional_17(item)
+    result.ca_secret_name = None if item is MISSING else _optional_12(item)
     item = value.get("clientCertSecretName", MISSING)
-    result.client_cert_secret_name = None if item is MISSING else _optional_17(item)
+    result.client_cert_secret_name = None if item is MISSING else _optional_12(item)
     result.model_fields_set = frozenset(map(AmbassadorOutbound.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_26(value: Any) -> Any:
+def _optional_21(value: Any) -> Any:
     return None if value is None else validate_AmbassadorOutbound(value)
 
 
-def _checked_27(value: Any) -> Any:
+def _checked_22(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
@@ -419,30 +392,30 @@ def _checked_27(value: Any) -> Any:
     return value
 
 
-def _optional_28(value: Any) -> Any:
-    return None if value is None else _list_1(value)
+def _optional_23(value: Any) -> Any:
+    return None if value is None else _common_list_11(value)
 
 
-def _dict_29(value: Any) -> Any:
+def _dict_24(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
 
 
-def _checked_30(value: Any) -> Any:
-    value = _dict_29(value)
+def _checked_25(value: Any) -> Any:
+    value = _dict_24(value)
     value = checked(check_env, value)
     return value
 
 
-def _list_31(value: Any) -> Any:
+def _list_26(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_30(item) for item in value]
+    return [_checked_25(item) for item in value]
 
 
-def _checked_32(value: Any) -> Any:
-    value = _dict_29(value)
+def _checked_27(value: Any) -> Any:
+    value = _dict_24(value)
     value = checked(check_container_override, value)
     return value
 
@@ -453,47 +426,49 @@ def validate_AmbassadorSpec(value: Any) -> AmbassadorSpec:
         raise Unsure
     result: AmbassadorSpec = AmbassadorSpec.__new__(AmbassadorSpec)
     item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _list_0(item)
+    result.targets = list() if item is MISSING else _common_list_10(item)
     item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _list_1(item)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
     item = value.get("kubernetesVersion", MISSING)
     result.kubernetes_version = (
-        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
     )
     item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
     item = value.get("podOptOut", MISSING)
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _literal_5(item)
+    result.native = "auto" if item is MISSING else _literal_0(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _checked_9(item)
+    result.resources = sidecar_resources() if item is MISSING else _checked_4(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _tagged_11(item)
+    result.position = "first" if item is MISSING else _tagged_6(item)
     item = value.get("inbound", MISSING)
-    result.inbound = None if item is MISSING else _optional_22(item)
+    result.inbound = None if item is MISSING else _optional_17(item)
     item = value.get("outbound", MISSING)
-    result.outbound = None if item is MISSING else _optional_26(item)
+    result.outbound = None if item is MISSING else _optional_21(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "nginx-proxy" if item is MISSING else _checked_27(item)
+    result.container_name = "nginx-proxy" if item is MISSING else _checked_22(item)
     item = value.get("image", MISSING)
     result.image = "nginx:1.27.3" if item is MISSING else string(item)
     item = value.get("command", MISSING)
-    result.command = None if item is MISSING else _optional_28(item)
+    result.command = None if item is MISSING else _optional_23(item)
     item = value.get("args", MISSING)
-    result.args = None if item is MISSING else _optional_28(item)
+    result.args = None if item is MISSING else _optional_23(item)
     item = value.get("configMapName", MISSING)
-    result.config_map_name = None if item is MISSING else _optional_17(item)
+    result.config_map_name = None if item is MISSING else _optional_12(item)
     item = value.get("appEnv", MISSING)
-    result.app_env = list() if item is MISSING else _list_31(item)
+    result.app_env = list() if item is MISSING else _list_26(item)
     item = value.get("appArgs", MISSING)
-    result.app_args = list() if item is MISSING else _list_1(item)
+    result.app_args = list() if item is MISSING else _common_list_11(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_32(item)
+    result.container = dict() if item is MISSING else _checked_27(item)
     result.model_fields_set = frozenset(map(AmbassadorSpec.ALIASES.__getitem__, value))
     model_checked(check_one_direction, result)
     return result

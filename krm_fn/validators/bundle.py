@@ -7,19 +7,24 @@ a test fails when this is not what the models generate.
 import re
 from typing import Any
 
-from krm_fn.checks import PatternSpecMethods, default_kubernetes_version, normalize_version
+from krm_fn.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.validated import (
     MISSING,
     Unsure,
     Validated,
     anything,
     boolean,
-    checked,
     matching,
     required,
     string,
 )
-from krm_fn.validators import validate_PodTemplatePath, validate_Target
+from krm_fn.validators import (
+    _common_checked_12,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+)
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -78,50 +83,17 @@ class BundlePatternEntry(Validated):
     spec: Any
 
 
-def _list_0(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_Target(item) for item in value]
-
-
-def _list_1(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [string(item) for item in value]
-
-
-def _checked_2(value: Any) -> Any:
-    value = checked(normalize_version, value)
-    value = string(value)
-    return value
-
-
-def _list_3(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_PodTemplatePath(item) for item in value]
-
-
-def _literal_4(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "deny"),
-        (str, "admit"),
-    ):
-        return value
-    raise Unsure
-
-
-def _checked_5(value: Any) -> Any:
+def _checked_0(value: Any) -> Any:
     value = string(value)
     value = matching(value, PATTERN_0)
     return value
 
 
-def _optional_6(value: Any) -> Any:
-    return None if value is None else _checked_5(value)
+def _optional_1(value: Any) -> Any:
+    return None if value is None else _checked_0(value)
 
 
-def _dict_7(value: Any) -> Any:
+def _dict_2(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
@@ -135,21 +107,21 @@ def validate_BundlePatternEntry(value: Any) -> BundlePatternEntry:
     item = value.get("kind", MISSING)
     result.kind = required() if item is MISSING else string(item)
     item = value.get("name", MISSING)
-    result.name = None if item is MISSING else _optional_6(item)
+    result.name = None if item is MISSING else _optional_1(item)
     item = value.get("spec", MISSING)
-    result.spec = dict() if item is MISSING else _dict_7(item)
+    result.spec = dict() if item is MISSING else _dict_2(item)
     result.model_fields_set = frozenset(map(BundlePatternEntry.ALIASES.__getitem__, value))
     return result
 
 
-def _list_9(value: Any) -> Any:
+def _list_4(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
     return [validate_BundlePatternEntry(item) for item in value]
 
 
-def _checked_10(value: Any) -> Any:
-    value = _list_9(value)
+def _checked_5(value: Any) -> Any:
+    value = _list_4(value)
     if len(value) < 1:
         raise Unsure
     return value
@@ -161,23 +133,25 @@ def validate_BundleBundleSpec(value: Any) -> BundleBundleSpec:
         raise Unsure
     result: BundleBundleSpec = BundleBundleSpec.__new__(BundleBundleSpec)
     item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _list_0(item)
+    result.targets = list() if item is MISSING else _common_list_10(item)
     item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _list_1(item)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
     item = value.get("kubernetesVersion", MISSING)
     result.kubernetes_version = (
-        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
     )
     item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
     item = value.get("podOptOut", MISSING)
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("patterns", MISSING)
-    result.patterns = required() if item is MISSING else _checked_10(item)
+    result.patterns = required() if item is MISSING else _checked_5(item)
     result.model_fields_set = frozenset(map(BundleBundleSpec.ALIASES.__getitem__, value))
     return result
 

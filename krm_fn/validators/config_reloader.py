@@ -12,7 +12,6 @@ from krm_fn.checks import (
     check_container_override,
     check_resources,
     default_kubernetes_version,
-    normalize_version,
     position_tag,
 )
 from krm_fn.containers import sidecar_resources
@@ -30,7 +29,14 @@ from krm_fn.validated import (
     required,
     string,
 )
-from krm_fn.validators import validate_Anchor, validate_PodTemplatePath, validate_Target
+from krm_fn.validators import (
+    _common_checked_12,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+    validate_Anchor,
+)
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 PATTERN_1 = re.compile("^https?://")
@@ -136,40 +142,7 @@ class ConfigReloaderSignalReload(Validated):
     process: Any
 
 
-def _list_0(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_Target(item) for item in value]
-
-
-def _list_1(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [string(item) for item in value]
-
-
-def _checked_2(value: Any) -> Any:
-    value = checked(normalize_version, value)
-    value = string(value)
-    return value
-
-
-def _list_3(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_PodTemplatePath(item) for item in value]
-
-
-def _literal_4(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "deny"),
-        (str, "admit"),
-    ):
-        return value
-    raise Unsure
-
-
-def _literal_5(value: Any) -> Any:
+def _literal_0(value: Any) -> Any:
     if (type(value), value) in (
         (str, "auto"),
         (bool, True),
@@ -179,7 +152,7 @@ def _literal_5(value: Any) -> Any:
     raise Unsure
 
 
-def _union_6(value: Any) -> Any:
+def _union_1(value: Any) -> Any:
     if type(value) in (
         str,
         int,
@@ -189,25 +162,25 @@ def _union_6(value: Any) -> Any:
     raise Unsure
 
 
-def _dict_7(value: Any) -> Any:
+def _dict_2(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _union_6(item) for key, item in value.items()}
+    return {string(key): _union_1(item) for key, item in value.items()}
 
 
-def _dict_8(value: Any) -> Any:
+def _dict_3(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _dict_7(item) for key, item in value.items()}
+    return {string(key): _dict_2(item) for key, item in value.items()}
 
 
-def _checked_9(value: Any) -> Any:
-    value = _dict_8(value)
+def _checked_4(value: Any) -> Any:
+    value = _dict_3(value)
     value = checked(check_resources, value)
     return value
 
 
-def _literal_10(value: Any) -> Any:
+def _literal_5(value: Any) -> Any:
     if (type(value), value) in (
         (str, "first"),
         (str, "last"),
@@ -216,16 +189,16 @@ def _literal_10(value: Any) -> Any:
     raise Unsure
 
 
-def _tagged_11(value: Any) -> Any:
+def _tagged_6(value: Any) -> Any:
     tag = position_tag(value)
     if tag == "first|last":
-        return _literal_10(value)
+        return _literal_5(value)
     if tag == "before|after":
         return validate_Anchor(value)
     raise Unsure
 
 
-def _checked_12(value: Any) -> Any:
+def _checked_7(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
@@ -233,26 +206,26 @@ def _checked_12(value: Any) -> Any:
     return value
 
 
-def _list_13(value: Any) -> Any:
+def _list_8(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_12(item) for item in value]
+    return [_checked_7(item) for item in value]
 
 
-def _checked_14(value: Any) -> Any:
-    value = _list_13(value)
+def _checked_9(value: Any) -> Any:
+    value = _list_8(value)
     if len(value) < 1:
         raise Unsure
     return value
 
 
-def _checked_15(value: Any) -> Any:
+def _checked_10(value: Any) -> Any:
     value = string(value)
     value = matching(value, PATTERN_1)
     return value
 
 
-def _literal_16(value: Any) -> Any:
+def _literal_11(value: Any) -> Any:
     if (type(value), value) in (
         (str, "POST"),
         (str, "GET"),
@@ -267,18 +240,18 @@ def validate_ConfigReloaderHttpReload(value: Any) -> ConfigReloaderHttpReload:
         raise Unsure
     result: ConfigReloaderHttpReload = ConfigReloaderHttpReload.__new__(ConfigReloaderHttpReload)
     item = value.get("url", MISSING)
-    result.url = required() if item is MISSING else _checked_15(item)
+    result.url = required() if item is MISSING else _checked_10(item)
     item = value.get("method", MISSING)
-    result.method = "POST" if item is MISSING else _literal_16(item)
+    result.method = "POST" if item is MISSING else _literal_11(item)
     result.model_fields_set = frozenset(map(ConfigReloaderHttpReload.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_18(value: Any) -> Any:
+def _optional_13(value: Any) -> Any:
     return None if value is None else validate_ConfigReloaderHttpReload(value)
 
 
-def _literal_19(value: Any) -> Any:
+def _literal_14(value: Any) -> Any:
     if (type(value), value) in (
         (str, "HUP"),
         (str, "USR1"),
@@ -291,7 +264,7 @@ def _literal_19(value: Any) -> Any:
     raise Unsure
 
 
-def _checked_20(value: Any) -> Any:
+def _checked_15(value: Any) -> Any:
     value = string(value)
     value = matching(value, PATTERN_2)
     return value
@@ -305,32 +278,32 @@ def validate_ConfigReloaderSignalReload(value: Any) -> ConfigReloaderSignalReloa
         ConfigReloaderSignalReload
     )
     item = value.get("name", MISSING)
-    result.name = "HUP" if item is MISSING else _literal_19(item)
+    result.name = "HUP" if item is MISSING else _literal_14(item)
     item = value.get("process", MISSING)
-    result.process = required() if item is MISSING else _checked_20(item)
+    result.process = required() if item is MISSING else _checked_15(item)
     result.model_fields_set = frozenset(map(ConfigReloaderSignalReload.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_22(value: Any) -> Any:
+def _optional_17(value: Any) -> Any:
     return None if value is None else validate_ConfigReloaderSignalReload(value)
 
 
-def _checked_23(value: Any) -> Any:
+def _checked_18(value: Any) -> Any:
     value = integer(value)
     if not value >= 1:
         raise Unsure
     return value
 
 
-def _dict_24(value: Any) -> Any:
+def _dict_19(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
 
 
-def _checked_25(value: Any) -> Any:
-    value = _dict_24(value)
+def _checked_20(value: Any) -> Any:
+    value = _dict_19(value)
     value = checked(check_container_override, value)
     return value
 
@@ -341,41 +314,43 @@ def validate_ConfigReloaderSpec(value: Any) -> ConfigReloaderSpec:
         raise Unsure
     result: ConfigReloaderSpec = ConfigReloaderSpec.__new__(ConfigReloaderSpec)
     item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _list_0(item)
+    result.targets = list() if item is MISSING else _common_list_10(item)
     item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _list_1(item)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
     item = value.get("kubernetesVersion", MISSING)
     result.kubernetes_version = (
-        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
     )
     item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
     item = value.get("podOptOut", MISSING)
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _literal_5(item)
+    result.native = "auto" if item is MISSING else _literal_0(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _checked_9(item)
+    result.resources = sidecar_resources() if item is MISSING else _checked_4(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _tagged_11(item)
+    result.position = "first" if item is MISSING else _tagged_6(item)
     item = value.get("watch", MISSING)
-    result.watch = required() if item is MISSING else _checked_14(item)
+    result.watch = required() if item is MISSING else _checked_9(item)
     item = value.get("http", MISSING)
-    result.http = None if item is MISSING else _optional_18(item)
+    result.http = None if item is MISSING else _optional_13(item)
     item = value.get("signal", MISSING)
-    result.signal = None if item is MISSING else _optional_22(item)
+    result.signal = None if item is MISSING else _optional_17(item)
     item = value.get("periodSeconds", MISSING)
-    result.period_seconds = 5 if item is MISSING else _checked_23(item)
+    result.period_seconds = 5 if item is MISSING else _checked_18(item)
     item = value.get("image", MISSING)
     result.image = "busybox:1.36.1" if item is MISSING else string(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "config-reloader" if item is MISSING else _checked_12(item)
+    result.container_name = "config-reloader" if item is MISSING else _checked_7(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_25(item)
+    result.container = dict() if item is MISSING else _checked_20(item)
     result.model_fields_set = frozenset(map(ConfigReloaderSpec.ALIASES.__getitem__, value))
     model_checked(check_one_method, result)
     return result

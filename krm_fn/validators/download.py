@@ -15,7 +15,6 @@ from krm_fn.checks import (
     check_http_url,
     check_resources,
     default_kubernetes_version,
-    normalize_version,
     position_tag,
 )
 from krm_fn.containers import init_resources
@@ -33,7 +32,15 @@ from krm_fn.validated import (
     required,
     string,
 )
-from krm_fn.validators import validate_Anchor, validate_PodTemplatePath, validate_Target
+from krm_fn.validators import (
+    _common_checked_12,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+    _common_optional_6,
+    validate_Anchor,
+)
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 PATTERN_1 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -141,40 +148,7 @@ class DownloadS3(Validated):
     endpoint: Any
 
 
-def _list_0(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_Target(item) for item in value]
-
-
-def _list_1(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [string(item) for item in value]
-
-
-def _checked_2(value: Any) -> Any:
-    value = checked(normalize_version, value)
-    value = string(value)
-    return value
-
-
-def _list_3(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_PodTemplatePath(item) for item in value]
-
-
-def _literal_4(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "deny"),
-        (str, "admit"),
-    ):
-        return value
-    raise Unsure
-
-
-def _literal_5(value: Any) -> Any:
+def _literal_0(value: Any) -> Any:
     if (type(value), value) in (
         (str, "first"),
         (str, "last"),
@@ -183,16 +157,16 @@ def _literal_5(value: Any) -> Any:
     raise Unsure
 
 
-def _tagged_6(value: Any) -> Any:
+def _tagged_1(value: Any) -> Any:
     tag = position_tag(value)
     if tag == "first|last":
-        return _literal_5(value)
+        return _literal_0(value)
     if tag == "before|after":
         return validate_Anchor(value)
     raise Unsure
 
 
-def _union_7(value: Any) -> Any:
+def _union_2(value: Any) -> Any:
     if type(value) in (
         str,
         int,
@@ -202,70 +176,70 @@ def _union_7(value: Any) -> Any:
     raise Unsure
 
 
-def _dict_8(value: Any) -> Any:
+def _dict_3(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _union_7(item) for key, item in value.items()}
+    return {string(key): _union_2(item) for key, item in value.items()}
 
 
-def _dict_9(value: Any) -> Any:
+def _dict_4(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _dict_8(item) for key, item in value.items()}
+    return {string(key): _dict_3(item) for key, item in value.items()}
 
 
-def _checked_10(value: Any) -> Any:
-    value = _dict_9(value)
+def _checked_5(value: Any) -> Any:
+    value = _dict_4(value)
     value = checked(check_resources, value)
     value = checked(check_requests_and_limits, value)
     return value
 
 
-def _dict_11(value: Any) -> Any:
+def _dict_6(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
 
 
-def _checked_12(value: Any) -> Any:
-    value = _dict_11(value)
+def _checked_7(value: Any) -> Any:
+    value = _dict_6(value)
     value = checked(check_container_override, value)
     return value
 
 
-def _checked_13(value: Any) -> Any:
+def _checked_8(value: Any) -> Any:
     value = string(value)
     value = checked(check_url, value)
     return value
 
 
-def _checked_14(value: Any) -> Any:
+def _checked_9(value: Any) -> Any:
     value = string(value)
     value = checked(check_file_name, value)
     return value
 
 
-def _optional_15(value: Any) -> Any:
-    return None if value is None else _checked_14(value)
+def _optional_10(value: Any) -> Any:
+    return None if value is None else _checked_9(value)
 
 
-def _checked_16(value: Any) -> Any:
+def _checked_11(value: Any) -> Any:
     value = string(value)
     value = checked(check_sha256, value)
     return value
 
 
-def _optional_17(value: Any) -> Any:
-    return None if value is None else _checked_16(value)
+def _optional_12(value: Any) -> Any:
+    return None if value is None else _checked_11(value)
 
 
-def _checked_18(value: Any) -> Any:
+def _checked_13(value: Any) -> Any:
     value = string(value)
     value = checked(check_absolute_path, value)
     return value
 
 
-def _checked_19(value: Any) -> Any:
+def _checked_14(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
@@ -273,38 +247,34 @@ def _checked_19(value: Any) -> Any:
     return value
 
 
-def _optional_20(value: Any) -> Any:
-    return None if value is None else string(value)
-
-
-def _checked_21(value: Any) -> Any:
+def _checked_15(value: Any) -> Any:
     value = string(value)
     value = matching(value, PATTERN_1)
     return value
 
 
-def _optional_22(value: Any) -> Any:
-    return None if value is None else _checked_21(value)
+def _optional_16(value: Any) -> Any:
+    return None if value is None else _checked_15(value)
 
 
-def _checked_23(value: Any) -> Any:
+def _checked_17(value: Any) -> Any:
     value = string(value)
     value = matching(value, PATTERN_2)
     return value
 
 
-def _optional_24(value: Any) -> Any:
-    return None if value is None else _checked_23(value)
+def _optional_18(value: Any) -> Any:
+    return None if value is None else _checked_17(value)
 
 
-def _checked_25(value: Any) -> Any:
+def _checked_19(value: Any) -> Any:
     value = string(value)
     value = checked(check_http_url, value)
     return value
 
 
-def _optional_26(value: Any) -> Any:
-    return None if value is None else _checked_25(value)
+def _optional_20(value: Any) -> Any:
+    return None if value is None else _checked_19(value)
 
 
 def validate_DownloadS3(value: Any) -> DownloadS3:
@@ -313,9 +283,9 @@ def validate_DownloadS3(value: Any) -> DownloadS3:
         raise Unsure
     result: DownloadS3 = DownloadS3.__new__(DownloadS3)
     item = value.get("region", MISSING)
-    result.region = None if item is MISSING else _optional_24(item)
+    result.region = None if item is MISSING else _optional_18(item)
     item = value.get("endpoint", MISSING)
-    result.endpoint = None if item is MISSING else _optional_26(item)
+    result.endpoint = None if item is MISSING else _optional_20(item)
     result.model_fields_set = frozenset(map(DownloadS3.ALIASES.__getitem__, value))
     return result
 
@@ -326,47 +296,49 @@ def validate_DownloadSpec(value: Any) -> DownloadSpec:
         raise Unsure
     result: DownloadSpec = DownloadSpec.__new__(DownloadSpec)
     item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _list_0(item)
+    result.targets = list() if item is MISSING else _common_list_10(item)
     item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _list_1(item)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
     item = value.get("kubernetesVersion", MISSING)
     result.kubernetes_version = (
-        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
     )
     item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
     item = value.get("podOptOut", MISSING)
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("position", MISSING)
-    result.position = "last" if item is MISSING else _tagged_6(item)
+    result.position = "last" if item is MISSING else _tagged_1(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _checked_10(item)
+    result.resources = init_resources() if item is MISSING else _checked_5(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_12(item)
+    result.container = dict() if item is MISSING else _checked_7(item)
     item = value.get("url", MISSING)
-    result.url = required() if item is MISSING else _checked_13(item)
+    result.url = required() if item is MISSING else _checked_8(item)
     item = value.get("file", MISSING)
-    result.file = None if item is MISSING else _optional_15(item)
+    result.file = None if item is MISSING else _optional_10(item)
     item = value.get("sha256", MISSING)
-    result.sha256 = None if item is MISSING else _optional_17(item)
+    result.sha256 = None if item is MISSING else _optional_12(item)
     item = value.get("mountPath", MISSING)
-    result.mount_path = required() if item is MISSING else _checked_18(item)
+    result.mount_path = required() if item is MISSING else _checked_13(item)
     item = value.get("volumeName", MISSING)
-    result.volume_name = "download" if item is MISSING else _checked_19(item)
+    result.volume_name = "download" if item is MISSING else _checked_14(item)
     item = value.get("sizeLimit", MISSING)
-    result.size_limit = None if item is MISSING else _optional_20(item)
+    result.size_limit = None if item is MISSING else _common_optional_6(item)
     item = value.get("credentialsSecretName", MISSING)
-    result.credentials_secret_name = None if item is MISSING else _optional_22(item)
+    result.credentials_secret_name = None if item is MISSING else _optional_16(item)
     item = value.get("s3", MISSING)
     result.s3 = validate_DownloadS3({}) if item is MISSING else validate_DownloadS3(item)
     item = value.get("image", MISSING)
-    result.image = None if item is MISSING else _optional_20(item)
+    result.image = None if item is MISSING else _common_optional_6(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "download" if item is MISSING else _checked_19(item)
+    result.container_name = "download" if item is MISSING else _checked_14(item)
     result.model_fields_set = frozenset(map(DownloadSpec.ALIASES.__getitem__, value))
     model_checked(check_download_file_name, result)
     return result

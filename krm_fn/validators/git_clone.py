@@ -14,7 +14,6 @@ from krm_fn.checks import (
     check_file_name,
     check_resources,
     default_kubernetes_version,
-    normalize_version,
     position_tag,
 )
 from krm_fn.containers import init_resources
@@ -32,7 +31,14 @@ from krm_fn.validated import (
     required,
     string,
 )
-from krm_fn.validators import validate_Anchor, validate_PodTemplatePath, validate_Target
+from krm_fn.validators import (
+    _common_checked_12,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+    validate_Anchor,
+)
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -136,40 +142,7 @@ class GitCloneSpec(Validated, PatternSpecMethods):
     sync_link: Any
 
 
-def _list_0(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_Target(item) for item in value]
-
-
-def _list_1(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [string(item) for item in value]
-
-
-def _checked_2(value: Any) -> Any:
-    value = checked(normalize_version, value)
-    value = string(value)
-    return value
-
-
-def _list_3(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_PodTemplatePath(item) for item in value]
-
-
-def _literal_4(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "deny"),
-        (str, "admit"),
-    ):
-        return value
-    raise Unsure
-
-
-def _literal_5(value: Any) -> Any:
+def _literal_0(value: Any) -> Any:
     if (type(value), value) in (
         (str, "auto"),
         (bool, True),
@@ -179,7 +152,7 @@ def _literal_5(value: Any) -> Any:
     raise Unsure
 
 
-def _literal_6(value: Any) -> Any:
+def _literal_1(value: Any) -> Any:
     if (type(value), value) in (
         (str, "first"),
         (str, "last"),
@@ -188,16 +161,16 @@ def _literal_6(value: Any) -> Any:
     raise Unsure
 
 
-def _tagged_7(value: Any) -> Any:
+def _tagged_2(value: Any) -> Any:
     tag = position_tag(value)
     if tag == "first|last":
-        return _literal_6(value)
+        return _literal_1(value)
     if tag == "before|after":
         return validate_Anchor(value)
     raise Unsure
 
 
-def _union_8(value: Any) -> Any:
+def _union_3(value: Any) -> Any:
     if type(value) in (
         str,
         int,
@@ -207,67 +180,67 @@ def _union_8(value: Any) -> Any:
     raise Unsure
 
 
-def _dict_9(value: Any) -> Any:
+def _dict_4(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _union_8(item) for key, item in value.items()}
+    return {string(key): _union_3(item) for key, item in value.items()}
 
 
-def _dict_10(value: Any) -> Any:
+def _dict_5(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _dict_9(item) for key, item in value.items()}
+    return {string(key): _dict_4(item) for key, item in value.items()}
 
 
-def _checked_11(value: Any) -> Any:
-    value = _dict_10(value)
+def _checked_6(value: Any) -> Any:
+    value = _dict_5(value)
     value = checked(check_resources, value)
     value = checked(check_requests_and_limits, value)
     return value
 
 
-def _dict_12(value: Any) -> Any:
+def _dict_7(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
 
 
-def _checked_13(value: Any) -> Any:
-    value = _dict_12(value)
+def _checked_8(value: Any) -> Any:
+    value = _dict_7(value)
     value = checked(check_container_override, value)
     return value
 
 
-def _checked_14(value: Any) -> Any:
+def _checked_9(value: Any) -> Any:
     value = string(value)
     value = checked(check_repository, value)
     return value
 
 
-def _checked_15(value: Any) -> Any:
+def _checked_10(value: Any) -> Any:
     value = string(value)
     value = checked(check_ref, value)
     return value
 
 
-def _optional_16(value: Any) -> Any:
-    return None if value is None else _checked_15(value)
+def _optional_11(value: Any) -> Any:
+    return None if value is None else _checked_10(value)
 
 
-def _checked_17(value: Any) -> Any:
+def _checked_12(value: Any) -> Any:
     value = integer(value)
     if not value >= 0:
         raise Unsure
     return value
 
 
-def _checked_18(value: Any) -> Any:
+def _checked_13(value: Any) -> Any:
     value = string(value)
     value = checked(check_absolute_path, value)
     return value
 
 
-def _checked_19(value: Any) -> Any:
+def _checked_14(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
@@ -275,13 +248,13 @@ def _checked_19(value: Any) -> Any:
     return value
 
 
-def _checked_20(value: Any) -> Any:
+def _checked_15(value: Any) -> Any:
     value = string(value)
     value = checked(check_duration, value)
     return value
 
 
-def _checked_21(value: Any) -> Any:
+def _checked_16(value: Any) -> Any:
     value = string(value)
     value = checked(check_file_name, value)
     return value
@@ -293,41 +266,43 @@ def validate_GitCloneSpec(value: Any) -> GitCloneSpec:
         raise Unsure
     result: GitCloneSpec = GitCloneSpec.__new__(GitCloneSpec)
     item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _list_0(item)
+    result.targets = list() if item is MISSING else _common_list_10(item)
     item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _list_1(item)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
     item = value.get("kubernetesVersion", MISSING)
     result.kubernetes_version = (
-        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
     )
     item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
     item = value.get("podOptOut", MISSING)
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _literal_5(item)
+    result.native = "auto" if item is MISSING else _literal_0(item)
     item = value.get("position", MISSING)
-    result.position = "last" if item is MISSING else _tagged_7(item)
+    result.position = "last" if item is MISSING else _tagged_2(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _checked_11(item)
+    result.resources = init_resources() if item is MISSING else _checked_6(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_13(item)
+    result.container = dict() if item is MISSING else _checked_8(item)
     item = value.get("repository", MISSING)
-    result.repository = required() if item is MISSING else _checked_14(item)
+    result.repository = required() if item is MISSING else _checked_9(item)
     item = value.get("ref", MISSING)
-    result.ref = None if item is MISSING else _optional_16(item)
+    result.ref = None if item is MISSING else _optional_11(item)
     item = value.get("depth", MISSING)
-    result.depth = 1 if item is MISSING else _checked_17(item)
+    result.depth = 1 if item is MISSING else _checked_12(item)
     item = value.get("mountPath", MISSING)
-    result.mount_path = required() if item is MISSING else _checked_18(item)
+    result.mount_path = required() if item is MISSING else _checked_13(item)
     item = value.get("volumeName", MISSING)
-    result.volume_name = "source" if item is MISSING else _checked_19(item)
+    result.volume_name = "source" if item is MISSING else _checked_14(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "git-clone" if item is MISSING else _checked_19(item)
+    result.container_name = "git-clone" if item is MISSING else _checked_14(item)
     item = value.get("image", MISSING)
     result.image = "alpine/git:2.45.2" if item is MISSING else string(item)
     item = value.get("sync", MISSING)
@@ -337,9 +312,9 @@ def validate_GitCloneSpec(value: Any) -> GitCloneSpec:
         "registry.k8s.io/git-sync/git-sync:v4.4.0" if item is MISSING else string(item)
     )
     item = value.get("syncPeriod", MISSING)
-    result.sync_period = "60s" if item is MISSING else _checked_20(item)
+    result.sync_period = "60s" if item is MISSING else _checked_15(item)
     item = value.get("syncLink", MISSING)
-    result.sync_link = "current" if item is MISSING else _checked_21(item)
+    result.sync_link = "current" if item is MISSING else _checked_16(item)
     result.model_fields_set = frozenset(map(GitCloneSpec.ALIASES.__getitem__, value))
     return result
 

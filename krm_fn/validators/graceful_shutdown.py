@@ -6,9 +6,15 @@ a test fails when this is not what the models generate.
 
 from typing import Any
 
-from krm_fn.checks import PatternSpecMethods, default_kubernetes_version, normalize_version
-from krm_fn.validated import MISSING, Unsure, Validated, boolean, checked, integer, string
-from krm_fn.validators import validate_PodTemplatePath, validate_Target
+from krm_fn.checks import PatternSpecMethods, default_kubernetes_version
+from krm_fn.validated import MISSING, Unsure, Validated, boolean, integer
+from krm_fn.validators import (
+    _common_checked_12,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+)
 
 
 class GracefulShutdownSpec(Validated, PatternSpecMethods):
@@ -66,48 +72,15 @@ class GracefulShutdownSpec(Validated, PatternSpecMethods):
     shutdown_seconds: Any
 
 
-def _list_0(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_Target(item) for item in value]
-
-
-def _list_1(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [string(item) for item in value]
-
-
-def _checked_2(value: Any) -> Any:
-    value = checked(normalize_version, value)
-    value = string(value)
-    return value
-
-
-def _list_3(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_PodTemplatePath(item) for item in value]
-
-
-def _literal_4(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "deny"),
-        (str, "admit"),
-    ):
-        return value
-    raise Unsure
-
-
-def _checked_5(value: Any) -> Any:
+def _checked_0(value: Any) -> Any:
     value = integer(value)
     if not value >= 0:
         raise Unsure
     return value
 
 
-def _optional_6(value: Any) -> Any:
-    return None if value is None else _list_1(value)
+def _optional_1(value: Any) -> Any:
+    return None if value is None else _common_list_11(value)
 
 
 def validate_GracefulShutdownSpec(value: Any) -> GracefulShutdownSpec:
@@ -116,29 +89,31 @@ def validate_GracefulShutdownSpec(value: Any) -> GracefulShutdownSpec:
         raise Unsure
     result: GracefulShutdownSpec = GracefulShutdownSpec.__new__(GracefulShutdownSpec)
     item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _list_0(item)
+    result.targets = list() if item is MISSING else _common_list_10(item)
     item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _list_1(item)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
     item = value.get("kubernetesVersion", MISSING)
     result.kubernetes_version = (
-        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
     )
     item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
     item = value.get("podOptOut", MISSING)
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("sleepSeconds", MISSING)
-    result.sleep_seconds = 5 if item is MISSING else _checked_5(item)
+    result.sleep_seconds = 5 if item is MISSING else _checked_0(item)
     item = value.get("command", MISSING)
-    result.command = None if item is MISSING else _optional_6(item)
+    result.command = None if item is MISSING else _optional_1(item)
     item = value.get("commandSeconds", MISSING)
-    result.command_seconds = 0 if item is MISSING else _checked_5(item)
+    result.command_seconds = 0 if item is MISSING else _checked_0(item)
     item = value.get("shutdownSeconds", MISSING)
-    result.shutdown_seconds = 30 if item is MISSING else _checked_5(item)
+    result.shutdown_seconds = 30 if item is MISSING else _checked_0(item)
     result.model_fields_set = frozenset(map(GracefulShutdownSpec.ALIASES.__getitem__, value))
     return result
 

@@ -13,7 +13,6 @@ from krm_fn.checks import (
     check_resources,
     check_volume,
     default_kubernetes_version,
-    normalize_version,
     position_tag,
 )
 from krm_fn.containers import init_resources
@@ -27,7 +26,14 @@ from krm_fn.validated import (
     required,
     string,
 )
-from krm_fn.validators import validate_Anchor, validate_PodTemplatePath, validate_Target
+from krm_fn.validators import (
+    _common_checked_12,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+    validate_Anchor,
+)
 
 
 class InitContainerSpec(Validated, PatternSpecMethods):
@@ -89,48 +95,46 @@ class InitContainerSpec(Validated, PatternSpecMethods):
     resources: Any
 
 
-def _list_0(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_Target(item) for item in value]
-
-
-def _list_1(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [string(item) for item in value]
-
-
-def _checked_2(value: Any) -> Any:
-    value = checked(normalize_version, value)
-    value = string(value)
-    return value
-
-
-def _list_3(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_PodTemplatePath(item) for item in value]
-
-
-def _literal_4(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "deny"),
-        (str, "admit"),
-    ):
-        return value
-    raise Unsure
-
-
-def _dict_5(value: Any) -> Any:
+def _dict_0(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
 
 
-def _checked_6(value: Any) -> Any:
-    value = _dict_5(value)
+def _checked_1(value: Any) -> Any:
+    value = _dict_0(value)
     value = checked(check_container, value)
+    return value
+
+
+def _list_2(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_checked_1(item) for item in value]
+
+
+def _checked_3(value: Any) -> Any:
+    value = _list_2(value)
+    if len(value) < 1:
+        raise Unsure
+    return value
+
+
+def _checked_4(value: Any) -> Any:
+    value = _dict_0(value)
+    value = checked(check_volume, value)
+    return value
+
+
+def _list_5(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_checked_4(item) for item in value]
+
+
+def _checked_6(value: Any) -> Any:
+    value = _dict_0(value)
+    value = checked(check_mount, value)
     return value
 
 
@@ -140,38 +144,7 @@ def _list_7(value: Any) -> Any:
     return [_checked_6(item) for item in value]
 
 
-def _checked_8(value: Any) -> Any:
-    value = _list_7(value)
-    if len(value) < 1:
-        raise Unsure
-    return value
-
-
-def _checked_9(value: Any) -> Any:
-    value = _dict_5(value)
-    value = checked(check_volume, value)
-    return value
-
-
-def _list_10(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_9(item) for item in value]
-
-
-def _checked_11(value: Any) -> Any:
-    value = _dict_5(value)
-    value = checked(check_mount, value)
-    return value
-
-
-def _list_12(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_11(item) for item in value]
-
-
-def _literal_13(value: Any) -> Any:
+def _literal_8(value: Any) -> Any:
     if (type(value), value) in (
         (str, "first"),
         (str, "last"),
@@ -180,16 +153,16 @@ def _literal_13(value: Any) -> Any:
     raise Unsure
 
 
-def _tagged_14(value: Any) -> Any:
+def _tagged_9(value: Any) -> Any:
     tag = position_tag(value)
     if tag == "first|last":
-        return _literal_13(value)
+        return _literal_8(value)
     if tag == "before|after":
         return validate_Anchor(value)
     raise Unsure
 
 
-def _union_15(value: Any) -> Any:
+def _union_10(value: Any) -> Any:
     if type(value) in (
         str,
         int,
@@ -199,20 +172,20 @@ def _union_15(value: Any) -> Any:
     raise Unsure
 
 
-def _dict_16(value: Any) -> Any:
+def _dict_11(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _union_15(item) for key, item in value.items()}
+    return {string(key): _union_10(item) for key, item in value.items()}
 
 
-def _dict_17(value: Any) -> Any:
+def _dict_12(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _dict_16(item) for key, item in value.items()}
+    return {string(key): _dict_11(item) for key, item in value.items()}
 
 
-def _checked_18(value: Any) -> Any:
-    value = _dict_17(value)
+def _checked_13(value: Any) -> Any:
+    value = _dict_12(value)
     value = checked(check_resources, value)
     return value
 
@@ -223,31 +196,33 @@ def validate_InitContainerSpec(value: Any) -> InitContainerSpec:
         raise Unsure
     result: InitContainerSpec = InitContainerSpec.__new__(InitContainerSpec)
     item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _list_0(item)
+    result.targets = list() if item is MISSING else _common_list_10(item)
     item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _list_1(item)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
     item = value.get("kubernetesVersion", MISSING)
     result.kubernetes_version = (
-        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
     )
     item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
     item = value.get("podOptOut", MISSING)
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("initContainers", MISSING)
-    result.init_containers = required() if item is MISSING else _checked_8(item)
+    result.init_containers = required() if item is MISSING else _checked_3(item)
     item = value.get("volumes", MISSING)
-    result.volumes = list() if item is MISSING else _list_10(item)
+    result.volumes = list() if item is MISSING else _list_5(item)
     item = value.get("volumeMounts", MISSING)
-    result.volume_mounts = list() if item is MISSING else _list_12(item)
+    result.volume_mounts = list() if item is MISSING else _list_7(item)
     item = value.get("position", MISSING)
-    result.position = "last" if item is MISSING else _tagged_14(item)
+    result.position = "last" if item is MISSING else _tagged_9(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _checked_18(item)
+    result.resources = init_resources() if item is MISSING else _checked_13(item)
     result.model_fields_set = frozenset(map(InitContainerSpec.ALIASES.__getitem__, value))
     return result
 

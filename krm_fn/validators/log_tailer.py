@@ -16,7 +16,6 @@ from krm_fn.checks import (
     check_resources,
     check_volume,
     default_kubernetes_version,
-    normalize_version,
     position_tag,
 )
 from krm_fn.containers import sidecar_resources
@@ -32,7 +31,15 @@ from krm_fn.validated import (
     required,
     string,
 )
-from krm_fn.validators import validate_Anchor, validate_PodTemplatePath, validate_Target
+from krm_fn.validators import (
+    _common_checked_12,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+    _common_optional_6,
+    validate_Anchor,
+)
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -136,40 +143,7 @@ class LogTailerSpec(Validated, PatternSpecMethods):
     container: Any
 
 
-def _list_0(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_Target(item) for item in value]
-
-
-def _list_1(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [string(item) for item in value]
-
-
-def _checked_2(value: Any) -> Any:
-    value = checked(normalize_version, value)
-    value = string(value)
-    return value
-
-
-def _list_3(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_PodTemplatePath(item) for item in value]
-
-
-def _literal_4(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "deny"),
-        (str, "admit"),
-    ):
-        return value
-    raise Unsure
-
-
-def _literal_5(value: Any) -> Any:
+def _literal_0(value: Any) -> Any:
     if (type(value), value) in (
         (str, "auto"),
         (bool, True),
@@ -179,7 +153,7 @@ def _literal_5(value: Any) -> Any:
     raise Unsure
 
 
-def _union_6(value: Any) -> Any:
+def _union_1(value: Any) -> Any:
     if type(value) in (
         str,
         int,
@@ -189,25 +163,25 @@ def _union_6(value: Any) -> Any:
     raise Unsure
 
 
-def _dict_7(value: Any) -> Any:
+def _dict_2(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _union_6(item) for key, item in value.items()}
+    return {string(key): _union_1(item) for key, item in value.items()}
 
 
-def _dict_8(value: Any) -> Any:
+def _dict_3(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _dict_7(item) for key, item in value.items()}
+    return {string(key): _dict_2(item) for key, item in value.items()}
 
 
-def _checked_9(value: Any) -> Any:
-    value = _dict_8(value)
+def _checked_4(value: Any) -> Any:
+    value = _dict_3(value)
     value = checked(check_resources, value)
     return value
 
 
-def _literal_10(value: Any) -> Any:
+def _literal_5(value: Any) -> Any:
     if (type(value), value) in (
         (str, "first"),
         (str, "last"),
@@ -216,24 +190,57 @@ def _literal_10(value: Any) -> Any:
     raise Unsure
 
 
-def _tagged_11(value: Any) -> Any:
+def _tagged_6(value: Any) -> Any:
     tag = position_tag(value)
     if tag == "first|last":
-        return _literal_10(value)
+        return _literal_5(value)
     if tag == "before|after":
         return validate_Anchor(value)
     raise Unsure
 
 
-def _checked_12(value: Any) -> Any:
+def _checked_7(value: Any) -> Any:
     value = string(value)
     value = checked(check_absolute_path, value)
     return value
 
 
-def _checked_13(value: Any) -> Any:
+def _checked_8(value: Any) -> Any:
     value = string(value)
     value = checked(check_relative_file, value)
+    return value
+
+
+def _list_9(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_checked_8(item) for item in value]
+
+
+def _checked_10(value: Any) -> Any:
+    value = _list_9(value)
+    if len(value) < 1:
+        raise Unsure
+    return value
+
+
+def _checked_11(value: Any) -> Any:
+    value = string(value)
+    if len(value) > 63:
+        raise Unsure
+    value = matching(value, PATTERN_0)
+    return value
+
+
+def _dict_12(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): anything(item) for key, item in value.items()}
+
+
+def _checked_13(value: Any) -> Any:
+    value = _dict_12(value)
+    value = checked(check_env, value)
     return value
 
 
@@ -244,68 +251,31 @@ def _list_14(value: Any) -> Any:
 
 
 def _checked_15(value: Any) -> Any:
-    value = _list_14(value)
-    if len(value) < 1:
-        raise Unsure
-    return value
-
-
-def _checked_16(value: Any) -> Any:
-    value = string(value)
-    if len(value) > 63:
-        raise Unsure
-    value = matching(value, PATTERN_0)
-    return value
-
-
-def _optional_17(value: Any) -> Any:
-    return None if value is None else string(value)
-
-
-def _dict_18(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): anything(item) for key, item in value.items()}
-
-
-def _checked_19(value: Any) -> Any:
-    value = _dict_18(value)
-    value = checked(check_env, value)
-    return value
-
-
-def _list_20(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_19(item) for item in value]
-
-
-def _checked_21(value: Any) -> Any:
-    value = _dict_18(value)
+    value = _dict_12(value)
     value = checked(check_volume, value)
     return value
 
 
-def _list_22(value: Any) -> Any:
+def _list_16(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_21(item) for item in value]
+    return [_checked_15(item) for item in value]
 
 
-def _checked_23(value: Any) -> Any:
-    value = _dict_18(value)
+def _checked_17(value: Any) -> Any:
+    value = _dict_12(value)
     value = checked(check_mount, value)
     return value
 
 
-def _list_24(value: Any) -> Any:
+def _list_18(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_23(item) for item in value]
+    return [_checked_17(item) for item in value]
 
 
-def _checked_25(value: Any) -> Any:
-    value = _dict_18(value)
+def _checked_19(value: Any) -> Any:
+    value = _dict_12(value)
     value = checked(check_container_override, value)
     return value
 
@@ -316,51 +286,53 @@ def validate_LogTailerSpec(value: Any) -> LogTailerSpec:
         raise Unsure
     result: LogTailerSpec = LogTailerSpec.__new__(LogTailerSpec)
     item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _list_0(item)
+    result.targets = list() if item is MISSING else _common_list_10(item)
     item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _list_1(item)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
     item = value.get("kubernetesVersion", MISSING)
     result.kubernetes_version = (
-        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
     )
     item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
     item = value.get("podOptOut", MISSING)
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _literal_5(item)
+    result.native = "auto" if item is MISSING else _literal_0(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _checked_9(item)
+    result.resources = sidecar_resources() if item is MISSING else _checked_4(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _tagged_11(item)
+    result.position = "first" if item is MISSING else _tagged_6(item)
     item = value.get("logDir", MISSING)
-    result.log_dir = required() if item is MISSING else _checked_12(item)
+    result.log_dir = required() if item is MISSING else _checked_7(item)
     item = value.get("files", MISSING)
-    result.files = required() if item is MISSING else _checked_15(item)
+    result.files = required() if item is MISSING else _checked_10(item)
     item = value.get("perFile", MISSING)
     result.per_file = False if item is MISSING else boolean(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "logs" if item is MISSING else _checked_16(item)
+    result.container_name = "logs" if item is MISSING else _checked_11(item)
     item = value.get("image", MISSING)
     result.image = "busybox:1.36.1" if item is MISSING else string(item)
     item = value.get("volumeName", MISSING)
-    result.volume_name = "logs" if item is MISSING else _checked_16(item)
+    result.volume_name = "logs" if item is MISSING else _checked_11(item)
     item = value.get("mountPath", MISSING)
-    result.mount_path = "/logs" if item is MISSING else _checked_12(item)
+    result.mount_path = "/logs" if item is MISSING else _checked_7(item)
     item = value.get("sizeLimit", MISSING)
-    result.size_limit = None if item is MISSING else _optional_17(item)
+    result.size_limit = None if item is MISSING else _common_optional_6(item)
     item = value.get("appEnv", MISSING)
-    result.app_env = list() if item is MISSING else _list_20(item)
+    result.app_env = list() if item is MISSING else _list_14(item)
     item = value.get("volumes", MISSING)
-    result.volumes = list() if item is MISSING else _list_22(item)
+    result.volumes = list() if item is MISSING else _list_16(item)
     item = value.get("volumeMounts", MISSING)
-    result.volume_mounts = list() if item is MISSING else _list_24(item)
+    result.volume_mounts = list() if item is MISSING else _list_18(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_25(item)
+    result.container = dict() if item is MISSING else _checked_19(item)
     result.model_fields_set = frozenset(map(LogTailerSpec.ALIASES.__getitem__, value))
     return result
 

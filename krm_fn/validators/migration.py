@@ -12,7 +12,6 @@ from krm_fn.checks import (
     check_container_override,
     check_resources,
     default_kubernetes_version,
-    normalize_version,
     position_tag,
 )
 from krm_fn.patterns.migration import migration_resources
@@ -27,7 +26,15 @@ from krm_fn.validated import (
     required,
     string,
 )
-from krm_fn.validators import validate_Anchor, validate_PodTemplatePath, validate_Target
+from krm_fn.validators import (
+    _common_checked_12,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+    _common_optional_6,
+    validate_Anchor,
+)
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -107,40 +114,7 @@ class MigrationSpec(Validated, PatternSpecMethods):
     copy_volume_mounts: Any
 
 
-def _list_0(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_Target(item) for item in value]
-
-
-def _list_1(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [string(item) for item in value]
-
-
-def _checked_2(value: Any) -> Any:
-    value = checked(normalize_version, value)
-    value = string(value)
-    return value
-
-
-def _list_3(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_PodTemplatePath(item) for item in value]
-
-
-def _literal_4(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "deny"),
-        (str, "admit"),
-    ):
-        return value
-    raise Unsure
-
-
-def _literal_5(value: Any) -> Any:
+def _literal_0(value: Any) -> Any:
     if (type(value), value) in (
         (str, "first"),
         (str, "last"),
@@ -149,16 +123,16 @@ def _literal_5(value: Any) -> Any:
     raise Unsure
 
 
-def _tagged_6(value: Any) -> Any:
+def _tagged_1(value: Any) -> Any:
     tag = position_tag(value)
     if tag == "first|last":
-        return _literal_5(value)
+        return _literal_0(value)
     if tag == "before|after":
         return validate_Anchor(value)
     raise Unsure
 
 
-def _union_7(value: Any) -> Any:
+def _union_2(value: Any) -> Any:
     if type(value) in (
         str,
         int,
@@ -168,48 +142,44 @@ def _union_7(value: Any) -> Any:
     raise Unsure
 
 
-def _dict_8(value: Any) -> Any:
+def _dict_3(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _union_7(item) for key, item in value.items()}
+    return {string(key): _union_2(item) for key, item in value.items()}
 
 
-def _dict_9(value: Any) -> Any:
+def _dict_4(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _dict_8(item) for key, item in value.items()}
+    return {string(key): _dict_3(item) for key, item in value.items()}
 
 
-def _checked_10(value: Any) -> Any:
-    value = _dict_9(value)
+def _checked_5(value: Any) -> Any:
+    value = _dict_4(value)
     value = checked(check_resources, value)
     return value
 
 
-def _dict_11(value: Any) -> Any:
+def _dict_6(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
 
 
-def _checked_12(value: Any) -> Any:
-    value = _dict_11(value)
+def _checked_7(value: Any) -> Any:
+    value = _dict_6(value)
     value = checked(check_container_override, value)
     return value
 
 
-def _checked_13(value: Any) -> Any:
-    value = _list_1(value)
+def _checked_8(value: Any) -> Any:
+    value = _common_list_11(value)
     if len(value) < 1:
         raise Unsure
     return value
 
 
-def _optional_14(value: Any) -> Any:
-    return None if value is None else string(value)
-
-
-def _checked_15(value: Any) -> Any:
+def _checked_9(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
@@ -223,35 +193,37 @@ def validate_MigrationSpec(value: Any) -> MigrationSpec:
         raise Unsure
     result: MigrationSpec = MigrationSpec.__new__(MigrationSpec)
     item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _list_0(item)
+    result.targets = list() if item is MISSING else _common_list_10(item)
     item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _list_1(item)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
     item = value.get("kubernetesVersion", MISSING)
     result.kubernetes_version = (
-        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
     )
     item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
     item = value.get("podOptOut", MISSING)
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("position", MISSING)
-    result.position = "last" if item is MISSING else _tagged_6(item)
+    result.position = "last" if item is MISSING else _tagged_1(item)
     item = value.get("resources", MISSING)
-    result.resources = migration_resources() if item is MISSING else _checked_10(item)
+    result.resources = migration_resources() if item is MISSING else _checked_5(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_12(item)
+    result.container = dict() if item is MISSING else _checked_7(item)
     item = value.get("command", MISSING)
-    result.command = required() if item is MISSING else _checked_13(item)
+    result.command = required() if item is MISSING else _checked_8(item)
     item = value.get("args", MISSING)
-    result.args = list() if item is MISSING else _list_1(item)
+    result.args = list() if item is MISSING else _common_list_11(item)
     item = value.get("image", MISSING)
-    result.image = None if item is MISSING else _optional_14(item)
+    result.image = None if item is MISSING else _common_optional_6(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "migrate" if item is MISSING else _checked_15(item)
+    result.container_name = "migrate" if item is MISSING else _checked_9(item)
     item = value.get("copyEnv", MISSING)
     result.copy_env = True if item is MISSING else boolean(item)
     item = value.get("copyVolumeMounts", MISSING)

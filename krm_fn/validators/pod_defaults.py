@@ -13,11 +13,16 @@ from krm_fn.checks import (
     check_mount,
     check_volume,
     default_kubernetes_version,
-    normalize_version,
 )
 from krm_fn.patterns.pod_defaults import check_keys, check_label_values
 from krm_fn.validated import MISSING, Unsure, Validated, anything, boolean, checked, string
-from krm_fn.validators import validate_PodTemplatePath, validate_Target
+from krm_fn.validators import (
+    _common_checked_12,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+)
 
 
 class PodDefaultsSpec(Validated, PatternSpecMethods):
@@ -83,110 +88,77 @@ class PodDefaultsSpec(Validated, PatternSpecMethods):
     volume_mounts: Any
 
 
-def _list_0(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_Target(item) for item in value]
-
-
-def _list_1(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [string(item) for item in value]
-
-
-def _checked_2(value: Any) -> Any:
-    value = checked(normalize_version, value)
-    value = string(value)
-    return value
-
-
-def _list_3(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_PodTemplatePath(item) for item in value]
-
-
-def _literal_4(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "deny"),
-        (str, "admit"),
-    ):
-        return value
-    raise Unsure
-
-
-def _dict_5(value: Any) -> Any:
+def _dict_0(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): string(item) for key, item in value.items()}
 
 
-def _checked_6(value: Any) -> Any:
-    value = _dict_5(value)
+def _checked_1(value: Any) -> Any:
+    value = _dict_0(value)
     value = checked(check_keys, value)
     value = checked(check_label_values, value)
     return value
 
 
-def _checked_7(value: Any) -> Any:
-    value = _dict_5(value)
+def _checked_2(value: Any) -> Any:
+    value = _dict_0(value)
     value = checked(check_keys, value)
     return value
 
 
-def _dict_8(value: Any) -> Any:
+def _dict_3(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
 
 
-def _checked_9(value: Any) -> Any:
-    value = _dict_8(value)
+def _checked_4(value: Any) -> Any:
+    value = _dict_3(value)
     value = checked(check_env, value)
     return value
 
 
-def _list_10(value: Any) -> Any:
+def _list_5(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_9(item) for item in value]
+    return [_checked_4(item) for item in value]
 
 
-def _checked_11(value: Any) -> Any:
-    value = _dict_8(value)
+def _checked_6(value: Any) -> Any:
+    value = _dict_3(value)
     value = checked(check_env_from, value)
     return value
 
 
-def _list_12(value: Any) -> Any:
+def _list_7(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_11(item) for item in value]
+    return [_checked_6(item) for item in value]
 
 
-def _checked_13(value: Any) -> Any:
-    value = _dict_8(value)
+def _checked_8(value: Any) -> Any:
+    value = _dict_3(value)
     value = checked(check_volume, value)
     return value
 
 
-def _list_14(value: Any) -> Any:
+def _list_9(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_13(item) for item in value]
+    return [_checked_8(item) for item in value]
 
 
-def _checked_15(value: Any) -> Any:
-    value = _dict_8(value)
+def _checked_10(value: Any) -> Any:
+    value = _dict_3(value)
     value = checked(check_mount, value)
     return value
 
 
-def _list_16(value: Any) -> Any:
+def _list_11(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_15(item) for item in value]
+    return [_checked_10(item) for item in value]
 
 
 def validate_PodDefaultsSpec(value: Any) -> PodDefaultsSpec:
@@ -195,33 +167,35 @@ def validate_PodDefaultsSpec(value: Any) -> PodDefaultsSpec:
         raise Unsure
     result: PodDefaultsSpec = PodDefaultsSpec.__new__(PodDefaultsSpec)
     item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _list_0(item)
+    result.targets = list() if item is MISSING else _common_list_10(item)
     item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _list_1(item)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
     item = value.get("kubernetesVersion", MISSING)
     result.kubernetes_version = (
-        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
     )
     item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
     item = value.get("podOptOut", MISSING)
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("labels", MISSING)
-    result.labels = dict() if item is MISSING else _checked_6(item)
+    result.labels = dict() if item is MISSING else _checked_1(item)
     item = value.get("annotations", MISSING)
-    result.annotations = dict() if item is MISSING else _checked_7(item)
+    result.annotations = dict() if item is MISSING else _checked_2(item)
     item = value.get("env", MISSING)
-    result.env = list() if item is MISSING else _list_10(item)
+    result.env = list() if item is MISSING else _list_5(item)
     item = value.get("envFrom", MISSING)
-    result.env_from = list() if item is MISSING else _list_12(item)
+    result.env_from = list() if item is MISSING else _list_7(item)
     item = value.get("volumes", MISSING)
-    result.volumes = list() if item is MISSING else _list_14(item)
+    result.volumes = list() if item is MISSING else _list_9(item)
     item = value.get("volumeMounts", MISSING)
-    result.volume_mounts = list() if item is MISSING else _list_16(item)
+    result.volume_mounts = list() if item is MISSING else _list_11(item)
     result.model_fields_set = frozenset(map(PodDefaultsSpec.ALIASES.__getitem__, value))
     return result
 

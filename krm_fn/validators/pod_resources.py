@@ -6,10 +6,16 @@ a test fails when this is not what the models generate.
 
 from typing import Any
 
-from krm_fn.checks import PatternSpecMethods, default_kubernetes_version, normalize_version
+from krm_fn.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.patterns.pod_resources import check_quantities
 from krm_fn.validated import MISSING, Unsure, Validated, boolean, checked, string
-from krm_fn.validators import validate_PodTemplatePath, validate_Target
+from krm_fn.validators import (
+    _common_checked_12,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+)
 
 
 class PodResourcesSpec(Validated, PatternSpecMethods):
@@ -63,40 +69,7 @@ class PodResourcesSpec(Validated, PatternSpecMethods):
     allow_init_dominance: Any
 
 
-def _list_0(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_Target(item) for item in value]
-
-
-def _list_1(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [string(item) for item in value]
-
-
-def _checked_2(value: Any) -> Any:
-    value = checked(normalize_version, value)
-    value = string(value)
-    return value
-
-
-def _list_3(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_PodTemplatePath(item) for item in value]
-
-
-def _literal_4(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "deny"),
-        (str, "admit"),
-    ):
-        return value
-    raise Unsure
-
-
-def _union_5(value: Any) -> Any:
+def _union_0(value: Any) -> Any:
     if type(value) in (
         str,
         int,
@@ -106,14 +79,14 @@ def _union_5(value: Any) -> Any:
     raise Unsure
 
 
-def _dict_6(value: Any) -> Any:
+def _dict_1(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _union_5(item) for key, item in value.items()}
+    return {string(key): _union_0(item) for key, item in value.items()}
 
 
-def _checked_7(value: Any) -> Any:
-    value = _dict_6(value)
+def _checked_2(value: Any) -> Any:
+    value = _dict_1(value)
     value = checked(check_quantities, value)
     return value
 
@@ -124,25 +97,27 @@ def validate_PodResourcesSpec(value: Any) -> PodResourcesSpec:
         raise Unsure
     result: PodResourcesSpec = PodResourcesSpec.__new__(PodResourcesSpec)
     item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _list_0(item)
+    result.targets = list() if item is MISSING else _common_list_10(item)
     item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _list_1(item)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
     item = value.get("kubernetesVersion", MISSING)
     result.kubernetes_version = (
-        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
     )
     item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
     item = value.get("podOptOut", MISSING)
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("maxRequests", MISSING)
-    result.max_requests = dict() if item is MISSING else _checked_7(item)
+    result.max_requests = dict() if item is MISSING else _checked_2(item)
     item = value.get("maxLimits", MISSING)
-    result.max_limits = dict() if item is MISSING else _checked_7(item)
+    result.max_limits = dict() if item is MISSING else _checked_2(item)
     item = value.get("allowInitDominance", MISSING)
     result.allow_init_dominance = False if item is MISSING else boolean(item)
     result.model_fields_set = frozenset(map(PodResourcesSpec.ALIASES.__getitem__, value))

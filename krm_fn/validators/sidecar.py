@@ -13,7 +13,6 @@ from krm_fn.checks import (
     check_resources,
     check_volume,
     default_kubernetes_version,
-    normalize_version,
     position_tag,
 )
 from krm_fn.containers import sidecar_resources
@@ -28,7 +27,14 @@ from krm_fn.validated import (
     required,
     string,
 )
-from krm_fn.validators import validate_Anchor, validate_PodTemplatePath, validate_Target
+from krm_fn.validators import (
+    _common_checked_12,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+    validate_Anchor,
+)
 
 
 class SidecarSpec(Validated, PatternSpecMethods):
@@ -94,40 +100,7 @@ class SidecarSpec(Validated, PatternSpecMethods):
     volume_mounts: Any
 
 
-def _list_0(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_Target(item) for item in value]
-
-
-def _list_1(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [string(item) for item in value]
-
-
-def _checked_2(value: Any) -> Any:
-    value = checked(normalize_version, value)
-    value = string(value)
-    return value
-
-
-def _list_3(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_PodTemplatePath(item) for item in value]
-
-
-def _literal_4(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "deny"),
-        (str, "admit"),
-    ):
-        return value
-    raise Unsure
-
-
-def _literal_5(value: Any) -> Any:
+def _literal_0(value: Any) -> Any:
     if (type(value), value) in (
         (str, "auto"),
         (bool, True),
@@ -137,7 +110,7 @@ def _literal_5(value: Any) -> Any:
     raise Unsure
 
 
-def _union_6(value: Any) -> Any:
+def _union_1(value: Any) -> Any:
     if type(value) in (
         str,
         int,
@@ -147,25 +120,25 @@ def _union_6(value: Any) -> Any:
     raise Unsure
 
 
-def _dict_7(value: Any) -> Any:
+def _dict_2(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _union_6(item) for key, item in value.items()}
+    return {string(key): _union_1(item) for key, item in value.items()}
 
 
-def _dict_8(value: Any) -> Any:
+def _dict_3(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _dict_7(item) for key, item in value.items()}
+    return {string(key): _dict_2(item) for key, item in value.items()}
 
 
-def _checked_9(value: Any) -> Any:
-    value = _dict_8(value)
+def _checked_4(value: Any) -> Any:
+    value = _dict_3(value)
     value = checked(check_resources, value)
     return value
 
 
-def _literal_10(value: Any) -> Any:
+def _literal_5(value: Any) -> Any:
     if (type(value), value) in (
         (str, "first"),
         (str, "last"),
@@ -174,24 +147,56 @@ def _literal_10(value: Any) -> Any:
     raise Unsure
 
 
-def _tagged_11(value: Any) -> Any:
+def _tagged_6(value: Any) -> Any:
     tag = position_tag(value)
     if tag == "first|last":
-        return _literal_10(value)
+        return _literal_5(value)
     if tag == "before|after":
         return validate_Anchor(value)
     raise Unsure
 
 
-def _dict_12(value: Any) -> Any:
+def _dict_7(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
 
 
-def _checked_13(value: Any) -> Any:
-    value = _dict_12(value)
+def _checked_8(value: Any) -> Any:
+    value = _dict_7(value)
     value = checked(check_container, value)
+    return value
+
+
+def _list_9(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_checked_8(item) for item in value]
+
+
+def _checked_10(value: Any) -> Any:
+    value = _list_9(value)
+    if len(value) < 1:
+        raise Unsure
+    value = checked(check_no_restart_policy, value)
+    return value
+
+
+def _checked_11(value: Any) -> Any:
+    value = _dict_7(value)
+    value = checked(check_volume, value)
+    return value
+
+
+def _list_12(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_checked_11(item) for item in value]
+
+
+def _checked_13(value: Any) -> Any:
+    value = _dict_7(value)
+    value = checked(check_mount, value)
     return value
 
 
@@ -201,71 +206,41 @@ def _list_14(value: Any) -> Any:
     return [_checked_13(item) for item in value]
 
 
-def _checked_15(value: Any) -> Any:
-    value = _list_14(value)
-    if len(value) < 1:
-        raise Unsure
-    value = checked(check_no_restart_policy, value)
-    return value
-
-
-def _checked_16(value: Any) -> Any:
-    value = _dict_12(value)
-    value = checked(check_volume, value)
-    return value
-
-
-def _list_17(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_16(item) for item in value]
-
-
-def _checked_18(value: Any) -> Any:
-    value = _dict_12(value)
-    value = checked(check_mount, value)
-    return value
-
-
-def _list_19(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_18(item) for item in value]
-
-
 def validate_SidecarSpec(value: Any) -> SidecarSpec:
     """A Spec of krm_fn.models.sidecar."""
     if type(value) is not dict or not value.keys() <= SidecarSpec.ALIASES.keys():
         raise Unsure
     result: SidecarSpec = SidecarSpec.__new__(SidecarSpec)
     item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _list_0(item)
+    result.targets = list() if item is MISSING else _common_list_10(item)
     item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _list_1(item)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
     item = value.get("kubernetesVersion", MISSING)
     result.kubernetes_version = (
-        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
     )
     item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
     item = value.get("podOptOut", MISSING)
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _literal_5(item)
+    result.native = "auto" if item is MISSING else _literal_0(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _checked_9(item)
+    result.resources = sidecar_resources() if item is MISSING else _checked_4(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _tagged_11(item)
+    result.position = "first" if item is MISSING else _tagged_6(item)
     item = value.get("containers", MISSING)
-    result.containers = required() if item is MISSING else _checked_15(item)
+    result.containers = required() if item is MISSING else _checked_10(item)
     item = value.get("volumes", MISSING)
-    result.volumes = list() if item is MISSING else _list_17(item)
+    result.volumes = list() if item is MISSING else _list_12(item)
     item = value.get("volumeMounts", MISSING)
-    result.volume_mounts = list() if item is MISSING else _list_19(item)
+    result.volume_mounts = list() if item is MISSING else _list_14(item)
     result.model_fields_set = frozenset(map(SidecarSpec.ALIASES.__getitem__, value))
     return result
 

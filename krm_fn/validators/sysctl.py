@@ -12,7 +12,6 @@ from krm_fn.checks import (
     check_container_override,
     check_resources,
     default_kubernetes_version,
-    normalize_version,
     position_tag,
 )
 from krm_fn.containers import init_resources
@@ -29,7 +28,14 @@ from krm_fn.validated import (
     required,
     string,
 )
-from krm_fn.validators import validate_Anchor, validate_PodTemplatePath, validate_Target
+from krm_fn.validators import (
+    _common_checked_12,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+    validate_Anchor,
+)
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -101,40 +107,7 @@ class SysctlSpec(Validated, PatternSpecMethods):
     image: Any
 
 
-def _list_0(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_Target(item) for item in value]
-
-
-def _list_1(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [string(item) for item in value]
-
-
-def _checked_2(value: Any) -> Any:
-    value = checked(normalize_version, value)
-    value = string(value)
-    return value
-
-
-def _list_3(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_PodTemplatePath(item) for item in value]
-
-
-def _literal_4(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "deny"),
-        (str, "admit"),
-    ):
-        return value
-    raise Unsure
-
-
-def _literal_5(value: Any) -> Any:
+def _literal_0(value: Any) -> Any:
     if (type(value), value) in (
         (str, "first"),
         (str, "last"),
@@ -143,16 +116,16 @@ def _literal_5(value: Any) -> Any:
     raise Unsure
 
 
-def _tagged_6(value: Any) -> Any:
+def _tagged_1(value: Any) -> Any:
     tag = position_tag(value)
     if tag == "first|last":
-        return _literal_5(value)
+        return _literal_0(value)
     if tag == "before|after":
         return validate_Anchor(value)
     raise Unsure
 
 
-def _union_7(value: Any) -> Any:
+def _union_2(value: Any) -> Any:
     if type(value) in (
         str,
         int,
@@ -162,52 +135,52 @@ def _union_7(value: Any) -> Any:
     raise Unsure
 
 
-def _dict_8(value: Any) -> Any:
+def _dict_3(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _union_7(item) for key, item in value.items()}
+    return {string(key): _union_2(item) for key, item in value.items()}
 
 
-def _dict_9(value: Any) -> Any:
+def _dict_4(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _dict_8(item) for key, item in value.items()}
+    return {string(key): _dict_3(item) for key, item in value.items()}
 
 
-def _checked_10(value: Any) -> Any:
-    value = _dict_9(value)
+def _checked_5(value: Any) -> Any:
+    value = _dict_4(value)
     value = checked(check_resources, value)
     value = checked(check_requests_and_limits, value)
     return value
 
 
-def _dict_11(value: Any) -> Any:
+def _dict_6(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
 
 
-def _checked_12(value: Any) -> Any:
-    value = _dict_11(value)
+def _checked_7(value: Any) -> Any:
+    value = _dict_6(value)
     value = checked(check_container_override, value)
     return value
 
 
-def _dict_13(value: Any) -> Any:
+def _dict_8(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): string(item) for key, item in value.items()}
 
 
-def _checked_14(value: Any) -> Any:
-    value = _dict_13(value)
+def _checked_9(value: Any) -> Any:
+    value = _dict_8(value)
     if len(value) < 1:
         raise Unsure
     value = checked(check_names, value)
     return value
 
 
-def _checked_15(value: Any) -> Any:
+def _checked_10(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
@@ -221,33 +194,35 @@ def validate_SysctlSpec(value: Any) -> SysctlSpec:
         raise Unsure
     result: SysctlSpec = SysctlSpec.__new__(SysctlSpec)
     item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _list_0(item)
+    result.targets = list() if item is MISSING else _common_list_10(item)
     item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _list_1(item)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
     item = value.get("kubernetesVersion", MISSING)
     result.kubernetes_version = (
-        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
     )
     item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
     item = value.get("podOptOut", MISSING)
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _tagged_6(item)
+    result.position = "first" if item is MISSING else _tagged_1(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _checked_10(item)
+    result.resources = init_resources() if item is MISSING else _checked_5(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_12(item)
+    result.container = dict() if item is MISSING else _checked_7(item)
     item = value.get("sysctls", MISSING)
-    result.sysctls = required() if item is MISSING else _checked_14(item)
+    result.sysctls = required() if item is MISSING else _checked_9(item)
     item = value.get("allowPrivileged", MISSING)
     result.allow_privileged = False if item is MISSING else boolean(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "sysctl" if item is MISSING else _checked_15(item)
+    result.container_name = "sysctl" if item is MISSING else _checked_10(item)
     item = value.get("image", MISSING)
     result.image = "busybox:1.36.1" if item is MISSING else string(item)
     result.model_fields_set = frozenset(map(SysctlSpec.ALIASES.__getitem__, value))

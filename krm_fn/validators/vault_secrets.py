@@ -16,7 +16,6 @@ from krm_fn.checks import (
     check_http_url,
     check_resources,
     default_kubernetes_version,
-    normalize_version,
     position_tag,
 )
 from krm_fn.containers import init_resources
@@ -34,7 +33,15 @@ from krm_fn.validated import (
     required,
     string,
 )
-from krm_fn.validators import validate_Anchor, validate_PodTemplatePath, validate_Target
+from krm_fn.validators import (
+    _common_checked_12,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+    _common_optional_6,
+    validate_Anchor,
+)
 
 PATTERN_0 = re.compile("^[A-Za-z0-9_][A-Za-z0-9_.@+=:/-]*$")
 PATTERN_1 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -178,40 +185,7 @@ class VaultSecretsSecretFile(Validated):
     file: Any
 
 
-def _list_0(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_Target(item) for item in value]
-
-
-def _list_1(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [string(item) for item in value]
-
-
-def _checked_2(value: Any) -> Any:
-    value = checked(normalize_version, value)
-    value = string(value)
-    return value
-
-
-def _list_3(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [validate_PodTemplatePath(item) for item in value]
-
-
-def _literal_4(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "deny"),
-        (str, "admit"),
-    ):
-        return value
-    raise Unsure
-
-
-def _literal_5(value: Any) -> Any:
+def _literal_0(value: Any) -> Any:
     if (type(value), value) in (
         (str, "first"),
         (str, "last"),
@@ -220,16 +194,16 @@ def _literal_5(value: Any) -> Any:
     raise Unsure
 
 
-def _tagged_6(value: Any) -> Any:
+def _tagged_1(value: Any) -> Any:
     tag = position_tag(value)
     if tag == "first|last":
-        return _literal_5(value)
+        return _literal_0(value)
     if tag == "before|after":
         return validate_Anchor(value)
     raise Unsure
 
 
-def _union_7(value: Any) -> Any:
+def _union_2(value: Any) -> Any:
     if type(value) in (
         str,
         int,
@@ -239,61 +213,61 @@ def _union_7(value: Any) -> Any:
     raise Unsure
 
 
-def _dict_8(value: Any) -> Any:
+def _dict_3(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _union_7(item) for key, item in value.items()}
+    return {string(key): _union_2(item) for key, item in value.items()}
 
 
-def _dict_9(value: Any) -> Any:
+def _dict_4(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _dict_8(item) for key, item in value.items()}
+    return {string(key): _dict_3(item) for key, item in value.items()}
 
 
-def _checked_10(value: Any) -> Any:
-    value = _dict_9(value)
+def _checked_5(value: Any) -> Any:
+    value = _dict_4(value)
     value = checked(check_resources, value)
     value = checked(check_requests_and_limits, value)
     return value
 
 
-def _dict_11(value: Any) -> Any:
+def _dict_6(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
 
 
-def _checked_12(value: Any) -> Any:
-    value = _dict_11(value)
+def _checked_7(value: Any) -> Any:
+    value = _dict_6(value)
     value = checked(check_container_override, value)
     return value
 
 
-def _checked_13(value: Any) -> Any:
+def _checked_8(value: Any) -> Any:
     value = string(value)
     value = checked(check_http_url, value)
     return value
 
 
-def _optional_14(value: Any) -> Any:
-    return None if value is None else _checked_13(value)
+def _optional_9(value: Any) -> Any:
+    return None if value is None else _checked_8(value)
 
 
-def _checked_15(value: Any) -> Any:
+def _checked_10(value: Any) -> Any:
     value = string(value)
     if len(value) < 1:
         raise Unsure
     return value
 
 
-def _checked_16(value: Any) -> Any:
+def _checked_11(value: Any) -> Any:
     value = string(value)
     value = matching(value, PATTERN_0)
     return value
 
 
-def _checked_17(value: Any) -> Any:
+def _checked_12(value: Any) -> Any:
     value = string(value)
     value = checked(check_absolute_path, value)
     return value
@@ -307,30 +281,30 @@ def validate_VaultSecretsKubernetesAuth(value: Any) -> VaultSecretsKubernetesAut
         VaultSecretsKubernetesAuth
     )
     item = value.get("role", MISSING)
-    result.role = required() if item is MISSING else _checked_15(item)
+    result.role = required() if item is MISSING else _checked_10(item)
     item = value.get("mount", MISSING)
-    result.mount = "kubernetes" if item is MISSING else _checked_16(item)
+    result.mount = "kubernetes" if item is MISSING else _checked_11(item)
     item = value.get("tokenPath", MISSING)
     result.token_path = (
         "/var/run/secrets/kubernetes.io/serviceaccount/token"
         if item is MISSING
-        else _checked_17(item)
+        else _checked_12(item)
     )
     result.model_fields_set = frozenset(map(VaultSecretsKubernetesAuth.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_19(value: Any) -> Any:
+def _optional_14(value: Any) -> Any:
     return None if value is None else validate_VaultSecretsKubernetesAuth(value)
 
 
-def _checked_20(value: Any) -> Any:
+def _checked_15(value: Any) -> Any:
     value = string(value)
     value = matching(value, PATTERN_1)
     return value
 
 
-def _checked_21(value: Any) -> Any:
+def _checked_16(value: Any) -> Any:
     value = string(value)
     value = checked(check_file_name, value)
     return value
@@ -342,14 +316,14 @@ def validate_VaultSecretsTokenAuth(value: Any) -> VaultSecretsTokenAuth:
         raise Unsure
     result: VaultSecretsTokenAuth = VaultSecretsTokenAuth.__new__(VaultSecretsTokenAuth)
     item = value.get("secretName", MISSING)
-    result.secret_name = required() if item is MISSING else _checked_20(item)
+    result.secret_name = required() if item is MISSING else _checked_15(item)
     item = value.get("key", MISSING)
-    result.key = "token" if item is MISSING else _checked_21(item)
+    result.key = "token" if item is MISSING else _checked_16(item)
     result.model_fields_set = frozenset(map(VaultSecretsTokenAuth.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_23(value: Any) -> Any:
+def _optional_18(value: Any) -> Any:
     return None if value is None else validate_VaultSecretsTokenAuth(value)
 
 
@@ -359,26 +333,26 @@ def validate_VaultSecretsAuth(value: Any) -> VaultSecretsAuth:
         raise Unsure
     result: VaultSecretsAuth = VaultSecretsAuth.__new__(VaultSecretsAuth)
     item = value.get("kubernetes", MISSING)
-    result.kubernetes = None if item is MISSING else _optional_19(item)
+    result.kubernetes = None if item is MISSING else _optional_14(item)
     item = value.get("token", MISSING)
-    result.token = None if item is MISSING else _optional_23(item)
+    result.token = None if item is MISSING else _optional_18(item)
     result.model_fields_set = frozenset(map(VaultSecretsAuth.ALIASES.__getitem__, value))
     model_checked(check_one, result)
     return result
 
 
-def _optional_25(value: Any) -> Any:
+def _optional_20(value: Any) -> Any:
     return None if value is None else validate_VaultSecretsAuth(value)
 
 
-def _checked_26(value: Any) -> Any:
+def _checked_21(value: Any) -> Any:
     value = string(value)
     value = checked(check_argument, value)
     return value
 
 
-def _optional_27(value: Any) -> Any:
-    return None if value is None else _checked_26(value)
+def _optional_22(value: Any) -> Any:
+    return None if value is None else _checked_21(value)
 
 
 def validate_VaultSecretsSecretFile(value: Any) -> VaultSecretsSecretFile:
@@ -387,40 +361,36 @@ def validate_VaultSecretsSecretFile(value: Any) -> VaultSecretsSecretFile:
         raise Unsure
     result: VaultSecretsSecretFile = VaultSecretsSecretFile.__new__(VaultSecretsSecretFile)
     item = value.get("path", MISSING)
-    result.path = required() if item is MISSING else _checked_16(item)
+    result.path = required() if item is MISSING else _checked_11(item)
     item = value.get("field", MISSING)
-    result.field = None if item is MISSING else _optional_27(item)
+    result.field = None if item is MISSING else _optional_22(item)
     item = value.get("file", MISSING)
-    result.file = required() if item is MISSING else _checked_21(item)
+    result.file = required() if item is MISSING else _checked_16(item)
     result.model_fields_set = frozenset(map(VaultSecretsSecretFile.ALIASES.__getitem__, value))
     return result
 
 
-def _list_29(value: Any) -> Any:
+def _list_24(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
     return [validate_VaultSecretsSecretFile(item) for item in value]
 
 
-def _checked_30(value: Any) -> Any:
-    value = _list_29(value)
+def _checked_25(value: Any) -> Any:
+    value = _list_24(value)
     value = checked(check_distinct_files, value)
     return value
 
 
-def _optional_31(value: Any) -> Any:
-    return None if value is None else string(value)
+def _optional_26(value: Any) -> Any:
+    return None if value is None else _checked_15(value)
 
 
-def _optional_32(value: Any) -> Any:
-    return None if value is None else _checked_20(value)
+def _optional_27(value: Any) -> Any:
+    return None if value is None else _common_list_11(value)
 
 
-def _optional_33(value: Any) -> Any:
-    return None if value is None else _list_1(value)
-
-
-def _checked_34(value: Any) -> Any:
+def _checked_28(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
@@ -434,49 +404,51 @@ def validate_VaultSecretsSpec(value: Any) -> VaultSecretsSpec:
         raise Unsure
     result: VaultSecretsSpec = VaultSecretsSpec.__new__(VaultSecretsSpec)
     item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _list_0(item)
+    result.targets = list() if item is MISSING else _common_list_10(item)
     item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _list_1(item)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
     item = value.get("kubernetesVersion", MISSING)
     result.kubernetes_version = (
-        _checked_2(default_kubernetes_version()) if item is MISSING else _checked_2(item)
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
     )
     item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _list_3(item)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
     item = value.get("podOptOut", MISSING)
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _literal_4(item)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _tagged_6(item)
+    result.position = "first" if item is MISSING else _tagged_1(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _checked_10(item)
+    result.resources = init_resources() if item is MISSING else _checked_5(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_12(item)
+    result.container = dict() if item is MISSING else _checked_7(item)
     item = value.get("address", MISSING)
-    result.address = None if item is MISSING else _optional_14(item)
+    result.address = None if item is MISSING else _optional_9(item)
     item = value.get("auth", MISSING)
-    result.auth = None if item is MISSING else _optional_25(item)
+    result.auth = None if item is MISSING else _optional_20(item)
     item = value.get("secrets", MISSING)
-    result.secrets = list() if item is MISSING else _checked_30(item)
+    result.secrets = list() if item is MISSING else _checked_25(item)
     item = value.get("namespace", MISSING)
-    result.namespace = None if item is MISSING else _optional_31(item)
+    result.namespace = None if item is MISSING else _common_optional_6(item)
     item = value.get("caSecretName", MISSING)
-    result.ca_secret_name = None if item is MISSING else _optional_32(item)
+    result.ca_secret_name = None if item is MISSING else _optional_26(item)
     item = value.get("command", MISSING)
-    result.command = None if item is MISSING else _optional_33(item)
+    result.command = None if item is MISSING else _optional_27(item)
     item = value.get("image", MISSING)
     result.image = "hashicorp/vault:1.17.6" if item is MISSING else string(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "vault-secrets" if item is MISSING else _checked_34(item)
+    result.container_name = "vault-secrets" if item is MISSING else _checked_28(item)
     item = value.get("volumeName", MISSING)
-    result.volume_name = "secrets" if item is MISSING else _checked_34(item)
+    result.volume_name = "secrets" if item is MISSING else _checked_28(item)
     item = value.get("mountPath", MISSING)
-    result.mount_path = "/secrets" if item is MISSING else _checked_17(item)
+    result.mount_path = "/secrets" if item is MISSING else _checked_12(item)
     item = value.get("sizeLimit", MISSING)
-    result.size_limit = None if item is MISSING else _optional_31(item)
+    result.size_limit = None if item is MISSING else _common_optional_6(item)
     result.model_fields_set = frozenset(map(VaultSecretsSpec.ALIASES.__getitem__, value))
     model_checked(check_complete, result)
     return result

@@ -13,10 +13,15 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 
+# The dependencies are requirements/image.txt, the lock's runtime part: exact versions, checked
+# by hash, wheels only; then krm-fn itself, built with the lock's setuptools.
+COPY requirements/image.txt /src/requirements/
 COPY pyproject.toml README.md /src/
 COPY krm_fn /src/krm_fn
 RUN python3 -m venv /opt/krm-fn \
- && /opt/krm-fn/bin/pip install --quiet ${PIP_CERT:+--cert "$PIP_CERT"} "/src[webhook]" \
+ && /opt/krm-fn/bin/pip install --quiet ${PIP_CERT:+--cert "$PIP_CERT"} \
+      --require-hashes --only-binary :all: -r /src/requirements/image.txt \
+ && /opt/krm-fn/bin/pip install --quiet --no-deps --no-build-isolation /src \
  && /opt/krm-fn/bin/python -m compileall -q /opt/krm-fn \
  && rm -rf /src \
  && /opt/krm-fn/bin/krm-fn --version

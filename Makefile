@@ -4,16 +4,43 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := kustomization-examples/sidecar-log-shipper
+# What every machine installs: exact versions with their hashes, wheels only (docs/testing.md).
+LOCK       := requirements/dev.txt
+IMAGE_LOCK := requirements/image.txt
+PIP     = $(1)/python -m pip --disable-pip-version-check
+NEWEST := .build/venv-newest
 
-.PHONY: setup tools test-tools-update image demo test lint typecheck unit bench fuzz clean validators
+.PHONY: setup tools test-tools-update image demo test lint typecheck unit bench fuzz clean \
+	validators corpus lock lock-upgrade test-newest
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' \
-		--config-settings editable_mode=compat  # a path in a .pth, no import hook: start-up as installed
+# The venv holds the lock and nothing else, then krm-fn itself, editable (a path in a .pth, no
+# import hook: start-up as installed), built with the lock's setuptools.
+$(STAMP): pyproject.toml $(LOCK)
+	$(PYTHON) -m venv --clear $(VENV)
+	$(call PIP,$(BIN)) install --quiet --require-hashes --only-binary :all: -r $(LOCK)
+	$(call PIP,$(BIN)) install --quiet --no-deps --no-build-isolation -e . \
+		--config-settings editable_mode=compat
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# After changing a dependency in pyproject.toml: `make lock` (keeps every other pin);
+# `make lock-upgrade` moves every pin to the newest version allowed. Both write
+# requirements/dev.txt and its subset requirements/image.txt (the image), for the machines of the
+# project and the image's base: CPython 3.11 on x86_64 Linux (each pin's hashes cover every
+# platform's wheels, arm64 too).
+UV_COMPILE = $(BIN)/uv pip compile --quiet --python-version 3.11 \
+	--python-platform x86_64-manylinux_2_28 --generate-hashes --custom-compile-command 'make lock'
+lock: setup
+	$(UV_COMPILE) $(UPGRADE) pyproject.toml requirements/build.in --extra dev -o $(LOCK)
+	$(UV_COMPILE) pyproject.toml requirements/build.in --extra webhook -c $(LOCK) -o $(IMAGE_LOCK)
+
+lock-upgrade:
+	$(MAKE) lock UPGRADE=--upgrade
+
+# The real-world manifests of the tests (tests/corpus.toml), checked by sha256, in .build/corpus.
+corpus: setup
+	$(BIN)/python scripts/corpus.py
 
 # kubectl (with kustomize) and kpt ship with these machines; the tests run them for real.
 # nginx (Debian's, with the stream module) runs the configs Ambassador generates; busybox runs
@@ -53,16 +80,26 @@ image:
 	bash scripts/build-image.sh
 
 lint: setup
-	$(BIN)/ruff check krm_fn tests bench fuzz
-	$(BIN)/ruff format --check krm_fn tests bench fuzz
+	$(BIN)/ruff check krm_fn tests bench fuzz scripts
+	$(BIN)/ruff format --check krm_fn tests bench fuzz scripts
 
 typecheck: setup
 	$(BIN)/mypy
 
-unit: setup tools image
+unit: setup tools corpus image
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# The tests with the newest versions pyproject.toml allows instead of the lock, in a venv of their
+# own: what `pip install krm-fn` gives a user today. Run before a release and weekly
+# (.github/workflows/tests.yml); a failure here is fixed in the code or in the allowed ranges.
+test-newest: setup tools corpus image
+	$(PYTHON) -m venv --clear $(NEWEST)
+	$(call PIP,$(NEWEST)/bin) install --quiet --upgrade --upgrade-strategy eager -e '.[dev]' \
+		-r requirements/build.in --config-settings editable_mode=compat
+	$(NEWEST)/bin/python scripts/newer-than-lock.py $(LOCK)
+	$(NEWEST)/bin/pytest
 
 # Benchmarks against kustomize, kpt and the PyYAML floor; writes docs/performance.md.
 bench: setup tools

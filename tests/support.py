@@ -16,7 +16,8 @@ from krm_fn.workloads import pod_templates
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "kustomization-examples"
-CORPUS = ROOT.parent / "shared" / "corpus"
+VENV = Path(sys.prefix)  # the venv under test: make test's .venv, or make test-newest's
+CORPUS = ROOT / ".build" / "corpus"  # `make corpus` puts tests/corpus.toml's files there
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 UPDATE = os.environ.get("KRM_FN_UPDATE_GOLDEN", "") == "1"
 if UPDATE and IN_CI:  # a golden file rewritten in CI would make every comparison pass
@@ -166,6 +167,14 @@ def schema_errors(
 
 IMAGE = reference.IMAGE
 BUILD = ROOT / ".build"
+
+
+def corpus_file(name: str) -> Path:
+    """A file of the real-world corpus (tests/corpus.toml), as `make corpus` fetched it."""
+    path = CORPUS / name
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: `make corpus` fetches it (scripts/corpus.py)")
+    return path
 
 
 def built_tool(name: str) -> str:

@@ -9,8 +9,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
-from support import CORPUS, EXAMPLES, IN_CI, krm_fn_command, normalize, run, schema_errors, tool
+from support import EXAMPLES, corpus_file, krm_fn_command, normalize, run, schema_errors, tool
 
 from krm_fn import yamlio
 from krm_fn.core import transform
@@ -133,12 +132,7 @@ def test_the_install_example_adds_the_cmp_sidecar(tmp_path: Path) -> None:
 
 
 def test_the_same_config_on_the_upstream_repo_server(tmp_path: Path) -> None:
-    corpus = CORPUS / "argocd-repo-server-deployment.yaml"
-    if not corpus.exists():
-        if IN_CI:
-            pytest.fail(f"{corpus} is missing; CI always has it")
-        pytest.skip("../shared/corpus is not next to this clone")
-    [deployment] = yamlio.load_all(corpus.read_text())
+    [deployment] = yamlio.load_all(corpus_file("argocd-repo-server-deployment.yaml").read_text())
     config = yamlio.load((EXAMPLE / "cmp-sidecar.yaml").read_text())
     original = copy.deepcopy(deployment)
     results = transform(config, [deployment])

@@ -1,9 +1,10 @@
 """What a real API server says about krm-fn's output (tests/cluster.py starts one per session).
 
-- every example's expected output, and krm-fn's output over ../shared/corpus, is admitted with
-  server-side dry run and strict field validation, into namespaces enforcing the Pod Security
-  level krm-fn computes for it; one level stricter, the server refuses it for the reasons krm-fn
-  names; with the app containers hardened, every injected container passes "restricted";
+- every example's expected output, and krm-fn's output over the corpus (tests/corpus.toml), is
+  admitted with server-side dry run and strict field validation, into namespaces enforcing the
+  Pod Security level krm-fn computes for it; one level stricter, the server refuses it for the
+  reasons krm-fn names; with the app containers hardened, every injected container passes
+  "restricted";
 - the examples krm-fn refuses (a budget, an enforced level) are refused by the server too, for
   the same reason, when krm-fn's check is taken out of the way;
 - a Deployment made by krm-fn runs through the controllers: its stored Pods have the sidecar.
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 from cluster import ControlPlane
-from support import CORPUS, EXAMPLES, normalize
+from support import EXAMPLES, corpus_file, normalize
 
 from krm_fn import yamlio
 from krm_fn.containers import RESTRICTED
@@ -331,7 +332,7 @@ CORPUS_CONFIG = {
 def test_krm_fn_output_over_the_corpus_is_admitted(
     name: str, cluster: ControlPlane, tmp_path: Path
 ) -> None:
-    items = yamlio.load_all((CORPUS / name).read_text())
+    items = yamlio.load_all(corpus_file(name).read_text())
     results = transform(CORPUS_CONFIG, items)
     assert not [r for r in results if r.severity == "error"]
     level = level_of(items)

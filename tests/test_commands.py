@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import CORPUS, EXAMPLES, krm_fn_command, run, tool
+from support import EXAMPLES, corpus_file, krm_fn_command, run, tool
 
 from krm_fn import yamlio
 
@@ -219,7 +219,7 @@ def corpus_copy(tmp_path: Path) -> Path:
     copy = tmp_path / "corpus"
     copy.mkdir()
     for name in ("microservices-demo.yaml", "argocd-repo-server-deployment.yaml"):
-        shutil.copy(CORPUS / name, copy / name)
+        shutil.copy(corpus_file(name), copy / name)
     return copy
 
 

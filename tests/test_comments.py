@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import CORPUS, EXAMPLES, krm_fn_command, run, tool
+from support import EXAMPLES, corpus_file, krm_fn_command, run, tool
 from test_commands import LABEL_CONFIG, changed_lines
 
 from krm_fn import comments, sources, yamlio
@@ -117,7 +117,7 @@ def test_the_corpus_comments_end_up_where_kpt_puts_them_and_its_header_stays(
     written = {}
     for who in ("krm-fn", "kpt"):
         (tmp_path / who).mkdir()
-        (tmp_path / who / "app.yaml").write_text((CORPUS / "microservices-demo.yaml").read_text())
+        (tmp_path / who / "app.yaml").write_text(corpus_file("microservices-demo.yaml").read_text())
     written["krm-fn"] = krm_fn_run(tmp_path / "krm-fn", tmp_path / "config.yaml")
     command = [tool("kpt"), "fn", "eval", str(tmp_path / "kpt"), "--exec", krm_fn_command()]
     done = run([*command, "--fn-config", str(tmp_path / "config.yaml")])
@@ -127,7 +127,7 @@ def test_the_corpus_comments_end_up_where_kpt_puts_them_and_its_header_stays(
     ours = comment_neighbours(written["krm-fn"])
     header = [c for c in ours if c[1] == "---"]  # the file's license header: kpt drops it
     assert len(header) > 10 and comment_neighbours(written["kpt"]) == ours[len(header) :]
-    original = (CORPUS / "microservices-demo.yaml").read_text()
+    original = corpus_file("microservices-demo.yaml").read_text()
     assert written["krm-fn"].count("#") == original.count("#")
 
 
@@ -264,7 +264,7 @@ def test_sequences_keep_their_indentation_new_ones_follow_the_most() -> None:
 def test_inject_then_uninject_gives_the_corpus_back_byte_for_byte(tmp_path: Path) -> None:
     """Sequence indentation, comments, blank lines and quotes come back as they were."""
     for name in ("microservices-demo.yaml", "argocd-repo-server-deployment.yaml"):
-        original = (CORPUS / name).read_text()
+        original = corpus_file(name).read_text()
         (tmp_path / "app.yaml").write_text(original)
         injected = krm_fn_run(tmp_path)
         assert injected != original

@@ -1,20 +1,24 @@
-"""Real-world manifests nobody on this project wrote (../shared/corpus), through every pattern."""
+"""Real-world manifests nobody on this project wrote (tests/corpus.toml), through every pattern."""
 
 import copy
+import functools
+import hashlib
+import http.server
+import subprocess
+import sys
+import threading
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from support import CORPUS, EXAMPLES, IN_CI, schema_errors
+from support import EXAMPLES, ROOT, corpus_file, schema_errors
 
 from krm_fn import yamlio
 from krm_fn.config import KINDS
 from krm_fn.core import GENERATED_BY, transform
 from krm_fn.reference import EXAMPLES as KIND_EXAMPLES
-
-if not CORPUS.exists():
-    if IN_CI:
-        raise RuntimeError(f"{CORPUS} is missing; CI always has it")
-    pytest.skip("../shared/corpus is not next to this clone", allow_module_level=True)
 
 BUNDLE = {
     "apiVersion": "krm-fn.dev/v1alpha1",
@@ -44,7 +48,7 @@ BUNDLE = {
 
 
 def test_microservices_demo_every_deployment_injected_once() -> None:
-    items = yamlio.load_all((CORPUS / "microservices-demo.yaml").read_text())
+    items = yamlio.load_all(corpus_file("microservices-demo.yaml").read_text())
     original = copy.deepcopy(items)
     results = transform(BUNDLE, items)
     assert not [r for r in results if r.severity == "error"]
@@ -66,7 +70,7 @@ def test_microservices_demo_every_deployment_injected_once() -> None:
 
 
 def test_argocd_repo_server_keeps_its_own_init_containers_and_volumes() -> None:
-    [deployment] = yamlio.load_all((CORPUS / "argocd-repo-server-deployment.yaml").read_text())
+    [deployment] = yamlio.load_all(corpus_file("argocd-repo-server-deployment.yaml").read_text())
     before = copy.deepcopy(deployment["spec"]["template"]["spec"])
     results = transform(BUNDLE, [deployment])
     assert not [r for r in results if r.severity == "error"]
@@ -96,7 +100,7 @@ def corpus() -> list[dict[str, Any]]:
     return [
         item
         for name in ("microservices-demo.yaml", "argocd-repo-server-deployment.yaml")
-        for item in yamlio.load_all((CORPUS / name).read_text())
+        for item in yamlio.load_all(corpus_file(name).read_text())
     ]
 
 
@@ -142,3 +146,73 @@ def test_every_pattern_on_the_corpus_is_valid_loses_nothing_and_is_stable(kind: 
     again = copy.deepcopy(items)
     transform(config, again)
     assert yamlio.dump_all(again) == yamlio.dump_all(items), "a second run changed the bytes"
+
+
+def corpus_entries() -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = tomllib.loads((ROOT / "tests" / "corpus.toml").read_text())[
+        "file"
+    ]
+    return entries
+
+
+def test_the_corpus_read_is_the_one_pinned_with_its_source_and_license() -> None:
+    for entry in corpus_entries():
+        data = corpus_file(entry["name"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], entry["name"]
+        assert data.startswith(entry["header"].encode() + b"\n")
+        assert entry["license"] in entry["header"] and entry["commit"][:9] in entry["header"]
+
+
+@pytest.fixture
+def upstream(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A loopback server standing in for raw.githubusercontent.com: (its URL, its files)."""
+    served = tmp_path / "served"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", served
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def fetch_corpus(*args: str) -> subprocess.CompletedProcess[str]:
+    script = ROOT / "scripts" / "corpus.py"
+    return subprocess.run(
+        [sys.executable, str(script), *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_make_corpus_fetches_the_pinned_upstream_files_and_refuses_others(
+    upstream: tuple[str, Path], tmp_path: Path
+) -> None:
+    """Without ../shared (the release workflow): each file from its commit, checked by hash."""
+    url, served = upstream
+    for entry in corpus_entries():  # upstream has the file without the `# Source:` line
+        project = entry["repository"].removeprefix("https://github.com/")
+        path = served / "raw.githubusercontent.com" / project / entry["commit"] / entry["path"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(corpus_file(entry["name"]).read_bytes().split(b"\n", 1)[1])
+    dest, nowhere = tmp_path / "corpus", tmp_path / "no-shared"
+    args = ["--dest", str(dest), "--local", str(nowhere), "--url-base", url]
+    done = fetch_corpus(*args)
+    assert done.returncode == 0, done.stderr
+    for entry in corpus_entries():
+        assert (dest / entry["name"]).read_bytes() == corpus_file(entry["name"]).read_bytes()
+        assert f"{entry['name']} from https://raw.githubusercontent.com/" in done.stdout
+    again = fetch_corpus(*args)  # already there: nothing fetched, nothing said
+    assert again.returncode == 0 and again.stdout == ""
+
+    first = corpus_entries()[0]
+    (dest / first["name"]).unlink()
+    project = first["repository"].removeprefix("https://github.com/")
+    tampered = served / "raw.githubusercontent.com" / project / first["commit"] / first["path"]
+    tampered.write_bytes(tampered.read_bytes() + b"# one more line\n")
+    refused = fetch_corpus(*args)
+    assert refused.returncode == 1
+    assert f"corpus: {first['name']} from https://raw.githubusercontent.com/" in refused.stderr
+    assert f"tests/corpus.toml pins {first['sha256']}" in refused.stderr
+    written = sorted(p.name for p in dest.iterdir())
+    assert written == sorted(e["name"] for e in corpus_entries()[1:])  # nothing for it

@@ -5,6 +5,7 @@ wall-clock timers: past them the process is killed or gets a MemoryError, and th
 because the message it asserts is missing.
 """
 
+import re
 import resource
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
@@ -94,7 +95,13 @@ def hundred_megabytes() -> Iterator[bytes]:
         yield item * 1000
 
 
-CASES: dict[str, tuple[Callable[[], Iterable[bytes]], str]] = {
+# Where both krm-fn and the YAML library bound something, either may refuse it first, in its own
+# words (libyaml 0.2.6, in PyYAML 6.0.4, refuses flow nesting past 1,000 levels): a clear one-line
+# error naming stdin and the nesting is what holds for every supported version.
+NESTING = re.compile(r"^krm-fn: stdin(: | is not valid YAML: )[^\n]*nest", re.MULTILINE)
+
+
+CASES: dict[str, tuple[Callable[[], Iterable[bytes]], str | re.Pattern[str]]] = {
     "malformed YAML": (
         lambda: [HEADER + b"items: [ {a: b\n"],
         "stdin is not valid YAML: while parsing a flow mapping",
@@ -112,11 +119,11 @@ CASES: dict[str, tuple[Callable[[], Iterable[bytes]], str]] = {
     ),
     "a million nested flow sequences": (
         lambda: [HEADER + b"items: " + b"[" * 1_000_000 + b"]" * 1_000_000],
-        "stdin: nested deeper than 200 levels (line 3, column 207)",
+        NESTING,
     ),
     "a hundred thousand nested block sequences on one line": (
         lambda: [HEADER + b"items:\n" + b"- " * 100_000 + b"x\n"],
-        "stdin: nested deeper than 200 levels (line 4, column 399)",
+        NESTING,
     ),
     "a merge-key bomb": (
         lambda: [
@@ -154,7 +161,10 @@ def test_hostile_input_gets_a_clear_error_within_bounds(case: str, tmp_path: Pat
     done = krm_fn(write(tmp_path / "input.yaml", body()))
     assert done.returncode == 1, (done.returncode, done.stderr[-2000:])
     stderr = done.stderr.decode()
-    assert message in stderr
+    if isinstance(message, str):
+        assert message in stderr
+    else:
+        assert message.search(stderr), stderr[-2000:]
     assert "internal error" not in stderr and "Traceback" not in stderr
     # refused input: nothing on stdout; a resource refused: the items as they came, and why
     assert done.stdout == b"" or b"  severity: error\n" in done.stdout

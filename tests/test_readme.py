@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import EXAMPLES, ROOT, built_tool, container_env, normalize, run
+from support import EXAMPLES, ROOT, VENV, built_tool, container_env, normalize, run
 from test_examples import ALL_EXAMPLES, assert_refused, expected, expected_errors
 
 from krm_fn import yamlio
@@ -30,7 +30,7 @@ def user_shell(more_paths: list[Path]) -> dict[str, str]:
         for key, value in container_env().items()
         if key not in ("KPT_FN_RUNTIME", "CONTAINERS_CONF", "XDG_CONFIG_HOME")
     }
-    paths = [*map(str, more_paths), str(ROOT / ".venv" / "bin"), os.environ["PATH"]]
+    paths = [*map(str, more_paths), str(VENV / "bin"), os.environ["PATH"]]
     environment["PATH"] = ":".join(paths)  # and no docker shim
     return environment
 
@@ -38,7 +38,7 @@ def user_shell(more_paths: list[Path]) -> dict[str, str]:
 def repository_copy(directory: Path, home: Path) -> Path:
     """The examples copied, the venv and built tools linked, HOME empty: where lines run."""
     shutil.copytree(EXAMPLES, directory / "kustomization-examples")
-    (directory / ".venv").symlink_to(ROOT / ".venv")
+    (directory / ".venv").symlink_to(VENV)  # the one under test: make test's, or test-newest's
     (directory / ".build").symlink_to(ROOT / ".build")
     home.mkdir()
     return directory

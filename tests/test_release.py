@@ -5,10 +5,11 @@ import subprocess
 import sys
 import tomllib
 import zipfile
+from importlib.metadata import distributions
 from pathlib import Path
 
 import pytest
-from support import EXAMPLES, ROOT, built_tool, normalize, run, tool
+from support import EXAMPLES, ROOT, built_tool, krm_fn_command, normalize, run, tool
 from test_examples import ALL_EXAMPLES, configs, expected, expected_errors, inputs
 
 from krm_fn import __version__, yamlio
@@ -20,9 +21,11 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The wheel and sdist, built as a release builds them (`python -m build`, isolated)."""
+    """The wheel and sdist, built as a release builds them (`python -m build` with the venv's
+    setuptools: the lock's, or the newest under `make test-newest`)."""
     out = tmp_path_factory.mktemp("dist")
-    done = run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], timeout=600)
+    build = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)]
+    done = run(build, timeout=600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return out
 
@@ -46,9 +49,15 @@ def test_pip_install_from_the_wheel_gives_a_working_krm_fn(dist: Path, tmp_path:
     venv = tmp_path / "venv"
     subprocess.run([tool("python3"), "-m", "venv", str(venv)], check=True)
     wheel = next(dist.glob("*.whl"))
+    # the versions under test (the lock's, or the newest under make test-newest), not whatever
+    # the index has today: pip resolves the wheel's requirements within them
+    versions = tmp_path / "constraints.txt"
+    versions.write_text("".join(f"{d.metadata['Name']}=={d.version}\n" for d in distributions()))
     pip = [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check"]
-    done = run([*pip, str(wheel)], timeout=600)
+    done = run([*pip, "--only-binary", ":all:", "-c", str(versions), str(wheel)], timeout=600)
     assert done.returncode == 0, done.stderr
+    installed = run([str(venv / "bin" / "pip"), "freeze", "--exclude", "krm-fn"]).stdout.split()
+    assert installed and set(installed) <= set(versions.read_text().split()), installed
     krm_fn = str(venv / "bin" / "krm-fn")
     version = run([krm_fn, "--version"], cwd=tmp_path)  # not from the checkout: from the wheel
     assert version.stdout == f"krm-fn {__version__}\n"
@@ -80,9 +89,7 @@ def test_one_version_everywhere() -> None:
     assert "version" not in project and project["dynamic"] == ["version"]
     tool_settings = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]
     assert tool_settings["setuptools"]["dynamic"]["version"] == {"attr": "krm_fn.__version__"}
-    assert run([str(ROOT / ".venv" / "bin" / "krm-fn"), "--version"]).stdout == (
-        f"krm-fn {__version__}\n"
-    )
+    assert run([krm_fn_command(), "--version"]).stdout == (f"krm-fn {__version__}\n")
     assert IMAGE.endswith(f":{__version__}") and PUBLISHED_IMAGE.endswith(f":{__version__}")
     tracked = run(["git", "ls-files"], cwd=ROOT).stdout.split()
     image_tags, api_versions = {}, {}
@@ -146,7 +153,11 @@ def test_the_release_workflow_stores_no_credential_and_checks_the_tag() -> None:
     assert "id-token: write" in text and "pypa/gh-action-pypi-publish" in text
     assert "krm_fn.__version__" in text and "PUBLISHED_IMAGE" in text
     assert "linux/amd64,linux/arm64" in text and "twine check --strict" in text
-    assert "bash .ci/run" in text  # the tests a release runs are CI's
+    tests = (WORKFLOWS / "tests.yml").read_text()
+    assert "bash .ci/run" in tests  # the tests a release runs are CI's, and the newest versions'
+    assert "uses: ./.github/workflows/tests.yml" in text and "target: test-newest" in text
+    jobs = yamlio.load(text)["jobs"]
+    assert {"test", "newest"} <= set(jobs["wheel"]["needs"]) & set(jobs["image"]["needs"])
     chart = yamlio.load((ROOT / "charts" / "krm-fn-webhook" / "values.yaml").read_text())
     assert f"{chart['image']['repository']}:{__version__}" == PUBLISHED_IMAGE  # the chart's image
     assert "helm push chart/*.tgz oci://ghcr.io/krm-fn/charts" in text

@@ -1,9 +1,10 @@
 """The floor for the webhook benchmark: `krm-fn webhook`'s server, answering without looking.
 
-The same processes, uvicorn workers, TLS, request parsing and metrics; only `answer` is replaced
+The same processes, workers, TLS, request parsing and metrics; only `answer_body` is replaced
 by one that allows every pod unchanged.
 """
 
+import json
 import sys
 from typing import Any
 
@@ -12,8 +13,9 @@ from krm_fn.webhook.admission import Answer
 from krm_fn.webhook.command import main
 
 
-def allow(review: Any, configs: Any) -> Answer:
-    """Allow, unchanged: no config, no core, no patch."""
+def allow(body: bytes, configs: Any, deadline: Any = None) -> Answer:
+    """Parse the review and allow it, unchanged: no config, no core, no patch."""
+    review = json.loads(body)
     request = review["request"]
     response = {"uid": request["uid"], "allowed": True}
     return Answer(
@@ -23,5 +25,5 @@ def allow(review: Any, configs: Any) -> Answer:
     )
 
 
-server.answer = allow  # type: ignore[assignment]
+server.answer_body = allow  # type: ignore[assignment]
 sys.exit(main(sys.argv[1:], sys.stdout, sys.stderr))

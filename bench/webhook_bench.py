@@ -3,7 +3,7 @@
 wrk (Debian's) sends AdmissionReviews over TLS with keep-alive, cycling through pods that vary
 (every example's pods, with names and labels changed), for a bounded time: once as fast as the
 server answers (saturation), once paced at a fixed rate (each connection waits between requests).
-The floor is the same server (uvicorn workers, TLS, parsing, metrics) answering `allowed` without
+The floor is the same server (workers, TLS, parsing, metrics) answering `allowed` without
 looking at the pod (bench/noop_webhook.py). Ratios are reported, never asserted in tests.
 """
 

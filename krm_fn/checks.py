@@ -83,6 +83,7 @@ def check_container(value: Any) -> dict[str, Any]:
     _unknown(container, CONTAINER_FIELDS, "container")
     if not isinstance(container.get("image"), str) or not container["image"]:
         raise ValueError(f'container "{container["name"]}" needs an `image`')
+    check_image(container["image"])
     if container.get("resources") is not None:
         check_resources(container["resources"], f'container "{container["name"]}": ')
     _shaped(container, f'container "{container["name"]}": ')
@@ -236,6 +237,8 @@ def check_container_override(value: Any) -> dict[str, Any]:
     container = _mapping(value, "container overrides")
     _unknown(container, CONTAINER_FIELDS - {"name"}, "container")
     _shaped(container, "")
+    if isinstance(container.get("image"), str):
+        check_image(container["image"])
     return container
 
 
@@ -292,6 +295,27 @@ def check_argument(value: str) -> str:
         raise ValueError(
             f"{value!r} would be read as an option or is not printable text; a value may not "
             "start with '-'"
+        )
+    return value
+
+
+# An image reference as the container runtimes parse it (distribution/reference): [registry[:port]/]
+# path[:tag][@digest], the path in lower case.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_LABEL = r"[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?"
+_DOMAIN = rf"(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?"
+IMAGE_REFERENCE = re.compile(
+    rf"^(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*(?::[\w][\w.-]{{0,127}})?"
+    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$"
+)
+
+
+def check_image(value: str) -> str:
+    """An image reference (`busybox:1.36.1`, `registry:5000/team/app@sha256:...`)."""
+    if len(value) > 512 or not IMAGE_REFERENCE.match(value):
+        raise ValueError(
+            f"{value!r} is not an image reference ([registry/]name[:tag][@digest], the name in "
+            "lower case)"
         )
     return value
 

@@ -13,6 +13,7 @@ from krm_fn import __version__, yamlio
 from krm_fn.results import Result, has_errors
 
 RESOURCE_LIST_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1beta1")
+MAX_ITEMS = 100_000  # resources in one run (the benchmarks go to 10,000)
 
 HELP = f"""krm-fn {__version__}: Kubernetes multi-container pod patterns, as a KRM function.
 
@@ -219,6 +220,11 @@ def check_items(items: Any, where: str) -> None:
     """Refuse items that are not resources (apiVersion, kind, mapping metadata)."""
     if not isinstance(items, list):
         raise yamlio.InputError(f"{where} must be a list of resources")
+    if len(items) > MAX_ITEMS:
+        raise yamlio.InputError(
+            f"{where} holds {len(items):,} resources, more than {MAX_ITEMS:,}: split it into "
+            "several runs"
+        )
     for index, item in enumerate(items):
         if not isinstance(item, dict) or not item.get("kind") or not item.get("apiVersion"):
             raise yamlio.InputError(

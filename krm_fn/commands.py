@@ -151,7 +151,7 @@ def _write(options: Any, source: Any, items: list[Any], stdout: TextIO) -> None:
     added = [(i, _added_path(i, source)) for i in items if id(i) not in before]
     if not (options.output or options.in_place):
         documents = [d for d in source.documents if id(d.resource) not in removed]
-        pieces = [sources.render(d) for d in documents if d.resource is not None]
+        pieces = [sources.render(d) for d in documents]  # comment-only ones too: a last `---`
         pieces += [yamlio.dump(i) for i, _ in added]
         stdout.write("".join(sources._joined(pieces)))
         return
@@ -162,12 +162,18 @@ def _write(options: Any, source: Any, items: list[Any], stdout: TextIO) -> None:
         if on_disk
         else "."
     )
+    owners = {path: resource for resource, path in added}
+    writes = []  # every target proven inside its directory before anything is written
     for path, text in files.items():
         if path == "stdin":
-            stdout.write(text)
             continue
         relative = os.path.relpath(os.path.abspath(path), root)
         target = path if options.in_place else os.path.join(options.output, relative)
+        _check_inside(target, root if options.in_place else options.output, owners.get(path))
+        writes.append((path, target, text))
+    if "stdin" in files:
+        stdout.write(files["stdin"])
+    for path, target, text in writes:
         if options.in_place and os.path.exists(path):
             with open(path, encoding="utf-8") as handle:
                 if handle.read() == text:
@@ -179,6 +185,22 @@ def _write(options: Any, source: Any, items: list[Any], stdout: TextIO) -> None:
             continue
         with open(target, "w", encoding="utf-8") as handle:
             handle.write(text)
+
+
+def _check_inside(target: str, directory: str, resource: Any) -> None:
+    """Refuse a path that is not inside `directory` once links are resolved (or has a NUL)."""
+    from krm_fn.results import describe
+
+    what = describe(resource) if resource is not None else target
+    if "\0" in target:
+        raise yamlio.InputError(f"{what}: refusing to write a file whose path has a NUL byte")
+    base = os.path.realpath(directory)
+    resolved = os.path.realpath(target)
+    if os.path.commonpath([base, resolved]) != base:
+        raise yamlio.InputError(
+            f"{what}: refusing to write {target}, which is outside {directory} "
+            f"(it resolves to {resolved}); nothing was written"
+        )
 
 
 def _added_path(resource: Any, source: Any) -> str:

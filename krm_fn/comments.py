@@ -121,6 +121,11 @@ def _widened(text: str, expected: Any, wide: set[Path], compact: set[Path]) -> s
     return widened if _reads_as(widened, expected) else None
 
 
+def widen(text: str, expected: Any) -> str | None:
+    """PyYAML's text with every sequence under a key indented by two, as kubectl writes them."""
+    return _widened(text, expected, set(), set())
+
+
 def _line_after(node: yaml.Node, lines: list[str]) -> int:
     """The first line after a node: its end mark is where what follows it starts."""
     end = node.end_mark

@@ -5,7 +5,11 @@ import posixpath
 from collections.abc import Callable
 from typing import Any
 
+from krm_fn.checks import DNS_LABEL, DNS_NAME
 from krm_fn.config import PATTERNS, ConfigError, Instance, load_config, pattern_module
+from krm_fn.deadline import NONE as NO_DEADLINE
+from krm_fn.deadline import Deadline, DeadlineExceeded
+from krm_fn.order import keep_order
 from krm_fn.podsecurity import ENFORCE_LABEL, violations, weakened_isolation
 from krm_fn.podspec import OPT_OUT_ANNOTATION, PodEditor, all_containers
 from krm_fn.record import (
@@ -21,11 +25,16 @@ from krm_fn.results import INDEX_ANNOTATIONS, PATH_ANNOTATIONS, Result, Severity
 from krm_fn.selection import selects
 from krm_fn.services import ServiceIndex, is_service
 from krm_fn.shapes import METADATA, POD_SPEC, SERVICE, problems
-from krm_fn.undo import Undone, entry_items, undo_pod, undo_service
+from krm_fn.undo import Undone, entry_items, restore_paths, undo_pod, undo_service
 from krm_fn.workloads import PodTemplate, pod_templates
 from krm_fn.yamlio import clone, same
 
 LOCAL_CONFIG = "config.kubernetes.io/local-config"
+PROFILE_ANNOTATIONS = (  # the annotations that set a container's AppArmor or seccomp profile
+    "container.apparmor.security.beta.kubernetes.io/",
+    "seccomp.security.alpha.kubernetes.io/",
+    "container.seccomp.security.alpha.kubernetes.io/",
+)
 GENERATED_BY = "krm-fn.dev/generated-by"
 GENERATED_DIGEST = "krm-fn.dev/generated-sha256"
 TOOL_PREFIXES = (
@@ -97,6 +106,7 @@ def apply(
     restore: bool = True,
     strict: bool = False,
     uninjecting: bool = False,
+    deadline: Deadline = NO_DEADLINE,
 ) -> list[Result]:
     """Apply every instance, in order, to the workloads of `items` (changed in place).
 
@@ -108,7 +118,7 @@ def apply(
     items away on an error and compares them as data (the webhook: its patch is a diff).
     """
     run = _Run(items, instances, selector, notes, restore)
-    run.strict, run.uninjecting = strict, uninjecting
+    run.strict, run.uninjecting, run.deadline = strict, uninjecting, deadline
     return run.run()
 
 
@@ -178,6 +188,7 @@ class _Run:
         self.restore = restore
         self.strict = False  # a config that selects nothing is an error
         self.uninjecting = False  # removing injections is what was asked: info, not warnings
+        self.deadline = NO_DEADLINE  # past it, DeadlineExceeded (the webhook's time budget)
         self.keys = [i.key for i in instances]
         self.results: list[Result] = []
         resources = [r for r in _flatten(items) if not passes_through(r)]
@@ -245,6 +256,7 @@ class _Run:
         custom_paths = [p for i in self.instances for p in i.spec.pod_template_paths]
         for resource in self.workloads:
             for pod in pod_templates(resource, custom_paths):
+                self.deadline.check()
                 chosen = [i for i in self.instances if self.selector(i, pod)]
                 matched.update(i.key for i in chosen)
                 self.results += self._apply_to_pod(pod, chosen)
@@ -268,6 +280,8 @@ class _Run:
             self._rollback()
             return [r for r in self.results if r.severity != "info"]
         self._drop_stale()
+        for resource, saved in self.saved.values():
+            keep_order(resource, saved)  # a pipeline's second pass gives the same bytes
         self._keep_unchanged_as_they_were()
         return self.results
 
@@ -351,7 +365,7 @@ class _Run:
         undone = {}
         isolation = weakened_isolation(pod.spec, pod.template.get("metadata") or {})
         for key in reversed(previous):
-            undone[key] = undo_pod(pod, key, record.pop(key))
+            undone[key] = undo_pod(pod, key, record.pop(key), self.deadline)
             now = weakened_isolation(pod.spec, pod.template.get("metadata") or {})
             for field, problem in sorted(now - isolation):  # what the record said was there
                 message = f"undoing {key} weakens isolation: {field} {problem}"
@@ -372,10 +386,13 @@ class _Run:
             self._save(service)
         editors = []
         for instance in chosen:
+            self.deadline.check()
             editor = PodEditor(pod, instance.kind, instance.name, instance.key, record, services)
             try:
                 instance.inject(instance.spec, editor)
                 editor.seal()
+            except DeadlineExceeded:
+                raise
             except Exception as err:
                 if RAISE_INTERNAL_ERRORS:
                     raise
@@ -418,14 +435,17 @@ class _Run:
     def _check_generated(
         self, pod: PodTemplate, generated: list[tuple[PodEditor, dict[str, Any]]]
     ) -> list[Result]:
-        """A generated resource may not take the name of one the input already has."""
+        """A generated resource has a valid name, not one the input already has."""
         results = []
         for editor, resource in generated:
             kinds = _generates(editor.kind)
             assert (resource.get("apiVersion"), resource.get("kind")) in kinds, resource
             ident = identity(resource)
             existing = self.by_identity.get(ident)
-            if ident in self.generated and self.generated[ident] != resource:
+            invalid = invalid_name(resource)
+            if invalid:  # derived from a workload's or a Service's name: never a path, never odd
+                message = f"krm-fn would generate a {resource.get('kind')} {invalid}"
+            elif ident in self.generated and self.generated[ident] != resource:
                 message = f"two workloads would generate {describe(resource)} with other content"
             elif existing is not None and _generated_by(existing) != editor.key:
                 message = (
@@ -468,7 +488,8 @@ class _Run:
         )
         if isinstance(source, str):
             name = f"{str(resource['kind']).lower()}_{resource['metadata']['name']}.yaml"
-            path = posixpath.join(posixpath.dirname(source), name)
+            folder = posixpath.dirname(source)  # the workload's own claim: used only if plain
+            path = posixpath.join(folder, name) if is_package_path(folder) else name
             for annotation in PATH_ANNOTATIONS:
                 annotations[annotation] = path
             for annotation in INDEX_ANNOTATIONS:
@@ -484,6 +505,28 @@ class _Run:
             for resource in self.stale.values():
                 message = f"removed {describe(resource)}, which this config no longer generates"
                 self.results.append(Result(message, "info", resource))
+
+
+def invalid_name(resource: dict[str, Any]) -> str | None:
+    """Why a generated resource's name or namespace is not a Kubernetes one, or None."""
+    meta = resource.get("metadata") or {}
+    name, namespace = meta.get("name"), meta.get("namespace")
+    if not isinstance(name, str) or len(name) > 253 or not DNS_NAME.match(name):
+        return (
+            f"named {name!r}, which is not a Kubernetes name (lowercase letters, digits, - and"
+            " ., at most 253 characters): rename what it is named after"
+        )
+    if namespace is not None and (
+        not isinstance(namespace, str) or len(namespace) > 63 or not DNS_LABEL.match(namespace)
+    ):
+        return f"in namespace {namespace!r}, which is not a Kubernetes namespace name"
+    return None
+
+
+def is_package_path(path: str) -> bool:
+    """A relative path below a package's root: no `..`, no absolute path, no NUL."""
+    parts = path.split("/")
+    return not path.startswith("/") and "\0" not in path and ".." not in parts
 
 
 def _has_pods(resource: dict[str, Any]) -> bool:
@@ -541,10 +584,26 @@ def _judge_undone(
             )
             results.append(Result(message, "error", resource, field))
     for item in done.removed:
-        if (item.field, item.owner, item.name) not in again:
-            notable = item.field in ("containers", "initContainers") and not asked
-            severity: Severity = "warning" if notable else "info"
+        isolation = item.field == "annotations" and item.name.startswith(PROFILE_ANNOTATIONS)
+        if isolation:  # an AppArmor or seccomp profile gone: isolation changes, even when asked
+            message = (
+                f"removed {item.describe()}, which {key} injected: the pod loses that "
+                "AppArmor or seccomp profile"
+                + ("" if (item.field, item.owner, item.name) not in again else "; set again")
+            )
+            results.append(Result(message, "warning", resource, field))
+        elif (item.field, item.owner, item.name) not in again:
+            severity: Severity = "info" if asked else "warning"
             message = f"removed {item.describe()}, which {key} injected and no longer injects"
+            results.append(Result(message, severity, resource, field))
+    kept = restore_paths(key, entry) if entry else set()
+    for path in done.restored:
+        if path not in kept:  # the value is in the pod now, not in the record
+            severity = "info" if asked else "warning"
+            message = (
+                f"record entry {path}: put back the value the record keeps, which {key} no "
+                "longer replaces; check that it is the workload's own"
+            )
             results.append(Result(message, severity, resource, field))
     return results
 

@@ -8,6 +8,7 @@ changed config replaces its old injection.
 """
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from krm_fn.record import (
@@ -18,6 +19,7 @@ from krm_fn.record import (
     Replaced,
     digest,
 )
+from krm_fn.resources import parse_quantity
 from krm_fn.results import Result, Severity, describe
 
 if TYPE_CHECKING:
@@ -29,6 +31,10 @@ from krm_fn.yamlio import clone
 OPT_OUT_ANNOTATION = "krm-fn.dev/inject"
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 RESOURCES_ANNOTATION_PREFIX = "krm-fn.dev/resources-"
+# cpu, memory, ephemeral-storage, hugepages-2Mi, example.com/gpu: a resource name, as the API has
+RESOURCE_NAME = re.compile(
+    r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+)
 __all__ = ["RECORD_ANNOTATION", "PodEditor", "all_containers", "image_problem"]
 
 
@@ -185,6 +191,13 @@ class PodEditor:
                 override = json.loads(raw)
                 if not isinstance(override, dict) or set(override) - {"requests", "limits"}:
                     raise ValueError
+                for values in override.values():  # resource names and quantities, nothing else
+                    if not isinstance(values, dict):
+                        raise ValueError
+                    for resource, quantity in values.items():
+                        if not RESOURCE_NAME.match(resource) or type(quantity) not in (str, int):
+                            raise ValueError
+                        parse_quantity(quantity)
                 resources = child(done, "resources", dict)
                 for kind, values in override.items():
                     child(resources, kind, dict).update(values)
@@ -194,7 +207,7 @@ class PodEditor:
             except (ValueError, AttributeError, TypeError):
                 self.error(
                     f'annotation {key} must be JSON like {{"requests": {{"cpu": "50m"}}, '
-                    '"limits": {"memory": "64Mi"}}',
+                    '"limits": {"memory": "64Mi"}} (resource names and quantities)',
                     f"metadata.annotations.{key}",
                 )
         problem = image_problem(str(done.get("image", "")))

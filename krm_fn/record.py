@@ -15,6 +15,10 @@ from typing import Any
 
 RECORD_ANNOTATION = "krm-fn.dev/injected"
 MAX_RECORD_BYTES = 262_144  # the API server's limit for all annotations of an object together
+# What krm-fn itself writes stays far below these (a config adds a few items to each container);
+# a record over them is forged, and refused before anything is undone: undoing stays small.
+MAX_RECORD_ENTRIES = 100
+MAX_RECORD_ITEMS = 2_000
 DIGEST_LENGTH = 12
 
 Digests = dict[str, str]  # item identity -> digest of the item as krm-fn left it
@@ -132,7 +136,20 @@ def parse_record(raw: Any, service: bool = False) -> dict[str, Entry]:
     if not isinstance(data, dict):
         raise RecordError("", "is not a JSON object")
     allowed = SERVICE_ONLY if service else POD_TEMPLATE_ONLY
+    if len(data) > MAX_RECORD_ENTRIES:
+        raise RecordError("", f"has more than {MAX_RECORD_ENTRIES} entries")
+    items = sum(_size(field) for entry in data.values() if isinstance(entry, dict)
+                for field in entry.values())  # fmt: skip
+    if items > MAX_RECORD_ITEMS:
+        raise RecordError("", f"lists more than {MAX_RECORD_ITEMS:,} items")
     return {key: _entry(key, value, allowed) for key, value in data.items()}
+
+
+def _size(value: Any) -> int:
+    """How many items a record field lists (per container: summed over the containers)."""
+    if isinstance(value, dict):
+        return sum(_size(v) if isinstance(v, dict | list) else 1 for v in value.values())
+    return len(value) if isinstance(value, list) else 1
 
 
 def _entry(key: str, value: Any, allowed: frozenset[str]) -> Entry:

@@ -145,6 +145,16 @@ def chart_values_schema() -> dict[str, Any]:
                     {"certManager": {"type": "boolean"}, "secretName": text, "caBundle": text}
                 ),
                 "drain": strict({"sleepSeconds": count, "shutdownSeconds": count}),
+                "networkPolicy": strict(
+                    {
+                        "enabled": {"type": "boolean"},
+                        "apiServer": {
+                            "type": "array",
+                            "items": {"type": "string", "pattern": r"^[0-9a-fA-F.:]+/[0-9]+$"},
+                        },
+                        "metricsFrom": {"type": "array", "items": {"type": "object"}},
+                    }
+                ),
                 "resources": {"type": "object"},
             }
         ),

@@ -17,7 +17,7 @@ from typing import Any
 from krm_fn import yamlio
 
 SKIPPED_NAMES = frozenset(["Kptfile", "kustomization.yaml", "kustomization.yml", "Kustomization"])
-DOCUMENT_START = re.compile(r"^---(?:[ \t].*)?$|^\.\.\.[ \t]*$", re.M)
+DOCUMENT_START = re.compile(r"^---(?:[ \t].*)?\r?$|^\.\.\.[ \t]*\r?$", re.M)
 BARE_DOCUMENT_START = re.compile(r"---(?:[ \t]+#.*)?$")  # a `---` line with no content
 
 
@@ -39,6 +39,7 @@ class Source:
 
     documents: list[Document] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    crlf: set[str] = field(default_factory=set)  # files whose every line ends in CRLF
 
     @property
     def items(self) -> list[Any]:
@@ -116,6 +117,9 @@ def read(inputs: list[tuple[str, str]]) -> Source:
     seen: dict[tuple[str, str, str, str], str] = {}
     for path, text in inputs:
         source.files.append(path)
+        if "\r\n" in text and text.count("\r\n") == text.count("\n"):
+            source.crlf.add(path)  # read as LF, written back as CRLF: the same bytes where kept
+            text = text.replace("\r\n", "\n")
         for index, piece in enumerate(split_documents(text)):
             styles: yamlio.Styles = []
             resource = yamlio.load(piece, path, styles)  # None: comments only (a header), kept
@@ -151,7 +155,12 @@ def render(document: Document) -> str:
     """
     if document.resource is None or yamlio.same(document.resource, document.original):
         return document.text
-    from krm_fn.comments import carry  # comments, sequences indented as they were
+    from krm_fn.splice import splice  # what did not change, as it was written
+
+    spliced = splice(document.text, document.original, document.resource)
+    if spliced is not None:
+        return spliced
+    from krm_fn.comments import carry  # else: comments, sequences indented as they were
 
     body = carry(document.text, yamlio.dump(document.resource, document.styles), document.resource)
     return _header(document.text) + body
@@ -179,7 +188,10 @@ def rendered_files(source: Source, added: list[Any], removed: set[int]) -> dict[
         if pieces and not pieces[-1].endswith("\n"):
             pieces[-1] += "\n"
         pieces.append(("---\n" if pieces else "") + yamlio.dump(resource))
-    return {path: "".join(_joined(pieces)) for path, pieces in texts.items()}
+    files = {path: "".join(_joined(pieces)) for path, pieces in texts.items()}
+    for path in source.crlf & set(files):
+        files[path] = files[path].replace("\n", "\r\n")
+    return files
 
 
 def _joined(pieces: list[str]) -> list[str]:

@@ -32,6 +32,7 @@ from krm_fn.checks import (
     check_file_name,
     check_host,
     check_http_url,
+    check_image,
     check_jsonpath,
     check_mount,
     check_port_name,
@@ -170,6 +171,7 @@ DnsName = Annotated[
 AbsolutePath = Annotated[str, AfterValidator(check_absolute_path)]
 Argument = Annotated[str, AfterValidator(check_argument)]
 HttpUrl = Annotated[str, AfterValidator(check_http_url)]
+ImageRef = Annotated[str, AfterValidator(check_image)]
 Host = Annotated[str, AfterValidator(check_host)]
 ServerName = Annotated[str, AfterValidator(check_server_name)]
 FileName = Annotated[str, AfterValidator(check_file_name)]

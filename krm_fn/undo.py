@@ -11,6 +11,8 @@ and that the old value differs from the current one only where that kind makes c
 from dataclasses import dataclass, field
 from typing import Any
 
+from krm_fn.deadline import NONE as NO_DEADLINE
+from krm_fn.deadline import Deadline
 from krm_fn.record import Entry, Replaced, digest
 from krm_fn.workloads import PodTemplate
 
@@ -121,6 +123,21 @@ class Undone:
     changed: list[Item] = field(default_factory=list)  # removed although not as recorded
     problems: list[str] = field(default_factory=list)  # errors: record path and why
     warnings: list[str] = field(default_factory=list)  # restores of security-relevant fields
+    restored: list[str] = field(default_factory=list)  # record paths of the values put back
+
+
+def restore_paths(key: str, entry: Entry) -> set[str]:
+    """The record paths of the values an entry keeps to put back (as Undone.restored names them)."""
+    paths = {f"{key}.envWas.{c}.{n}" for c, envs in entry.envWas.items() for n in envs}
+    paths |= {f"{key}.fieldsWas.{c}.{f}" for c, fs in entry.fieldsWas.items() for f in fs}
+    paths |= {f"{key}.podFieldsWas.{f}" for f in entry.podFieldsWas}
+    paths |= {f"{key}.portsWas.{n}" for n in entry.portsWas}
+    paths |= {
+        f"{key}.portsRemoved.{c}.{p.get('containerPort')}"
+        for c, removed in entry.portsRemoved.items()
+        for _, p in removed
+    }
+    return paths
 
 
 def entry_items(entry: Entry) -> list[tuple[Item, str]]:
@@ -136,18 +153,23 @@ def entry_items(entry: Entry) -> list[tuple[Item, str]]:
     return items
 
 
-def undo_pod(pod: PodTemplate, key: str, entry: Entry) -> Undone:
-    """Remove what an entry says its config injected, and restore what it replaced; verified."""
+def undo_pod(pod: PodTemplate, key: str, entry: Entry, deadline: Deadline = NO_DEADLINE) -> Undone:
+    """Remove what an entry says its config injected, and restore what it replaced; verified.
+
+    Linear in the pod and the entry: the pod's lists are indexed once, and each list loses
+    or changes its items in one pass at the end.
+    """
     done = Undone()
-    spec = pod.spec
     for env_owner, envs in entry.envWas.items():
         for name in envs:
             if name not in entry.env.get(env_owner, {}):
                 done.problems.append(f"{key}.envWas.{env_owner}.{name}: no env entry records it")
+    lists = _Lists(pod)
     for item, recorded in entry_items(entry):
+        deadline.check()
         if item.field == "ports":
             continue
-        current = lookup(pod, item.field, item.owner, item.name)
+        current = lists.lookup(item)
         if current is None:
             continue  # gone already: nothing to undo
         if digest(current) == recorded:
@@ -156,39 +178,91 @@ def undo_pod(pod: PodTemplate, key: str, entry: Entry) -> Undone:
             done.changed.append(item)
         was = entry.envWas.get(item.owner or "", {}).get(item.name)
         if item.field == "env" and was is not None:
-            _replace_in(container_by_name(spec, item.owner or ""), "env", current, was)
-        else:
-            _remove(pod, item, current)
+            done.restored.append(f"{key}.envWas.{item.owner}.{item.name}")
+        lists.change(item, current, was if item.field == "env" else None)
+    lists.apply()
     _undo_args(pod, key, entry, done)
     _restore_fields(pod, key, entry, done)
     _restore_ports(pod, key, entry, done)
     return done
 
 
-def _remove(pod: PodTemplate, item: Item, current: Any) -> None:
-    spec = pod.spec
-    if item.field in NAMED_LISTS:
-        _drop_item(spec, item.field, current)
-    elif item.field in PER_CONTAINER:
-        _drop_item(container_by_name(spec, item.owner or "") or {}, item.field, current)
-    elif item.field in ("labels", "annotations"):
-        meta = pod.template["metadata"]
-        del meta[item.field][item.name]
-        drop_empty(meta, item.field)
-    else:  # sysctls
-        security = spec["securityContext"]
-        _drop_item(security, "sysctls", current)
-        drop_empty(spec, "securityContext")
+class _Lists:
+    """A pod's lists, each indexed by identity the first time an undo looks in it."""
+
+    def __init__(self, pod: PodTemplate) -> None:
+        self.pod = pod
+        self.indexes: dict[int, dict[Any, Any]] = {}  # id(list) -> identity -> first item
+        self.changes: dict[tuple[int, str], tuple[dict[str, Any], str, dict[int, Any]]] = {}
+        self.gone: set[int] = set()  # containers removed: their own items are gone with them
+
+    def _find(self, parent: Any, key: str, identity: Any, name: str) -> Any:
+        items = parent.get(key) if isinstance(parent, dict) else None
+        if not isinstance(items, list):
+            return None
+        index = self.indexes.get(id(items))
+        if index is None:
+            index = self.indexes[id(items)] = {}
+            for i in items:
+                if isinstance(i, dict):
+                    index.setdefault(identity(i), i)
+        return index.get(name)
+
+    def container(self, name: str) -> Any:
+        """An init container or container by name, unless this undo removes it."""
+        spec = self.pod.spec
+        found = self._find(spec, "initContainers", _name, name) or self._find(
+            spec, "containers", _name, name
+        )
+        return None if found is None or id(found) in self.gone else found
+
+    def lookup(self, item: Item) -> Any:
+        """The item as it is in the pod now (None when it is not there)."""
+        if item.field in NAMED_LISTS:
+            return self._find(self.pod.spec, item.field, _name, item.name)
+        if item.field in PER_CONTAINER:
+            container = self.container(item.owner or "")
+            return self._find(container, item.field, IDENTITY[item.field], item.name)
+        if item.field == "sysctls":
+            security = self.pod.spec.get("securityContext")
+            return self._find(security, "sysctls", _name, item.name)
+        return lookup(self.pod, item.field, item.owner, item.name)  # labels, annotations
+
+    def change(self, item: Item, current: Any, replacement: Any) -> None:
+        """Note that `current` goes (or is replaced); labels and annotations go at once."""
+        spec = self.pod.spec
+        if item.field in ("labels", "annotations"):
+            meta = self.pod.template["metadata"]
+            del meta[item.field][item.name]
+            drop_empty(meta, item.field)
+            return
+        if item.field in NAMED_LISTS:
+            parent = spec
+            if item.field != "volumes":
+                self.gone.add(id(current))
+        elif item.field in PER_CONTAINER:
+            parent = self.container(item.owner or "")
+        else:  # sysctls
+            parent = spec["securityContext"]
+        _, _, changed = self.changes.setdefault((id(parent), item.field), (parent, item.field, {}))
+        changed[id(current)] = replacement
+
+    def apply(self) -> None:
+        """Each changed list in one pass: items dropped, or replaced (an env var put back)."""
+        for parent, key, changed in self.changes.values():
+            parent[key] = [
+                changed.get(id(i), i)
+                for i in parent[key]
+                if id(i) not in changed or changed[id(i)] is not None
+            ]
+            drop_empty(parent, key)
+        security = self.pod.spec.get("securityContext")
+        if isinstance(security, dict) and any(p is security for p, _, _ in self.changes.values()):
+            drop_empty(self.pod.spec, "securityContext")
 
 
-def _drop_item(parent: dict[str, Any], key: str, item: Any) -> None:
-    parent[key] = [i for i in parent[key] if i is not item]
-    drop_empty(parent, key)
-
-
-def _replace_in(parent: dict[str, Any] | None, key: str, current: Any, new: Any) -> None:
-    if parent is not None:
-        parent[key] = [new if i is current else i for i in parent[key]]
+def _name(item: dict[str, Any]) -> Any:
+    return item.get("name")
 
 
 def drop_empty(parent: dict[str, Any], key: str) -> None:
@@ -242,6 +316,7 @@ def _restore(
         return
     if change.had and _touches_security(name, current, change.was):  # a value from the record
         done.warnings.append(f"{path}: restored a security-relevant field ({name})")
+    done.restored.append(path)
     if change.had:
         holder[name] = change.was
     else:
@@ -321,6 +396,7 @@ def _restore_ports(pod: PodTemplate, key: str, entry: Entry, done: Undone) -> No
                 done.problems.append(f"{path}: the container has port {number} already")
             else:
                 ports.insert(min(index, len(ports)), port)
+                done.restored.append(f"{path}.{number}")
         if ports:
             container["ports"] = ports
 
@@ -355,6 +431,7 @@ def undo_service(service: dict[str, Any], key: str, entry: Entry) -> Undone:
             done.problems.append(f"{path}: the old port has another number or protocol")
         else:
             ports[ports.index(current)] = was
+            done.restored.append(path)
     assert isinstance(spec, dict)
     drop_empty(spec, "ports")
     return done

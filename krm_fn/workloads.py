@@ -1,9 +1,12 @@
 """Where the pod template lives in each workload kind, built-in and custom."""
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from krm_fn.selection import compile_pattern
 
 if TYPE_CHECKING:
     from krm_fn.spec import PodTemplatePath
@@ -76,9 +79,30 @@ def parse_jsonpath(path: str) -> Any:
     from jsonpath_ng.ext import parse  # type: ignore[attr-defined]
 
     try:
-        return parse(path)
+        parsed = parse(path)
     except (JsonPathLexerError, JsonPathParserError, Exception) as err:
         raise ValueError(f"not a valid JSONPath: {err}") from None
+    for pattern in _regexes(parsed):  # filters (`=~`) and sub() run on the input's values
+        try:
+            compile_pattern(pattern)
+        except re.error as err:
+            raise ValueError(f"not a safe JSONPath regex {pattern!r}: {err}") from None
+    return parsed
+
+
+def _regexes(node: Any, seen: set[int] | None = None) -> Iterator[str]:
+    """The regular expressions a parsed JSONPath holds."""
+    seen = set() if seen is None else seen
+    if id(node) in seen or not hasattr(node, "__dict__"):
+        return
+    seen.add(id(node))
+    if getattr(node, "op", None) == "=~" and isinstance(getattr(node, "value", None), str):
+        yield node.value
+    if type(node).__name__ == "Sub" and isinstance(getattr(node, "expr", None), str):
+        yield node.expr
+    for value in vars(node).values():
+        for child in value if isinstance(value, list) else [value]:
+            yield from _regexes(child, seen)
 
 
 def _is_template(value: Any) -> bool:

@@ -22,6 +22,10 @@ MAX_DEPTH = 200
 # nest that deep (many brackets, or very long lines) are checked event by event first.
 _SAFE_BRACKETS = _SAFE_LINE = 10_000
 MAX_ALIAS_NODES = 100_000
+# Nodes a stream may have (10,000 Deployments have about 600,000): past this, composing them all
+# takes gigabytes before anything can be checked. Streams under _SAFE_SIZE bytes are not counted.
+MAX_NODES = 2_500_000
+_SAFE_SIZE = 1_000_000
 
 
 def _max_input_bytes() -> int:
@@ -326,6 +330,11 @@ def load_all(text: str, source: str = "input", styles: Styles | None = None) -> 
     With `styles`, a list, it gets one entry per document kept: where its text used quotes,
     block scalars or flow style (for `dump` to write them the same way).
     """
+    if len(text) > _SAFE_SIZE and _nodes_at_most(text) > MAX_NODES:
+        raise InputError(
+            f"{source} holds more than {MAX_NODES:,} YAML nodes (keys, list entries and "
+            "collections): split it into several runs"
+        )
     try:
         if _may_nest_deeply(text):
             _check_depth(text)
@@ -348,6 +357,17 @@ def load_all(text: str, source: str = "input", styles: Styles | None = None) -> 
         raise InputError(f"{source}: {err}") from None
     except RecursionError:
         raise InputError(f"{source} is nested too deeply") from None
+
+
+def _nodes_at_most(text: str) -> int:
+    """An upper bound on a stream's nodes, counted before libyaml composes (and holds) them all.
+
+    Every key has a `:`, every block list entry a `- `, every flow collection a bracket, every
+    document a `---` (strings count too: never less than there are, for what is composed).
+    """
+    return (
+        text.count(":") + text.count("- ") + text.count("[") + text.count("{") + text.count("---")
+    )
 
 
 def _may_nest_deeply(text: str) -> bool:

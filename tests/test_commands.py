@@ -188,9 +188,9 @@ def test_in_place_keeps_comments_quotes_and_flow_style_of_what_did_not_change(
     assert code == 0, err
     after = (tmp_path / "pkg" / "app.yaml").read_text()
     removed, added = changed_lines(STYLED, after)
-    # only the changed mapping is written anew; the inline comment stays where it was
+    # only the changed mapping is written anew, in its flow style; the comments stay where they were
     assert removed == ["      labels: {app: shop}"]
-    assert added[:3] == ["      labels:", "        app: shop", "        team: shop"]
+    assert added[:1] == ["      labels: {app: shop, team: shop}"]
     assert after.startswith("# Copyright header\n# the shop\n---\n")
     assert yamlio.load_all(after) == yamlio.load_all(plain)  # the same values, only written alike
 

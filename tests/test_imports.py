@@ -39,7 +39,7 @@ def test_transform_path_imports_neither_kubernetes_nor_unused_patterns() -> None
     assert "argparse" not in modules
     assert not {m for m in modules if m.split(".")[0] in ("pydantic", "pydantic_core")}
     assert not {m for m in modules if m.startswith("krm_fn.models")}  # the generated validators
-    server = {"krm_fn.webhook", "uvicorn", "prometheus_client", "jsonpatch", "cryptography"}
+    server = {"krm_fn.webhook", "uvloop", "prometheus_client", "jsonpatch", "cryptography"}
     assert not {m for m in modules if m.split(".")[0] in server or m.startswith("krm_fn.webhook")}
 
 

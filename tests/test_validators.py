@@ -132,7 +132,7 @@ def mutated(draw: Any) -> tuple[str, Any]:
         action = draw(st.sampled_from(["replace", "replace", "delete", "add", "snake"]))
         if action == "add" or not paths:
             spec[draw(st.sampled_from(["unknown", "targets", "podOptOut", "native", "x_y"]))] = (
-                draw(st.sampled_from(ODD_VALUES))
+                copy.deepcopy(draw(st.sampled_from(ODD_VALUES)))  # never the shared value itself
             )
             continue
         path = draw(st.sampled_from(paths))

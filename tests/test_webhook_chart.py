@@ -265,3 +265,26 @@ def test_the_packaged_chart_carries_its_schema_and_installs_from_the_archive(
     (tmp_path / "bad.yaml").write_text(yamlio.dump({"replicas": 0}))
     bad = helm("template", "x", str(archive), "-f", str(tmp_path / "bad.yaml"), home=tmp_path)
     assert bad.returncode == 1 and "/replicas" in bad.stderr
+
+
+def test_the_network_policy_admits_the_api_server_where_its_addresses_are_given(
+    tmp_path: Path,
+) -> None:
+    peers = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
+    resources = rendered(
+        tmp_path,
+        "--set-json", 'networkPolicy.apiServer=["10.0.0.1/32", "fd00::1/128"]',
+        "--set-json", f"networkPolicy.metricsFrom={json.dumps(peers)}",
+    )  # fmt: skip
+    [policy] = [r for r in resources if r["kind"] == "NetworkPolicy"]
+    webhook, metrics = policy["spec"]["ingress"]
+    assert webhook == {
+        "ports": [{"port": "https", "protocol": "TCP"}],
+        "from": [{"ipBlock": {"cidr": "10.0.0.1/32"}}, {"ipBlock": {"cidr": "fd00::1/128"}}],
+    }
+    assert metrics == {"ports": [{"port": "metrics", "protocol": "TCP"}], "from": peers}
+    hostile = '["10.0.0.1/32\\n    - ipBlock: {cidr: 0.0.0.0/0}"]'  # a value is never YAML
+    done = render(tmp_path, "--set-json", f"networkPolicy.apiServer={hostile}")
+    assert done.returncode == 1 and "networkPolicy" in done.stderr
+    off = rendered(tmp_path, "--set", "networkPolicy.enabled=false")
+    assert "NetworkPolicy" not in {r["kind"] for r in off}

@@ -111,14 +111,20 @@ class Server:
         return ssl.create_default_context(cafile=str(self.ca))
 
     def post(
-        self, body: Any, content_type: str = "application/json", raw: bytes | None = None
+        self,
+        body: Any,
+        content_type: str = "application/json",
+        raw: bytes | None = None,
+        timeout: float = 10,
     ) -> tuple[int, Any]:
         data = raw if raw is not None else json.dumps(body).encode()
         request = urllib.request.Request(
             self.url, data=data, headers={"Content-Type": content_type}
         )
         try:
-            with urllib.request.urlopen(request, context=self.context(), timeout=10) as response:
+            with urllib.request.urlopen(
+                request, context=self.context(), timeout=timeout
+            ) as response:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as err:
             with err:

@@ -12,6 +12,7 @@ from krm_fn.spec import (
     DnsName,
     EnvVar,
     Host,
+    ImageRef,
     Model,
     PortName,
     PortNumber,
@@ -82,7 +83,9 @@ class Spec(SidecarOptions):
         None, description="A local plaintext endpoint for a remote TLS service."
     )
     container_name: DnsLabel = Field("nginx-proxy", description="Name of the proxy container.")
-    image: str = Field("nginx:1.27.3", description="Proxy image (nginx unless command is set).")
+    image: ImageRef = Field(
+        "nginx:1.27.3", description="Proxy image (nginx unless command is set)."
+    )
     command: list[str] | None = Field(
         None, description="Outbound only: run this proxy instead of the generated nginx."
     )

@@ -6,7 +6,7 @@ from pydantic import Field, model_validator
 
 from krm_fn.models.sidecar import SidecarOptions
 from krm_fn.patterns.config_reloader import check_one_method
-from krm_fn.spec import ContainerOverride, DnsLabel, Model
+from krm_fn.spec import ContainerOverride, DnsLabel, ImageRef, Model
 
 
 class HttpReload(Model):
@@ -39,7 +39,9 @@ class Spec(SidecarOptions):
     http: HttpReload | None = Field(None, description="Reload by an HTTP request.")
     signal: SignalReload | None = Field(None, description="Reload by a signal to the app.")
     period_seconds: int = Field(5, ge=1, description="How often to look for changes.")
-    image: str = Field("busybox:1.36.1", description="Image with sh, find, md5sum, wget, killall.")
+    image: ImageRef = Field(
+        "busybox:1.36.1", description="Image with sh, find, md5sum, wget, killall."
+    )
     container_name: DnsLabel = Field("config-reloader", description="Name of the sidecar.")
     container: ContainerOverride = Field(
         default_factory=dict, description="Fields laid over the generated container."

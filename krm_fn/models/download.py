@@ -6,7 +6,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from krm_fn.models.init_container import InitOptions
 from krm_fn.patterns.download import check_download_file_name, check_sha256, check_url
-from krm_fn.spec import AbsolutePath, DnsLabel, DnsName, FileName, HttpUrl, Model
+from krm_fn.spec import AbsolutePath, DnsLabel, DnsName, FileName, HttpUrl, ImageRef, Model
 
 
 class S3(Model):
@@ -33,7 +33,9 @@ class Spec(InitOptions):
     size_limit: str | None = Field(None, description="sizeLimit of the emptyDir, e.g. `20Gi`.")
     credentials_secret_name: DnsName | None = Field(None, description="Secret with credentials.")
     s3: S3 = Field(default_factory=S3, description="S3 settings.")
-    image: str | None = Field(None, description="Image; default a small one for the URL's scheme.")
+    image: ImageRef | None = Field(
+        None, description="Image; default a small one for the URL's scheme."
+    )
     container_name: DnsLabel = Field("download", description="Name of the init container.")
 
     _file_name = model_validator(mode="after")(check_download_file_name)

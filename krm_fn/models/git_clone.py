@@ -7,7 +7,7 @@ from pydantic import AfterValidator, Field
 from krm_fn.models.init_container import InitOptions
 from krm_fn.models.sidecar import NativeOption
 from krm_fn.patterns.git_clone import check_duration, check_ref, check_repository
-from krm_fn.spec import AbsolutePath, DnsLabel, FileName
+from krm_fn.spec import AbsolutePath, DnsLabel, FileName, ImageRef
 
 
 class Spec(InitOptions, NativeOption):
@@ -23,9 +23,9 @@ class Spec(InitOptions, NativeOption):
     mount_path: AbsolutePath = Field(description="Where the app sees the content.")
     volume_name: DnsLabel = Field("source", description="Name of the shared emptyDir.")
     container_name: DnsLabel = Field("git-clone", description="Name of the init container.")
-    image: str = Field("alpine/git:2.45.2", description="Image with git.")
+    image: ImageRef = Field("alpine/git:2.45.2", description="Image with git.")
     sync: bool = Field(False, description="Keep the content current with a git-sync sidecar.")
-    sync_image: str = Field(
+    sync_image: ImageRef = Field(
         "registry.k8s.io/git-sync/git-sync:v4.4.0", description="The git-sync image."
     )
     sync_period: Annotated[str, AfterValidator(check_duration)] = Field(

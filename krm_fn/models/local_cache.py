@@ -6,14 +6,14 @@ from pydantic import AfterValidator, Field
 
 from krm_fn.models.sidecar import SidecarOptions
 from krm_fn.patterns.local_cache import check_quantity
-from krm_fn.spec import ContainerOverride, DnsLabel, EnvVar, PortNumber
+from krm_fn.spec import ContainerOverride, DnsLabel, EnvVar, ImageRef, PortNumber
 
 
 class Spec(SidecarOptions):
     """An in-pod cache on localhost."""
 
     engine: Literal["redis", "memcached"] = Field("redis", description="Which cache.")
-    image: str | None = Field(None, description="Image; default a pinned official one.")
+    image: ImageRef | None = Field(None, description="Image; default a pinned official one.")
     port: PortNumber | None = Field(None, description="Port on 127.0.0.1; default the engine's.")
     memory: Annotated[str, AfterValidator(check_quantity)] = Field(
         "256Mi", description="Memory request and limit of the cache container."

@@ -6,7 +6,15 @@ from pydantic import AfterValidator, Field
 
 from krm_fn.models.sidecar import SidecarOptions
 from krm_fn.patterns.log_tailer import check_relative_file
-from krm_fn.spec import AbsolutePath, ContainerOverride, DnsLabel, EnvVar, Volume, VolumeMount
+from krm_fn.spec import (
+    AbsolutePath,
+    ContainerOverride,
+    DnsLabel,
+    EnvVar,
+    ImageRef,
+    Volume,
+    VolumeMount,
+)
 
 
 class Spec(SidecarOptions):
@@ -23,7 +31,7 @@ class Spec(SidecarOptions):
     container_name: DnsLabel = Field(
         "logs", description="Name of the tailing container (with `perFile`: the prefix)."
     )
-    image: str = Field("busybox:1.36.1", description="Image with a `tail` that supports -F.")
+    image: ImageRef = Field("busybox:1.36.1", description="Image with a `tail` that supports -F.")
     volume_name: DnsLabel = Field("logs", description="Name of the shared emptyDir volume.")
     mount_path: AbsolutePath = Field(
         "/logs", description="Where the tailing container sees the log directory."

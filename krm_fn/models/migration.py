@@ -4,7 +4,7 @@ from pydantic import Field
 
 from krm_fn.models.init_container import InitOptions
 from krm_fn.patterns.migration import migration_resources
-from krm_fn.spec import DnsLabel, Resources
+from krm_fn.spec import DnsLabel, ImageRef, Resources
 
 
 class Spec(InitOptions):
@@ -12,7 +12,7 @@ class Spec(InitOptions):
 
     command: list[str] = Field(min_length=1, description="The migration command.")
     args: list[str] = Field(default_factory=list, description="Its arguments.")
-    image: str | None = Field(None, description="Image; default the app container's image.")
+    image: ImageRef | None = Field(None, description="Image; default the app container's image.")
     container_name: DnsLabel = Field("migrate", description="Name of the init container.")
     copy_env: bool = Field(True, description="Copy the app container's env and envFrom.")
     copy_volume_mounts: bool = Field(False, description="Copy the app container's volumeMounts.")

@@ -6,7 +6,7 @@ from pydantic import AfterValidator, Field
 
 from krm_fn.models.init_container import InitOptions
 from krm_fn.patterns.sysctl import check_names
-from krm_fn.spec import DnsLabel, Position
+from krm_fn.spec import DnsLabel, ImageRef, Position
 
 
 class Spec(InitOptions):
@@ -22,7 +22,7 @@ class Spec(InitOptions):
         "and safe (required for them; reported as a warning).",
     )
     container_name: DnsLabel = Field("sysctl", description="Name of the privileged init container.")
-    image: str = Field("busybox:1.36.1", description="Image with a `sysctl` command.")
+    image: ImageRef = Field("busybox:1.36.1", description="Image with a `sysctl` command.")
     position: Position = Field(
         "first",
         description="Where the init container goes: `first`, `last`, `{before|after: NAME}`.",

@@ -19,6 +19,7 @@ from krm_fn.spec import (
     DnsName,
     FileName,
     HttpUrl,
+    ImageRef,
     Model,
     Position,
 )
@@ -73,7 +74,7 @@ class Spec(InitOptions):
     command: list[str] | None = Field(
         None, description="Another secret store: this command writes the files instead."
     )
-    image: str = Field("hashicorp/vault:1.17.6", description="Image of the init container.")
+    image: ImageRef = Field("hashicorp/vault:1.17.6", description="Image of the init container.")
     container_name: DnsLabel = Field("vault-secrets", description="Name of the init container.")
     volume_name: DnsLabel = Field("secrets", description="Name of the in-memory volume.")
     mount_path: AbsolutePath = Field("/secrets", description="Where the app reads the files.")

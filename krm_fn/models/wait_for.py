@@ -6,7 +6,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from krm_fn.models.init_container import InitOptions
 from krm_fn.patterns.wait_for import check_host_port, check_something
-from krm_fn.spec import DnsLabel, Host, HttpUrl, Position
+from krm_fn.spec import DnsLabel, Host, HttpUrl, ImageRef, Position
 
 
 class Spec(InitOptions):
@@ -19,7 +19,7 @@ class Spec(InitOptions):
     dns: list[Host] = Field(default_factory=list, description="Names that must resolve.")
     timeout_seconds: int = Field(300, ge=1, description="Give up (and fail) after this long.")
     interval_seconds: int = Field(2, ge=1, description="Pause between attempts.")
-    image: str = Field("busybox:1.36.1", description="Image with sh, nc, wget and nslookup.")
+    image: ImageRef = Field("busybox:1.36.1", description="Image with sh, nc, wget and nslookup.")
     container_name: DnsLabel = Field("wait-for", description="Name of the init container.")
     position: Position = Field(
         "first", description="Where the init container goes (first: before migrations)."

@@ -12,6 +12,7 @@ from krm_fn.checks import (
     check_container_override,
     check_env,
     check_host,
+    check_image,
     check_port_name,
     check_resources,
     check_server_name,
@@ -392,30 +393,36 @@ def _checked_22(value: Any) -> Any:
     return value
 
 
-def _optional_23(value: Any) -> Any:
+def _checked_23(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_image, value)
+    return value
+
+
+def _optional_24(value: Any) -> Any:
     return None if value is None else _common_list_11(value)
 
 
-def _dict_24(value: Any) -> Any:
+def _dict_25(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
 
 
-def _checked_25(value: Any) -> Any:
-    value = _dict_24(value)
+def _checked_26(value: Any) -> Any:
+    value = _dict_25(value)
     value = checked(check_env, value)
     return value
 
 
-def _list_26(value: Any) -> Any:
+def _list_27(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_25(item) for item in value]
+    return [_checked_26(item) for item in value]
 
 
-def _checked_27(value: Any) -> Any:
-    value = _dict_24(value)
+def _checked_28(value: Any) -> Any:
+    value = _dict_25(value)
     value = checked(check_container_override, value)
     return value
 
@@ -456,19 +463,19 @@ def validate_AmbassadorSpec(value: Any) -> AmbassadorSpec:
     item = value.get("containerName", MISSING)
     result.container_name = "nginx-proxy" if item is MISSING else _checked_22(item)
     item = value.get("image", MISSING)
-    result.image = "nginx:1.27.3" if item is MISSING else string(item)
+    result.image = "nginx:1.27.3" if item is MISSING else _checked_23(item)
     item = value.get("command", MISSING)
-    result.command = None if item is MISSING else _optional_23(item)
+    result.command = None if item is MISSING else _optional_24(item)
     item = value.get("args", MISSING)
-    result.args = None if item is MISSING else _optional_23(item)
+    result.args = None if item is MISSING else _optional_24(item)
     item = value.get("configMapName", MISSING)
     result.config_map_name = None if item is MISSING else _optional_12(item)
     item = value.get("appEnv", MISSING)
-    result.app_env = list() if item is MISSING else _list_26(item)
+    result.app_env = list() if item is MISSING else _list_27(item)
     item = value.get("appArgs", MISSING)
     result.app_args = list() if item is MISSING else _common_list_11(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_27(item)
+    result.container = dict() if item is MISSING else _checked_28(item)
     result.model_fields_set = frozenset(map(AmbassadorSpec.ALIASES.__getitem__, value))
     model_checked(check_one_direction, result)
     return result

@@ -10,6 +10,7 @@ from typing import Any
 from krm_fn.checks import (
     PatternSpecMethods,
     check_container_override,
+    check_image,
     check_resources,
     default_kubernetes_version,
     position_tag,
@@ -296,14 +297,20 @@ def _checked_18(value: Any) -> Any:
     return value
 
 
-def _dict_19(value: Any) -> Any:
+def _checked_19(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_image, value)
+    return value
+
+
+def _dict_20(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
 
 
-def _checked_20(value: Any) -> Any:
-    value = _dict_19(value)
+def _checked_21(value: Any) -> Any:
+    value = _dict_20(value)
     value = checked(check_container_override, value)
     return value
 
@@ -346,11 +353,11 @@ def validate_ConfigReloaderSpec(value: Any) -> ConfigReloaderSpec:
     item = value.get("periodSeconds", MISSING)
     result.period_seconds = 5 if item is MISSING else _checked_18(item)
     item = value.get("image", MISSING)
-    result.image = "busybox:1.36.1" if item is MISSING else string(item)
+    result.image = "busybox:1.36.1" if item is MISSING else _checked_19(item)
     item = value.get("containerName", MISSING)
     result.container_name = "config-reloader" if item is MISSING else _checked_7(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_20(item)
+    result.container = dict() if item is MISSING else _checked_21(item)
     result.model_fields_set = frozenset(map(ConfigReloaderSpec.ALIASES.__getitem__, value))
     model_checked(check_one_method, result)
     return result

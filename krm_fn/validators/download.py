@@ -13,6 +13,7 @@ from krm_fn.checks import (
     check_container_override,
     check_file_name,
     check_http_url,
+    check_image,
     check_resources,
     default_kubernetes_version,
     position_tag,
@@ -290,6 +291,16 @@ def validate_DownloadS3(value: Any) -> DownloadS3:
     return result
 
 
+def _checked_22(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_image, value)
+    return value
+
+
+def _optional_23(value: Any) -> Any:
+    return None if value is None else _checked_22(value)
+
+
 def validate_DownloadSpec(value: Any) -> DownloadSpec:
     """A Spec of krm_fn.models.download."""
     if type(value) is not dict or not value.keys() <= DownloadSpec.ALIASES.keys():
@@ -336,7 +347,7 @@ def validate_DownloadSpec(value: Any) -> DownloadSpec:
     item = value.get("s3", MISSING)
     result.s3 = validate_DownloadS3({}) if item is MISSING else validate_DownloadS3(item)
     item = value.get("image", MISSING)
-    result.image = None if item is MISSING else _common_optional_6(item)
+    result.image = None if item is MISSING else _optional_23(item)
     item = value.get("containerName", MISSING)
     result.container_name = "download" if item is MISSING else _checked_14(item)
     result.model_fields_set = frozenset(map(DownloadSpec.ALIASES.__getitem__, value))

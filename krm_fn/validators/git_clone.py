@@ -12,6 +12,7 @@ from krm_fn.checks import (
     check_absolute_path,
     check_container_override,
     check_file_name,
+    check_image,
     check_resources,
     default_kubernetes_version,
     position_tag,
@@ -250,11 +251,17 @@ def _checked_14(value: Any) -> Any:
 
 def _checked_15(value: Any) -> Any:
     value = string(value)
-    value = checked(check_duration, value)
+    value = checked(check_image, value)
     return value
 
 
 def _checked_16(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_duration, value)
+    return value
+
+
+def _checked_17(value: Any) -> Any:
     value = string(value)
     value = checked(check_file_name, value)
     return value
@@ -304,17 +311,17 @@ def validate_GitCloneSpec(value: Any) -> GitCloneSpec:
     item = value.get("containerName", MISSING)
     result.container_name = "git-clone" if item is MISSING else _checked_14(item)
     item = value.get("image", MISSING)
-    result.image = "alpine/git:2.45.2" if item is MISSING else string(item)
+    result.image = "alpine/git:2.45.2" if item is MISSING else _checked_15(item)
     item = value.get("sync", MISSING)
     result.sync = False if item is MISSING else boolean(item)
     item = value.get("syncImage", MISSING)
     result.sync_image = (
-        "registry.k8s.io/git-sync/git-sync:v4.4.0" if item is MISSING else string(item)
+        "registry.k8s.io/git-sync/git-sync:v4.4.0" if item is MISSING else _checked_15(item)
     )
     item = value.get("syncPeriod", MISSING)
-    result.sync_period = "60s" if item is MISSING else _checked_15(item)
+    result.sync_period = "60s" if item is MISSING else _checked_16(item)
     item = value.get("syncLink", MISSING)
-    result.sync_link = "current" if item is MISSING else _checked_16(item)
+    result.sync_link = "current" if item is MISSING else _checked_17(item)
     result.model_fields_set = frozenset(map(GitCloneSpec.ALIASES.__getitem__, value))
     return result
 

@@ -11,6 +11,7 @@ from krm_fn.checks import (
     PatternSpecMethods,
     check_container_override,
     check_env,
+    check_image,
     check_resources,
     default_kubernetes_version,
     position_tag,
@@ -34,7 +35,6 @@ from krm_fn.validators import (
     _common_list_11,
     _common_list_13,
     _common_literal_14,
-    _common_optional_6,
     validate_Anchor,
 )
 
@@ -194,11 +194,8 @@ def _literal_7(value: Any) -> Any:
 
 
 def _checked_8(value: Any) -> Any:
-    value = integer(value)
-    if not value >= 1:
-        raise Unsure
-    if not value <= 65535:
-        raise Unsure
+    value = string(value)
+    value = checked(check_image, value)
     return value
 
 
@@ -207,12 +204,25 @@ def _optional_9(value: Any) -> Any:
 
 
 def _checked_10(value: Any) -> Any:
+    value = integer(value)
+    if not value >= 1:
+        raise Unsure
+    if not value <= 65535:
+        raise Unsure
+    return value
+
+
+def _optional_11(value: Any) -> Any:
+    return None if value is None else _checked_10(value)
+
+
+def _checked_12(value: Any) -> Any:
     value = string(value)
     value = checked(check_quantity, value)
     return value
 
 
-def _literal_11(value: Any) -> Any:
+def _literal_13(value: Any) -> Any:
     if (type(value), value) in (
         (str, "noeviction"),
         (str, "allkeys-lru"),
@@ -227,25 +237,25 @@ def _literal_11(value: Any) -> Any:
     raise Unsure
 
 
-def _dict_12(value: Any) -> Any:
+def _dict_14(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
 
 
-def _checked_13(value: Any) -> Any:
-    value = _dict_12(value)
+def _checked_15(value: Any) -> Any:
+    value = _dict_14(value)
     value = checked(check_env, value)
     return value
 
 
-def _list_14(value: Any) -> Any:
+def _list_16(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_13(item) for item in value]
+    return [_checked_15(item) for item in value]
 
 
-def _checked_15(value: Any) -> Any:
+def _checked_17(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
@@ -253,12 +263,12 @@ def _checked_15(value: Any) -> Any:
     return value
 
 
-def _optional_16(value: Any) -> Any:
-    return None if value is None else _checked_15(value)
+def _optional_18(value: Any) -> Any:
+    return None if value is None else _checked_17(value)
 
 
-def _checked_17(value: Any) -> Any:
-    value = _dict_12(value)
+def _checked_19(value: Any) -> Any:
+    value = _dict_14(value)
     value = checked(check_container_override, value)
     return value
 
@@ -295,21 +305,21 @@ def validate_LocalCacheSpec(value: Any) -> LocalCacheSpec:
     item = value.get("engine", MISSING)
     result.engine = "redis" if item is MISSING else _literal_7(item)
     item = value.get("image", MISSING)
-    result.image = None if item is MISSING else _common_optional_6(item)
+    result.image = None if item is MISSING else _optional_9(item)
     item = value.get("port", MISSING)
-    result.port = None if item is MISSING else _optional_9(item)
+    result.port = None if item is MISSING else _optional_11(item)
     item = value.get("memory", MISSING)
-    result.memory = "256Mi" if item is MISSING else _checked_10(item)
+    result.memory = "256Mi" if item is MISSING else _checked_12(item)
     item = value.get("cpu", MISSING)
-    result.cpu = "50m" if item is MISSING else _checked_10(item)
+    result.cpu = "50m" if item is MISSING else _checked_12(item)
     item = value.get("evictionPolicy", MISSING)
-    result.eviction_policy = "allkeys-lru" if item is MISSING else _literal_11(item)
+    result.eviction_policy = "allkeys-lru" if item is MISSING else _literal_13(item)
     item = value.get("appEnv", MISSING)
-    result.app_env = list() if item is MISSING else _list_14(item)
+    result.app_env = list() if item is MISSING else _list_16(item)
     item = value.get("containerName", MISSING)
-    result.container_name = None if item is MISSING else _optional_16(item)
+    result.container_name = None if item is MISSING else _optional_18(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_17(item)
+    result.container = dict() if item is MISSING else _checked_19(item)
     result.model_fields_set = frozenset(map(LocalCacheSpec.ALIASES.__getitem__, value))
     return result
 

@@ -12,6 +12,7 @@ from krm_fn.checks import (
     check_absolute_path,
     check_container_override,
     check_env,
+    check_image,
     check_mount,
     check_resources,
     check_volume,
@@ -232,50 +233,56 @@ def _checked_11(value: Any) -> Any:
     return value
 
 
-def _dict_12(value: Any) -> Any:
+def _checked_12(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_image, value)
+    return value
+
+
+def _dict_13(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
 
 
-def _checked_13(value: Any) -> Any:
-    value = _dict_12(value)
+def _checked_14(value: Any) -> Any:
+    value = _dict_13(value)
     value = checked(check_env, value)
     return value
 
 
-def _list_14(value: Any) -> Any:
+def _list_15(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_13(item) for item in value]
+    return [_checked_14(item) for item in value]
 
 
-def _checked_15(value: Any) -> Any:
-    value = _dict_12(value)
+def _checked_16(value: Any) -> Any:
+    value = _dict_13(value)
     value = checked(check_volume, value)
     return value
 
 
-def _list_16(value: Any) -> Any:
+def _list_17(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_15(item) for item in value]
+    return [_checked_16(item) for item in value]
 
 
-def _checked_17(value: Any) -> Any:
-    value = _dict_12(value)
+def _checked_18(value: Any) -> Any:
+    value = _dict_13(value)
     value = checked(check_mount, value)
     return value
 
 
-def _list_18(value: Any) -> Any:
+def _list_19(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_17(item) for item in value]
+    return [_checked_18(item) for item in value]
 
 
-def _checked_19(value: Any) -> Any:
-    value = _dict_12(value)
+def _checked_20(value: Any) -> Any:
+    value = _dict_13(value)
     value = checked(check_container_override, value)
     return value
 
@@ -318,7 +325,7 @@ def validate_LogTailerSpec(value: Any) -> LogTailerSpec:
     item = value.get("containerName", MISSING)
     result.container_name = "logs" if item is MISSING else _checked_11(item)
     item = value.get("image", MISSING)
-    result.image = "busybox:1.36.1" if item is MISSING else string(item)
+    result.image = "busybox:1.36.1" if item is MISSING else _checked_12(item)
     item = value.get("volumeName", MISSING)
     result.volume_name = "logs" if item is MISSING else _checked_11(item)
     item = value.get("mountPath", MISSING)
@@ -326,13 +333,13 @@ def validate_LogTailerSpec(value: Any) -> LogTailerSpec:
     item = value.get("sizeLimit", MISSING)
     result.size_limit = None if item is MISSING else _common_optional_6(item)
     item = value.get("appEnv", MISSING)
-    result.app_env = list() if item is MISSING else _list_14(item)
+    result.app_env = list() if item is MISSING else _list_15(item)
     item = value.get("volumes", MISSING)
-    result.volumes = list() if item is MISSING else _list_16(item)
+    result.volumes = list() if item is MISSING else _list_17(item)
     item = value.get("volumeMounts", MISSING)
-    result.volume_mounts = list() if item is MISSING else _list_18(item)
+    result.volume_mounts = list() if item is MISSING else _list_19(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_19(item)
+    result.container = dict() if item is MISSING else _checked_20(item)
     result.model_fields_set = frozenset(map(LogTailerSpec.ALIASES.__getitem__, value))
     return result
 

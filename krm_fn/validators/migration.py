@@ -10,6 +10,7 @@ from typing import Any
 from krm_fn.checks import (
     PatternSpecMethods,
     check_container_override,
+    check_image,
     check_resources,
     default_kubernetes_version,
     position_tag,
@@ -32,7 +33,6 @@ from krm_fn.validators import (
     _common_list_11,
     _common_list_13,
     _common_literal_14,
-    _common_optional_6,
     validate_Anchor,
 )
 
@@ -181,6 +181,16 @@ def _checked_8(value: Any) -> Any:
 
 def _checked_9(value: Any) -> Any:
     value = string(value)
+    value = checked(check_image, value)
+    return value
+
+
+def _optional_10(value: Any) -> Any:
+    return None if value is None else _checked_9(value)
+
+
+def _checked_11(value: Any) -> Any:
+    value = string(value)
     if len(value) > 63:
         raise Unsure
     value = matching(value, PATTERN_0)
@@ -221,9 +231,9 @@ def validate_MigrationSpec(value: Any) -> MigrationSpec:
     item = value.get("args", MISSING)
     result.args = list() if item is MISSING else _common_list_11(item)
     item = value.get("image", MISSING)
-    result.image = None if item is MISSING else _common_optional_6(item)
+    result.image = None if item is MISSING else _optional_10(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "migrate" if item is MISSING else _checked_9(item)
+    result.container_name = "migrate" if item is MISSING else _checked_11(item)
     item = value.get("copyEnv", MISSING)
     result.copy_env = True if item is MISSING else boolean(item)
     item = value.get("copyVolumeMounts", MISSING)

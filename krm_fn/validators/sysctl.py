@@ -10,6 +10,7 @@ from typing import Any
 from krm_fn.checks import (
     PatternSpecMethods,
     check_container_override,
+    check_image,
     check_resources,
     default_kubernetes_version,
     position_tag,
@@ -188,6 +189,12 @@ def _checked_10(value: Any) -> Any:
     return value
 
 
+def _checked_11(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_image, value)
+    return value
+
+
 def validate_SysctlSpec(value: Any) -> SysctlSpec:
     """A Spec of krm_fn.models.sysctl."""
     if type(value) is not dict or not value.keys() <= SysctlSpec.ALIASES.keys():
@@ -224,7 +231,7 @@ def validate_SysctlSpec(value: Any) -> SysctlSpec:
     item = value.get("containerName", MISSING)
     result.container_name = "sysctl" if item is MISSING else _checked_10(item)
     item = value.get("image", MISSING)
-    result.image = "busybox:1.36.1" if item is MISSING else string(item)
+    result.image = "busybox:1.36.1" if item is MISSING else _checked_11(item)
     result.model_fields_set = frozenset(map(SysctlSpec.ALIASES.__getitem__, value))
     return result
 

@@ -14,6 +14,7 @@ from krm_fn.checks import (
     check_container_override,
     check_file_name,
     check_http_url,
+    check_image,
     check_resources,
     default_kubernetes_version,
     position_tag,
@@ -392,6 +393,12 @@ def _optional_27(value: Any) -> Any:
 
 def _checked_28(value: Any) -> Any:
     value = string(value)
+    value = checked(check_image, value)
+    return value
+
+
+def _checked_29(value: Any) -> Any:
+    value = string(value)
     if len(value) > 63:
         raise Unsure
     value = matching(value, PATTERN_2)
@@ -440,11 +447,11 @@ def validate_VaultSecretsSpec(value: Any) -> VaultSecretsSpec:
     item = value.get("command", MISSING)
     result.command = None if item is MISSING else _optional_27(item)
     item = value.get("image", MISSING)
-    result.image = "hashicorp/vault:1.17.6" if item is MISSING else string(item)
+    result.image = "hashicorp/vault:1.17.6" if item is MISSING else _checked_28(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "vault-secrets" if item is MISSING else _checked_28(item)
+    result.container_name = "vault-secrets" if item is MISSING else _checked_29(item)
     item = value.get("volumeName", MISSING)
-    result.volume_name = "secrets" if item is MISSING else _checked_28(item)
+    result.volume_name = "secrets" if item is MISSING else _checked_29(item)
     item = value.get("mountPath", MISSING)
     result.mount_path = "/secrets" if item is MISSING else _checked_12(item)
     item = value.get("sizeLimit", MISSING)

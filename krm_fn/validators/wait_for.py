@@ -12,6 +12,7 @@ from krm_fn.checks import (
     check_container_override,
     check_host,
     check_http_url,
+    check_image,
     check_resources,
     default_kubernetes_version,
     position_tag,
@@ -220,6 +221,12 @@ def _checked_13(value: Any) -> Any:
 
 def _checked_14(value: Any) -> Any:
     value = string(value)
+    value = checked(check_image, value)
+    return value
+
+
+def _checked_15(value: Any) -> Any:
+    value = string(value)
     if len(value) > 63:
         raise Unsure
     value = matching(value, PATTERN_0)
@@ -266,9 +273,9 @@ def validate_WaitForSpec(value: Any) -> WaitForSpec:
     item = value.get("intervalSeconds", MISSING)
     result.interval_seconds = 2 if item is MISSING else _checked_13(item)
     item = value.get("image", MISSING)
-    result.image = "busybox:1.36.1" if item is MISSING else string(item)
+    result.image = "busybox:1.36.1" if item is MISSING else _checked_14(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "wait-for" if item is MISSING else _checked_14(item)
+    result.container_name = "wait-for" if item is MISSING else _checked_15(item)
     result.model_fields_set = frozenset(map(WaitForSpec.ALIASES.__getitem__, value))
     model_checked(check_something, result)
     return result

@@ -5,6 +5,7 @@ here and in the core, the same `core.apply` that `krm-fn run`, kustomize and kpt
 """
 
 import base64
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -12,8 +13,11 @@ from typing import Any
 
 from krm_fn.config import API_VERSION, NOT_AT_ADMISSION, ConfigError, Instance, load_config
 from krm_fn.core import apply, targeted
+from krm_fn.deadline import Deadline, DeadlineExceeded
+from krm_fn.order import keep_order
 from krm_fn.results import Result
 from krm_fn.selection import selects
+from krm_fn.shapes import METADATA, problems
 from krm_fn.webhook.patch import json_patch
 from krm_fn.workloads import PodTemplate
 from krm_fn.yamlio import InputError, clone, load_all
@@ -22,6 +26,19 @@ REVIEW_VERSIONS = ("admission.k8s.io/v1", "admission.k8s.io/v1beta1")
 MAX_WARNINGS = 16
 MAX_WARNING_LENGTH = 256  # what the API server passes on to clients
 CRONJOB_JOB = re.compile(r"^(.+)-\d+$")  # a Job a CronJob made: <cronjob>-<scheduled minute>
+# Objects and lists a review may hold before it is parsed at all: a real pod has hundreds; the
+# bound keeps the memory and the time of one review small (counted as `{` and `[` in the bytes,
+# strings included: never fewer than there are).
+MAX_NODES = 20_000
+# Where a review says its version and uid: enough to refuse one that is not parsed, in its own
+# version and with its uid.
+FIELD_STEP = re.compile(r"\[\d+\]|[^.\[\]]+")  # spec.secrets[0].file: spec, secrets, [0], file
+REVIEW_VERSION = re.compile(rb'"apiVersion"\s*:\s*"(admission\.k8s\.io/v1(?:beta1)?)"')
+REVIEW_UID = re.compile(rb'"request"\s*:\s*\{\s*"uid"\s*:\s*"([0-9A-Za-z-]{1,64})"')
+
+
+class ReviewError(ValueError):
+    """A request that is not an AdmissionReview krm-fn can answer: the server says 400."""
 
 
 class ConfigDirError(Exception):
@@ -69,7 +86,7 @@ def load_config_dir(directory: str, generation: int = 1) -> ConfigSet:
             try:
                 loaded = load_config(document)
             except ConfigError as err:
-                problems += [f"{where}: {_field(r)}{r.message}" for r in err.results]
+                problems += [f"{where}: {_field(r)}{redacted(r, document)}" for r in err.results]
                 continue
             for instance in loaded:
                 problem = admission_problem(instance)
@@ -85,6 +102,39 @@ def load_config_dir(directory: str, generation: int = 1) -> ConfigSet:
     if not instances:
         raise ConfigDirError(f"{directory} holds no config ({API_VERSION}, any kind)")
     return ConfigSet(instances, files, generation)
+
+
+def redacted(result: Result, document: Any) -> str:
+    """A config error's message without the value it is about: the field names it instead.
+
+    What the webhook says about its configs (its log, /readyz over plain HTTP) leaves the
+    process, and a value may be a credential (`vault://user:password@...`).
+    """
+    node = document
+    for step in FIELD_STEP.findall(result.field or ""):  # as far as the path resolves
+        key = int(step[1:-1]) if step.startswith("[") else step
+        found = (isinstance(node, dict) and key in node) or (
+            isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node)
+        )
+        if not found:
+            break
+        node = node[key]
+    values: set[str] = set()
+    stack = [node]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack += value.values()
+        elif isinstance(value, list):
+            stack += value
+        elif isinstance(value, str) and len(value) >= 3 and node is not document:
+            values.add(value)
+    message = result.message
+    for value in sorted(values, key=len, reverse=True):
+        for form in (repr(value), json.dumps(value)):
+            message = message.replace(form, "(the value)")
+        message = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", "(the value)", message)
+    return message
 
 
 def _field(result: Result) -> str:
@@ -106,6 +156,12 @@ def admission_problem(instance: Instance) -> str | None:
         )
     if spec.pod_template_paths:
         return "podTemplatePaths mean nothing at admission: the webhook sees pods"
+    if not spec.pod_opt_out and spec.on_error == "admit":
+        return (
+            "podOptOut: false with onError: admit lets any pod turn the config off (a pod that "
+            "makes it fail, with a container of the sidecar's name or a bad annotation, would be "
+            "admitted without it): set onError: deny, or podOptOut: true"
+        )
     return None
 
 
@@ -159,22 +215,68 @@ class Answer:
     patch_bytes: int = 0
 
 
-def answer(body: Any, configs: ConfigSet) -> Answer:
-    """Answer one AdmissionReview (v1 or v1beta1, in the version asked)."""
+def answer_body(body: bytes, configs: ConfigSet, deadline: float | None = None) -> Answer:
+    """Answer the bytes of a request: bounded before they are parsed, then `answer`."""
+    nodes = body.count(b"{") + body.count(b"[")
+    if nodes > MAX_NODES:
+        return _unparsed(body, f"the pod is larger than krm-fn answers ({MAX_NODES:,} objects "
+                         "and lists at most)", "too large")  # fmt: skip
+    try:
+        review = json.loads(body)
+    except RecursionError:
+        raise ReviewError("nested too deeply") from None
+    except ValueError as err:
+        raise ReviewError(f"not JSON ({err})") from None
+    return answer(review, configs, deadline)
+
+
+def over_budget(body: bytes) -> Answer:
+    """The answer when the time budget ran out: denied as an error, in the review's version."""
+    return _unparsed(body, "no answer within the time budget", "time budget", "error")
+
+
+def _unparsed(body: bytes, message: str, reason: str, outcome: str = "denied") -> Answer:
+    version, uid = REVIEW_VERSION.search(body[:4096]), REVIEW_UID.search(body[:4096])
+    if version is None or uid is None:
+        raise ReviewError(message)
+    respond = _responder(version.group(1).decode(), uid.group(1).decode())
+    return Answer(respond(False, message=message), outcome, reason)
+
+
+def answer(body: Any, configs: ConfigSet, deadline: float | None = None) -> Answer:
+    """Answer one AdmissionReview (v1 or v1beta1, in the version asked).
+
+    ReviewError for what is not a review of the shape the API server sends; past `deadline`
+    (time.monotonic()), the work stops and the pod is denied as an error.
+    """
     if not isinstance(body, dict) or body.get("apiVersion") not in REVIEW_VERSIONS:
-        raise ValueError(f"not an AdmissionReview ({', '.join(REVIEW_VERSIONS)})")
+        raise ReviewError(f"not an AdmissionReview ({', '.join(REVIEW_VERSIONS)})")
     request = body.get("request")
     if not isinstance(request, dict) or not isinstance(request.get("uid"), str):
-        raise ValueError("an AdmissionReview needs request.uid")
+        raise ReviewError("an AdmissionReview needs request.uid")
     respond = _responder(body["apiVersion"], request["uid"])
-    kind = request.get("kind") or {}
+    kind = request.get("kind")
+    if not isinstance(kind, dict) or not all(isinstance(v, str) for v in kind.values()):
+        raise ReviewError("request.kind is not {group, version, kind}")
+    for name in ("operation", "namespace"):
+        if not isinstance(request.get(name, ""), str):
+            raise ReviewError(f"request.{name} is not a string")
     if kind.get("kind") != "Pod" or kind.get("group", "") != "":
         return Answer(respond(True), "unchanged", "not a pod")
     if request.get("operation", "CREATE") != "CREATE":
         return Answer(respond(True), "unchanged", "not a create")
     pod = request.get("object")
-    if not isinstance(pod, dict):
-        raise ValueError("request.object is not a pod")
+    if not isinstance(pod, dict) or (pod.get("apiVersion"), pod.get("kind")) != ("v1", "Pod"):
+        raise ReviewError("request.object is not a v1 Pod")
+    shape = problems(pod.get("metadata"), METADATA, "metadata")
+    metadata = pod.get("metadata")
+    references = metadata.get("ownerReferences") if isinstance(metadata, dict) else None
+    if references is not None and not (
+        isinstance(references, list) and all(isinstance(r, dict) for r in references)
+    ):
+        shape.append(("metadata.ownerReferences", "must be a list of mappings"))
+    if shape:
+        raise ReviewError("request.object." + "; ".join(f"{f}: {m}" for f, m in shape))
     namespace = str(request.get("namespace") or (pod.get("metadata") or {}).get("namespace") or "")
     working = clone(pod)
     meta = working.get("metadata")
@@ -191,7 +293,17 @@ def answer(body: Any, configs: ConfigSet) -> Answer:
 
     selected = [i for i in configs.instances if selector(i, PodTemplate(working, working, ""))]
     try:
-        results = apply([working], configs.instances, selector, notes=False, restore=False)
+        results = apply(
+            [working],
+            configs.instances,
+            selector,
+            notes=False,
+            restore=False,
+            deadline=Deadline(deadline),
+        )
+    except DeadlineExceeded:
+        return Answer(respond(False, message="no answer within the time budget"), "error",
+                      "time budget")  # fmt: skip
     except Exception as err:  # a bug in krm-fn: deny (or admit) as an error, never a 500
         from krm_fn import core
 
@@ -214,6 +326,7 @@ def answer(body: Any, configs: ConfigSet) -> Answer:
         return Answer(respond(False, message="; ".join(messages), warnings=warnings), "denied")
     if not had_namespace:
         del working["metadata"]["namespace"]
+    keep_order(working, pod)  # reinvoked after another webhook: an empty patch, not a reorder
     patch = json_patch(pod, working)
     if patch == b"[]":
         reason = (
@@ -256,4 +369,14 @@ def _responder(api_version: str, uid: str) -> Any:
     return respond
 
 
-__all__ = ["Answer", "ConfigDirError", "ConfigSet", "answer", "load_config_dir", "targeted"]
+__all__ = [
+    "Answer",
+    "ConfigDirError",
+    "ConfigSet",
+    "ReviewError",
+    "answer",
+    "answer_body",
+    "load_config_dir",
+    "over_budget",
+    "targeted",
+]

@@ -76,9 +76,26 @@ def write(directory: Path, service: str, namespace: str, days: int, extra: list[
     )  # fmt: skip
     directory.mkdir(parents=True, exist_ok=True)
     ca_pem = ca.public_bytes(serialization.Encoding.PEM)
-    (directory / "ca.crt").write_bytes(ca_pem)
-    (directory / "tls.crt").write_bytes(serving.public_bytes(serialization.Encoding.PEM))
-    key_path = directory / "tls.key"
-    key_path.write_bytes(_pem_key(key))
-    os.chmod(key_path, 0o600)
+    _replace(directory / "ca.crt", ca_pem, 0o644)
+    _replace(directory / "tls.crt", serving.public_bytes(serialization.Encoding.PEM), 0o644)
+    _replace(directory / "tls.key", _pem_key(key), 0o600)
     return base64.b64encode(ca_pem).decode()
+
+
+def _replace(path: Path, data: bytes, mode: int) -> None:
+    """Write a file whole, never wider than `mode` and never through a link.
+
+    A new file is made with its mode, then renamed over the old name: a link there is replaced,
+    not followed.
+    """
+    temporary = path.with_name(f".{path.name}.{os.urandom(4).hex()}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    descriptor = os.open(temporary, flags, mode)
+    try:
+        os.fchmod(descriptor, mode)  # the umask may have narrowed it; never widened
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -2,11 +2,13 @@
 
 A parent process binds the TLS port, loads the configs (and refuses to start without valid
 ones), forks the workers, and serves `/healthz`, `/readyz` and `/metrics` over plain HTTP on the
-metrics port. Each worker runs uvicorn on the shared socket with an SSL context of its own, and
-watches the certificate files and the config directory: a new certificate is loaded into the
-live context (new handshakes use it, open connections keep theirs); a valid new set of configs
-replaces the old one at once, an invalid one is logged and leaves the old one serving. SIGTERM
-makes the workers stop accepting and finish what they are answering.
+metrics port. Each worker serves HTTPS on the shared socket (krm_fn/webhook/http.py: every read
+timed, sizes and connections bounded) with an SSL context of its own, and watches the
+certificate files and the config directory: a new certificate is loaded into the live context
+(new handshakes use it, open connections keep theirs); a valid new set of configs replaces the
+old one at once, an invalid one is logged and leaves the old one serving. SIGTERM makes the
+workers stop accepting, close idle connections at once and finish what they are answering; a
+worker whose supervisor is gone stops too.
 """
 
 import asyncio
@@ -22,16 +24,31 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from krm_fn.webhook.admission import Answer, ConfigDirError, ConfigSet, answer, load_config_dir
+from krm_fn.webhook.admission import (
+    Answer,
+    ConfigDirError,
+    ConfigSet,
+    ReviewError,
+    answer_body,
+    load_config_dir,
+    over_budget,
+)
+from krm_fn.webhook.http import Limits, Request, Response, Server
 
-MAX_BODY = 7 * 1024 * 1024  # as controller-runtime and Kruise; the API server sends up to 3 MiB
 POLL_SECONDS = 2.0
 TIME_BUDGET_SECONDS = 5.0  # well under the webhook's timeoutSeconds (10 in the install example)
-THREADED_BODY = 256 * 1024  # bodies over this are answered from a thread, within the budget
+# The TLS port: the API server validates a pod only after the webhooks, so a body can be as large
+# as its request limit (3 MiB) and the review around it; bodies over 256 KiB are answered from a
+# thread, two at a time per worker, so a worker holds at most a few of them in memory.
+LIMITS = Limits(body_bytes=3 * 1024 * 1024 + 256 * 1024, connections=256, large_at_once=2)
+HEALTH_LIMITS = Limits(
+    header_seconds=5, body_seconds=5, idle_seconds=5, body_bytes=0, connections=64,
+    large_at_once=1, grace_seconds=1,
+)  # fmt: skip
 log = logging.getLogger("krm-fn.webhook")
 
 
@@ -125,7 +142,7 @@ class WatchedCertificate:
 
 
 class App:
-    """The ASGI application of a worker: POST /mutate, and the reload tasks."""
+    """A worker: POST /mutate on the TLS port, and the reload tasks."""
 
     def __init__(self, configs: WatchedConfigs, certificate: WatchedCertificate) -> None:
         self.configs = configs
@@ -133,121 +150,87 @@ class App:
         from krm_fn.webhook import metrics
 
         self.metrics = metrics
+        self.threads = ThreadPoolExecutor(LIMITS.large_at_once, thread_name_prefix="answer")
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """Serve one ASGI connection scope (HTTP or lifespan)."""
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-        elif scope["type"] == "http":
-            await self._http(scope, receive, send)
+    async def serve(self, sock: socket.socket, parent: int) -> None:
+        """Serve until SIGTERM (or the supervisor is gone), then shut down within the grace."""
+        server = Server(self.handle, LIMITS, error_body=_refusal)
+        await server.start(sock, self.certificate.context)
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        watcher = loop.create_task(self._watch(stop, parent))
+        await stop.wait()
+        watcher.cancel()
+        await server.shutdown()
+        self.threads.shutdown(wait=False, cancel_futures=True)
 
-    async def _lifespan(self, receive: Any, send: Any) -> None:
-        task = None
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                task = asyncio.get_running_loop().create_task(self._watch())
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                if task is not None:
-                    task.cancel()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-
-    async def _watch(self) -> None:
+    async def _watch(self, stop: asyncio.Event, parent: int) -> None:
         while True:
             await asyncio.sleep(POLL_SECONDS)
+            if os.getppid() != parent:  # the supervisor died: no orphan keeps serving
+                log.error("the supervisor (pid %d) is gone; stopping", parent)
+                stop.set()
+                return
             self.certificate.poll()
             self.configs.poll()
 
-    async def _http(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def handle(self, request: Request) -> Response:
+        """Answer one request: an AdmissionReview on POST /mutate, a refusal otherwise."""
         started = time.perf_counter()
-        if scope["path"] != "/mutate":
-            await _respond(send, 404, {"message": "not found: POST AdmissionReviews to /mutate"})
-            return
-        if scope["method"] != "POST":
-            await _respond(send, 405, {"message": "POST an AdmissionReview"})
-            return
-        headers = dict(scope.get("headers") or [])
-        content_type = headers.get(b"content-type", b"").split(b";")[0].strip()
-        if content_type != b"application/json":
-            await _respond(send, 415, {"message": "Content-Type must be application/json"})
-            return
-        length = headers.get(b"content-length", b"")
-        if length.isdigit() and int(length) > MAX_BODY:
-            await _respond(send, 413, {"message": f"body larger than {MAX_BODY} bytes"})
-            return
-        body = bytearray()
-        more = True
-        while more:
-            message = await receive()
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > MAX_BODY:
-                await _respond(send, 413, {"message": f"body larger than {MAX_BODY} bytes"})
-                return
+        if request.path != "/mutate":
+            return _json(404, {"message": "not found: POST AdmissionReviews to /mutate"})
+        if request.method != "POST":
+            return _json(405, {"message": "POST an AdmissionReview"})
+        content_type = request.headers.get("content-type", "").split(";")[0].strip()
+        if content_type != "application/json":
+            return _json(415, {"message": "Content-Type must be application/json"})
         try:
-            review = json.loads(body)
-            result = await self._answer(review, len(body))
-        except (ValueError, TypeError) as err:  # not JSON, not an AdmissionReview
+            result = await self._answer(request.body, started)
+        except ReviewError as err:  # not JSON, not an AdmissionReview
             self.metrics.requests.labels("error", "bad request").inc()
-            await _respond(send, 400, {"message": f"bad AdmissionReview: {err}"})
-            return
+            return _json(400, {"message": f"bad AdmissionReview: {err}"})
         self.metrics.record(result, time.perf_counter() - started)
         if result.outcome == "denied":
             log.info("denied: %s", result.review["response"].get("status", {}).get("message"))
-        await _respond(send, 200, result.review)
+        return _json(200, result.review)
 
-    async def _answer(self, review: Any, size: int) -> Answer:
+    async def _answer(self, body: bytes, started: float) -> Answer:
         configs = self.configs.current
-        if size <= THREADED_BODY:
-            return answer(review, configs)
+        deadline = time.monotonic() + TIME_BUDGET_SECONDS - (time.perf_counter() - started)
+        if len(body) <= LIMITS.large_body:
+            return answer_body(body, configs, deadline)
         loop = asyncio.get_running_loop()
-        try:
-            return await asyncio.wait_for(
-                loop.run_in_executor(None, answer, review, configs), TIME_BUDGET_SECONDS
-            )
+        work = loop.run_in_executor(self.threads, answer_body, body, configs, deadline)
+        try:  # the deadline stops the work inside; this is the backstop
+            return await asyncio.wait_for(work, TIME_BUDGET_SECONDS + 1)
         except TimeoutError:
-            uid = review["request"]["uid"]
-            message = f"krm-fn: no answer within {TIME_BUDGET_SECONDS:g} s"
-            response = {"uid": uid, "allowed": False, "status": {"code": 500, "message": message}}
-            return Answer({**_envelope(review), "response": response}, "error", "time budget")
+            return over_budget(body)
 
 
-def _envelope(review: dict[str, Any]) -> dict[str, Any]:
-    return {"apiVersion": review["apiVersion"], "kind": "AdmissionReview"}
+def _json(status: int, payload: dict[str, Any]) -> Response:
+    return Response(status, json.dumps(payload, separators=(",", ":")).encode())
 
 
-async def _respond(send: Any, status: int, payload: dict[str, Any]) -> None:
-    data = json.dumps(payload, separators=(",", ":")).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": data})
+def _refusal(status: int, message: str) -> Response:
+    """What the HTTP layer says when it refuses a request (size, time, shape)."""
+    return _json(status, {"message": message})
 
 
-def run_worker(sock: socket.socket, options: Options, configs: WatchedConfigs) -> None:
-    """One worker: uvicorn on the shared socket, with its own certificate watcher."""
-    import uvicorn
-
+def run_worker(sock: socket.socket, options: Options, configs: WatchedConfigs, parent: int) -> None:
+    """One worker: the HTTP server on the shared socket, with its own certificate watcher."""
     certificate = WatchedCertificate(options.tls_cert_file, options.tls_key_file)
-    config = uvicorn.Config(
-        App(configs, certificate),
-        ssl_certfile=options.tls_cert_file,
-        ssl_keyfile=options.tls_key_file,
-        log_level="warning",
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=25,
-        timeout_keep_alive=30,
-        server_header=False,
-    )
-    config.load()
-    config.ssl = certificate.context  # the watched context, not one uvicorn would never reload
+    app = App(configs, certificate)
     # What is loaded now lives as long as the worker: out of the collector's way, so that a full
-    # collection walks only what requests left. (A higher young-generation threshold was tried:
-    # the cycles a diff library and asyncio left then pile up into 70 ms collections.)
+    # collection walks only what requests left.
     gc.freeze()
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        import uvloop  # faster when installed (the image has it); asyncio's own loop otherwise
+
+        uvloop.run(app.serve(sock, parent))
+    except ImportError:
+        asyncio.run(app.serve(sock, parent))
 
 
 class Supervisor:
@@ -260,11 +243,13 @@ class Supervisor:
 
     def start_worker(self, slot: int) -> None:
         """Fork a worker serving the shared socket."""
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                run_worker(self.sock, self.options, self.configs)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                run_worker(self.sock, self.options, self.configs, parent)
             finally:
                 os._exit(0)
         self.workers[pid] = slot
@@ -281,16 +266,32 @@ class Supervisor:
             )
         return alive == self.options.workers and not self.stopping, "\n".join(lines) + "\n"
 
+    async def health(self, request: Request) -> Response:
+        """GET /healthz, /readyz and /metrics on the metrics port."""
+        if request.method != "GET":
+            return Response(405, b"GET only\n", "text/plain")
+        if request.path == "/healthz":
+            return Response(200, b"ok\n", "text/plain")
+        if request.path == "/readyz":
+            ready, text = self.ready()
+            return Response(200 if ready else 503, text.encode(), "text/plain")
+        if request.path == "/metrics":
+            from krm_fn.webhook import metrics
+
+            body, content_type = metrics.exposition()
+            return Response(200, body, content_type)
+        return Response(404, b"not found\n", "text/plain")
+
     def run(self) -> int:
         """Start the workers and the health server; restart workers until SIGTERM."""
         from krm_fn.webhook import metrics
 
+        health = _Background(
+            self.health, HEALTH_LIMITS, self.options.host, self.options.metrics_port
+        )
         for slot in range(self.options.workers):
             self.start_worker(slot)
-        health = ThreadingHTTPServer(
-            (self.options.host, self.options.metrics_port), _health_handler(self)
-        )
-        threading.Thread(target=health.serve_forever, daemon=True).start()
+        health.start()
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         log.info("serving on %s:%d (%d workers), health and metrics on :%d", self.options.host,
@@ -301,7 +302,7 @@ class Supervisor:
             except ChildProcessError:
                 break
             if pid == 0:
-                time.sleep(0.2 if self.stopping else POLL_SECONDS / 4)
+                time.sleep(0.05 if self.stopping else POLL_SECONDS / 4)
                 failures = self.configs.failures
                 if not self.stopping and self.configs.poll():
                     metrics.config_generation.set(self.configs.current.generation)
@@ -313,7 +314,7 @@ class Supervisor:
             if not self.stopping:
                 log.error("worker %d exited (%s); starting another", pid, status)
                 self.start_worker(slot)
-        health.shutdown()
+        health.stop()
         return 0
 
     def _stop(self, signum: int, frame: Any) -> None:
@@ -323,41 +324,42 @@ class Supervisor:
                 os.kill(pid, signal.SIGTERM)
 
 
+class _Background:
+    """An HTTP server on its own event loop in a thread: the supervisor's health port."""
+
+    def __init__(self, handler: Any, limits: Limits, host: str, port: int) -> None:
+        self.sock = socket.create_server((host, port), reuse_port=False, backlog=128)
+        self.loop = asyncio.new_event_loop()
+        self.server = Server(handler, limits)
+        self.thread = threading.Thread(target=self._run, daemon=True, name="health")
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self.server.start(self.sock))
+        self.loop.run_forever()
+
+    def start(self) -> None:
+        """Serve from now on."""
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Close every connection and the socket; return when the thread is done."""
+
+        async def shutdown() -> None:
+            await self.server.shutdown()
+            self.loop.stop()
+
+        if self.thread.is_alive():
+            asyncio.run_coroutine_threadsafe(shutdown(), self.loop)
+            self.thread.join(5)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     return True
-
-
-def _health_handler(supervisor: Supervisor) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path == "/healthz":
-                self._send(200, b"ok\n", "text/plain")
-            elif self.path == "/readyz":
-                ready, text = supervisor.ready()
-                self._send(200 if ready else 503, text.encode(), "text/plain")
-            elif self.path == "/metrics":
-                from krm_fn.webhook import metrics
-
-                body, content_type = metrics.exposition()
-                self._send(200, body, content_type)
-            else:
-                self._send(404, b"not found\n", "text/plain")
-
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    return Handler
 
 
 def serve(options: Options) -> int:

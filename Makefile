@@ -74,6 +74,9 @@ demo: setup
 	  echo "# kubectl not found: using krm-fn run instead"; \
 	  $(BIN)/krm-fn run $(DEMO)/log-shipper.yaml $(DEMO)/deployment.yaml $(DEMO)/service.yaml; \
 	fi
+	@echo "# What changed: krm-fn run --diff $(DEMO)/log-shipper.yaml $(DEMO)/deployment.yaml $(DEMO)/service.yaml"
+	@$(BIN)/krm-fn run --diff --quiet $(DEMO)/log-shipper.yaml $(DEMO)/deployment.yaml $(DEMO)/service.yaml; \
+	  [ $$? -le 1 ]  # exit 1: there are differences, which is what the demo shows
 
 # The container image, built offline with podman (scripts/build-image.sh says how).
 image:

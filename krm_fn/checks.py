@@ -279,8 +279,25 @@ def check_host(value: str) -> str:
     except ValueError:
         pass
     if not HOST_NAME.match(value):
-        raise ValueError(f'"{value}" is not a host name (letters, digits, "-", ".") or IP address')
+        raise ValueError(f'"{value}" is not a host name or IP address: {_host_problem(value)}')
     return value
+
+
+def _host_problem(value: str) -> str:
+    """Which rule of a DNS host name `value` breaks."""
+    if len(value) > 253:
+        return f"it has {len(value)} characters, and a host name at most 253"
+    for label in value.removesuffix(".").split("."):
+        if len(label) > 63:
+            return (
+                f'"{label[:20]}..." has {len(label)} characters, and each part between dots (a '
+                "DNS label) at most 63"
+            )
+        if not label:
+            return "it has an empty part between dots"
+        if label.startswith("-") or label.endswith("-"):
+            return f'"{label}" starts or ends with "-"'
+    return 'only letters, digits, "-" and "." may be used'
 
 
 def check_server_name(value: str) -> str:

@@ -21,7 +21,8 @@ Usage:
   krm-fn < resource-list.yaml          KRM function: a ResourceList on stdin and stdout
                                        (kpt fn eval --exec, Kptfile exec:/image:, kustomize)
   krm-fn run CONFIG [FILE|DIR|-]...    apply CONFIG to YAML files and print the result
-         [--diff] [--strict] [-o DIR | --in-place]
+         [--diff] [--strict] [-o DIR | --in-place]   (-c CONFIG, repeated: several, in order)
+         [--fail-on-warnings] [-n NS] [--results json|yaml]
   krm-fn check CONFIG [FILE|DIR|-]...  exit 1, listing each resource, if CONFIG would change them
   krm-fn uninject [FILE|DIR|-]...      remove every recorded injection (--config: one config's)
   krm-fn validate CONFIG...            check configs without manifests
@@ -29,6 +30,7 @@ Usage:
   krm-fn init KIND                     a commented config skeleton
   krm-fn schema KIND                   JSON Schema of a kind's config (for editors)
   krm-fn definitions                   the function catalog (functions.yaml)
+  krm-fn completion bash|zsh|fish      a shell completion script
   krm-fn install-plugins DIR           legacy kustomize exec plugins for every kind, for
                                        KUSTOMIZE_PLUGIN_HOME=DIR kubectl kustomize
                                        --enable-alpha-plugins
@@ -157,13 +159,38 @@ def _bounded(data: bytes, name: str) -> str:
         raise yamlio.InputError(f"{name} is not UTF-8: {err}") from None
 
 
-def transform(function_config: Any, items: list[Any], strict: bool = False) -> list[Result]:
-    """The core's transform, with the CLI's settings (KRM_FN_DEBUG: bugs raise)."""
+FAIL_ON_WARNINGS_ENV = "KRM_FN_FAIL_ON_WARNINGS"
+
+
+def fail_on_warnings_env() -> bool:
+    """Whether KRM_FN_FAIL_ON_WARNINGS asks that every warning be an error (true, 1, yes)."""
+    value = os.environ.get(FAIL_ON_WARNINGS_ENV, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise UsageError(f"{FAIL_ON_WARNINGS_ENV}={value!r}: use true or false")
+
+
+def transform(
+    function_config: Any,
+    items: list[Any],
+    strict: bool = False,
+    fail_on_warnings: bool = False,
+    namespace: str | None = None,
+) -> list[Result]:
+    """The core's transform, with the CLI's settings (KRM_FN_DEBUG: bugs raise).
+
+    KRM_FN_FAIL_ON_WARNINGS=true makes every warning an error, in every way in that runs here.
+    """
     from krm_fn import core
 
     if os.environ.get("KRM_FN_DEBUG"):
         core.RAISE_INTERNAL_ERRORS = True
-    return core.transform(function_config, items, strict=strict)
+    fail = fail_on_warnings or fail_on_warnings_env()
+    return core.transform(
+        function_config, items, strict=strict, fail_on_warnings=fail, namespace=namespace
+    )
 
 
 def run_krm(text: str, stderr: TextIO) -> tuple[str, int]:
@@ -216,8 +243,13 @@ def run_plugin(config_text: str, stream_text: str, stderr: TextIO) -> tuple[str,
     return yamlio.dump_all(items), 0
 
 
-def check_items(items: Any, where: str) -> None:
-    """Refuse items that are not resources (apiVersion, kind, mapping metadata)."""
+def check_items(items: Any, where: str, names: list[str] | None = None) -> None:
+    """Refuse items that are not mappings, or resources whose metadata is not a mapping.
+
+    Mappings without apiVersion or kind are no resources and pass through untouched (kpt hands
+    over a package's kustomization.yaml). `names` name the items in messages (file and
+    document), else `where[index]` and the file kpt's annotations give.
+    """
     if not isinstance(items, list):
         raise yamlio.InputError(f"{where} must be a list of resources")
     if len(items) > MAX_ITEMS:
@@ -226,16 +258,25 @@ def check_items(items: Any, where: str) -> None:
             "several runs"
         )
     for index, item in enumerate(items):
-        if not isinstance(item, dict) or not item.get("kind") or not item.get("apiVersion"):
+        name = names[index] if names else _item_name(item, f"{where}[{index}]")
+        if not isinstance(item, dict):
             raise yamlio.InputError(
-                f"{where}[{index}] is not a Kubernetes resource (apiVersion, kind)"
+                f"{name} is not a Kubernetes resource (a mapping with apiVersion and kind)"
             )
+        if not item.get("kind") or not item.get("apiVersion"):
+            continue  # not a resource (a kustomization file kpt hands over): passes through
         meta = item.get("metadata", {})
         for field, value in (("metadata", meta), *_maps(meta)):
             if value is not None and not isinstance(value, dict):
-                raise yamlio.InputError(
-                    f"{where}[{index}] ({item['kind']}): {field} must be a mapping"
-                )
+                raise yamlio.InputError(f"{name} ({item['kind']}): {field} must be a mapping")
+
+
+def _item_name(item: Any, where: str) -> str:
+    """`where`, with the file the item came from where kpt's annotations say it."""
+    from krm_fn.results import source_file
+
+    file = source_file(item) if isinstance(item, dict) else None
+    return f"{file['path']} ({where})" if file else where
 
 
 def _maps(meta: Any) -> list[tuple[str, Any]]:

@@ -26,10 +26,30 @@ def main(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     parser = _parser()
     options = parser.parse_args(args)
     try:
+        _check_output_dir(options)
         code: int = options.handler(options, stdin, stdout, stderr)
     except UsageError as err:
         parser.exit(2, f"krm-fn {options.command}: {err}\n")
+    except yamlio.InputError as err:
+        if getattr(options, "results", "text") == "text":
+            raise  # cli.main prints it
+        _log([Result(str(err), "error")], stderr, False, options.results)
+        return 1
     return code
+
+
+FORMAT_NAMES = frozenset({"json", "yaml", "yml", "text", "wide", "name", "diff"})
+
+
+def _check_output_dir(options: Any) -> None:
+    """Refuse `-o json` and the like: kubectl's -o is a format; krm-fn's, as kpt's, a directory."""
+    output = getattr(options, "output", None)
+    if output and output.lower() in FORMAT_NAMES and not os.path.exists(output):
+        raise UsageError(
+            f"-o {output}: -o names the directory to write the files into (as in kpt), not a "
+            f"format; for results as {output}, --results json|yaml; for changes, --diff; to "
+            f"write into a new directory named {output}, say -o ./{output}"
+        )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,10 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     def command(name: str, summary: str) -> argparse.ArgumentParser:
         return commands.add_parser(name, help=summary, description=summary, epilog=EPILOG)
 
-    run = command("run", "Apply a config to YAML files or directories and print the result.")
-    run.add_argument("config", help="a krm-fn config file")
-    run.add_argument("inputs", nargs="*", help="files or directories (read as kpt reads a "
-                     "package); - or none: stdin")  # fmt: skip
+    run = command("run", "Apply configs, in order, to YAML files or directories and print the "
+                  "result.")  # fmt: skip
+    _config_arguments(run)
     run.add_argument("--diff", action="store_true", help="print what changed; exit 1 if any")
     run.add_argument("--quiet", "-q", action="store_true", help="only warnings and errors")
     run.add_argument("--strict", action="store_true", help="a config that selects no workload "
@@ -50,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--allow-empty", action="store_true", help="an input without resources "
                      "gives an empty output (a Helm chart that renders only hooks); by default "
                      "it is an error")  # fmt: skip
+    _shared_options(run)
     where = run.add_mutually_exclusive_group()
     where.add_argument("-o", "--output", metavar="DIR", help="write the files into DIR")
     where.add_argument("--in-place", action="store_true", help="write the files back")
@@ -57,9 +77,9 @@ def _parser() -> argparse.ArgumentParser:
 
     check = command("check", "Exit 1, listing each resource, if a config would change them "
                     "(for CI).")  # fmt: skip
-    check.add_argument("config", help="a krm-fn config file")
-    check.add_argument("inputs", nargs="*", help="files or directories; - or none: stdin")
+    _config_arguments(check)
     check.add_argument("--strict", action="store_true", help="no workload selected: an error")
+    _shared_options(check)
     check.set_defaults(handler=_check)
 
     uninject = command("uninject", "Remove every recorded injection and print the manifests "
@@ -68,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     uninject.add_argument("--config", action="append", default=[], metavar="FILE",
                           help="only the injections of this config (repeatable)")  # fmt: skip
     uninject.add_argument("--quiet", "-q", action="store_true", help="only warnings and errors")
+    _results_option(uninject)
     where = uninject.add_mutually_exclusive_group()
     where.add_argument("-o", "--output", metavar="DIR", help="write the files into DIR")
     where.add_argument("--in-place", action="store_true", help="write the files back")
@@ -79,7 +100,8 @@ def _parser() -> argparse.ArgumentParser:
 
     explain = command("explain", "Documentation of a kind or a field: Kind or Kind.field.path, "
                       "any letter case.")  # fmt: skip
-    explain.add_argument("topic", help="e.g. sidecar, Sidecar.containers, ambassador.inbound.tls")
+    explain.add_argument("topic", nargs="?", help="e.g. sidecar, Sidecar.containers, "
+                         "ambassador.inbound.tls; none: the list of kinds")  # fmt: skip
     explain.add_argument("--markdown", action="store_true", help="the Markdown of docs/patterns")
     explain.set_defaults(handler=_explain)
 
@@ -111,11 +133,49 @@ def _parser() -> argparse.ArgumentParser:
                      "(kustomize runs it; see install-plugins).")  # fmt: skip
     plugin.add_argument("config", help="the config file kustomize passes")
     plugin.set_defaults(handler=_plugin)
+
+    completion = command("completion", "Print a shell completion script (bash, zsh, fish).")
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell")
+    completion.set_defaults(handler=_completion)
+
+    # dispatched by cli.main before this parser (they have their own options): listed for help
+    # and for the choices of an unknown command
+    command("webhook", "The mutating admission webhook: krm-fn webhook --help.")
+    command("helm-post-render", "`run` as the Helm 4 plugin runs it: krm-fn helm-plugin --help.")
     return parser
 
 
+def _config_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("inputs", nargs="*", metavar="CONFIG [FILE|DIR|-]", help="the config "
+                        "file, then the files or directories to change (read as kpt reads a "
+                        "package; - or none: stdin). Files right after the first that hold "
+                        "only krm-fn configs are configs too, applied in order")  # fmt: skip
+    parser.add_argument("-c", "--config", action="append", default=[], metavar="FILE",
+                        help="a config file (repeatable, applied in order); then every "
+                        "argument is an input")  # fmt: skip
+
+
+def _results_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--results", choices=RESULT_FORMATS, default="text", help="how results "
+                        "go to stderr: text lines (default), or the ResourceList `results` list "
+                        "as json or yaml, for scripts and CI (input errors too)")  # fmt: skip
+
+
+def _shared_options(parser: argparse.ArgumentParser) -> None:
+    """The options of run and check that the core's run takes."""
+    _results_option(parser)
+    parser.add_argument("--fail-on-warnings", action="store_true", help="every warning is an "
+                        "error (also: KRM_FN_FAIL_ON_WARNINGS=true, or failOnWarnings in a "
+                        "config)")  # fmt: skip
+    parser.add_argument("-n", "--namespace", metavar="NS", help="the namespace of resources "
+                        "without one, as `kubectl apply -n` and `helm -n` place them: targets "
+                        "and Pod Security labels see it; it is not written (helm-post-render: "
+                        "HELM_NAMESPACE)")  # fmt: skip
+
+
 # inputs and outputs ----------------------------------------------------------------------------
-def _source(inputs: list[str], stdin: TextIO, allow_empty: bool = False) -> Any:
+def _source(inputs: list[str], stdin: TextIO, allow_empty: bool | None = None) -> Any:
+    """What the inputs hold; no resources is an error unless allowed (None: no such option)."""
     from krm_fn import cli, sources
 
     texts: list[tuple[str, str]] = []
@@ -129,16 +189,64 @@ def _source(inputs: list[str], stdin: TextIO, allow_empty: bool = False) -> Any:
         else:
             raise yamlio.InputError(f"{name}: no such file or directory")
     source = sources.read(texts)
-    cli.check_items(source.items, ", ".join(inputs or ["stdin"]))
+    names = [
+        f"{d.path} (document {d.index + 1})" for d in source.documents if d.resource is not None
+    ]
+    cli.check_items(source.items, ", ".join(inputs or ["stdin"]), names)
     if not source.items and not allow_empty:
-        raise yamlio.InputError(cli.NO_RESOURCES.format(", ".join(inputs or ["stdin"])))
+        message = cli.NO_RESOURCES.format(", ".join(inputs or ["stdin"]))
+        if allow_empty is not None:
+            message += "; --allow-empty accepts it (a Helm chart that renders only hooks)"
+        raise yamlio.InputError(message)
     return source
 
 
-def _config(path: str) -> Any:
+def _config(path: str) -> list[Any]:
+    """The configs in a file, in order: one per YAML document (`---`)."""
     from krm_fn import cli
+    from krm_fn.config import expected_config
 
-    return yamlio.load(cli.read_file(path), path)
+    documents = yamlio.load_all(cli.read_file(path), path)
+    if not documents:
+        raise yamlio.InputError(f"{path} holds no config: {expected_config()}")
+    for index, document in enumerate(documents):
+        if not isinstance(document, dict) or not document.get("kind"):
+            where = f"{path} (document {index + 1})" if len(documents) > 1 else path
+            raise yamlio.InputError(f"{where} is not a krm-fn config: {expected_config()}")
+    return documents
+
+
+def _split_configs(options: Any) -> tuple[list[tuple[str, Any]], list[str]]:
+    """The configs (file, document) and the inputs of run and check."""
+    inputs = list(options.inputs)
+    paths = list(options.config)
+    if not paths:
+        if not inputs:
+            raise UsageError("a config is required: CONFIG [FILE|DIR|-]..., or --config FILE")
+        paths.append(inputs.pop(0))
+        while inputs and _only_configs(inputs[0]):
+            paths.append(inputs.pop(0))
+    configs = [(path, document) for path in paths for document in _config(path)]
+    return configs, inputs
+
+
+def _only_configs(path: str) -> bool:
+    """Whether a file holds krm-fn configs and nothing else (a few bytes' look, then a parse)."""
+    from krm_fn import cli
+    from krm_fn.config import API_VERSION
+
+    if path == "-" or not os.path.isfile(path):
+        return False
+    with open(path, "rb") as handle:
+        if API_VERSION.encode() not in handle.read(65_536):
+            return False
+    try:
+        documents = yamlio.load_all(cli.read_file(path), path)
+    except yamlio.InputError:
+        return False
+    return bool(documents) and all(
+        isinstance(d, dict) and d.get("apiVersion") == API_VERSION for d in documents
+    )
 
 
 def _write(options: Any, source: Any, items: list[Any], stdout: TextIO) -> None:
@@ -217,26 +325,54 @@ def _added_path(resource: Any, source: Any) -> str:
     return os.path.join(os.path.dirname(first), name)
 
 
-def _transform(config: Any, source: Any, strict: bool) -> tuple[list[Any], list[Result]]:
+def _transform(
+    configs: list[tuple[str, Any]], source: Any, options: Any
+) -> tuple[list[Any], list[Result]]:
+    """Each config in turn, as a pipeline of functions runs; the first with errors stops it."""
     from krm_fn import cli
 
     items = source.items
-    results = cli.transform(config, items, strict=strict)
+    results: list[Result] = []
+    for path, config in configs:
+        found = cli.transform(
+            config,
+            items,
+            strict=options.strict,
+            fail_on_warnings=options.fail_on_warnings,
+            namespace=options.namespace,
+        )
+        for result in found:  # about the config itself: name its file
+            if result.resource is config or (result.resource is None and not result.tags):
+                result.file = path
+        results += found
+        if has_errors(found):
+            break
     return items, results
 
 
-def _log(results: list[Result], stderr: TextIO, quiet: bool) -> None:
-    for result in results:
-        if not quiet or result.severity != "info":
+RESULT_FORMATS = ("text", "json", "yaml")
+
+
+def _log(results: list[Result], stderr: TextIO, quiet: bool, form: str = "text") -> None:
+    """Results on stderr: a line each, or (json, yaml) the ResourceList `results` list."""
+    shown = [r for r in results if not quiet or r.severity != "info"]
+    if form == "text":
+        for result in shown:
             print(result.to_text(), file=stderr)
+    elif form == "json":
+        import json
+
+        print(json.dumps([r.to_dict() for r in shown], indent=2), file=stderr)
+    else:
+        stderr.write(yamlio.dump([r.to_dict() for r in shown]))
 
 
 # the commands ------------------------------------------------------------------------------------
 def _run(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    config = _config(options.config)
-    source = _source(options.inputs, stdin, options.allow_empty)
-    items, results = _transform(config, source, options.strict)
-    _log(results, stderr, options.quiet)
+    configs, inputs = _split_configs(options)
+    source = _source(inputs, stdin, options.allow_empty)
+    items, results = _transform(configs, source, options)
+    _log(results, stderr, options.quiet, options.results)
     if has_errors(results):
         return 1
     if not items:  # --allow-empty: nothing in, nothing out
@@ -250,10 +386,10 @@ def _run(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _check(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    config = _config(options.config)
-    source = _source(options.inputs, stdin)
-    items, results = _transform(config, source, options.strict)
-    _log(results, stderr, quiet=True)
+    configs, inputs = _split_configs(options)
+    source = _source(inputs, stdin)
+    items, results = _transform(configs, source, options)
+    _log(results, stderr, True, options.results)
     if has_errors(results):
         return 1
     changed = _changes(source, items)
@@ -295,13 +431,13 @@ def _uninject(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> in
         keys = []
         for path in options.config:
             try:
-                keys += [i.key for i in load_config(_config(path))]
+                keys += [i.key for config in _config(path) for i in load_config(config)]
             except ConfigError as err:
-                _log(err.results, stderr, quiet=True)
+                _log(err.results, stderr, True, options.results)
                 return 1
     items = source.items
     results = core.uninject(items, keys)
-    _log(results, stderr, options.quiet)
+    _log(results, stderr, options.quiet, options.results)
     if has_errors(results):
         return 1
     _write(options, source, items, stdout)
@@ -314,7 +450,7 @@ def _validate(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> in
     failed = False
     for path in options.configs:
         try:
-            instances = load_config(_config(path))
+            instances = [i for config in _config(path) for i in load_config(config)]
         except ConfigError as err:
             failed = True
             for result in err.results:
@@ -333,6 +469,9 @@ def _validate(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> in
 def _explain(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     from krm_fn import reference
 
+    if options.topic is None:
+        stdout.write(reference.kinds_text())
+        return 0
     try:
         kind, path = reference.topic(options.topic)
     except ValueError as err:
@@ -402,6 +541,13 @@ def _write_plugins(command: str, write: Any, directory: str, stdout: TextIO, std
         return 1
     for path in paths:
         stdout.write(f"{path}\n")
+    return 0
+
+
+def _completion(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from krm_fn.completion import script
+
+    stdout.write(script(options.shell, _parser()))
     return 0
 
 

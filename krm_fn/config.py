@@ -227,7 +227,7 @@ def _validated(kind: str, spec: Any, where: str, fail: Callable[[str, str], None
         return spec_model(kind).model_validate(spec)
     except ValidationError as err:
         for problem in err.errors(include_url=False):
-            fail(_message(problem, spec_model(kind)), where + _loc(problem["loc"]))
+            fail(_message(problem, spec_model(kind), kind), where + _loc(problem["loc"]))
         return None
 
 
@@ -276,8 +276,15 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc if p not in UNION_TAGS)
 
 
-def _message(problem: Any, model: "type[BaseModel]") -> str:
+def _message(problem: Any, model: "type[BaseModel]", kind: str) -> str:
     message = str(problem["msg"]).removeprefix("Value error, ")
+    if problem["type"] == "too_short" and not problem.get("input"):
+        least = (problem.get("ctx") or {}).get("min_length", 1)
+        path = ".".join(
+            str(p) for p in problem["loc"] if isinstance(p, str) and p not in UNION_TAGS
+        )
+        items = "one item" if least == 1 else f"{least} items"
+        return f"is empty: fill in at least {items} (krm-fn explain {kind}.{path} says how)"
     if problem["type"] == "extra_forbidden":
         known = _fields_at(model, problem["loc"][:-1])
         return f"unknown field; known fields here: {', '.join(known)}" if known else "unknown field"

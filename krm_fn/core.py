@@ -1,6 +1,7 @@
 """The one core: apply pattern instances to resources. No I/O; every caller is a thin wrapper."""
 
 import contextlib
+import functools
 import posixpath
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +22,14 @@ from krm_fn.record import (
     write_record,
 )
 from krm_fn.resources import effective
-from krm_fn.results import INDEX_ANNOTATIONS, PATH_ANNOTATIONS, Result, Severity, describe
+from krm_fn.results import (
+    INDEX_ANNOTATIONS,
+    PATH_ANNOTATIONS,
+    Result,
+    Severity,
+    config_tags,
+    describe,
+)
 from krm_fn.selection import selects
 from krm_fn.services import ServiceIndex, is_service
 from krm_fn.shapes import METADATA, POD_SPEC, SERVICE, problems
@@ -50,7 +58,9 @@ Identity = tuple[str, str, str, str]
 
 
 def passes_through(resource: dict[str, Any]) -> bool:
-    """Kptfiles, local-config items and krm-fn configs are never changed."""
+    """Kptfiles, local-config items, krm-fn configs and non-resources are never changed."""
+    if not resource.get("apiVersion") or not resource.get("kind"):
+        return True  # not a Kubernetes resource (a kustomization file kpt hands over)
     annotations = (resource.get("metadata") or {}).get("annotations") or {}
     api_version = str(resource.get("apiVersion", ""))
     return str(annotations.get(LOCAL_CONFIG, "")).lower() == "true" or api_version.startswith(
@@ -60,7 +70,8 @@ def passes_through(resource: dict[str, Any]) -> bool:
 
 def identity(resource: dict[str, Any]) -> Identity:
     """apiVersion, kind, namespace, name."""
-    meta = resource.get("metadata") or {}
+    meta = resource.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
     return (
         str(resource.get("apiVersion")),
         str(resource.get("kind")),
@@ -92,10 +103,13 @@ def _flatten(items: list[Any]) -> list[dict[str, Any]]:
 Selector = Callable[[Instance, PodTemplate], bool]
 
 
-def targeted(instance: Instance, pod: PodTemplate) -> bool:
-    """Whether an instance's targets select a pod's workload (no targets: every workload)."""
+def targeted(instance: Instance, pod: PodTemplate, namespace: str = "") -> bool:
+    """Whether an instance's targets select a pod's workload (no targets: every workload).
+
+    `namespace` is that of a workload without one (`krm-fn run --namespace`, `helm -n`).
+    """
     targets = instance.spec.targets
-    return not targets or any(selects(t, pod.workload) for t in targets)
+    return not targets or any(selects(t, pod.workload, namespace) for t in targets)
 
 
 def apply(
@@ -107,6 +121,9 @@ def apply(
     strict: bool = False,
     uninjecting: bool = False,
     deadline: Deadline = NO_DEADLINE,
+    fail_on_warnings: bool = False,
+    namespace: str | None = None,
+    report_unmatched: bool = True,
 ) -> list[Result]:
     """Apply every instance, in order, to the workloads of `items` (changed in place).
 
@@ -116,13 +133,24 @@ def apply(
     caller that shows only warnings and errors. `restore=False` skips keeping copies to put the
     items back on an error and to keep unchanged ones byte for byte, for a caller that throws its
     items away on an error and compares them as data (the webhook: its patch is a diff).
+    `report_unmatched=False` says nothing of instances that select no workload (the webhook: one
+    pod, and what other configs select is not its author's business).
     """
-    run = _Run(items, instances, selector, notes, restore)
+    if namespace and selector is targeted:
+        selector = functools.partial(targeted, namespace=namespace)
+    run = _Run(items, instances, selector, notes, restore, namespace or "default")
     run.strict, run.uninjecting, run.deadline = strict, uninjecting, deadline
+    run.fail_on_warnings, run.report_unmatched = fail_on_warnings, report_unmatched
     return run.run()
 
 
-def transform(function_config: Any, items: list[Any], strict: bool = False) -> list[Result]:
+def transform(
+    function_config: Any,
+    items: list[Any],
+    strict: bool = False,
+    fail_on_warnings: bool = False,
+    namespace: str | None = None,
+) -> list[Result]:
     """Load a config and apply it to items in place; config problems become error results.
 
     The library API: every way in (KRM function, plugin, `krm-fn run`, the webhook) calls this
@@ -132,7 +160,9 @@ def transform(function_config: Any, items: list[Any], strict: bool = False) -> l
         instances = load_config(function_config)
     except ConfigError as err:
         return err.results
-    return apply(items, instances, strict=strict)
+    return apply(
+        items, instances, strict=strict, fail_on_warnings=fail_on_warnings, namespace=namespace
+    )
 
 
 def uninject(items: list[Any], keys: list[str] | None = None) -> list[Result]:
@@ -180,6 +210,7 @@ class _Run:
         selector: Selector,
         notes: bool,
         restore: bool,
+        namespace: str = "default",
     ) -> None:
         self.items = items
         self.instances = instances
@@ -189,12 +220,16 @@ class _Run:
         self.strict = False  # a config that selects nothing is an error
         self.uninjecting = False  # removing injections is what was asked: info, not warnings
         self.deadline = NO_DEADLINE  # past it, DeadlineExceeded (the webhook's time budget)
+        self.fail_on_warnings = False  # every warning is an error (else: per config)
+        self.report_unmatched = True  # a config that selects no workload: a warning (or error)
+        self.undid: set[int] = set()  # resources with an earlier injection undone in this run
         self.keys = [i.key for i in instances]
         self.results: list[Result] = []
         resources = [r for r in _flatten(items) if not passes_through(r)]
         self.workloads = resources
         self.services = [r for r in resources if is_service(r) and self._well_shaped(r)]
-        self.service_index = ServiceIndex(self.services)
+        self.namespace = namespace  # that of resources without one
+        self.service_index = ServiceIndex(self.services, namespace)
         self.service_records: dict[int, tuple[dict[str, Any], dict[str, Entry]]] = {}
         self.service_undone: list[tuple[dict[str, Any], str, Undone]] = []
         self.by_identity = {identity(r): r for r in _flatten(items)}
@@ -260,13 +295,14 @@ class _Run:
                 chosen = [i for i in self.instances if self.selector(i, pod)]
                 matched.update(i.key for i in chosen)
                 self.results += self._apply_to_pod(pod, chosen)
-        for instance in self.instances if not self.uninjecting else []:
+        for instance in self.instances if self.report_unmatched and not self.uninjecting else []:
             if instance.key not in matched:
                 severity: Severity = (
                     "error" if self.strict or instance.spec.fail_on_empty_match else "warning"
                 )
                 message = f'{instance.kind} "{instance.name}" matched no workload; {self._seen()}'
-                self.results.append(Result(message, severity))
+                message += self._namespace_hint(instance)
+                self.results.append(Result(message, severity, tags=config_tags(instance.key)))
         self._finish_services()
         for resource in self.stale_changed.values():
             message = (
@@ -276,14 +312,43 @@ class _Run:
             )
             field = f"metadata.annotations.{GENERATED_BY}"
             self.results.append(Result(message, "error", resource, field))
+        self._escalate_warnings()
         if any(r.severity == "error" for r in self.results):
             self._rollback()
             return [r for r in self.results if r.severity != "info"]
         self._drop_stale()
         for resource, saved in self.saved.values():
-            keep_order(resource, saved)  # a pipeline's second pass gives the same bytes
+            if id(resource) in self.undid:  # what was undone and injected again: where it was
+                keep_order(resource, saved)  # (a pipeline's second pass gives the same bytes)
         self._keep_unchanged_as_they_were()
         return self.results
+
+    def _namespace_hint(self, instance: Instance) -> str:
+        """Why a target's namespace may match nothing: workloads that have none."""
+        if not any(t.namespace for t in instance.spec.targets):
+            return ""
+        if all((r.get("metadata") or {}).get("namespace") for r in self.workloads):
+            return ""
+        return (
+            f'; workloads without metadata.namespace are taken to be in "{self.namespace}": '
+            "name the namespace they are applied to with `krm-fn run --namespace NS` (Helm 3: "
+            "--post-renderer-args=--namespace=NS; Helm 4 passes its own)"
+        )
+
+    def _namespace(self, pod: PodTemplate) -> str:
+        return str((pod.workload.get("metadata") or {}).get("namespace") or self.namespace)
+
+    def _escalate_warnings(self) -> None:
+        """Warnings become errors: all of them, or those of configs with failOnWarnings."""
+        strict = {i.key for i in self.instances if i.spec.fail_on_warnings}
+        if not (strict or self.fail_on_warnings):
+            return
+        for result in self.results:
+            if result.severity == "warning" and (
+                self.fail_on_warnings or result.tags.get("record") in strict
+            ):
+                result.severity = "error"
+                result.message += " (an error: warnings fail with failOnWarnings)"
 
     def _seen(self) -> str:
         """What a config could have selected: the workloads, with kind, name and labels."""
@@ -332,6 +397,7 @@ class _Run:
         if not set(record) & set(self.keys):
             return
         self._save(service)
+        self.undid.add(id(service))
         for key in reversed(self.keys):
             if key in record:
                 undone = undo_service(service, key, record.pop(key))
@@ -364,12 +430,15 @@ class _Run:
         results: list[Result] = []
         undone = {}
         isolation = weakened_isolation(pod.spec, pod.template.get("metadata") or {})
+        if previous:
+            self.undid.add(id(pod.workload))
         for key in reversed(previous):
             undone[key] = undo_pod(pod, key, record.pop(key), self.deadline)
             now = weakened_isolation(pod.spec, pod.template.get("metadata") or {})
             for field, problem in sorted(now - isolation):  # what the record said was there
                 message = f"undoing {key} weakens isolation: {field} {problem}"
-                results.append(Result(message, "warning", pod.workload, pod.field(field)))
+                tags = config_tags(key)
+                results.append(Result(message, "warning", pod.workload, pod.field(field), tags))
             isolation = now
         if _opted_out(pod):
             skipped = [i for i in chosen if i.spec.pod_opt_out]
@@ -402,7 +471,8 @@ class _Run:
             if editor.entry:
                 record[instance.key] = editor.entry
             now = weakened_isolation(pod.spec, pod.template.get("metadata") or {})
-            results += _isolation_warnings(pod, editor, now - isolation, self.enforced)
+            level = self.enforced.get(self._namespace(pod))
+            results += _isolation_warnings(pod, editor, now - isolation, level)
             isolation = now
         for key, done in undone.items():
             results += _judge_undone(
@@ -410,8 +480,8 @@ class _Run:
             )
         results += _check_pod(pod, editors)
         if editors and any(e.entry for e in editors):
-            results += _pod_security(pod, self.enforced)
-            if self.notes:
+            results += _pod_security(pod, self._namespace(pod), self.enforced)
+            if self.notes and any(_changes_resources(e.entry) for e in editors):
                 results += _effective_resources(pod)
         generated = [(e, r) for e in editors for r in e.generated]
         results += self._check_generated(pod, generated)
@@ -605,6 +675,8 @@ def _judge_undone(
                 "longer replaces; check that it is the workload's own"
             )
             results.append(Result(message, severity, resource, field))
+    for result in results:
+        result.tags = config_tags(key)
     return results
 
 
@@ -617,13 +689,12 @@ def _internal_error(pod: PodTemplate, instance: Instance, err: Exception) -> Res
 
 
 def _isolation_warnings(
-    pod: PodTemplate, editor: PodEditor, weakened: set[tuple[str, str]], enforced: dict[str, str]
+    pod: PodTemplate, editor: PodEditor, weakened: set[tuple[str, str]], level: str | None
 ) -> list[Result]:
     """A warning for everything an instance did that weakens the pod's isolation.
 
     Not where the namespace enforces a Pod Security level that rejects it: that is an error.
     """
-    level = enforced.get(_namespace(pod))
     if level and weakened:
         weakened -= set(violations(pod.spec, level, pod.template.get("metadata") or {}))
     results = []
@@ -745,10 +816,9 @@ def _check_pod(pod: PodTemplate, editors: list[PodEditor]) -> list[Result]:
     return results
 
 
-def _pod_security(pod: PodTemplate, enforced: dict[str, str]) -> list[Result]:
+def _pod_security(pod: PodTemplate, namespace: str, enforced: dict[str, str]) -> list[Result]:
     """Errors for what the namespace's enforced Pod Security level would reject."""
     results = []
-    namespace = _namespace(pod)
     level = enforced.get(namespace)
     metadata = pod.template.get("metadata") or {}
     if level in ("baseline", "restricted"):
@@ -758,8 +828,13 @@ def _pod_security(pod: PodTemplate, enforced: dict[str, str]) -> list[Result]:
     return results
 
 
-def _namespace(pod: PodTemplate) -> str:
-    return str((pod.workload.get("metadata") or {}).get("namespace") or "default")
+def _changes_resources(entry: Entry) -> bool:
+    """Whether an injection changes what the pod reserves (containers, or their resources)."""
+    return bool(
+        entry.containers
+        or entry.initContainers
+        or any("resources" in fields for fields in entry.fieldsWas.values())
+    )
 
 
 def _effective_resources(pod: PodTemplate) -> list[Result]:

@@ -59,6 +59,10 @@ def post_render(args: list[str]) -> int:
     """`krm-fn run ARGS` on stdin; on failure its messages go to Helm's stderr too."""
     from krm_fn import cli
 
+    namespace = os.environ.get("HELM_NAMESPACE")  # the release's: chart resources have none
+    given = any(a in ("-n", "--namespace") or a.startswith("--namespace=") for a in args)
+    if namespace and not given:
+        args = ["--namespace", namespace, *args]
     captured = io.StringIO()
     real, sys.stderr = sys.stderr, captured
     try:

@@ -20,7 +20,7 @@ from krm_fn.record import (
     digest,
 )
 from krm_fn.resources import parse_quantity
-from krm_fn.results import Result, Severity, describe
+from krm_fn.results import Result, Severity, config_tags, describe
 
 if TYPE_CHECKING:
     from krm_fn.spec import Position
@@ -96,7 +96,7 @@ class PodEditor:
         self.generated: list[dict[str, Any]] = []
         self.accepted_privilege: set[str] = set()
         self._service_entries: dict[int, tuple[dict[str, Any], Entry]] = {}
-        self.tags = {"pattern": kind, "config": name, "record": key}
+        self.tags = config_tags(key)
 
     # results -------------------------------------------------------------------------
     def report(self, severity: Severity, message: str, field: str = "spec") -> None:
@@ -172,14 +172,15 @@ class PodEditor:
         """Append a container to `containers`."""
         name = container["name"]
         if self._name_free(name):
-            child(self.spec, "containers", list).append(self._finish(container))
+            child(self.spec, "containers", list).append(self._finish(container, "containers"))
             self._note("containers", name)
             self.report("info", f'added container "{name}"', f"spec.containers[name={name}]")
 
-    def _finish(self, container: dict[str, Any]) -> dict[str, Any]:
+    def _finish(self, container: dict[str, Any], where: str) -> dict[str, Any]:
         """A copy of an injected container with the workload's resource overrides.
 
-        Images that are not pinned (no tag, `latest`) get a warning.
+        Images that are not pinned (no tag, `latest`) get a warning. `where`: the list it goes
+        into (containers or initContainers).
         """
         done = clone(container)
         name = done["name"]
@@ -212,7 +213,7 @@ class PodEditor:
                 )
         problem = image_problem(str(done.get("image", "")))
         if problem:
-            self.report("warning", f'image of "{name}" {problem}', self.container_field(name))
+            self.report("warning", f'image of "{name}" {problem}', f"spec.{where}[name={name}]")
         return done
 
     def accept_privilege(self, name: str) -> None:
@@ -229,7 +230,7 @@ class PodEditor:
             name = container["name"]
             if not self._name_free(name):
                 continue
-            existing.insert(index, self._finish(container))
+            existing.insert(index, self._finish(container, "initContainers"))
             index += 1
             self._note("initContainers", name)
             what = (

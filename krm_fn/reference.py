@@ -269,6 +269,18 @@ def _properties(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
     return properties
 
 
+def kinds_text() -> str:
+    """Every kind with the first sentence of its documentation, for `krm-fn explain`."""
+    lines = [f"Kinds of {API_VERSION} (krm-fn explain KIND for one):", ""]
+    width = max(len(k) for k in KINDS)
+    for kind in KINDS:
+        doc = pattern_module(kind).__doc__ if kind != BUNDLE_KIND else _bundle_doc()
+        summary = inspect.cleandoc(doc or "").split("\n\n")[0]
+        summary = " ".join(summary.split()).removeprefix(f"{kind}: ")
+        lines.append(f"  {kind:<{width}}  {_plain(summary)}")
+    return "\n".join(lines) + "\n"
+
+
 def explain_text(kind: str, path: list[str]) -> str:
     """A kind or one of its fields, for a terminal: wrapped text, fields as an indented list."""
     import textwrap
@@ -288,7 +300,7 @@ def explain_text(kind: str, path: list[str]) -> str:
     else:
         doc = pattern_module(kind).__doc__ if kind != BUNDLE_KIND else _bundle_doc()
         for paragraph in inspect.cleandoc(doc or "").split("\n\n"):
-            lines += [*textwrap.wrap(_plain(" ".join(paragraph.split())), width), ""]
+            lines += [*_wrap_paragraph(paragraph, width), ""]
     properties = _properties(node, schema)
     if properties:
         required = set(_resolve(node, schema).get("required", []))
@@ -308,6 +320,27 @@ def explain_text(kind: str, path: list[str]) -> str:
     if example and not path:
         lines += _example(example)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _wrap_paragraph(paragraph: str, width: int) -> list[str]:
+    """A docstring paragraph wrapped; a bullet list (`- ` items) keeps one item per line."""
+    import textwrap
+
+    items: list[str] = []
+    for line in paragraph.splitlines():
+        if line.startswith("- ") or not items:
+            items.append(line)
+        else:
+            items[-1] += " " + line.strip()
+    if not items[0].startswith("- "):
+        head = items.pop(0)
+        lines = textwrap.wrap(_plain(" ".join(head.split())), width)
+    else:
+        lines = []
+    for item in items:
+        text = _plain(" ".join(item.split()))
+        lines += textwrap.wrap(text, width, subsequent_indent="  ")
+    return lines
 
 
 def _bundle_doc() -> str | None:

@@ -19,6 +19,7 @@ class Result:
     resource: dict[str, Any] | None = None
     field: str | None = None
     tags: dict[str, str] = dataclasses.field(default_factory=dict)
+    file: str | None = None  # the file it is about, where no path annotation says it
 
     def to_dict(self) -> dict[str, Any]:
         """The result as a ResourceList `results` entry."""
@@ -27,22 +28,30 @@ class Result:
             out["resourceRef"] = resource_ref(self.resource)
             if self.field:
                 out["field"] = {"path": self.field}
-            file = source_file(self.resource)
-            if file:
-                out["file"] = file
+        file = source_file(self.resource) if self.resource is not None else None
+        if file or self.file:
+            out["file"] = file or {"path": self.file}
         if self.tags:
             out["tags"] = dict(self.tags)
         return out
 
     def to_text(self) -> str:
         """The result as one line for a terminal."""
-        where = ""
+        file = source_file(self.resource) if self.resource is not None else None
+        path = file["path"] if file else self.file
+        where = f"{path}: " if path else ""
         if self.resource is not None:
-            where = describe(self.resource)
+            where += describe(self.resource)
             if self.field:
                 where += f" {self.field}"
             where += ": "
         return f"{self.severity}: {where}{self.message}"
+
+
+def config_tags(key: str) -> dict[str, str]:
+    """The tags of a result about one config instance (`Kind/name`, its record key)."""
+    kind, _, name = key.partition("/")
+    return {"pattern": kind, "config": name, "record": key}
 
 
 def resource_ref(resource: dict[str, Any]) -> dict[str, str]:
@@ -59,8 +68,11 @@ def resource_ref(resource: dict[str, Any]) -> dict[str, str]:
 
 
 def describe(resource: dict[str, Any]) -> str:
-    """`Kind/name` or `Kind/namespace/name`, for messages."""
+    """`Kind/name` or `Kind/namespace/name`, for messages (`name-*` for a generateName)."""
     ref = resource_ref(resource)
+    generate = _mapping(resource.get("metadata")).get("generateName")
+    if not ref["name"] and isinstance(generate, str) and generate:
+        ref["name"] = f"{generate}*"
     if "namespace" in ref:
         return f"{ref['kind']}/{ref['namespace']}/{ref['name']}"
     return f"{ref['kind']}/{ref['name']}"

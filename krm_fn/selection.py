@@ -123,8 +123,11 @@ class Selector(Protocol):
     annotation_selector: str | None
 
 
-def selects(selector: Selector, resource: dict[str, Any]) -> bool:
-    """Whether every field the selector sets matches the resource."""
+def selects(selector: Selector, resource: dict[str, Any], namespace: str = "") -> bool:
+    """Whether every field the selector sets matches the resource.
+
+    `namespace` is that of a resource without one (as `kubectl apply -n` and `helm -n` place it).
+    """
     api_version = str(resource.get("apiVersion", ""))
     group, _, version = api_version.rpartition("/")
     meta = resource.get("metadata") or {}
@@ -133,7 +136,7 @@ def selects(selector: Selector, resource: dict[str, Any]) -> bool:
         "version": version,
         "kind": str(resource.get("kind", "")),
         "name": str(meta.get("name", "")),
-        "namespace": str(meta.get("namespace", "")),
+        "namespace": str(meta.get("namespace") or namespace),
     }
     for field_name, value in values.items():
         pattern = getattr(selector, field_name)

@@ -15,13 +15,15 @@ def is_service(resource: dict[str, Any]) -> bool:
     return resource.get("kind") == "Service" and resource.get("apiVersion") == "v1"
 
 
-def selects_pod(service: dict[str, Any], pod: PodTemplate) -> bool:
-    """Whether a Service's selector picks the pods of this template (same namespace)."""
+def selects_pod(service: dict[str, Any], pod: PodTemplate, namespace: str = "default") -> bool:
+    """Whether a Service's selector picks the pods of this template (same namespace).
+
+    `namespace` is that of a resource without one.
+    """
     selector = (service.get("spec") or {}).get("selector")
     if not isinstance(selector, dict) or not selector:
         return False
-    namespace = (service.get("metadata") or {}).get("namespace")
-    if namespace != (pod.workload.get("metadata") or {}).get("namespace"):
+    if _namespace(service, namespace) != _namespace(pod.workload, namespace):
         return False
     labels = (pod.template.get("metadata") or {}).get("labels") or {}
     return all(labels.get(k) == v for k, v in selector.items())
@@ -34,14 +36,15 @@ class ServiceIndex:
     of each would be 10^8 checks).
     """
 
-    def __init__(self, services: list[dict[str, Any]]) -> None:
+    def __init__(self, services: list[dict[str, Any]], namespace: str = "default") -> None:
+        self.namespace = namespace  # that of resources without one
         selectors = []
         for position, service in enumerate(services):
             spec = service.get("spec")
             selector = spec.get("selector") if isinstance(spec, dict) else None
             if isinstance(selector, dict) and selector:
-                namespace = _namespace(service)
-                pairs = [(namespace, str(k), str(v)) for k, v in selector.items()]
+                where = _namespace(service, namespace)
+                pairs = [(where, str(k), str(v)) for k, v in selector.items()]
                 selectors.append((position, service, pairs))
         counts = Counter(pair for _, _, pairs in selectors for pair in pairs)
         self.by_pair: dict[tuple[str, str, str], list[tuple[int, dict[str, Any]]]] = {}
@@ -52,7 +55,7 @@ class ServiceIndex:
     def selecting(self, pod: PodTemplate) -> list[dict[str, Any]]:
         """The Services whose selector picks the pods of this template, in input order."""
         labels = (pod.template.get("metadata") or {}).get("labels") or {}
-        namespace = _namespace(pod.workload)
+        namespace = _namespace(pod.workload, self.namespace)
         candidates = [
             candidate
             for key, value in labels.items()
@@ -61,9 +64,9 @@ class ServiceIndex:
         return [
             service
             for _, service in sorted(candidates, key=lambda c: c[0])
-            if selects_pod(service, pod)
+            if selects_pod(service, pod, self.namespace)
         ]
 
 
-def _namespace(resource: dict[str, Any]) -> str:
-    return str((resource.get("metadata") or {}).get("namespace"))
+def _namespace(resource: dict[str, Any], default: str) -> str:
+    return str((resource.get("metadata") or {}).get("namespace") or default)

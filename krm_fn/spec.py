@@ -149,6 +149,13 @@ class PatternSpec(Model, PatternSpecMethods):
         description="A config that selects no workload is an error, not a warning (as "
         "`krm-fn run --strict`): for pipelines where that means a typo in a target.",
     )
+    fail_on_warnings: bool = Field(
+        False,
+        description="This config's warnings are errors (a target that selects nothing, a raised "
+        "grace period, a kept value...): the build fails, and at admission `onError` decides. "
+        "For every config at once: `KRM_FN_FAIL_ON_WARNINGS=true` or `krm-fn run "
+        "--fail-on-warnings`. For ways in that hide warnings (kustomize, Helm 3).",
+    )
     on_error: Literal["deny", "admit"] = Field(
         "deny",
         description="At admission (`krm-fn webhook`): what an error does to the pod: `deny` it "

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install what the tests run for real: Debian's nginx (and its stream module), not started as a
 # service; busybox, whose applets (nc, wget, nslookup, sh) are what the injected init containers run;
-# shellcheck, which actionlint runs on the release workflow's scripts.
+# shellcheck, which actionlint runs on the release workflow's scripts; zsh and fish, which load
+# the shell completions (krm-fn completion).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(nginx-core libnginx-mod-stream busybox shellcheck)
+packages=(nginx-core libnginx-mod-stream busybox shellcheck zsh fish)
 guard=/usr/sbin/policy-rc.d
 added_guard=0
 if [ ! -e "$guard" ]; then

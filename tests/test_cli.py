@@ -90,7 +90,7 @@ def test_malformed_input_is_a_message_not_a_traceback() -> None:
 def test_items_that_are_not_resources_come_back_as_they_were_with_an_error_result() -> None:
     header = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
     for items, expected in [
-        ([{"kind": "Pod"}, {"apiVersion": "v1", "kind": "ConfigMap"}], "items[0] is not a"),
+        ([["a list"], {"apiVersion": "v1", "kind": "ConfigMap"}], "items[0] is not a"),
         ({"a": 1}, "ResourceList items must be a list of resources"),
         ([{"apiVersion": "v1", "kind": "Pod", "metadata": {"labels": ["x"]}}], "labels must be"),
     ]:
@@ -103,6 +103,27 @@ def test_items_that_are_not_resources_come_back_as_they_were_with_an_error_resul
         [error] = output["results"]
         assert error["severity"] == "error" and expected in error["message"]
         assert expected in err and "Traceback" not in err
+
+
+def test_kpt_hands_over_a_kustomization_file_and_gets_it_back_untouched() -> None:
+    kustomization = {"resources": ["deployment.yaml"], "namespace": "shop"}
+    path = {"metadata": {"annotations": {"internal.config.kubernetes.io/path": "app.yaml"}}}
+    items = [kustomization, yamlio.load(DEPLOYMENT.read_text()), ["a list", path]]
+    stdin = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n" + yamlio.dump(
+        {"items": items[:2], "functionConfig": yamlio.load(CONFIG.read_text())}
+    )
+    code, out, err = krm_fn(stdin=stdin)
+    output = yamlio.load(out)
+    assert code == 0, err
+    assert output["items"][0] == kustomization
+    assert output["items"][1] != items[1]  # the Deployment got the config's injection
+    named = {**yamlio.load(DEPLOYMENT.read_text()), **path, "spec": "broken"}
+    named["metadata"]["labels"] = "not a mapping"
+    stdin = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n" + yamlio.dump(
+        {"items": [named], "functionConfig": yamlio.load(CONFIG.read_text())}
+    )
+    code, out, err = krm_fn(stdin=stdin)
+    assert code == 1 and "app.yaml (ResourceList items[0])" in err, err
 
 
 def test_run_prints_the_stream_and_diff_prints_changes(tmp_path: Path) -> None:

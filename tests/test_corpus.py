@@ -88,12 +88,21 @@ ADAPTED: dict[str, dict[str, Any]] = {
     # the repo-server's ConfigMap volume; the other workloads have none to watch
     "ConfigReloader": {"watch": ["gpg-keys"], "targets": [{"name": "argocd-repo-server"}]},
     "LocalCache": {"targets": [{"labelSelector": "app!=redis-cart"}]},  # redis-cart has 6379
+    # a proxy goes only on a port the app declares (or on an app that declares none)
+    "Ambassador": {
+        "inbound": {"port": 8080, "appPort": 8089, "tls": {"secretName": "frontend-tls"}},
+        "targets": [{"name": "frontend|recommendationservice|emailservice|loadgenerator"}],
+    },
 }
 BUDGET = {
     "maxRequests": {"cpu": "8", "memory": "8Gi"},
     "allowInitDominance": True,  # the example's download needs 2 CPUs; the apps ask for less
 }
-CHANGED = {"ConfigReloader": 1, "LocalCache": 12}  # workloads changed; 13 for the rest
+CHANGED = {
+    "ConfigReloader": 1,
+    "LocalCache": 12,
+    "Ambassador": 4,
+}  # workloads changed; 13 for the rest
 
 
 def corpus() -> list[dict[str, Any]]:

@@ -13,7 +13,8 @@ forwards to the app on `127.0.0.1:appPort`. The app is told to move by `appEnv` 
   not check certificates); TCP probes check the proxy's port. With mutual TLS the kubelet has no
   client certificate, so HTTP probes go to `healthPort`, a plain-HTTP server of the proxy that
   answers exactly the probe paths and nothing else;
-- a port another container already uses (`port` or `appPort`) is an error.
+- a port another container already uses (`port` or `appPort`) is an error, and so is a `port`
+  the app does not declare (a warning when it declares no ports at all).
 
 Everything that reaches nginx is checked first, so no value can add a directive: `serverName`
 (default: the workload's name) and `remote.host` must be host names or IP addresses, and a probe
@@ -232,6 +233,8 @@ def _inbound(
     except ValueError as err:
         pod.error(f"{err}: set inbound.serverName", "metadata.name")
         return None
+    if not _listens(pod, app, inbound.port):
+        return None
     old = pod.remove_port(app, inbound.port)
     old_name = old.get("name") if old else None
     if old_name and old_name != inbound.port_name:
@@ -282,6 +285,37 @@ def _inbound(
         "ports": ports,
         "volumeMounts": mounts,
     }
+
+
+def _listens(pod: PodEditor, app: dict[str, Any], port: int) -> bool:
+    """Whether the app declares `port`: a proxy on a port nothing listens on is an error.
+
+    An app that declares no ports at all cannot be checked: a warning.
+    """
+    declared = [p for p in app.get("ports") or [] if isinstance(p, dict)]
+    numbers = [p.get("containerPort") for p in declared if p.get("protocol", "TCP") == "TCP"]
+    if port in numbers:
+        return True
+    field = f"{pod.container_field(app['name'])}.ports"
+    if not declared:
+        pod.report(
+            "warning",
+            f'inbound.port {port}: container "{app["name"]}" declares no ports, so krm-fn cannot '
+            "check that the app listens on it; declare it (containerPort) or check inbound.port",
+            field,
+        )
+        return True
+    listed = ", ".join(
+        f"{p.get('containerPort')}/{p.get('protocol', 'TCP')}"
+        + (f" ({p['name']})" if p.get("name") else "")
+        for p in declared
+    )
+    pod.error(
+        f'inbound.port {port} is not a port of container "{app["name"]}" (its ports: {listed}); '
+        "set inbound.port to the port the app listens on (the one its Services and probes use)",
+        field,
+    )
+    return False
 
 
 def _rewrite_probes(

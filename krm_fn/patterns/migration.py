@@ -1,14 +1,15 @@
 """Migration: run a database migration before the app starts.
 
-An init container runs `command` (and `args`), by default with the app container's own image,
-env and envFrom, so it reaches the database exactly as the app does and always matches the
-app's version: a new image tag re-runs the migration before the new version starts. It gets its
-own resources (migrations often need more than the app's steady state; `resources`), and the
-restricted profile's security context under the app's own: it runs as the app's user when the app
-sets one (the image's files belong to it), with a writable root filesystem unless the app's is
-read-only. Copy the app's volume mounts too with `copyVolumeMounts: true` (e.g. migration files
-from a ConfigMap). Migrations run on every pod start, so they must be idempotent, as most
-migration tools are. Place it after anything it needs (`position: {after: wait-for-db}`).
+An init container runs `command` (and `args`), by default with the app container's own image, env
+and envFrom, so it reaches the database exactly as the app does and always matches the app's
+version: a new image tag re-runs the migration before the new version starts. It gets its own
+resources (migrations often need more than the app's steady state; `resources`), and the restricted
+profile's security context under the app's own: it runs as the app's user when the app or the pod
+sets one (`runAsUser`, `runAsGroup`, `runAsNonRoot`: the image's files belong to it), with a
+writable root filesystem unless the app's is read-only. Copy the app's volume mounts too with
+`copyVolumeMounts: true` (e.g. migration files from a ConfigMap). Migrations run on every pod
+start, so they must be idempotent, as most migration tools are. Place it after anything it needs
+(`position: {after: wait-for-db}`).
 """
 
 from __future__ import annotations
@@ -52,9 +53,12 @@ def inject(spec: Spec, pod: PodEditor) -> None:
     for field in fields:
         if app.get(field):
             container[field] = clone(app[field])
-    security = secure({"readOnlyRootFilesystem": False, **(app.get("securityContext") or {})})
-    if isinstance(app.get("securityContext"), dict):  # run as the app's user, as the app does
-        for key in IDENTITY:
-            if key not in app["securityContext"]:
+    own = app.get("securityContext") if isinstance(app.get("securityContext"), dict) else None
+    security = secure({"readOnlyRootFilesystem": False, **(own or {})})
+    pod_level = pod.spec.get("securityContext")
+    pod_level = pod_level if isinstance(pod_level, dict) else {}
+    if own is not None or any(key in pod_level for key in IDENTITY):
+        for key in IDENTITY:  # run as the app's user, as the app does: its own or the pod's
+            if key not in (own or {}):
                 security.pop(key, None)
     pod.add_init_containers([init_container(spec, container, security)], spec.position)

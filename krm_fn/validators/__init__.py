@@ -101,6 +101,7 @@ class PatternSpec(Validated, PatternSpecMethods):
     __slots__ = (
         "app_containers",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "kubernetes_version",
         "on_error",
         "pod_opt_out",
@@ -114,6 +115,7 @@ class PatternSpec(Validated, PatternSpecMethods):
         "pod_template_paths",
         "pod_opt_out",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "on_error",
     )
     ALIASES = {
@@ -123,6 +125,7 @@ class PatternSpec(Validated, PatternSpecMethods):
         "podTemplatePaths": "pod_template_paths",
         "podOptOut": "pod_opt_out",
         "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
         "onError": "on_error",
     }
     targets: Any
@@ -131,6 +134,7 @@ class PatternSpec(Validated, PatternSpecMethods):
     pod_template_paths: Any
     pod_opt_out: Any
     fail_on_empty_match: Any
+    fail_on_warnings: Any
     on_error: Any
 
 
@@ -279,6 +283,8 @@ def validate_PatternSpec(value: Any) -> PatternSpec:
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     result.model_fields_set = frozenset(map(PatternSpec.ALIASES.__getitem__, value))

@@ -45,6 +45,7 @@ class AdapterSpec(Validated, PatternSpecMethods):
         "app_containers",
         "container",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "interval",
         "kubernetes_version",
         "monitor",
@@ -69,6 +70,7 @@ class AdapterSpec(Validated, PatternSpecMethods):
         "pod_template_paths",
         "pod_opt_out",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "on_error",
         "native",
         "resources",
@@ -90,6 +92,7 @@ class AdapterSpec(Validated, PatternSpecMethods):
         "podTemplatePaths": "pod_template_paths",
         "podOptOut": "pod_opt_out",
         "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
         "onError": "on_error",
         "native": "native",
         "resources": "resources",
@@ -110,6 +113,7 @@ class AdapterSpec(Validated, PatternSpecMethods):
     pod_template_paths: Any
     pod_opt_out: Any
     fail_on_empty_match: Any
+    fail_on_warnings: Any
     on_error: Any
     native: Any
     resources: Any
@@ -251,6 +255,8 @@ def validate_AdapterSpec(value: Any) -> AdapterSpec:
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("native", MISSING)

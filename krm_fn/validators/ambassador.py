@@ -60,6 +60,7 @@ class AmbassadorSpec(Validated, PatternSpecMethods):
         "container",
         "container_name",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "image",
         "inbound",
         "kubernetes_version",
@@ -79,6 +80,7 @@ class AmbassadorSpec(Validated, PatternSpecMethods):
         "pod_template_paths",
         "pod_opt_out",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "on_error",
         "native",
         "resources",
@@ -101,6 +103,7 @@ class AmbassadorSpec(Validated, PatternSpecMethods):
         "podTemplatePaths": "pod_template_paths",
         "podOptOut": "pod_opt_out",
         "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
         "onError": "on_error",
         "native": "native",
         "resources": "resources",
@@ -122,6 +125,7 @@ class AmbassadorSpec(Validated, PatternSpecMethods):
     pod_template_paths: Any
     pod_opt_out: Any
     fail_on_empty_match: Any
+    fail_on_warnings: Any
     on_error: Any
     native: Any
     resources: Any
@@ -448,6 +452,8 @@ def validate_AmbassadorSpec(value: Any) -> AmbassadorSpec:
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("native", MISSING)

@@ -35,6 +35,7 @@ class BundleBundleSpec(Validated, PatternSpecMethods):
     __slots__ = (
         "app_containers",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "kubernetes_version",
         "on_error",
         "patterns",
@@ -49,6 +50,7 @@ class BundleBundleSpec(Validated, PatternSpecMethods):
         "pod_template_paths",
         "pod_opt_out",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "on_error",
         "patterns",
     )
@@ -59,6 +61,7 @@ class BundleBundleSpec(Validated, PatternSpecMethods):
         "podTemplatePaths": "pod_template_paths",
         "podOptOut": "pod_opt_out",
         "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
         "onError": "on_error",
         "patterns": "patterns",
     }
@@ -68,6 +71,7 @@ class BundleBundleSpec(Validated, PatternSpecMethods):
     pod_template_paths: Any
     pod_opt_out: Any
     fail_on_empty_match: Any
+    fail_on_warnings: Any
     on_error: Any
     patterns: Any
 
@@ -148,6 +152,8 @@ def validate_BundleBundleSpec(value: Any) -> BundleBundleSpec:
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("patterns", MISSING)

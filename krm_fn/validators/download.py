@@ -57,6 +57,7 @@ class DownloadSpec(Validated, PatternSpecMethods):
         "container_name",
         "credentials_secret_name",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "file",
         "image",
         "kubernetes_version",
@@ -80,6 +81,7 @@ class DownloadSpec(Validated, PatternSpecMethods):
         "pod_template_paths",
         "pod_opt_out",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "on_error",
         "position",
         "resources",
@@ -102,6 +104,7 @@ class DownloadSpec(Validated, PatternSpecMethods):
         "podTemplatePaths": "pod_template_paths",
         "podOptOut": "pod_opt_out",
         "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
         "onError": "on_error",
         "position": "position",
         "resources": "resources",
@@ -123,6 +126,7 @@ class DownloadSpec(Validated, PatternSpecMethods):
     pod_template_paths: Any
     pod_opt_out: Any
     fail_on_empty_match: Any
+    fail_on_warnings: Any
     on_error: Any
     position: Any
     resources: Any
@@ -322,6 +326,8 @@ def validate_DownloadSpec(value: Any) -> DownloadSpec:
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("position", MISSING)

@@ -53,6 +53,7 @@ class GitCloneSpec(Validated, PatternSpecMethods):
         "container_name",
         "depth",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "image",
         "kubernetes_version",
         "mount_path",
@@ -78,6 +79,7 @@ class GitCloneSpec(Validated, PatternSpecMethods):
         "pod_template_paths",
         "pod_opt_out",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "on_error",
         "native",
         "position",
@@ -102,6 +104,7 @@ class GitCloneSpec(Validated, PatternSpecMethods):
         "podTemplatePaths": "pod_template_paths",
         "podOptOut": "pod_opt_out",
         "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
         "onError": "on_error",
         "native": "native",
         "position": "position",
@@ -125,6 +128,7 @@ class GitCloneSpec(Validated, PatternSpecMethods):
     pod_template_paths: Any
     pod_opt_out: Any
     fail_on_empty_match: Any
+    fail_on_warnings: Any
     on_error: Any
     native: Any
     position: Any
@@ -288,6 +292,8 @@ def validate_GitCloneSpec(value: Any) -> GitCloneSpec:
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("native", MISSING)

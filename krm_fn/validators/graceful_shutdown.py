@@ -25,6 +25,7 @@ class GracefulShutdownSpec(Validated, PatternSpecMethods):
         "command",
         "command_seconds",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "kubernetes_version",
         "on_error",
         "pod_opt_out",
@@ -40,6 +41,7 @@ class GracefulShutdownSpec(Validated, PatternSpecMethods):
         "pod_template_paths",
         "pod_opt_out",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "on_error",
         "sleep_seconds",
         "command",
@@ -53,6 +55,7 @@ class GracefulShutdownSpec(Validated, PatternSpecMethods):
         "podTemplatePaths": "pod_template_paths",
         "podOptOut": "pod_opt_out",
         "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
         "onError": "on_error",
         "sleepSeconds": "sleep_seconds",
         "command": "command",
@@ -65,6 +68,7 @@ class GracefulShutdownSpec(Validated, PatternSpecMethods):
     pod_template_paths: Any
     pod_opt_out: Any
     fail_on_empty_match: Any
+    fail_on_warnings: Any
     on_error: Any
     sleep_seconds: Any
     command: Any
@@ -104,6 +108,8 @@ def validate_GracefulShutdownSpec(value: Any) -> GracefulShutdownSpec:
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("sleepSeconds", MISSING)

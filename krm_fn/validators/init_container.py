@@ -42,6 +42,7 @@ class InitContainerSpec(Validated, PatternSpecMethods):
     __slots__ = (
         "app_containers",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "init_containers",
         "kubernetes_version",
         "on_error",
@@ -60,6 +61,7 @@ class InitContainerSpec(Validated, PatternSpecMethods):
         "pod_template_paths",
         "pod_opt_out",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "on_error",
         "init_containers",
         "volumes",
@@ -74,6 +76,7 @@ class InitContainerSpec(Validated, PatternSpecMethods):
         "podTemplatePaths": "pod_template_paths",
         "podOptOut": "pod_opt_out",
         "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
         "onError": "on_error",
         "initContainers": "init_containers",
         "volumes": "volumes",
@@ -87,6 +90,7 @@ class InitContainerSpec(Validated, PatternSpecMethods):
     pod_template_paths: Any
     pod_opt_out: Any
     fail_on_empty_match: Any
+    fail_on_warnings: Any
     on_error: Any
     init_containers: Any
     volumes: Any
@@ -211,6 +215,8 @@ def validate_InitContainerSpec(value: Any) -> InitContainerSpec:
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("initContainers", MISSING)

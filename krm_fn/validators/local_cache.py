@@ -53,6 +53,7 @@ class LocalCacheSpec(Validated, PatternSpecMethods):
         "engine",
         "eviction_policy",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "image",
         "kubernetes_version",
         "memory",
@@ -72,6 +73,7 @@ class LocalCacheSpec(Validated, PatternSpecMethods):
         "pod_template_paths",
         "pod_opt_out",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "on_error",
         "native",
         "resources",
@@ -93,6 +95,7 @@ class LocalCacheSpec(Validated, PatternSpecMethods):
         "podTemplatePaths": "pod_template_paths",
         "podOptOut": "pod_opt_out",
         "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
         "onError": "on_error",
         "native": "native",
         "resources": "resources",
@@ -113,6 +116,7 @@ class LocalCacheSpec(Validated, PatternSpecMethods):
     pod_template_paths: Any
     pod_opt_out: Any
     fail_on_empty_match: Any
+    fail_on_warnings: Any
     on_error: Any
     native: Any
     resources: Any
@@ -294,6 +298,8 @@ def validate_LocalCacheSpec(value: Any) -> LocalCacheSpec:
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("native", MISSING)

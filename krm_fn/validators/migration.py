@@ -51,6 +51,7 @@ class MigrationSpec(Validated, PatternSpecMethods):
         "copy_env",
         "copy_volume_mounts",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "image",
         "kubernetes_version",
         "on_error",
@@ -67,6 +68,7 @@ class MigrationSpec(Validated, PatternSpecMethods):
         "pod_template_paths",
         "pod_opt_out",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "on_error",
         "position",
         "resources",
@@ -85,6 +87,7 @@ class MigrationSpec(Validated, PatternSpecMethods):
         "podTemplatePaths": "pod_template_paths",
         "podOptOut": "pod_opt_out",
         "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
         "onError": "on_error",
         "position": "position",
         "resources": "resources",
@@ -102,6 +105,7 @@ class MigrationSpec(Validated, PatternSpecMethods):
     pod_template_paths: Any
     pod_opt_out: Any
     fail_on_empty_match: Any
+    fail_on_warnings: Any
     on_error: Any
     position: Any
     resources: Any
@@ -218,6 +222,8 @@ def validate_MigrationSpec(value: Any) -> MigrationSpec:
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("position", MISSING)

@@ -34,6 +34,7 @@ class PodDefaultsSpec(Validated, PatternSpecMethods):
         "env",
         "env_from",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "kubernetes_version",
         "labels",
         "on_error",
@@ -50,6 +51,7 @@ class PodDefaultsSpec(Validated, PatternSpecMethods):
         "pod_template_paths",
         "pod_opt_out",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "on_error",
         "labels",
         "annotations",
@@ -65,6 +67,7 @@ class PodDefaultsSpec(Validated, PatternSpecMethods):
         "podTemplatePaths": "pod_template_paths",
         "podOptOut": "pod_opt_out",
         "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
         "onError": "on_error",
         "labels": "labels",
         "annotations": "annotations",
@@ -79,6 +82,7 @@ class PodDefaultsSpec(Validated, PatternSpecMethods):
     pod_template_paths: Any
     pod_opt_out: Any
     fail_on_empty_match: Any
+    fail_on_warnings: Any
     on_error: Any
     labels: Any
     annotations: Any
@@ -182,6 +186,8 @@ def validate_PodDefaultsSpec(value: Any) -> PodDefaultsSpec:
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("labels", MISSING)

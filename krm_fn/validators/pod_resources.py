@@ -25,6 +25,7 @@ class PodResourcesSpec(Validated, PatternSpecMethods):
         "allow_init_dominance",
         "app_containers",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "kubernetes_version",
         "max_limits",
         "max_requests",
@@ -40,6 +41,7 @@ class PodResourcesSpec(Validated, PatternSpecMethods):
         "pod_template_paths",
         "pod_opt_out",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "on_error",
         "max_requests",
         "max_limits",
@@ -52,6 +54,7 @@ class PodResourcesSpec(Validated, PatternSpecMethods):
         "podTemplatePaths": "pod_template_paths",
         "podOptOut": "pod_opt_out",
         "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
         "onError": "on_error",
         "maxRequests": "max_requests",
         "maxLimits": "max_limits",
@@ -63,6 +66,7 @@ class PodResourcesSpec(Validated, PatternSpecMethods):
     pod_template_paths: Any
     pod_opt_out: Any
     fail_on_empty_match: Any
+    fail_on_warnings: Any
     on_error: Any
     max_requests: Any
     max_limits: Any
@@ -112,6 +116,8 @@ def validate_PodResourcesSpec(value: Any) -> PodResourcesSpec:
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("maxRequests", MISSING)

@@ -50,6 +50,7 @@ class SysctlSpec(Validated, PatternSpecMethods):
         "container",
         "container_name",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "image",
         "kubernetes_version",
         "on_error",
@@ -67,6 +68,7 @@ class SysctlSpec(Validated, PatternSpecMethods):
         "pod_template_paths",
         "pod_opt_out",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "on_error",
         "position",
         "resources",
@@ -83,6 +85,7 @@ class SysctlSpec(Validated, PatternSpecMethods):
         "podTemplatePaths": "pod_template_paths",
         "podOptOut": "pod_opt_out",
         "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
         "onError": "on_error",
         "position": "position",
         "resources": "resources",
@@ -98,6 +101,7 @@ class SysctlSpec(Validated, PatternSpecMethods):
     pod_template_paths: Any
     pod_opt_out: Any
     fail_on_empty_match: Any
+    fail_on_warnings: Any
     on_error: Any
     position: Any
     resources: Any
@@ -216,6 +220,8 @@ def validate_SysctlSpec(value: Any) -> SysctlSpec:
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("position", MISSING)

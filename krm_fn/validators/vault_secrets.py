@@ -61,6 +61,7 @@ class VaultSecretsSpec(Validated, PatternSpecMethods):
         "container",
         "container_name",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "image",
         "kubernetes_version",
         "mount_path",
@@ -82,6 +83,7 @@ class VaultSecretsSpec(Validated, PatternSpecMethods):
         "pod_template_paths",
         "pod_opt_out",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "on_error",
         "position",
         "resources",
@@ -105,6 +107,7 @@ class VaultSecretsSpec(Validated, PatternSpecMethods):
         "podTemplatePaths": "pod_template_paths",
         "podOptOut": "pod_opt_out",
         "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
         "onError": "on_error",
         "position": "position",
         "resources": "resources",
@@ -127,6 +130,7 @@ class VaultSecretsSpec(Validated, PatternSpecMethods):
     pod_template_paths: Any
     pod_opt_out: Any
     fail_on_empty_match: Any
+    fail_on_warnings: Any
     on_error: Any
     position: Any
     resources: Any
@@ -426,6 +430,8 @@ def validate_VaultSecretsSpec(value: Any) -> VaultSecretsSpec:
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("position", MISSING)

@@ -53,6 +53,7 @@ class WaitForSpec(Validated, PatternSpecMethods):
         "container_name",
         "dns",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "http",
         "image",
         "interval_seconds",
@@ -73,6 +74,7 @@ class WaitForSpec(Validated, PatternSpecMethods):
         "pod_template_paths",
         "pod_opt_out",
         "fail_on_empty_match",
+        "fail_on_warnings",
         "on_error",
         "position",
         "resources",
@@ -92,6 +94,7 @@ class WaitForSpec(Validated, PatternSpecMethods):
         "podTemplatePaths": "pod_template_paths",
         "podOptOut": "pod_opt_out",
         "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
         "onError": "on_error",
         "position": "position",
         "resources": "resources",
@@ -110,6 +113,7 @@ class WaitForSpec(Validated, PatternSpecMethods):
     pod_template_paths: Any
     pod_opt_out: Any
     fail_on_empty_match: Any
+    fail_on_warnings: Any
     on_error: Any
     position: Any
     resources: Any
@@ -254,6 +258,8 @@ def validate_WaitForSpec(value: Any) -> WaitForSpec:
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
     result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("position", MISSING)

@@ -15,6 +15,7 @@ from krm_fn.config import API_VERSION, NOT_AT_ADMISSION, ConfigError, Instance, 
 from krm_fn.core import apply, targeted
 from krm_fn.deadline import Deadline, DeadlineExceeded
 from krm_fn.order import keep_order
+from krm_fn.record import RECORD_ANNOTATION
 from krm_fn.results import Result
 from krm_fn.selection import selects
 from krm_fn.shapes import METADATA, problems
@@ -300,6 +301,7 @@ def answer(body: Any, configs: ConfigSet, deadline: float | None = None) -> Answ
             notes=False,
             restore=False,
             deadline=Deadline(deadline),
+            report_unmatched=False,
         )
     except DeadlineExceeded:
         return Answer(respond(False, message="no answer within the time budget"), "error",
@@ -326,7 +328,8 @@ def answer(body: Any, configs: ConfigSet, deadline: float | None = None) -> Answ
         return Answer(respond(False, message="; ".join(messages), warnings=warnings), "denied")
     if not had_namespace:
         del working["metadata"]["namespace"]
-    keep_order(working, pod)  # reinvoked after another webhook: an empty patch, not a reorder
+    if RECORD_ANNOTATION in ((pod.get("metadata") or {}).get("annotations") or {}):  # reinvoked
+        keep_order(working, pod)  # after another webhook: an empty patch, not a reorder
     patch = json_patch(pod, working)
     if patch == b"[]":
         reason = (
@@ -341,7 +344,8 @@ def answer(body: Any, configs: ConfigSet, deadline: float | None = None) -> Answ
 
 
 def _warning(result: Result) -> str:
-    text = result.to_text()
+    """A result as the pod's author reads it: kubectl puts its own `Warning:` before it."""
+    text = result.to_text().removeprefix(f"{result.severity}: ")
     return text if len(text) <= MAX_WARNING_LENGTH else text[: MAX_WARNING_LENGTH - 3] + "..."
 
 

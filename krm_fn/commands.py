@@ -169,8 +169,8 @@ def _shared_options(parser: argparse.ArgumentParser) -> None:
                         "config)")  # fmt: skip
     parser.add_argument("-n", "--namespace", metavar="NS", help="the namespace of resources "
                         "without one, as `kubectl apply -n` and `helm -n` place them: targets "
-                        "and Pod Security labels see it; it is not written (helm-post-render: "
-                        "HELM_NAMESPACE)")  # fmt: skip
+                        "and Pod Security labels see it; it is not written (helm-post-render also "
+                        "reads an exported HELM_NAMESPACE)")  # fmt: skip
 
 
 # inputs and outputs ----------------------------------------------------------------------------

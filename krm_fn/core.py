@@ -331,8 +331,8 @@ class _Run:
             return ""
         return (
             f'; workloads without metadata.namespace are taken to be in "{self.namespace}": '
-            "name the namespace they are applied to with `krm-fn run --namespace NS` (Helm 3: "
-            "--post-renderer-args=--namespace=NS; Helm 4 passes its own)"
+            "name the namespace they are applied to with `krm-fn run --namespace NS` (Helm: "
+            "--post-renderer-args=--namespace=NS, as Helm tells a post-renderer nothing of -n)"
         )
 
     def _namespace(self, pod: PodTemplate) -> str:

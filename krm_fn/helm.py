@@ -59,7 +59,9 @@ def post_render(args: list[str]) -> int:
     """`krm-fn run ARGS` on stdin; on failure its messages go to Helm's stderr too."""
     from krm_fn import cli
 
-    namespace = os.environ.get("HELM_NAMESPACE")  # the release's: chart resources have none
+    # Helm tells a post-renderer nothing of `-n`; an exported HELM_NAMESPACE (Helm's own default
+    # namespace) reaches it, and --post-renderer-args=--namespace=NS always does
+    namespace = os.environ.get("HELM_NAMESPACE")
     given = any(a in ("-n", "--namespace") or a.startswith("--namespace=") for a in args)
     if namespace and not given:
         args = ["--namespace", namespace, *args]

@@ -317,3 +317,153 @@ def test_the_pre_commit_hook_runs_check_as_pre_commit_does(tmp_path: Path) -> No
     assert code == 0, err
     done = run([*command, *files], timeout=60)
     assert done.returncode == 0 and done.stdout == "", done.stdout
+
+
+# the four jobs, first time, through every way in -------------------------------------------------
+FLASK = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: flask
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: flask}
+  template:
+    metadata:
+      labels: {app: flask}
+    spec:
+      containers:
+      - name: app
+        image: ghcr.io/example/flask-app:1.4.2
+        ports:
+        - {name: http, containerPort: 5000}
+        readinessProbe:
+          httpGet: {path: /healthz, port: 5000}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: flask
+  namespace: shop
+spec:
+  selector: {app: flask}
+  ports:
+  - {port: 443, targetPort: 5000}
+"""
+ORDERS = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: orders
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: orders}
+  template:
+    metadata:
+      labels: {app: orders}
+    spec:
+      securityContext: {runAsUser: 1000, runAsGroup: 1000}
+      containers:
+      - name: api
+        image: ghcr.io/example/orders-api:3.2.0
+        envFrom:
+        - secretRef: {name: orders-db}
+"""
+JOBS = {
+    "log-shipping sidecar": ([yamlio.load(CONFIG.read_text())], DEPLOYMENT.read_text()),
+    "TLS ambassador for a Flask app": (
+        [
+            {
+                "apiVersion": "krm-fn.dev/v1alpha1",
+                "kind": "Ambassador",
+                "metadata": {"name": "tls"},
+                "spec": {
+                    "inbound": {"port": 5000, "appPort": 5001, "tls": {"secretName": "flask-tls"}},
+                    "appArgs": ["--port=5001", "--host=127.0.0.1"],
+                },
+            }
+        ],
+        FLASK,
+    ),
+    "wait-for plus migration": (
+        [
+            {
+                "apiVersion": "krm-fn.dev/v1alpha1",
+                "kind": "PodPatterns",
+                "metadata": {"name": "orders"},
+                "spec": {
+                    "patterns": [
+                        {
+                            "kind": "WaitFor",
+                            "spec": {
+                                "containerName": "wait-for-db",
+                                "tcp": ["orders-db.databases.svc:5432"],
+                            },
+                        },
+                        {
+                            "kind": "Migration",
+                            "spec": {
+                                "command": ["/app/orders-api", "migrate", "up"],
+                                "position": {"after": "wait-for-db"},
+                            },
+                        },
+                    ]
+                },
+            }
+        ],
+        ORDERS,
+    ),
+    "graceful shutdown plus namespace defaults": ([graceful(), defaults()], ORDERS),
+}
+
+
+def normalized(stream: str) -> list[Any]:
+    """Documents without what kustomize and kpt add or drop of their own, in a stable order."""
+    documents = [d for d in yamlio.load_all(stream) if not str(d.get("apiVersion")).startswith(
+        "krm-fn.dev/")]  # fmt: skip
+    for document in documents:
+        annotations = document.get("metadata", {}).get("annotations", {})
+        for key in [k for k in annotations if k.startswith(("config.kubernetes.io/",
+                    "internal.config.kubernetes.io/"))]:  # fmt: skip
+            del annotations[key]
+        if annotations == {} and "annotations" in document.get("metadata", {}):
+            del document["metadata"]["annotations"]
+    return sorted(documents, key=lambda d: (d["kind"], d["metadata"]["name"]))
+
+
+@pytest.mark.parametrize("job", JOBS)
+def test_a_new_users_four_jobs_work_first_time_through_every_way_in(
+    job: str, tmp_path: Path
+) -> None:
+    configs, manifests = JOBS[job]
+    paths = [write(tmp_path / f"config-{i}.yaml", [c]) for i, c in enumerate(configs)]
+    (tmp_path / "app.yaml").write_text(manifests)
+    args = [a for p in paths for a in ("-c", str(p))]
+    code, by_run, err = krm_fn("run", "--fail-on-warnings", *args, str(tmp_path / "app.yaml"))
+    assert code == 0 and "warning" not in err and "error" not in err, err
+    assert by_run != manifests
+    # kubectl kustomize with the legacy exec plugins, the configs as its transformers
+    folder = tmp_path / "kustomize"
+    folder.mkdir()
+    (folder / "app.yaml").write_text(manifests)
+    for path in paths:
+        (folder / path.name).write_text(path.read_text())
+    (folder / "kustomization.yaml").write_text(
+        "resources: [app.yaml]\ntransformers: [" + ", ".join(p.name for p in paths) + "]\n"
+    )
+    assert krm_fn("install-plugins", str(tmp_path / "plugins"))[0] == 0
+    built = kubectl_kustomize(folder, KRM_FN_FAIL_ON_WARNINGS="true")
+    assert built.returncode == 0, built.stderr
+    # kpt fn eval --exec, one config after the other, in place on a package
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "app.yaml").write_text(manifests)
+    for path in paths:
+        done = run([tool("kpt"), "fn", "eval", str(package), "--exec", krm_fn_command(),
+                    "--fn-config", str(path)], timeout=120,
+                   env={**os.environ, "KRM_FN_FAIL_ON_WARNINGS": "true"})  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    by_kpt = "---\n".join(p.read_text() for p in sorted(package.glob("*.yaml")))  # + generated
+    assert normalized(by_run) == normalized(built.stdout) == normalized(by_kpt)

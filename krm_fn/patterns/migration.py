@@ -57,8 +57,14 @@ def inject(spec: Spec, pod: PodEditor) -> None:
     security = secure({"readOnlyRootFilesystem": False, **(own or {})})
     pod_level = pod.spec.get("securityContext")
     pod_level = pod_level if isinstance(pod_level, dict) else {}
-    if own is not None or any(key in pod_level for key in IDENTITY):
-        for key in IDENTITY:  # run as the app's user, as the app does: its own or the pod's
-            if key not in (own or {}):
+    if own is not None:  # run as the app's user, as the app does
+        for key in IDENTITY:
+            if key not in own:
                 security.pop(key, None)
+    elif any(key in pod_level for key in IDENTITY):  # the pod's user; non-root unless it says
+        for key in IDENTITY:
+            if key in pod_level or (key == "runAsNonRoot" and pod_level.get("runAsUser") == 0):
+                security.pop(key, None)
+        if "runAsUser" in pod_level:
+            security.pop("runAsGroup", None)  # the pod's group, or the image's for its user
     pod.add_init_containers([init_container(spec, container, security)], spec.position)

@@ -173,13 +173,9 @@ def fail_on_warnings_env() -> bool:
 
 
 def transform(
-    function_config: Any,
-    items: list[Any],
-    strict: bool = False,
-    fail_on_warnings: bool = False,
-    namespace: str | None = None,
+    function_config: Any, items: list[Any], *, fail_on_warnings: bool = False, **options: Any
 ) -> list[Result]:
-    """The core's transform, with the CLI's settings (KRM_FN_DEBUG: bugs raise).
+    """core.transform with the CLI's settings (KRM_FN_DEBUG: bugs raise; `options`: its own).
 
     KRM_FN_FAIL_ON_WARNINGS=true makes every warning an error, in every way in that runs here.
     """
@@ -188,9 +184,7 @@ def transform(
     if os.environ.get("KRM_FN_DEBUG"):
         core.RAISE_INTERNAL_ERRORS = True
     fail = fail_on_warnings or fail_on_warnings_env()
-    return core.transform(
-        function_config, items, strict=strict, fail_on_warnings=fail, namespace=namespace
-    )
+    return core.transform(function_config, items, fail_on_warnings=fail, **options)
 
 
 def run_krm(text: str, stderr: TextIO) -> tuple[str, int]:

@@ -51,7 +51,7 @@ tools:
 	@command -v kubectl >/dev/null || { echo "kubectl is missing: the kustomize tests need it"; exit 1; }
 	@command -v kpt >/dev/null || { echo "kpt is missing: the kpt tests need it"; exit 1; }
 	@command -v openssl >/dev/null || { echo "openssl is missing: the nginx tests need it"; exit 1; }
-	@test -x /usr/sbin/nginx -a -e /usr/lib/nginx/modules/ngx_stream_module.so -a -x /bin/busybox -a -x /usr/bin/shellcheck \
+	@test -x /usr/sbin/nginx -a -e /usr/lib/nginx/modules/ngx_stream_module.so -a -x /bin/busybox -a -x /usr/bin/shellcheck -a -x /usr/bin/redis-server \
 		|| bash scripts/install-test-tools.sh
 	@bash scripts/test-tools.sh
 

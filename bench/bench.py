@@ -8,7 +8,9 @@ written between the markers in docs/performance.md, with the machine and the too
 - end to end: kubectl kustomize with krm-fn (legacy exec plugin) injecting a sidecar and a volume
   vs the same injection as a builtin strategic-merge `patches:` entry; kpt fn eval --exec krm-fn vs
   --exec cat;
-- peak memory at the largest N.
+- peak memory at the largest N;
+- Argo CD (bench/argocd_bench.py): one app's manifests through the repo-server and the krm-fn
+  plugin vs Argo CD's built-in kustomize with the sidecar as a patch, and a hard refresh of 50.
 BENCH_RUNS (default 5) and BENCH_SIZES (default 100,1000,10000) change how much is measured.
 """
 
@@ -346,11 +348,13 @@ def versions() -> str:
 
 def main() -> None:
     """Measure, print the table, and write it into docs/performance.md."""
+    import argocd_bench
     import webhook_bench
 
     work = Path(tempfile.mkdtemp(prefix="krm-fn-bench-"))
     try:
         rows = run(work)
+        rows += [Row(*row) for row in argocd_bench.run(work / "argocd")]
         webhook = webhook_bench.run(work / "webhook")
     finally:
         shutil.rmtree(work)

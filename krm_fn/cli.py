@@ -38,6 +38,7 @@ Usage:
   krm-fn helm-plugin DIR               a Helm 4 post-renderer plugin: helm plugin install DIR,
                                        then --post-renderer krm-fn --post-renderer-args CONFIG
   krm-fn helm-post-render CONFIG ...   `run` as that plugin runs it (Helm 4 runs it)
+  krm-fn argocd-generate               the Argo CD plugin's generate (argocd-cmp-server runs it)
   krm-fn webhook --config-dir DIR      the same patterns at admission: a mutating admission
          --tls-cert-file F --tls-key-file F   webhook (pip install krm-fn[webhook])
   krm-fn COMMAND --help | --help | --version
@@ -70,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from krm_fn.helm import post_render
 
         return post_render(args[1:])
+    if args[:1] == ["argocd-generate"]:  # the Argo CD plugin's generate: settings from Argo CD
+        from krm_fn.argocd import main as argocd_generate
+
+        return argocd_generate(args[1:], sys.stdout, sys.stderr)
     import gc
 
     gc.disable()  # one short run over a big tree of dicts: the cyclic collector only costs time
@@ -160,31 +165,45 @@ def _bounded(data: bytes, name: str) -> str:
 
 
 FAIL_ON_WARNINGS_ENV = "KRM_FN_FAIL_ON_WARNINGS"
+STRICT_ENV = "KRM_FN_STRICT"
 
 
-def fail_on_warnings_env() -> bool:
-    """Whether KRM_FN_FAIL_ON_WARNINGS asks that every warning be an error (true, 1, yes)."""
-    value = os.environ.get(FAIL_ON_WARNINGS_ENV, "").strip().lower()
+def env_flag(name: str) -> bool:
+    """Whether the environment variable `name` says true (true, 1, yes; unset or false: no)."""
+    value = os.environ.get(name, "").strip().lower()
     if value in ("", "0", "false", "no"):
         return False
     if value in ("1", "true", "yes"):
         return True
-    raise UsageError(f"{FAIL_ON_WARNINGS_ENV}={value!r}: use true or false")
+    raise UsageError(f"{name}={value!r}: use true or false")
+
+
+def fail_on_warnings_env() -> bool:
+    """Whether KRM_FN_FAIL_ON_WARNINGS asks that every warning be an error."""
+    return env_flag(FAIL_ON_WARNINGS_ENV)
 
 
 def transform(
-    function_config: Any, items: list[Any], *, fail_on_warnings: bool = False, **options: Any
+    function_config: Any,
+    items: list[Any],
+    *,
+    fail_on_warnings: bool = False,
+    strict: bool = False,
+    **options: Any,
 ) -> list[Result]:
     """core.transform with the CLI's settings (KRM_FN_DEBUG: bugs raise; `options`: its own).
 
-    KRM_FN_FAIL_ON_WARNINGS=true makes every warning an error, in every way in that runs here.
+    KRM_FN_FAIL_ON_WARNINGS=true makes every warning an error, and KRM_FN_STRICT=true a config
+    that selects no workload an error, in every way in that runs here (the Argo CD plugin sets
+    them for kustomize's exec plugins).
     """
     from krm_fn import core
 
     if os.environ.get("KRM_FN_DEBUG"):
         core.RAISE_INTERNAL_ERRORS = True
     fail = fail_on_warnings or fail_on_warnings_env()
-    return core.transform(function_config, items, fail_on_warnings=fail, **options)
+    strict = strict or env_flag(STRICT_ENV)
+    return core.transform(function_config, items, fail_on_warnings=fail, strict=strict, **options)
 
 
 def run_krm(text: str, stderr: TextIO) -> tuple[str, int]:

@@ -8,10 +8,9 @@ Exit codes: 0 success; 1 an error in the input, the configs or the results, or (
 
 import argparse
 import os
-import sys
 from typing import Any, TextIO
 
-from krm_fn import __version__, yamlio
+from krm_fn import yamlio
 from krm_fn.results import Result, has_errors
 
 EPILOG = "Exit codes: 0 success; 1 errors, or differences (--diff, check); 2 usage errors."
@@ -142,6 +141,8 @@ def _parser() -> argparse.ArgumentParser:
     # and for the choices of an unknown command
     command("webhook", "The mutating admission webhook: krm-fn webhook --help.")
     command("helm-post-render", "`run` as the Helm 4 plugin runs it: krm-fn helm-plugin --help.")
+    command("argocd-generate", "The Argo CD plugin's generate command (argocd-cmp-server runs "
+            "it in the app's directory).")  # fmt: skip
     return parser
 
 
@@ -515,6 +516,8 @@ def _definitions(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
 
 
 def _install_plugins(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from krm_fn.exec_plugins import install_plugins
+
     return _write_plugins("install-plugins", install_plugins, options.directory, stdout, stderr)
 
 
@@ -589,25 +592,3 @@ def diff(source: Any, after: list[Any]) -> str:
             old = document.text.splitlines(keepends=True)
             chunks += difflib.unified_diff(old, [], f"a/{label}", "/dev/null")
     return "".join(chunks)
-
-
-def install_plugins(directory: str) -> list[str]:
-    """Write one legacy exec plugin per kind under directory (which it may create); their paths."""
-    import shlex
-
-    from krm_fn.config import API_VERSION, KINDS
-
-    paths = []
-    for kind in KINDS:
-        folder = os.path.join(directory, API_VERSION, kind.lower())
-        os.makedirs(folder, exist_ok=True)
-        path = os.path.join(folder, kind)
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(
-                "#!/bin/sh\n"
-                f"# krm-fn {__version__}: legacy kustomize exec plugin for {API_VERSION} {kind}\n"
-                f'exec {shlex.quote(sys.executable)} -m krm_fn plugin "$@"\n'
-            )
-        os.chmod(path, 0o755)
-        paths.append(path)
-    return paths

@@ -3,6 +3,7 @@
 import contextlib
 import functools
 import posixpath
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -480,7 +481,7 @@ class _Run:
             )
         results += _check_pod(pod, editors)
         if editors and any(e.entry for e in editors):
-            results += _pod_security(pod, self._namespace(pod), self.enforced)
+            results += _pod_security(pod, self._namespace(pod), self.enforced, editors)
             if self.notes and any(_changes_resources(e.entry) for e in editors):
                 results += _effective_resources(pod)
         generated = [(e, r) for e in editors for r in e.generated]
@@ -816,16 +817,38 @@ def _check_pod(pod: PodTemplate, editors: list[PodEditor]) -> list[Result]:
     return results
 
 
-def _pod_security(pod: PodTemplate, namespace: str, enforced: dict[str, str]) -> list[Result]:
-    """Errors for what the namespace's enforced Pod Security level would reject."""
+def _pod_security(
+    pod: PodTemplate, namespace: str, enforced: dict[str, str], editors: list[PodEditor]
+) -> list[Result]:
+    """Errors for what the namespace's enforced Pod Security level would reject.
+
+    Each names the config that injected the item; a problem of the app's own containers, none.
+    """
     results = []
     level = enforced.get(namespace)
     metadata = pod.template.get("metadata") or {}
     if level in ("baseline", "restricted"):
         for field, problem in violations(pod.spec, level, metadata):
             message = f'namespace "{namespace}" enforces Pod Security "{level}": {problem}'
-            results.append(Result(message, "error", pod.workload, pod.field(field)))
+            editor = _injector(field, editors)
+            if editor is None:
+                results.append(Result(message, "error", pod.workload, pod.field(field)))
+                continue
+            message = f'{editor.kind} "{editor.name}": {message}'
+            results.append(Result(message, "error", pod.workload, pod.field(field), editor.tags))
     return results
+
+
+def _injector(field: str, editors: list[PodEditor]) -> PodEditor | None:
+    """The editor whose config injected the container or volume a field path names."""
+    match = re.match(r"spec\.(containers|initContainers|volumes)\[name=([^\]]+)\]", field)
+    if match is None:
+        return None
+    section, name = match.groups()
+    for editor in editors:
+        if editor.entry and name in getattr(editor.entry, section):
+            return editor
+    return None
 
 
 def _changes_resources(entry: Entry) -> bool:

@@ -2,10 +2,10 @@
 # Install what the tests run for real: Debian's nginx (and its stream module), not started as a
 # service; busybox, whose applets (nc, wget, nslookup, sh) are what the injected init containers run;
 # shellcheck, which actionlint runs on the release workflow's scripts; zsh and fish, which load
-# the shell completions (krm-fn completion).
+# the shell completions (krm-fn completion); redis, the cache Argo CD's servers share.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(nginx-core libnginx-mod-stream busybox shellcheck zsh fish)
+packages=(nginx-core libnginx-mod-stream busybox shellcheck zsh fish redis-server)
 guard=/usr/sbin/policy-rc.d
 added_guard=0
 if [ ! -e "$guard" ]; then

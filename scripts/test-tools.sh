@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the test tools from their Go modules into .build/bin (ignored), once per machine and
 # again only when a pin or this script changes. Pins: testtools/versions.env.
-#   scripts/test-tools.sh            build what is missing or stale (make tools)
+#   scripts/test-tools.sh [build [TOOL...]]  build what is missing or stale (make tools)
 #   scripts/test-tools.sh update [TOOL...]  regenerate testtools/<tool>/go.mod and go.sum from the pins
 # Only the Go module proxy is needed; nothing is downloaded as a binary.
 set -euo pipefail
@@ -26,6 +26,7 @@ declare -A MODULE=(
   [helm]="helm.sh/helm/v3@$HELM helm.sh/helm/v3/cmd/helm"
   [helm4]="helm.sh/helm/v4@$HELM4 helm.sh/helm/v4/cmd/helm"
   [actionlint]="github.com/rhysd/actionlint@$ACTIONLINT github.com/rhysd/actionlint/cmd/actionlint"
+  [argocd]="github.com/argoproj/argo-cd/v3@$ARGOCD github.com/argoproj/argo-cd/v3/cmd"
 )
 declare -A BINARIES=(
   [kubernetes]="kube-apiserver kube-controller-manager"
@@ -34,8 +35,14 @@ declare -A BINARIES=(
   [helm]="helm"
   [helm4]="helm4"
   [actionlint]="actionlint"
+  [argocd]="argocd"
 )
-TOOLS="etcd kustomize helm helm4 actionlint kubernetes"
+TOOLS="etcd kustomize helm helm4 actionlint kubernetes argocd"
+# The Go each tool is built with: Argo CD needs a newer one than the machine's, which the go
+# command fetches from the module proxy as a pinned toolchain module.
+toolchain() {
+  if [ "$1" = argocd ]; then echo "$ARGOCD_GO"; else echo local; fi
+}
 
 ldflags() {
   if [ "$1" = kubernetes ]; then
@@ -48,6 +55,8 @@ ldflags() {
     echo "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM4"
   elif [ "$1" = actionlint ]; then
     echo "-s -w -X github.com/rhysd/actionlint.version=$ACTIONLINT"
+  elif [ "$1" = argocd ]; then  # what `argocd version` says, as Argo CD's own Makefile sets it
+    echo "-s -w -X github.com/argoproj/argo-cd/v3/common.version=${ARGOCD#v}"
   else
     echo "-s -w"
   fi
@@ -58,7 +67,15 @@ update() {
   read -r pinned packages <<<"${MODULE[$tool]}"
   mkdir -p "$dir"
   rm -f "$dir/go.mod" "$dir/go.sum"
+  export GOTOOLCHAIN
+  GOTOOLCHAIN="$(toolchain "$tool")"
   (cd "$dir" && go mod init "krm-fn.dev/testtools/$tool" >/dev/null 2>&1 && go mod edit -go=1.26.0)
+  if [ "$tool" = argocd ]; then  # built outside its repository: its go.mod's replace lines
+    (cd "$dir" && go mod edit -go="${ARGOCD_GO#go}")
+    local mod
+    mod="$(cd "$dir" && GOFLAGS=-mod=mod go mod download -json "$pinned" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')"
+    sed -n '/^replace (/,/^)/p' "$mod" | grep -v '=> \./' >> "$dir/go.mod"
+  fi
   if [ "$tool" = kubernetes ]; then  # its staging modules are required at v0.0.0: use the release
     for module in $STAGING; do
       (cd "$dir" && go mod edit -replace="k8s.io/$module=k8s.io/$module@v0.${KUBERNETES#v1.}")
@@ -80,11 +97,15 @@ build() {
     exit 1
   fi
   local stamp
-  stamp="$(cat "$dir/go.mod" "$dir/go.sum" <(ldflags "$tool") <(go version) | sha256sum | cut -c1-16)"
+  stamp="$(cat "$dir/go.mod" "$dir/go.sum" <(ldflags "$tool") <(toolchain "$tool") <(go version) \
+    | sha256sum | cut -c1-16)"
   local all_there=yes
   for binary in ${BINARIES[$tool]}; do
     [ -x "$BIN/$binary" ] && [ "$(cat "$BIN/.$binary.stamp" 2>/dev/null)" = "$stamp" ] || all_there=no
   done
+  if [ "$tool" = argocd ]; then  # its CRDs and install.yaml, from the module the binary is built from
+    [ "$(cat "$ROOT/.build/argocd/.crds.stamp" 2>/dev/null)" = "$stamp" ] || all_there=no
+  fi
   if [ "$all_there" = yes ]; then
     return
   fi
@@ -94,7 +115,20 @@ build() {
   local out="$BIN/"
   case "${BINARIES[$tool]}" in *" "*) ;; *) out="$BIN/${BINARIES[$tool]}" ;; esac  # one binary: its name
   # shellcheck disable=SC2086
-  (cd "$dir" && go build -trimpath -ldflags "$(ldflags "$tool")" -o "$out" $packages)
+  (cd "$dir" && GOTOOLCHAIN="$(toolchain "$tool")" go build -trimpath -ldflags "$(ldflags "$tool")" -o "$out" $packages)
+  if [ "$tool" = argocd ]; then
+    local source
+    source="$(cd "$dir" && GOTOOLCHAIN="$(toolchain "$tool")" go list -m -f '{{.Dir}}' "$module")"
+    rm -rf "$ROOT/.build/argocd/crds" && mkdir -p "$ROOT/.build/argocd/crds"
+    cp "$source"/manifests/crds/*-crd.yaml "$ROOT/.build/argocd/crds/"
+    cp "$source"/manifests/install.yaml "$ROOT/.build/argocd/install.yaml"
+    # the repo-server runs this script of Argo CD's image for every checkout (its Dockerfile puts
+    # it in /usr/local/bin)
+    mkdir -p "$ROOT/.build/argocd/bin"
+    cp "$source"/hack/git-verify-wrapper.sh "$ROOT/.build/argocd/bin/"
+    chmod -R u+w "$ROOT/.build/argocd" && chmod +x "$ROOT/.build/argocd/bin/git-verify-wrapper.sh"
+    echo "$stamp" > "$ROOT/.build/argocd/.crds.stamp"
+  fi
   for binary in ${BINARIES[$tool]}; do
     echo "$stamp" > "$BIN/.$binary.stamp"
   done
@@ -104,6 +138,6 @@ build() {
 command -v go >/dev/null || { echo "go is missing: the test tools are built from Go modules" >&2; exit 1; }
 case "${1:-build}" in
   update) shift; for tool in ${*:-$TOOLS}; do update "$tool"; done ;;
-  build) for tool in $TOOLS; do build "$tool"; done ;;
+  build) shift || true; for tool in ${*:-$TOOLS}; do build "$tool"; done ;;
   *) echo "usage: $0 [build | update [TOOL...]]" >&2; exit 2 ;;
 esac

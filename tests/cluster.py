@@ -254,19 +254,25 @@ def write_kubeconfig(plane: ControlPlane) -> None:
 
 
 @contextmanager
-def server(plane: ControlPlane, name: str, command: list[str]) -> Iterator[None]:
+def server(
+    plane: ControlPlane,
+    name: str,
+    command: list[str],
+    env: dict[str, str] | None = None,
+    grace: float = 20,
+) -> Iterator[None]:
     """A server process, its output in a log file; stopped with SIGTERM, then SIGKILL."""
     log = plane.directory / f"{name}.log"
     plane.logs[name] = log
     with log.open("wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env)
     plane.processes[name] = process
     try:
         yield
     finally:
         process.terminate()
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

@@ -1,17 +1,30 @@
 """The Argo CD config-management plugin, run the way argocd-cmp-server runs it.
 
 discover and generate run with the app's directory as working directory and the ARGOCD_*
-variables set, as the cmp-server does; kustomize is the real one (kubectl's).
+variables set, as the cmp-server does; kustomize and helm are the real ones (kubectl's, and helm
+built from its module). The real Argo CD runs them in tests/test_argocd_cluster.py.
 """
 
 import copy
+import json
 import shutil
 from pathlib import Path
 from typing import Any
 
-from support import EXAMPLES, corpus_file, krm_fn_command, normalize, run, schema_errors, tool
+import pytest
+from support import (
+    EXAMPLES,
+    built_tool,
+    corpus_file,
+    krm_fn_command,
+    normalize,
+    run,
+    schema_errors,
+    tool,
+)
 
 from krm_fn import yamlio
+from krm_fn.argocd import PARAMETERS
 from krm_fn.core import transform
 
 EXAMPLE = EXAMPLES / "argocd-cmp-plugin"
@@ -33,7 +46,9 @@ def cmp_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "ARGOCD_APP_SOURCE_REPO_URL": "https://git.example.com/apps.git",
         "KUBE_VERSION": "1.33.2",
         "KUBE_API_VERSIONS": "v1,apps/v1,batch/v1",
+        "ARGOCD_APP_PARAMETERS": "null",  # what Argo CD sends for an app without parameters
         "KRM_FN_KUSTOMIZE": "kubectl kustomize",  # the sidecar has kustomize itself
+        "KRM_FN_HELM": built_tool("helm"),
         **extra,
     }
 
@@ -128,7 +143,10 @@ def test_the_install_example_adds_the_cmp_sidecar(tmp_path: Path) -> None:
     assert mounts["/home/argocd/cmp-server/plugins"]["name"] == "plugins"
     assert mounts["/home/argocd/cmp-server/config/plugin.yaml"]["subPath"] == "plugin.yaml"
     names = [c["name"] for c in deployment["spec"]["template"]["spec"]["initContainers"]]
-    assert names == ["copyutil", "copy-kustomize", "krm-fn"]  # the cmp-server binary is there first
+    assert names == ["copyutil", "copy-tools", "krm-fn"]  # the cmp-server binary is there first
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env == {"KRM_FN_KUSTOMIZE": "/custom-tools/kustomize build",
+                   "KRM_FN_HELM": "/custom-tools/helm"}  # fmt: skip
 
 
 def test_the_same_config_on_the_upstream_repo_server(tmp_path: Path) -> None:
@@ -141,3 +159,141 @@ def test_the_same_config_on_the_upstream_repo_server(tmp_path: Path) -> None:
     spec = deployment["spec"]["template"]["spec"]
     assert spec["containers"] == original["spec"]["template"]["spec"]["containers"]
     assert schema_errors([deployment], "1.33") == []
+
+
+def chart_app(tmp_path: Path) -> Path:
+    """tests/charts/shop at charts/shop of a repository, with a krm-fn config beside Chart.yaml."""
+    chart = Path(shutil.copytree(Path(__file__).parent / "charts" / "shop",
+                                 tmp_path / "repo" / "charts" / "shop"))  # fmt: skip
+    shutil.copy(EXAMPLES / "sidecar-log-shipper" / "log-shipper.yaml", chart)
+    (chart / "prod.yaml").write_text("replicas: 3\n")
+    return chart
+
+
+def chart_env(**parameters: Any) -> dict[str, str]:
+    listed = [
+        {"name": name, "array" if isinstance(value, list) else "string": value}
+        for name, value in parameters.items()
+    ]
+    return {"ARGOCD_APP_SOURCE_PATH": "charts/shop", "ARGOCD_APP_PARAMETERS": json.dumps(listed)}
+
+
+def test_generate_renders_a_chart_and_applies_the_config_beside_it(tmp_path: Path) -> None:
+    chart = chart_app(tmp_path)
+    parameters = {"values-files": ["prod.yaml"], "values": "migrate: false\n",
+                  "release-name": "web"}  # fmt: skip
+    done = generate(chart, tmp_path, **chart_env(**parameters))
+    assert done.returncode == 0, done.stderr
+    resources = yamlio.load_all(done.stdout)
+    assert sorted((r["kind"], r["metadata"]["name"]) for r in resources) == [
+        ("Deployment", "web"),
+        ("Service", "web"),
+    ]  # migrate: false, so no hook Job
+    [deployment] = [r for r in resources if r["kind"] == "Deployment"]
+    assert deployment["spec"]["replicas"] == 3  # the values file
+    spec = deployment["spec"]["template"]["spec"]
+    assert [c["name"] for c in spec["initContainers"]] == ["access-log"]  # KUBE_VERSION 1.33
+
+
+def test_a_charts_hooks_get_the_configs_too(tmp_path: Path) -> None:
+    chart = chart_app(tmp_path)
+    done = generate(chart, tmp_path, **chart_env())
+    assert done.returncode == 0, done.stderr
+    [job] = [r for r in yamlio.load_all(done.stdout) if r["kind"] == "Job"]
+    spec = job["spec"]["template"]["spec"]
+    assert [c["name"] for c in spec["initContainers"]] == ["access-log"]
+
+
+def test_the_configs_parameter_chooses_the_configs(tmp_path: Path) -> None:
+    chart = chart_app(tmp_path)
+    (chart / "log-shipper.yaml").rename(chart.parent / "shipper.yaml")  # not beside it any more
+    done = generate(chart, tmp_path, **chart_env())
+    assert done.returncode == 1 and done.stdout == ""
+    assert "no krm-fn config" in done.stderr and "configs" in done.stderr
+    done = generate(chart, tmp_path, **chart_env(configs=["../shipper.yaml"]))
+    assert done.returncode == 0, done.stderr
+    assert "access-log" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"values-files": ["../../../etc/passwd"]}, "lies outside the repository"),
+        ({"values-files": ["/etc/passwd"]}, "relative to the app's directory"),
+        ({"configs": ["missing.yaml"]}, "no such file in the repository"),
+        ({"colour": "red"}, "unknown parameter 'colour'"),
+        ({"strict": "maybe"}, "parameter strict (or ARGOCD_ENV_KRM_FN_STRICT) is 'maybe'"),
+        ({"configs": "log-shipper.yaml"}, "parameter configs takes a list"),
+    ],
+)
+def test_bad_parameters_are_errors_naming_them(
+    tmp_path: Path, parameters: dict[str, Any], message: str
+) -> None:
+    done = generate(chart_app(tmp_path), tmp_path, **chart_env(**parameters))
+    assert done.returncode == 1 and done.stdout == ""
+    assert message in done.stderr
+
+
+def test_a_value_is_never_a_command(tmp_path: Path) -> None:
+    chart = chart_app(tmp_path)
+    marker = tmp_path / "pwned"
+    hostile = f"$(touch {marker})`touch {marker}`;touch {marker}"
+    done = generate(chart, tmp_path, **chart_env(**{"release-name": "web", "values":
+                    f"image: '{hostile}'\n"}))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert hostile in done.stdout and not marker.exists()
+    done = generate(chart, tmp_path, **chart_env(**{"values-files": [hostile]}))
+    assert done.returncode == 1 and not marker.exists()
+
+
+def test_parameters_and_strict_reach_kustomizes_plugins(tmp_path: Path) -> None:
+    app = app_copy("sidecar-log-shipper", tmp_path)
+    (app / "kustomization.yaml").write_text("resources: [service.yaml]\ntransformers: "
+                                            "[log-shipper.yaml]\n")  # fmt: skip
+    listed = [{"name": "strict", "string": "true"}]
+    done = generate(app, tmp_path, ARGOCD_APP_PARAMETERS=json.dumps(listed))
+    assert done.returncode == 1 and "matched no workload" in done.stderr
+    done = generate(app, tmp_path)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_announced_parameters_are_the_ones_generate_reads() -> None:
+    announced = PLUGIN["spec"]["parameters"]["static"]
+    assert [p["name"] for p in announced] == list(PARAMETERS)
+    for entry in announced:
+        kind, tooltip = PARAMETERS[entry["name"]]
+        assert entry.get("collectionType", "string") == kind
+        assert entry["tooltip"] == tooltip and entry["title"]
+
+
+def test_discover_finds_charts_with_a_config_beside_them(tmp_path: Path) -> None:
+    chart = chart_app(tmp_path)
+    assert discover(chart, tmp_path).strip() == "krm-fn"
+    (chart / "log-shipper.yaml").unlink()
+    assert discover(chart, tmp_path) == ""
+
+
+def test_the_plugins_are_written_once_into_a_private_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import tempfile
+
+    from krm_fn.argocd import plugin_home
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    home = plugin_home()
+    assert Path(home).parent == tmp_path / f"krm-fn-plugins-{os.getuid()}"
+    script = Path(home) / "krm-fn.dev" / "v1alpha1" / "sidecar" / "Sidecar"
+    assert script.read_text().startswith("#!/bin/sh\n")
+    script.write_text("#!/bin/sh\nexit 3\n")  # a second generate reuses what is there
+    assert plugin_home() == home and script.read_text() == "#!/bin/sh\nexit 3\n"
+    # a directory others can write into is never used: a fresh one instead
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(shared))
+    (shared / f"krm-fn-plugins-{os.getuid()}").mkdir(mode=0o777)
+    os.chmod(shared / f"krm-fn-plugins-{os.getuid()}", 0o777)
+    other = plugin_home()
+    assert Path(other).parent == shared and Path(other).name.startswith("krm-fn-plugins-")
+    assert (Path(other) / "krm-fn.dev" / "v1alpha1" / "sidecar" / "Sidecar").exists()

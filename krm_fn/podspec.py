@@ -18,6 +18,7 @@ from krm_fn.record import (
     Entry,
     Replaced,
     digest,
+    item_digest,
 )
 from krm_fn.resources import parse_quantity
 from krm_fn.results import Result, Severity, config_tags, describe
@@ -130,13 +131,13 @@ class PodEditor:
                 continue
             value = lookup(self.pod, item.field, item.owner, item.name)
             if item.owner is None:
-                getattr(entry, item.field)[item.name] = digest(value)
+                getattr(entry, item.field)[item.name] = item_digest(item.field, value)
             else:
-                getattr(entry, item.field)[item.owner][item.name] = digest(value)
+                getattr(entry, item.field)[item.owner][item.name] = item_digest(item.field, value)
         for owner, replaced in entry.fieldsWas.items():
             container = _by_name(all_containers(self.spec), owner) or {}
             for field, change in replaced.items():
-                change.set = digest(container.get(field))
+                change.set = item_digest(field, container.get(field))
         for field, change in entry.podFieldsWas.items():
             change.set = digest(self.spec.get(field))
         for service, service_entry in self._service_entries.values():

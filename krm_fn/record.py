@@ -30,6 +30,21 @@ def digest(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
 
 
+def item_digest(field: str, value: Any) -> str:
+    """The digest of an item (or container field) without what the API server defaults in it.
+
+    So it reads the same from a manifest and from the cluster (krm_fn/defaults.py).
+    """
+    from krm_fn.defaults import without_defaults
+
+    return digest(without_defaults(field, value))
+
+
+def unchanged(field: str, value: Any, recorded: str) -> bool:
+    """Whether an item is still what krm-fn left (records before defaults: the plain digest)."""
+    return item_digest(field, value) == recorded or digest(value) == recorded
+
+
 @dataclass
 class Replaced:
     """A value krm-fn replaced: the old value (`had` False: there was none) and what it set."""

@@ -149,3 +149,25 @@ def selects(selector: Selector, resource: dict[str, Any], namespace: str = "") -
         if text and not all(r.matches(labels or {}) for r in parse_selector(text)):
             return False
     return True
+
+
+def matches_label_selector(selector: Any, labels: dict[str, Any]) -> bool:
+    """Whether labels pass a Kubernetes LabelSelector object (matchLabels, matchExpressions).
+
+    As the API server reads a webhook's namespaceSelector: an empty selector matches all; an
+    unknown operator matches nothing.
+    """
+    if not isinstance(selector, dict):
+        return False
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    operators = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!exists"}
+    for expression in selector.get("matchExpressions") or []:
+        if not isinstance(expression, dict) or expression.get("operator") not in operators:
+            return False
+        values = frozenset(str(v) for v in expression.get("values") or [])
+        term = Requirement(str(expression.get("key")), operators[expression["operator"]], values)
+        if not term.matches(labels):
+            return False
+    return True

@@ -13,7 +13,7 @@ from typing import Any
 
 from krm_fn.deadline import NONE as NO_DEADLINE
 from krm_fn.deadline import Deadline
-from krm_fn.record import Entry, Replaced, digest
+from krm_fn.record import Entry, Replaced, digest, unchanged
 from krm_fn.workloads import PodTemplate
 
 PROBE_CHANGES = {"httpGet": frozenset(["port", "scheme"]), "tcpSocket": frozenset(["port"])}
@@ -172,7 +172,7 @@ def undo_pod(pod: PodTemplate, key: str, entry: Entry, deadline: Deadline = NO_D
         current = lists.lookup(item)
         if current is None:
             continue  # gone already: nothing to undo
-        if digest(current) == recorded:
+        if unchanged(item.field, current, recorded):
             done.removed.append(item)
         else:
             done.changed.append(item)
@@ -307,7 +307,7 @@ def _restore(
     done: Undone,
 ) -> None:
     current = holder.get(name)
-    if digest(current) != change.set:
+    if not unchanged(name, current, change.set):
         done.problems.append(f"{path}: the field changed since krm-fn set it; not restored")
         return
     problem = allowed(name, current, change)

@@ -15,7 +15,7 @@ old="$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' krm_fn/__init__.py)"
 quoted="${old//./\\.}"
 git ls-files -z -- ':!tests/cases' | xargs -0 grep -lZF "localhost/krm-fn:$old" -- \
   | xargs -0 -r sed -i "s#localhost/krm-fn:$quoted\\b#localhost/krm-fn:$new#g"
-git ls-files -z -- kustomization-examples/argocd-cmp-plugin \
+git ls-files -z -- kustomization-examples/argocd-cmp-plugin README.md docs \
   | xargs -0 sed -i -e "s#krm-fn-v$quoted\\b#krm-fn-v$new#g" -e "s#version: v$quoted\$#version: v$new#"
 sed -i "s/^__version__ = \".*\"$/__version__ = \"$new\"/" krm_fn/__init__.py
 # the webhook's chart: its version is SemVer (0.2.0rc1 -> 0.2.0-rc1), its appVersion the image tag

@@ -24,12 +24,12 @@ from typing import Any
 
 from cluster import BIN, ROOT, ControlPlane, StartError, binary, free_port, http_ok, server
 
-from krm_fn import yamlio
+from krm_fn import __version__, yamlio
 
 CRDS = ROOT / ".build" / "argocd" / "crds"
 ARGOCD_BIN = ROOT / ".build" / "argocd" / "bin"  # git-verify-wrapper.sh, from the module
 PLUGIN_EXAMPLE = ROOT / "kustomization-examples" / "argocd-cmp-plugin"
-PLUGIN_NAME = "krm-fn-v0.1.0"  # <metadata.name>-<spec.version> of plugin.yaml
+PLUGIN_NAME = f"krm-fn-v{__version__}"  # <metadata.name>-<spec.version> of plugin.yaml
 NAMESPACE = "argocd"
 START_SECONDS = 120
 PART_OF = {"app.kubernetes.io/part-of": "argocd"}

@@ -82,7 +82,9 @@ def into_namespace(resources: list[dict[str, Any]], namespace: str) -> list[dict
     return moved
 
 
-def dry_run(cluster: ControlPlane, resources: list[dict[str, Any]], tmp_path: Path) -> Any:
+def dry_run(
+    cluster: ControlPlane, resources: list[dict[str, Any]], tmp_path: Path, *more: str
+) -> Any:
     """Server-side apply, dry run, strict field validation: what the server would do.
 
     The ServiceAccounts pods name are created for real first (the server looks them up).
@@ -100,7 +102,7 @@ def dry_run(cluster: ControlPlane, resources: list[dict[str, Any]], tmp_path: Pa
     path.write_text(yamlio.dump_all(resources))
     return cluster.kubectl(
         "apply", "--server-side", "--dry-run=server", "--validate=strict",
-        "--field-manager=krm-fn-test", "-f", str(path),
+        "--field-manager=krm-fn-test", "-f", str(path), *more,
     )  # fmt: skip
 
 
@@ -370,3 +372,43 @@ def test_a_deployment_runs_through_the_controllers_with_its_sidecar(cluster: Con
         assert sidecar.security_context.run_as_non_root is True
         assert "krm-fn.dev/injected" in pod.metadata.annotations
         assert pod.metadata.owner_references[0].kind == "ReplicaSet"
+
+
+@pytest.mark.parametrize("example", BUILT, ids=[d.name for d in BUILT])
+def test_records_still_verify_on_what_the_server_stores(
+    example: Path, cluster: ControlPlane, crds: None, tmp_path: Path
+) -> None:
+    """The server fills in defaults (and the token mount, in pods): krm-fn's items still are
+    krm-fn's by their digests, in the workloads and in the pods made from them."""
+    from krm_fn.podspec import all_containers
+    from krm_fn.record import unchanged
+    from krm_fn.undo import entry_items, lookup
+
+    resources, custom = built(example)
+    ns = namespace(cluster, f"{short(example)}-stored", "privileged")
+    placed = into_namespace(resources, ns)
+    done = dry_run(cluster, placed + as_pods(placed, custom), tmp_path, "-o", "json")
+    assert done.returncode == 0, done.stderr
+    stored = json.loads(done.stdout)
+    stored = stored.get("items", [stored])
+    checked = 0
+    for pod in pods(stored, custom):
+        record = read_record(pod.template)
+        for entry in record.values():
+            for item, recorded in entry_items(entry):
+                if item.field == "ports":
+                    continue
+                value = lookup(pod, item.field, item.owner, item.name)
+                assert value is not None, f"{item} is not stored"
+                assert unchanged(item.field, value, recorded), f"{pod.workload['kind']}: {item}"
+                checked += 1
+            containers = {c["name"]: c for c in all_containers(pod.spec)}
+            for owner, replaced in entry.fieldsWas.items():
+                for field, change in replaced.items():
+                    value = containers[owner].get(field)
+                    assert unchanged(field, value, change.set), f"{owner}.{field}: {value}"
+                    checked += 1
+            for field, change in entry.podFieldsWas.items():
+                assert unchanged(field, pod.spec.get(field), change.set), field
+                checked += 1
+    assert checked or not any(read_record(p.template) for p in pods(resources, custom))

@@ -330,6 +330,8 @@ def answer(body: Any, configs: ConfigSet, deadline: float | None = None) -> Answ
         del working["metadata"]["namespace"]
     if RECORD_ANNOTATION in ((pod.get("metadata") or {}).get("annotations") or {}):  # reinvoked
         keep_order(working, pod)  # after another webhook: an empty patch, not a reorder
+        if settled(working, pod):  # a pod made from an injected template, or seen again
+            working = pod
     patch = json_patch(pod, working)
     if patch == b"[]":
         reason = (
@@ -341,6 +343,47 @@ def answer(body: Any, configs: ConfigSet, deadline: float | None = None) -> Answ
     encoded = base64.b64encode(patch).decode()
     review = respond(True, warnings=warnings, patch=encoded)
     return Answer(review, "injected", patch_bytes=len(patch))
+
+
+def settled(working: dict[str, Any], pod: dict[str, Any]) -> bool:
+    """Whether injecting again only gave the pod's own items back, as krm-fn left them.
+
+    A pod made from a template injected at build time (or seen again after another webhook)
+    holds krm-fn's items with the API server's defaults filled in, and the service account
+    token's volume among them; injecting again gives the same record and the same items
+    without those defaults, placed after the token's volume. The pod is already what the
+    configs make of it: an empty patch says so (and the webhook's metrics count it unchanged).
+    """
+    from krm_fn.defaults import without_defaults
+
+    old_meta, new_meta = pod.get("metadata") or {}, working.get("metadata") or {}
+    if old_meta != new_meta:  # the record among the annotations: the same digests
+        return False
+    spec, before = working.get("spec"), pod.get("spec")
+    if not isinstance(spec, dict) or not isinstance(before, dict):
+        return False
+    named = ("containers", "initContainers", "volumes")
+    if {k: v for k, v in spec.items() if k not in named} != {
+        k: v for k, v in before.items() if k not in named
+    }:
+        return False
+
+    def items(holder: dict[str, Any], section: str) -> Any:
+        listed = holder.get(section) or []
+        if not all(isinstance(i, dict) for i in listed):
+            return None
+        by_name = {i.get("name"): without_defaults(section, i) for i in listed}
+        return by_name if len(by_name) == len(listed) else None
+
+    for section in named:
+        new, old = items(spec, section), items(before, section)
+        if new is None or new != old:
+            return False
+        if section != "volumes":  # containers run (init containers start) in their order
+            order = [c.get("name") for c in spec.get(section) or []]
+            if order != [c.get("name") for c in before.get(section) or []]:
+                return False
+    return True
 
 
 def _warning(result: Result) -> str:

@@ -10,7 +10,8 @@ written between the markers in docs/performance.md, with the machine and the too
   --exec cat;
 - peak memory at the largest N;
 - Argo CD (bench/argocd_bench.py): one app's manifests through the repo-server and the krm-fn
-  plugin vs Argo CD's built-in kustomize with the sidecar as a patch, and a hard refresh of 50.
+  plugin vs Argo CD's built-in kustomize with the sidecar as a patch, and a hard refresh of 50;
+- audit (bench/audit_bench.py): `krm-fn audit -A` over 2,000 pods vs `kubectl get pods -A -o json`.
 BENCH_RUNS (default 5) and BENCH_SIZES (default 100,1000,10000) change how much is measured.
 """
 
@@ -349,12 +350,14 @@ def versions() -> str:
 def main() -> None:
     """Measure, print the table, and write it into docs/performance.md."""
     import argocd_bench
+    import audit_bench
     import webhook_bench
 
     work = Path(tempfile.mkdtemp(prefix="krm-fn-bench-"))
     try:
         rows = run(work)
         rows += [Row(*row) for row in argocd_bench.run(work / "argocd")]
+        rows += [Row(*row) for row in audit_bench.run(work / "audit")]
         webhook = webhook_bench.run(work / "webhook")
     finally:
         shutil.rmtree(work)

@@ -27,6 +27,8 @@ Usage:
   krm-fn uninject [FILE|DIR|-]...      remove every recorded injection (--config: one config's)
   krm-fn validate CONFIG...            check configs without manifests
   krm-fn explain KIND[.field.path]     documentation of a kind or a field
+  krm-fn audit CONFIG_OR_DIR... [-A]   which running pods are current, stale, missing or
+                                       unverifiable (pip install krm-fn[audit])
   krm-fn init KIND                     a commented config skeleton
   krm-fn schema KIND                   JSON Schema of a kind's config (for editors)
   krm-fn definitions                   the function catalog (functions.yaml)

@@ -42,7 +42,7 @@ FORMAT_NAMES = frozenset({"json", "yaml", "yml", "text", "wide", "name", "diff"}
 
 def _check_output_dir(options: Any) -> None:
     """Refuse `-o json` and the like: kubectl's -o is a format; krm-fn's, as kpt's, a directory."""
-    output = getattr(options, "output", None)
+    output = getattr(options, "output", None) if options.command != "audit" else None
     if output and output.lower() in FORMAT_NAMES and not os.path.exists(output):
         raise UsageError(
             f"-o {output}: -o names the directory to write the files into (as in kpt), not a "
@@ -132,6 +132,32 @@ def _parser() -> argparse.ArgumentParser:
                      "(kustomize runs it; see install-plugins).")  # fmt: skip
     plugin.add_argument("config", help="the config file kustomize passes")
     plugin.set_defaults(handler=_plugin)
+
+    audit = command("audit", "Which running pods are current, stale, missing their injection, "
+                    "or unverifiable (docs/audit.md).")  # fmt: skip
+    audit.add_argument("configs", nargs="+", metavar="CONFIG_OR_DIR", help="config files, or "
+                       "directories of them (as the webhook's --config-dir)")  # fmt: skip
+    audit.add_argument("--kubeconfig", help="the kubeconfig (default: KUBECONFIG, ~/.kube/config)")
+    audit.add_argument("--context", help="the kubeconfig context (default: the current one)")
+    scope = audit.add_mutually_exclusive_group()
+    scope.add_argument("-n", "--namespace", help="one namespace (default: the context's)")
+    scope.add_argument("-A", "--all-namespaces", action="store_true", help="every namespace")
+    audit.add_argument("-l", "--selector", help="only pods with these labels (a=b,c!=d)")
+    audit.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table",
+                       help="the report's format (json, yaml: stable, docs/audit.md)")  # fmt: skip
+    audit.add_argument("--webhook", default="krm-fn", metavar="NAME", help="the "
+                       "MutatingWebhookConfiguration whose namespaceSelector --restart "
+                       "respects (default: krm-fn, the chart's)")  # fmt: skip
+    audit.add_argument("--restart", action="store_true", help="restart the Deployments, "
+                       "StatefulSets and DaemonSets of stale and missing pods, as `kubectl "
+                       "rollout restart` does")  # fmt: skip
+    audit.add_argument("--dry-run", action="store_true", help="with --restart: only say what "
+                       "would be restarted")  # fmt: skip
+    audit.add_argument("--batch-size", type=_positive, default=5, metavar="N",
+                       help="restart N at a time (default 5)")  # fmt: skip
+    audit.add_argument("--batch-pause", type=float, default=10.0, metavar="SECONDS",
+                       help="wait between batches (default 10)")  # fmt: skip
+    audit.set_defaults(handler=_audit)
 
     completion = command("completion", "Print a shell completion script (bash, zsh, fish).")
     completion.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell")
@@ -513,6 +539,21 @@ def _definitions(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
 
     stdout.write(yamlio.dump_all(definitions(options.image) if options.image else definitions()))
     return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text}: give a number of at least 1")
+    return value
+
+
+def _audit(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from krm_fn.audit import main
+
+    if options.dry_run and not options.restart:
+        raise UsageError("--dry-run says what --restart would do: give both")
+    return main(options, stdout, stderr)
 
 
 def _install_plugins(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:

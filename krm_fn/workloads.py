@@ -133,3 +133,46 @@ def pod_templates(
             for match in parse_jsonpath(entry.path).find(resource):
                 if _is_template(match.value):
                     yield PodTemplate(resource, match.value, str(match.full_path))
+
+
+CRONJOB_JOB = re.compile(r"^(.+)-\d+$")  # a Job a CronJob made: <cronjob>-<scheduled minute>
+
+
+def owners(pod: dict[str, Any], namespace: str) -> list[dict[str, Any]]:
+    """What a pod stands for, to match targets by kind and name.
+
+    The pod itself, its controller, and the controller's own owner where the names tell it (a
+    Deployment's ReplicaSet is `<deployment>-<pod-template-hash>`, a CronJob's Job
+    `<cronjob>-<minute>`). Each carries the pod's labels and annotations: at admission, label
+    and annotation selectors see the pod's own.
+    """
+    meta = pod.get("metadata") or {}
+    labels, annotations = meta.get("labels") or {}, meta.get("annotations") or {}
+
+    def workload(api_version: str, kind: str, name: str) -> dict[str, Any]:
+        metadata = {"name": name, "namespace": namespace, "labels": labels}
+        return {
+            "apiVersion": api_version,
+            "kind": kind,
+            "metadata": metadata | {"annotations": annotations},
+        }
+
+    found = [workload("v1", "Pod", str(meta.get("name") or ""))]
+    controller = next(
+        (
+            o
+            for o in meta.get("ownerReferences") or []
+            if isinstance(o, dict) and o.get("controller")
+        ),
+        None,
+    )
+    if controller is None:
+        return found
+    kind, name = str(controller.get("kind")), str(controller.get("name"))
+    found.append(workload(str(controller.get("apiVersion")), kind, name))
+    template_hash = str(labels.get("pod-template-hash", ""))
+    if kind == "ReplicaSet" and template_hash and name.endswith(f"-{template_hash}"):
+        found.append(workload("apps/v1", "Deployment", name[: -len(template_hash) - 1]))
+    if kind == "Job" and (match := CRONJOB_JOB.match(name)):
+        found.append(workload("batch/v1", "CronJob", match.group(1)))
+    return found

@@ -1,0 +1,522 @@
+"""`krm-fn audit`: which running pods are current, stale, missing their injection, or unverifiable.
+
+Build time and admission write the same record into a pod, with a digest of every injected item
+(record.py; digests leave out what the API server fills in, defaults.py). For each live pod and
+each config that selects it (selected as the webhook selects: the pod, its controller and the
+controller's owner), the audit compares what the config would inject now with what the record
+says the pod got:
+
+- **current**: the config, applied again, gives the same record entry;
+- **stale**: it gives another one (an image bumped, an item added): the items that differ;
+- **missing**: no entry (created while the webhook was down with failurePolicy Ignore, before
+  the config, or opted out, which the pod's annotation tells);
+- **unverifiable**: the record does not match the pod (hand-edited or forged): undoing the entry
+  would be refused, as docs/engine.md "Trust" says.
+
+Pods are grouped by their top owner (ReplicaSet -> Deployment, Job -> CronJob, StatefulSet,
+DaemonSet; a pod without one stands for itself), and pods of one owner with the same template
+are judged once. The `kubernetes` client is imported here and nowhere on the KRM function's or
+the webhook's path. `--restart` restarts the owners of stale and missing pods as `kubectl rollout
+restart` does (Deployments, StatefulSets, DaemonSets), in batches, only where the webhook
+selects the namespace, and only where the injection comes from admission (a template injected
+at build time is restarted into the same pods: render it again instead).
+"""
+
+import hashlib
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from krm_fn.config import Instance
+from krm_fn.record import Entry, RecordError, read_record
+
+STATES = ("current", "stale", "missing", "unverifiable")
+PROBLEMS = ("stale", "missing", "unverifiable")
+RESTARTABLE = {
+    "Deployment": "deployments",
+    "StatefulSet": "statefulsets",
+    "DaemonSet": "daemonsets",
+}
+RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
+NO_RECORD = (
+    "no record of it: created before the config, or while the webhook was down or skipped it"
+)
+TOKEN_VOLUME = re.compile(r"kube-api-access-[a-z0-9]+")
+REPORT_KIND = "AuditReport"
+
+
+class ClusterError(Exception):
+    """The cluster could not be read or written: one line, naming the context."""
+
+
+@dataclass
+class Finding:
+    """What one config is to one pod: a state and, for the problems, why."""
+
+    config: str
+    state: str
+    detail: str = ""
+
+
+@dataclass
+class Workload:
+    """A row of the report: a top owner, its pods, and per config the pods in each state."""
+
+    namespace: str
+    kind: str
+    name: str
+    pods: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATES, 0))
+    findings: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    built: set[str] = field(default_factory=set)  # configs whose record is in the template
+    restart: str = ""
+
+    @property
+    def state(self) -> str:
+        """The worst state of any of its pods; "not selected" when no config selects them."""
+        for state in ("unverifiable", "missing", "stale", "current"):
+            if self.counts[state]:
+                return state
+        return "not selected"
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON form (docs/audit.md)."""
+        found = [
+            {"config": config, "state": state, "detail": detail, "pods": count}
+            for (config, state, detail), count in sorted(self.findings.items())
+        ]
+        row: dict[str, Any] = {
+            "namespace": self.namespace,
+            "kind": self.kind,
+            "name": self.name,
+            "state": self.state,
+            "pods": self.pods,
+            "counts": dict(self.counts),
+            "configs": found,
+        }
+        if self.restart:
+            row["restart"] = self.restart
+        return row
+
+
+# judging one pod ----------------------------------------------------------------------------
+def judge(pod: dict[str, Any], instances: list[Instance]) -> list[Finding]:
+    """What each config that selects the pod is to it (none: not selected)."""
+    from krm_fn.core import apply, uninject
+    from krm_fn.podspec import OPT_OUT_ANNOTATION
+    from krm_fn.selection import selects
+    from krm_fn.workloads import owners
+    from krm_fn.yamlio import clone
+
+    meta = pod.get("metadata") or {}
+    namespace = str(meta.get("namespace") or "")
+    candidates = owners(pod, namespace)
+    selected = [
+        i
+        for i in instances
+        if not i.spec.targets or any(selects(t, c) for t in i.spec.targets for c in candidates)
+    ]
+    if not selected:
+        return []
+    try:
+        record = read_record(pod)
+    except RecordError as err:
+        return [
+            Finding(i.key, "unverifiable", f"the record is not krm-fn's: {err}") for i in selected
+        ]
+    opted_out = str((meta.get("annotations") or {}).get(OPT_OUT_ANNOTATION, "")).lower() == "false"
+    findings = []
+    for instance in selected:
+        key = instance.key
+        if key not in record:
+            if opted_out and instance.spec.pod_opt_out:
+                findings.append(
+                    Finding(key, "missing", f'opted out ({OPT_OUT_ANNOTATION}: "false")')
+                )
+            else:
+                findings.append(Finding(key, "missing", NO_RECORD))
+            continue
+        errors = [r for r in uninject([clone(pod)], [key]) if r.severity == "error"]
+        if errors:
+            findings.append(Finding(key, "unverifiable", _message(errors[0].message)))
+            continue
+        again = clone(pod)
+        results = apply([again], [instance], lambda i, t: True, notes=False, restore=False,
+                        report_unmatched=False)  # fmt: skip
+        failed = [r for r in results if r.severity == "error"]
+        if failed:
+            findings.append(
+                Finding(key, "stale", f"the config now fails: {_message(failed[0].message)}")
+            )
+            continue
+        now = read_record(again).get(key, Entry())
+        differences = differ(record[key], now)
+        if differences:
+            findings.append(Finding(key, "stale", "; ".join(differences)))
+        else:
+            findings.append(Finding(key, "current"))
+    return findings
+
+
+def _message(text: str) -> str:
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def differ(old: Entry, new: Entry) -> list[str]:
+    """What the config would inject now that the record does not say the pod got."""
+    from krm_fn.undo import entry_items
+
+    before = {(i.field, i.owner, i.name): d for i, d in entry_items(old)}
+    after = {(i.field, i.owner, i.name): d for i, d in entry_items(new)}
+    found = []
+    for item in sorted(before.keys() | after.keys(), key=lambda k: tuple(str(p) for p in k)):
+        where, owner, name = item
+        label = f"{where} {name}" + (f" of {owner}" if owner else "")
+        if item not in after:
+            found.append(f"{label}: no longer injected")
+        elif item not in before:
+            found.append(f"{label}: would be added")
+        elif before[item] != after[item]:
+            found.append(f"{label}: changed")
+    if not found and old.to_json() != new.to_json():
+        found.append("fields it sets changed")
+    return found
+
+
+# the cluster ---------------------------------------------------------------------------------
+@dataclass
+class Cluster:
+    """What the audit reads: pods, their owners, namespaces' labels, the webhook's selector."""
+
+    pods: list[dict[str, Any]]
+    owners: dict[str, dict[str, Any]]  # uid -> ReplicaSet or Job
+    namespaces: dict[str, dict[str, str]]  # name -> labels
+    templates: dict[tuple[str, str, str], dict[str, Any]]  # (kind, ns, name) -> pod template
+
+
+def top_owner(pod: dict[str, Any], owners: dict[str, dict[str, Any]]) -> tuple[str, str]:
+    """(kind, name) of what the pod belongs to: ReplicaSet -> Deployment, Job -> CronJob."""
+    meta = pod.get("metadata") or {}
+    reference = _controller(meta)
+    if reference is None:
+        return "Pod", str(meta.get("name", ""))
+    parent = owners.get(str(reference.get("uid")))
+    if reference.get("kind") in ("ReplicaSet", "Job") and parent is not None:
+        grand = _controller(parent.get("metadata") or {})
+        if grand is not None and grand.get("kind") in ("Deployment", "CronJob"):
+            return str(grand["kind"]), str(grand.get("name", ""))
+    return str(reference.get("kind")), str(reference.get("name", ""))
+
+
+def _controller(meta: dict[str, Any]) -> dict[str, Any] | None:
+    for reference in meta.get("ownerReferences") or []:
+        if isinstance(reference, dict) and reference.get("controller"):
+            return reference
+    return None
+
+
+def signature(pod: dict[str, Any]) -> str:
+    """What judging a pod depends on, the same for the pods of one template."""
+    meta = pod.get("metadata") or {}
+    kept = {k: meta.get(k) for k in ("namespace", "labels", "annotations", "ownerReferences")}
+    spec = {k: v for k, v in (pod.get("spec") or {}).items() if k != "nodeName"}
+    text = json.dumps([kept, spec], sort_keys=True, default=str)
+    return hashlib.sha256(TOKEN_VOLUME.sub("kube-api-access-", text).encode()).hexdigest()
+
+
+def audit(cluster: Cluster, instances: list[Instance]) -> list[Workload]:
+    """One row per top owner of a selected pod, in namespace and name order."""
+    rows: dict[tuple[str, str, str], Workload] = {}
+    judged: dict[str, list[Finding]] = {}
+    for pod in cluster.pods:
+        meta = pod.get("metadata") or {}
+        if meta.get("deletionTimestamp"):
+            continue
+        namespace = str(meta.get("namespace", ""))
+        kind, name = top_owner(pod, cluster.owners)
+        key = signature(pod)
+        if key not in judged:
+            judged[key] = judge(pod, instances)
+        findings = judged[key]
+        if not findings:
+            continue
+        row = rows.setdefault((namespace, kind, name), Workload(namespace, kind, name))
+        row.pods += 1
+        worst = next((s for s in ("unverifiable", "missing", "stale") if any(
+            f.state == s for f in findings)), "current")  # fmt: skip
+        row.counts[worst] += 1
+        for finding in findings:
+            index = (finding.config, finding.state, finding.detail)
+            row.findings[index] = row.findings.get(index, 0) + 1
+    for (namespace, kind, name), row in rows.items():
+        template = cluster.templates.get((kind, namespace, name))
+        if template is not None:
+            try:
+                row.built = set(read_record(template))
+            except RecordError:
+                row.built = set()
+    return [rows[k] for k in sorted(rows)]
+
+
+# restarting ----------------------------------------------------------------------------------
+def restart_plan(rows: list[Workload], selected: Callable[[str], bool] | None) -> list[Workload]:
+    """The rows to restart; each row's `restart` says what is done with it, and why not."""
+    plan = []
+    for row in rows:
+        if row.state not in ("stale", "missing"):
+            continue
+        if row.kind not in RESTARTABLE:
+            if row.kind in ("Job", "CronJob"):
+                row.restart = f"not restarted: a {row.kind}'s next pods get it"
+            else:
+                row.restart = f"not restarted: a {row.kind}; recreate it"
+            continue
+        built = sorted(
+            c for (c, s, _), _n in row.findings.items() if s == "stale" and c in row.built
+        )
+        if built:
+            row.restart = (f"not restarted: {', '.join(built)} is in the template (build time): "
+                           "render and apply it again")  # fmt: skip
+            continue
+        if selected is None:
+            row.restart = "not restarted: the webhook's configuration was not found"
+            continue
+        if not selected(row.namespace):
+            row.restart = "not restarted: the webhook skips this namespace"
+            continue
+        row.restart = "restart"
+        plan.append(row)
+    return plan
+
+
+def namespace_selector(webhook: dict[str, Any]) -> Callable[[dict[str, str]], bool]:
+    """Whether a namespace's labels pass every webhook's namespaceSelector (krm-fn's own)."""
+    from krm_fn.selection import matches_label_selector
+
+    selectors = [w.get("namespaceSelector") or {} for w in webhook.get("webhooks") or []]
+    return lambda labels: all(matches_label_selector(s, labels) for s in selectors)
+
+
+# the command ---------------------------------------------------------------------------------
+class ConfigFileError(Exception):
+    """A config that cannot be used; the message names the file and the field."""
+
+
+def load_instances(paths: list[str]) -> list[Instance]:
+    """The configs of files and directories (their *.yaml, *.yml and *.json, in name order)."""
+    from krm_fn.config import ConfigError, load_config
+    from krm_fn.yamlio import InputError, load_all
+
+    files: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            names = sorted(n for n in os.listdir(path) if not n.startswith("."))
+            files += [os.path.join(path, n) for n in names if n.endswith((".yaml", ".yml", ".json"))
+                      and os.path.isfile(os.path.join(path, n))]  # fmt: skip
+        elif os.path.isfile(path):
+            files.append(path)
+        else:
+            raise ConfigFileError(f"{path}: no such file or directory")
+    instances: list[Instance] = []
+    seen: dict[str, str] = {}
+    problems = []
+    for path in files:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                documents = load_all(handle.read(), path)
+        except (OSError, UnicodeDecodeError, InputError) as err:
+            problems.append(f"{path}: {err}")
+            continue
+        for document in documents:
+            try:
+                loaded = load_config(document)
+            except ConfigError as err:
+                problems += [f"{path}: {r.field + ': ' if r.field else ''}{r.message}"
+                             for r in err.results]  # fmt: skip
+                continue
+            for instance in loaded:
+                if instance.key in seen:
+                    problems.append(f"{path}: {instance.key} is also in {seen[instance.key]}")
+                    continue
+                seen[instance.key] = path
+                instances.append(instance)
+    if problems:
+        raise ConfigFileError("; ".join(problems))
+    if not instances:
+        raise ConfigFileError(f"{', '.join(paths)}: no krm-fn config")
+    return instances
+
+
+def read_cluster(options: Any) -> tuple[Any, Cluster, dict[str, Any] | None]:
+    """The API client and what the audit reads; ClusterError naming the context if it fails."""
+    try:
+        import kubernetes
+    except ImportError:
+        raise ClusterError(
+            "the kubernetes package is missing: pip install 'krm-fn[audit]'"
+        ) from None
+    context = options.context or "the current context"
+    try:
+        client = kubernetes.config.new_client_from_config(  # type: ignore[no-untyped-call]
+            config_file=options.kubeconfig, context=options.context
+        )
+    except Exception as err:  # a missing file, an unknown context: the loader's own message
+        raise ClusterError(f"{context}: cannot load the kubeconfig: {_first_line(err)}") from None
+
+    def get(path: str, query: dict[str, str] | None = None) -> Any:
+        status, data = call(client, context, "GET", path, query)
+        if status == 404:
+            return None
+        if status != 200:
+            raise ClusterError(f"{context}: GET {path}: {status} {_reason(data)}")
+        return json.loads(data)
+
+    if not options.all_namespaces and not options.namespace:
+        options.namespace = _context_namespace(kubernetes, options) or "default"
+    query = {"labelSelector": options.selector} if options.selector else {}
+    scope = "" if options.all_namespaces else f"/namespaces/{options.namespace}"
+    pods = get(f"/api/v1{scope}/pods", query)["items"]
+    for pod in pods:  # a list's items do not say what they are
+        pod["apiVersion"], pod["kind"] = "v1", "Pod"
+    owners = {}
+    for path in (f"/apis/apps/v1{scope}/replicasets", f"/apis/batch/v1{scope}/jobs"):
+        for owner in get(path)["items"]:
+            owners[owner["metadata"]["uid"]] = owner
+    templates = {}
+    for kind, plural in RESTARTABLE.items():
+        for workload in get(f"/apis/apps/v1{scope}/{plural}")["items"]:
+            meta = workload["metadata"]
+            templates[(kind, meta["namespace"], meta["name"])] = workload["spec"]["template"]
+    if options.all_namespaces:
+        listed = get("/api/v1/namespaces")["items"]
+    else:
+        one = get(f"/api/v1/namespaces/{options.namespace}")
+        listed = [one] if one else []
+    namespaces = {n["metadata"]["name"]: n["metadata"].get("labels") or {} for n in listed}
+    webhook = get(
+        f"/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/{options.webhook}"
+    )
+    return client, Cluster(pods, owners, namespaces, templates), webhook
+
+
+def _context_namespace(kubernetes: Any, options: Any) -> str:
+    """The namespace the kubeconfig's context names, as kubectl takes it."""
+    try:
+        contexts, current = kubernetes.config.list_kube_config_contexts(options.kubeconfig)
+    except Exception:
+        return ""
+    chosen = next((c for c in contexts if c.get("name") == options.context), current)
+    return str(((chosen or {}).get("context") or {}).get("namespace") or "")
+
+
+def call(
+    client: Any,
+    context: str,
+    method: str,
+    path: str,
+    query: dict[str, str] | None = None,
+    body: Any = None,
+    content_type: str | None = None,
+) -> tuple[int, bytes]:
+    """One request with the client's credentials: its status and body."""
+    headers = {"Accept": "application/json"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    try:
+        method, url, headers, body, _ = client.param_serialize(
+            method=method, resource_path=path, query_params=list((query or {}).items()),
+            header_params=headers, body=body, auth_settings=["BearerToken"],
+        )  # fmt: skip
+        response = client.call_api(method, url, header_params=headers, body=body)
+        response.read()
+    except Exception as err:  # the connection, TLS, the credentials: the client's message
+        raise ClusterError(f"{context}: {_first_line(err)}") from None
+    return int(response.status), bytes(response.data or b"")
+
+
+def _reason(data: bytes) -> str:
+    try:
+        return str(json.loads(data).get("message", ""))[:300]
+    except (ValueError, AttributeError):
+        return data[:300].decode(errors="replace")
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
+
+
+def restart(client: Any, rows: list[Workload], options: Any, stderr: TextIO) -> None:
+    """Patch the template annotation kubectl rollout restart sets, in batches."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    body = {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now}}}}}
+    context = options.context or "the current context"
+    for index, row in enumerate(rows):
+        if index and index % options.batch_size == 0:
+            time.sleep(options.batch_pause)
+        path = f"/apis/apps/v1/namespaces/{row.namespace}/{RESTARTABLE[row.kind]}/{row.name}"
+        status, data = call(client, context, "PATCH", path, body=body,
+                            content_type="application/strategic-merge-patch+json")  # fmt: skip
+        if status != 200:
+            row.restart = f"restart failed: {status} {_reason(data)}"
+            continue
+        row.restart = "restarted"
+        stderr.write(f"restarted {row.kind}/{row.namespace}/{row.name}\n")
+
+
+def table(rows: Iterable[Workload]) -> str:
+    """The report for people: one line per workload, then what differs."""
+    heading = ("NAMESPACE", "WORKLOAD", "STATE", "PODS", *(s.upper() for s in STATES))
+    lines: list[tuple[str, ...]] = [heading]
+    details = []
+    for row in rows:
+        counts = [str(row.counts[s]) for s in STATES]
+        lines.append((row.namespace, f"{row.kind}/{row.name}", row.state, str(row.pods), *counts))
+        for (config, state, detail), count in sorted(row.findings.items()):
+            if state != "current":
+                details.append(f"{row.kind}/{row.namespace}/{row.name}: {config}: {state}"
+                               f" ({count} pods): {detail}")  # fmt: skip
+        if row.restart:
+            details.append(f"{row.kind}/{row.namespace}/{row.name}: {row.restart}")
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    text = "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
+                     for line in lines)  # fmt: skip
+    return text + "\n" + "".join(f"{d}\n" for d in details)
+
+
+def main(options: Any, stdout: TextIO, stderr: TextIO) -> int:
+    """Run the audit; 0 all current, 1 anything else, 3 the cluster could not be read."""
+    from krm_fn import yamlio
+
+    try:
+        instances = load_instances(options.configs)
+    except ConfigFileError as err:
+        stderr.write(f"krm-fn audit: {err}\n")
+        return 1
+    try:
+        client, cluster, webhook = read_cluster(options)
+        rows = audit(cluster, instances)
+        if options.restart:
+            selected = None
+            if webhook is not None:
+                passes = namespace_selector(webhook)
+                selected = lambda ns: passes(cluster.namespaces.get(ns, {}))  # noqa: E731
+            plan = restart_plan(rows, selected)
+            if not options.dry_run:
+                restart(client, plan, options, stderr)
+    except ClusterError as err:
+        stderr.write(f"krm-fn audit: {err}\n")
+        return 3
+    report = {"apiVersion": "krm-fn.dev/v1alpha1", "kind": REPORT_KIND,
+              "workloads": [r.to_json() for r in rows]}  # fmt: skip
+    if options.output == "json":
+        stdout.write(json.dumps(report, indent=2) + "\n")
+    elif options.output == "yaml":
+        stdout.write(yamlio.dump(report))
+    else:
+        stdout.write(table(rows))
+    return 1 if any(r.state in PROBLEMS for r in rows) else 0

@@ -1,0 +1,244 @@
+"""`krm-fn audit` on the control plane of the tests: pods made by the controllers, through the
+webhook (tests/webhooks.py) and from templates injected at build time, read with the kubernetes
+client, judged current, stale, missing or unverifiable; `--restart` patches only the template
+annotation `kubectl rollout restart` sets, and only where a restart brings the injection.
+"""
+
+import copy
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cluster import ControlPlane
+from support import EXAMPLES
+from test_webhook_cluster import apply, ca_bundle, configuration
+from webhooks import webhook_server, write_certs
+
+from krm_fn import yamlio
+
+KRM_FN = str(Path(sys.executable).parent / "krm-fn")
+SIDECAR = EXAMPLES / "sidecar-log-shipper"
+WEBHOOK = "krm-fn-audit"
+LABEL = "krm-fn.dev/audit-webhook"
+
+
+def audit(plane: ControlPlane, *args: str) -> tuple[int, Any, str]:
+    """Run `krm-fn audit`; its exit code, its JSON report (or text) and stderr."""
+    command = [KRM_FN, "audit", *args, "--kubeconfig", str(plane.kubeconfig), "--webhook", WEBHOOK]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    out: Any = done.stdout
+    if "-o" in args and args[args.index("-o") + 1] == "json" and done.stdout:
+        out = json.loads(done.stdout)
+    return done.returncode, out, done.stderr
+
+
+def rows(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f"{r['kind']}/{r['name']}": r for r in report["workloads"]}
+
+
+def deployment(name: str, source: Path = SIDECAR / "deployment.yaml") -> dict[str, Any]:
+    [found] = [d for d in yamlio.load_all(source.read_text()) if d["kind"] == "Deployment"]
+    made = copy.deepcopy(found)
+    made["metadata"]["name"] = name
+    made["spec"]["replicas"] = 2
+    labels = {"app.kubernetes.io/name": name}
+    made["spec"]["selector"] = {"matchLabels": labels}
+    made["spec"]["template"]["metadata"]["labels"] = labels
+    return made
+
+
+def stored(plane: ControlPlane, name: str, namespace: str) -> dict[str, Any]:
+    done = plane.kubectl("get", "deployment", name, "-n", namespace, "-o", "json", check=True)
+    return dict(json.loads(done.stdout))
+
+
+def pods_of(plane: ControlPlane, namespace: str, name: str, count: int) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 60
+    while True:
+        listed = plane.kubectl("get", "pods", "-n", namespace, "-l",
+                               f"app.kubernetes.io/name={name}", "-o", "json")  # fmt: skip
+        items = json.loads(listed.stdout)["items"] if listed.returncode == 0 else []
+        if len(items) >= count:
+            return list(items)
+        assert time.monotonic() < deadline, f"no pods of {name}: {plane.log_tail()}"
+        time.sleep(0.3)
+
+
+def create(plane: ControlPlane, namespace: str, *resources: dict[str, Any]) -> None:
+    for resource in resources:
+        resource["metadata"]["namespace"] = namespace
+    plane.kubectl("apply", "-f", "-", input=yamlio.dump_all(list(resources)), check=True)
+
+
+@pytest.fixture(scope="module")
+def configs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The config as it was (v1) and as it is now (v2: the sidecar's image bumped)."""
+    root = tmp_path_factory.mktemp("audit-configs")
+    v1 = root / "v1" / "log-shipper.yaml"
+    v1.parent.mkdir()
+    shutil.copy(SIDECAR / "log-shipper.yaml", v1)
+    v2 = root / "v2" / "log-shipper.yaml"
+    v2.parent.mkdir()
+    v2.write_text(v1.read_text().replace("busybox:1.36.1", "busybox:1.37.0"))
+    assert v1.read_text() != v2.read_text()
+    return {"v1": v1, "v2": v2}
+
+
+@pytest.fixture(scope="module")
+def workloads(
+    cluster: ControlPlane, configs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ControlPlane]:
+    """audit-w (the webhook's namespace): `shop` made through the webhook, `late` while it was
+    down (failurePolicy Ignore), an opted-out pod; audit-b (no webhook): `built`, injected at
+    build time, and a pod whose record was edited by hand."""
+    root = tmp_path_factory.mktemp("audit")
+    cluster.namespace("audit-w", {LABEL: "enabled"})
+    cluster.namespace("audit-b")
+    with webhook_server(configs["v1"].parent, write_certs(root / "tls"), workers=1) as server:
+        apply(cluster, configuration(WEBHOOK, server.url, ca_bundle(server), policy="Ignore",
+                                     label=LABEL, timeoutSeconds=5))  # fmt: skip
+        time.sleep(1)  # the API server picks up webhook configurations asynchronously
+        create(cluster, "audit-w", deployment("shop"))
+        pods_of(cluster, "audit-w", "shop", 2)
+        opted = {"apiVersion": "v1", "kind": "Pod",
+                 "metadata": {"name": "opted-out", "labels": {"app.kubernetes.io/name": "opted"},
+                              "annotations": {"krm-fn.dev/inject": "false"}},
+                 "spec": copy.deepcopy(deployment("x")["spec"]["template"]["spec"])}  # fmt: skip
+        create(cluster, "audit-w", opted)
+    create(cluster, "audit-w", deployment("late"))  # the webhook is down now
+    pods_of(cluster, "audit-w", "late", 2)
+    create(cluster, "audit-b", deployment("built", SIDECAR / "expected.yaml"))
+    pods_of(cluster, "audit-b", "built", 2)
+    [forged] = pods_of(cluster, "audit-b", "built", 1)[:1]
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": "hand-edited", "labels": {"app.kubernetes.io/name": "edited"},
+                        "annotations": forged["metadata"]["annotations"]},
+           "spec": copy.deepcopy(forged["spec"])}  # fmt: skip
+    for container in pod["spec"]["initContainers"]:
+        container["image"] = "busybox:1.35.0"  # the record still names its old digest
+    for volume in list(pod["spec"]["volumes"]):
+        if volume["name"].startswith("kube-api-access-"):
+            pod["spec"]["volumes"].remove(volume)
+    for container in pod["spec"]["containers"] + pod["spec"]["initContainers"]:
+        container["volumeMounts"] = [m for m in container.get("volumeMounts", [])
+                                     if not m["name"].startswith("kube-api-access-")]  # fmt: skip
+    create(cluster, "audit-b", pod)
+    yield cluster
+    cluster.kubectl("delete", "mutatingwebhookconfiguration", WEBHOOK, check=True)
+
+
+def test_current_stale_missing_and_unverifiable(
+    workloads: ControlPlane, configs: dict[str, Path]
+) -> None:
+    code, report, err = audit(workloads, str(configs["v1"]), "-n", "audit-w", "-o", "json")
+    assert code == 1, err  # late and the opted-out pod miss it
+    found = rows(report)
+    assert found["Deployment/shop"]["state"] == "current"
+    assert found["Deployment/shop"]["counts"]["current"] == 2
+    late = found["Deployment/late"]
+    assert late["state"] == "missing" and late["counts"]["missing"] == 2
+    assert "while the webhook was down" in late["configs"][0]["detail"]
+    opted = found["Pod/opted-out"]
+    assert opted["state"] == "missing" and "opted out" in opted["configs"][0]["detail"]
+    code, report, err = audit(workloads, str(configs["v2"]), "-n", "audit-w", "-o", "json")
+    shop = rows(report)["Deployment/shop"]
+    assert shop["state"] == "stale", json.dumps(report, indent=1)
+    [finding] = shop["configs"]
+    assert finding["config"] == "Sidecar/log-shipper"
+    assert "initContainers access-log: changed" in finding["detail"]
+    code, report, err = audit(workloads, str(configs["v1"]), "-n", "audit-b", "-o", "json")
+    found = rows(report)
+    assert found["Deployment/built"]["state"] == "current", found["Deployment/built"]
+    edited = found["Pod/hand-edited"]
+    assert edited["state"] == "unverifiable", edited
+    assert code == 1
+
+
+def test_all_current_exits_0_and_the_table(
+    workloads: ControlPlane, configs: dict[str, Path]
+) -> None:
+    code, text, err = audit(workloads, str(configs["v1"]), "-n", "audit-b", "-l",
+                            "app.kubernetes.io/name=built")  # fmt: skip
+    assert code == 0, err
+    [heading, line] = text.splitlines()[:2]
+    assert heading.split() == ["NAMESPACE", "WORKLOAD", "STATE", "PODS", "CURRENT", "STALE",
+                               "MISSING", "UNVERIFIABLE"]  # fmt: skip
+    assert line.split() == ["audit-b", "Deployment/built", "current", "2", "2", "0", "0", "0"]
+
+
+def test_restart_dry_run_then_restart(workloads: ControlPlane, configs: dict[str, Path]) -> None:
+    plane = workloads
+    names = (("shop", "audit-w"), ("late", "audit-w"), ("built", "audit-b"))
+    before = {n: stored(plane, n, ns) for n, ns in names}
+    code, report, err = audit(plane, str(configs["v2"]), "-A", "--restart", "--dry-run",
+                              "-o", "json")  # fmt: skip
+    found = rows(report)
+    planned = {name for name, row in found.items() if row.get("restart") == "restart"}
+    assert planned == {"Deployment/shop", "Deployment/late"}, found
+    assert found["Deployment/shop"]["restart"] == "restart"  # stale, injected at admission
+    assert found["Deployment/late"]["restart"] == "restart"  # missing
+    assert "build time" in found["Deployment/built"]["restart"]
+    assert "recreate it" in found["Pod/opted-out"]["restart"]
+    after = {n: stored(plane, n, ns) for n, ns in names[:2]}
+    for name in after:  # a dry run changes nothing
+        assert after[name]["metadata"]["generation"] == before[name]["metadata"]["generation"]
+    code, report, err = audit(plane, str(configs["v2"]), "-A", "--restart", "--batch-pause", "0",
+                              "--batch-size", "1", "-o", "json")  # fmt: skip
+    assert code == 1 and rows(report)["Deployment/shop"]["restart"] == "restarted", err
+    assert "restarted Deployment/audit-w/late" in err
+    for name, namespace in (("shop", "audit-w"), ("late", "audit-w"), ("built", "audit-b")):
+        now = stored(plane, name, namespace)
+        old_template = copy.deepcopy(before[name]["spec"]["template"])
+        new_template = copy.deepcopy(now["spec"]["template"])
+        stamp = (new_template["metadata"].get("annotations") or {}).pop(
+            "kubectl.kubernetes.io/restartedAt", None)  # fmt: skip
+        if name == "built":
+            assert stamp is None  # build time: not restarted
+        else:
+            assert stamp, name
+            if not new_template["metadata"].get("annotations"):
+                new_template["metadata"].pop("annotations", None)
+        assert new_template == old_template, name  # nothing else changed
+
+
+def test_cluster_errors_are_one_line(configs: dict[str, Path], tmp_path: Path) -> None:
+    broken = tmp_path / "kubeconfig"
+    broken.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "gone",
+        "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:9"}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [{"name": "gone", "context": {"cluster": "c", "user": "u"}}],
+    }))  # fmt: skip
+    command = [
+        KRM_FN,
+        "audit",
+        str(configs["v1"]),
+        "--kubeconfig",
+        str(broken),
+        "--context",
+        "gone",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert done.returncode == 3
+    assert len(done.stderr.strip().splitlines()) == 1 and "gone" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    done = subprocess.run([KRM_FN, "audit", str(configs["v1"]), "-n", "a", "-A"],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 2
+
+
+def test_a_bad_config_names_its_file_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        (SIDECAR / "log-shipper.yaml").read_text().replace("  containers:", "  containerz:")
+    )
+    done = subprocess.run([KRM_FN, "audit", str(bad), "-A"], capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    assert done.returncode == 1
+    assert f"{bad}: spec.containerz" in done.stderr and "unknown field" in done.stderr, done.stderr

@@ -228,8 +228,10 @@ def signature(pod: dict[str, Any]) -> str:
     return hashlib.sha256(TOKEN_VOLUME.sub("kube-api-access-", text).encode()).hexdigest()
 
 
-def audit(cluster: Cluster, instances: list[Instance]) -> list[Workload]:
-    """One row per top owner of a selected pod, in namespace and name order."""
+def audit(
+    cluster: Cluster, instances: list[Instance], not_selected: bool = False
+) -> list[Workload]:
+    """One row per top owner of a selected pod (any pod: `not_selected`), by namespace and name."""
     rows: dict[tuple[str, str, str], Workload] = {}
     judged: dict[str, list[Finding]] = {}
     for pod in cluster.pods:
@@ -242,10 +244,12 @@ def audit(cluster: Cluster, instances: list[Instance]) -> list[Workload]:
         if key not in judged:
             judged[key] = judge(pod, instances)
         findings = judged[key]
-        if not findings:
+        if not findings and not not_selected:
             continue
         row = rows.setdefault((namespace, kind, name), Workload(namespace, kind, name))
         row.pods += 1
+        if not findings:
+            continue
         worst = next((s for s in ("unverifiable", "missing", "stale") if any(
             f.state == s for f in findings)), "current")  # fmt: skip
         row.counts[worst] += 1
@@ -499,7 +503,7 @@ def main(options: Any, stdout: TextIO, stderr: TextIO) -> int:
         return 1
     try:
         client, cluster, webhook = read_cluster(options)
-        rows = audit(cluster, instances)
+        rows = audit(cluster, instances, options.not_selected)
         if options.restart:
             selected = None
             if webhook is not None:

@@ -145,6 +145,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("-l", "--selector", help="only pods with these labels (a=b,c!=d)")
     audit.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table",
                        help="the report's format (json, yaml: stable, docs/audit.md)")  # fmt: skip
+    audit.add_argument("--not-selected", action="store_true", help="also list the workloads "
+                       "no config selects")  # fmt: skip
     audit.add_argument("--webhook", default="krm-fn", metavar="NAME", help="the "
                        "MutatingWebhookConfiguration whose namespaceSelector --restart "
                        "respects (default: krm-fn, the chart's)")  # fmt: skip

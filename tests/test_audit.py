@@ -170,6 +170,19 @@ def test_all_current_exits_0_and_the_table(
     assert heading.split() == ["NAMESPACE", "WORKLOAD", "STATE", "PODS", "CURRENT", "STALE",
                                "MISSING", "UNVERIFIABLE"]  # fmt: skip
     assert line.split() == ["audit-b", "Deployment/built", "current", "2", "2", "0", "0", "0"]
+    code, text, err = audit(workloads, str(configs["v1"]), "-n", "audit-b", "-l",
+                            "app.kubernetes.io/name=built", "--not-selected")  # fmt: skip
+    assert code == 0 and "not selected" not in text  # the same: every pod is selected
+    config = Path(str(configs["v1"]) + ".only-shop.yaml")
+    config.write_text(configs["v1"].read_text().replace(
+        "spec:\n", "spec:\n  targets:\n  - name: nothing-here\n", 1))  # fmt: skip
+    code, text, err = audit(workloads, str(config), "-n", "audit-b", "-l",
+                            "app.kubernetes.io/name=built")  # fmt: skip
+    assert code == 0 and len(text.splitlines()) == 1, text  # only the heading
+    code, text, err = audit(workloads, str(config), "-n", "audit-b", "-l",
+                            "app.kubernetes.io/name=built", "--not-selected")  # fmt: skip
+    assert code == 0 and text.splitlines()[1].split()[:4] == ["audit-b", "Deployment/built",
+                                                              "not", "selected"], text  # fmt: skip
 
 
 def test_restart_dry_run_then_restart(workloads: ControlPlane, configs: dict[str, Path]) -> None:

@@ -4,8 +4,8 @@ import copy
 import inspect
 from typing import Any
 
-from krm_fn.config import API_VERSION, BUNDLE_KIND, KINDS, pattern_module
-from krm_fn.reference import EXAMPLES, IMAGE, spec_model
+from krm_fn.config import API_VERSION, BUNDLE_KIND, KINDS, pattern_module, spec_model
+from krm_fn.reference import EXAMPLES, IMAGE
 
 GROUP, VERSION = API_VERSION.split("/")
 VALIDATORS = {"PodResources"}

@@ -290,7 +290,7 @@ def _write(options: Any, source: Any, items: list[Any], stdout: TextIO) -> None:
         documents = [d for d in source.documents if id(d.resource) not in removed]
         pieces = [sources.render(d) for d in documents]  # comment-only ones too: a last `---`
         pieces += [yamlio.dump(i) for i, _ in added]
-        stdout.write("".join(sources._joined(pieces)))
+        stdout.write("".join(sources.joined(pieces)))
         return
     files = sources.rendered_files(source, added, removed)
     on_disk = [f for f in source.files if f != "stdin"]

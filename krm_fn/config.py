@@ -184,16 +184,6 @@ def _from_configmap(configmap: dict[str, Any]) -> dict[str, Any]:
     return {"apiVersion": API_VERSION, "kind": data.get("kind"), "metadata": metadata, "spec": spec}
 
 
-def validate_spec(kind: str, spec: Any) -> Any:
-    """The validated spec of a kind, or a pydantic ValidationError.
-
-    The validators generated from the models (krm_fn/validators) decide the plain cases without
-    importing pydantic; what they leave (odd values, every error) pydantic decides.
-    """
-    fast = validate_plain(kind, spec)
-    return fast if fast is not None else spec_model(kind).model_validate(spec)
-
-
 def validate_plain(kind: str, spec: Any) -> Any:
     """The generated validators' answer, or None where pydantic has to decide."""
     from krm_fn import core, validators
@@ -217,7 +207,10 @@ def _instance(
 
 
 def _validated(kind: str, spec: Any, where: str, fail: Callable[[str, str], None]) -> Any:
-    """validate_spec, its errors reported through `fail` (then None)."""
+    """The validated spec, or None with its errors reported through `fail`.
+
+    The generated validators decide the plain cases; pydantic decides what they leave.
+    """
     fast = validate_plain(kind, spec)
     if fast is not None:
         return fast

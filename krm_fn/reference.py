@@ -5,8 +5,14 @@ import json
 from typing import Any
 
 from krm_fn import __version__
-from krm_fn.config import API_VERSION, BUNDLE_KIND, KINDS, NOT_AT_ADMISSION, pattern_module
-from krm_fn.config import spec_model as config_spec_model
+from krm_fn.config import (
+    API_VERSION,
+    BUNDLE_KIND,
+    KINDS,
+    NOT_AT_ADMISSION,
+    pattern_module,
+    spec_model,
+)
 
 IMAGE = f"localhost/krm-fn:{__version__}"  # what `make image` builds; the examples' Kptfiles run it
 # Where the release workflow pushes the image (.github/workflows/release.yml); nothing is
@@ -31,11 +37,6 @@ EXAMPLES = {
     "PodResources": "pod-resources-budget",
     BUNDLE_KIND: "all-workload-kinds",
 }
-
-
-def spec_model(kind: str) -> Any:
-    """The pydantic model of a kind's `spec`."""
-    return config_spec_model(kind)
 
 
 def json_schema(kind: str) -> dict[str, Any]:
@@ -215,13 +216,6 @@ def explain(kind: str) -> str:
             f"Example: [{example}](../../kustomization-examples/{example}/).",
         ]
     return "\n".join(lines) + "\n"
-
-
-def known_kind(kind: str) -> str:
-    """The kind, or ValueError listing the known ones."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}; known kinds: {', '.join(KINDS)}")
-    return kind
 
 
 def topic(text: str) -> tuple[str, list[str]]:

@@ -188,13 +188,13 @@ def rendered_files(source: Source, added: list[Any], removed: set[int]) -> dict[
         if pieces and not pieces[-1].endswith("\n"):
             pieces[-1] += "\n"
         pieces.append(("---\n" if pieces else "") + yamlio.dump(resource))
-    files = {path: "".join(_joined(pieces)) for path, pieces in texts.items()}
+    files = {path: "".join(joined(pieces)) for path, pieces in texts.items()}
     for path in source.crlf & set(files):
         files[path] = files[path].replace("\n", "\r\n")
     return files
 
 
-def _joined(pieces: list[str]) -> list[str]:
+def joined(pieces: list[str]) -> list[str]:
     """Documents one after the other, a `---` line between two that have none."""
     out: list[str] = []
     for index, piece in enumerate(pieces):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from krm_fn.config import API_VERSION, NOT_AT_ADMISSION, ConfigError, Instance, load_config
-from krm_fn.core import apply, targeted
+from krm_fn.core import apply
 from krm_fn.deadline import Deadline, DeadlineExceeded
 from krm_fn.order import keep_order
 from krm_fn.record import RECORD_ANNOTATION
@@ -384,5 +384,4 @@ __all__ = [
     "answer_body",
     "load_config_dir",
     "over_budget",
-    "targeted",
 ]

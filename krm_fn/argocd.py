@@ -27,7 +27,7 @@ import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from krm_fn import __version__
 
@@ -54,26 +54,16 @@ class PluginError(Exception):
     """A problem with the app or its settings: its message goes to Argo CD, exit 1."""
 
 
-class Settings:
+class Settings(NamedTuple):
     """What an Application asks of the plugin, from its parameters and plugin.env."""
 
-    def __init__(
-        self,
-        kubernetes_version: str,
-        fail_on_warnings: bool,
-        strict: bool,
-        configs: list[str],
-        values_files: list[str],
-        values: str,
-        release_name: str,
-    ) -> None:
-        self.kubernetes_version = kubernetes_version
-        self.fail_on_warnings = fail_on_warnings
-        self.strict = strict
-        self.configs = configs
-        self.values_files = values_files
-        self.values = values
-        self.release_name = release_name
+    kubernetes_version: str
+    fail_on_warnings: bool
+    strict: bool
+    configs: list[str]
+    values_files: list[str]
+    values: str
+    release_name: str
 
 
 def settings(environ: Mapping[str, str]) -> Settings:

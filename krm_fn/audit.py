@@ -306,53 +306,20 @@ def namespace_selector(webhook: dict[str, Any]) -> Callable[[dict[str, str]], bo
 
 
 # the command ---------------------------------------------------------------------------------
-class ConfigFileError(Exception):
-    """A config that cannot be used; the message names the file and the field."""
-
-
 def load_instances(paths: list[str]) -> list[Instance]:
-    """The configs of files and directories (their *.yaml, *.yml and *.json, in name order)."""
-    from krm_fn.config import ConfigError, load_config
-    from krm_fn.yamlio import InputError, load_all
+    """The configs of files and directories (as the webhook reads its directory)."""
+    from krm_fn.configfiles import ConfigDirError, config_files, load_config_files
 
-    files: list[str] = []
+    named: list[tuple[str, str]] = []
     for path in paths:
         if os.path.isdir(path):
-            names = sorted(n for n in os.listdir(path) if not n.startswith("."))
-            files += [os.path.join(path, n) for n in names if n.endswith((".yaml", ".yml", ".json"))
-                      and os.path.isfile(os.path.join(path, n))]  # fmt: skip
+            files = [os.path.join(path, name) for name in config_files(path)]
+            named += [(file, file) for file in files]
         elif os.path.isfile(path):
-            files.append(path)
+            named.append((path, path))
         else:
-            raise ConfigFileError(f"{path}: no such file or directory")
-    instances: list[Instance] = []
-    seen: dict[str, str] = {}
-    problems = []
-    for path in files:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                documents = load_all(handle.read(), path)
-        except (OSError, UnicodeDecodeError, InputError) as err:
-            problems.append(f"{path}: {err}")
-            continue
-        for document in documents:
-            try:
-                loaded = load_config(document)
-            except ConfigError as err:
-                problems += [f"{path}: {r.field + ': ' if r.field else ''}{r.message}"
-                             for r in err.results]  # fmt: skip
-                continue
-            for instance in loaded:
-                if instance.key in seen:
-                    problems.append(f"{path}: {instance.key} is also in {seen[instance.key]}")
-                    continue
-                seen[instance.key] = path
-                instances.append(instance)
-    if problems:
-        raise ConfigFileError("; ".join(problems))
-    if not instances:
-        raise ConfigFileError(f"{', '.join(paths)}: no krm-fn config")
-    return instances
+            raise ConfigDirError(f"{path}: no such file or directory")
+    return load_config_files(named).instances
 
 
 def read_cluster(options: Any) -> tuple[Any, Cluster, dict[str, Any] | None]:
@@ -495,10 +462,11 @@ def table(rows: Iterable[Workload]) -> str:
 def main(options: Any, stdout: TextIO, stderr: TextIO) -> int:
     """Run the audit; 0 all current, 1 anything else, 3 the cluster could not be read."""
     from krm_fn import yamlio
+    from krm_fn.configfiles import ConfigDirError
 
     try:
         instances = load_instances(options.configs)
-    except ConfigFileError as err:
+    except ConfigDirError as err:
         stderr.write(f"krm-fn audit: {err}\n")
         return 1
     try:

@@ -22,7 +22,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cluster import BIN, ROOT, ControlPlane, StartError, binary, free_port, http_ok, server
+from cluster import (
+    BIN,
+    ROOT,
+    ControlPlane,
+    StartError,
+    binary,
+    free_port,
+    http_ok,
+    log_tails,
+    server,
+    wait_until,
+)
 
 from krm_fn import __version__, yamlio
 
@@ -155,11 +166,8 @@ class ArgoCD:
         return dict(self.request("POST", f"/api/v1/repositories/{url}/appdetails", body))
 
     def log_tail(self, lines: int = 30) -> str:
-        parts = []
-        for name, path in self.logs.items():
-            text = path.read_text(errors="replace").splitlines()[-lines:]
-            parts.append(f"--- {name} ({path}):\n" + "\n".join(text))
-        return "\n".join(parts)
+        """The last lines of each Argo CD server's log, for messages."""
+        return log_tails(self.logs, lines)
 
 
 def synced(app: dict[str, Any]) -> bool:
@@ -205,16 +213,6 @@ def install(plane: ControlPlane) -> None:
                   "clusterResourceWhitelist": [{"group": "*", "kind": "*"}]}},
     ]  # fmt: skip
     plane.kubectl("apply", "-f", "-", input=yamlio.dump_all(settings), check=True)
-
-
-def wait_for(what: str, ready: Callable[[], bool], processes: dict[str, Any], logs: Any) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while not ready():
-        died = [n for n, p in processes.items() if p.poll() is not None]
-        if died or time.monotonic() > deadline:
-            why = f"{', '.join(died)} exited" if died else f"not ready after {START_SECONDS} s"
-            raise StartError(f"{what}: {why}\n{logs()}")
-        time.sleep(0.2)
 
 
 @contextmanager
@@ -263,14 +261,17 @@ def argocd(plane: ControlPlane, directory: Path) -> Iterator[ArgoCD]:
                                     "--loglevel", "info"],
               {"ARGOCD_BINARY_NAME": "argocd-cmp-server"})  # fmt: skip
         socket = directory / "plugins" / f"{PLUGIN_NAME}.sock"
-        wait_for("argocd-cmp-server", socket.exists, plane.processes, repo.log_tail)
+
+        def wait(what: str, ready: Callable[[], bool]) -> None:
+            wait_until(plane, what, ready, START_SECONDS, repo.log_tail)
+
+        wait("argocd-cmp-server", socket.exists)
         start("argocd-repo-server", [
             argocd_binary, "--disable-tls", "--client-ca-path", "", "--address", "127.0.0.1",
             "--port", str(repo_port), "--metrics-address", "127.0.0.1",
             "--metrics-port", str(repo_metrics), "--redis", redis,
         ], {"ARGOCD_BINARY_NAME": "argocd-repo-server"})  # fmt: skip
-        wait_for("argocd-repo-server", lambda: http_ok(f"http://127.0.0.1:{repo_metrics}/healthz"),
-                 plane.processes, repo.log_tail)  # fmt: skip
+        wait("argocd-repo-server", lambda: http_ok(f"http://127.0.0.1:{repo_metrics}/healthz"))
         start("argocd-server", [
             argocd_binary, "--insecure", "--disable-auth", "--address", "127.0.0.1",
             "--port", str(api_port), "--metrics-address", "127.0.0.1",
@@ -284,11 +285,9 @@ def argocd(plane: ControlPlane, directory: Path) -> Iterator[ArgoCD]:
             "--namespace", NAMESPACE, "--app-resync", "30", "--status-processors", "4",
             "--operation-processors", "4",
         ], {"ARGOCD_BINARY_NAME": "argocd-application-controller"})  # fmt: skip
-        wait_for("argocd-server", lambda: http_ok(f"{repo.api}/healthz"), plane.processes,
-                 repo.log_tail)  # fmt: skip
-        wait_for("argocd-application-controller",
-                 lambda: http_ok(f"http://127.0.0.1:{controller_metrics}/metrics"),
-                 plane.processes, repo.log_tail)  # fmt: skip
+        wait("argocd-server", lambda: http_ok(f"{repo.api}/healthz"))
+        metrics = f"http://127.0.0.1:{controller_metrics}/metrics"
+        wait("argocd-application-controller", lambda: http_ok(metrics))
         try:
             yield repo
         finally:

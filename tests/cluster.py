@@ -175,11 +175,16 @@ class ControlPlane:
 
     def log_tail(self, lines: int = 40) -> str:
         """The last lines of each server's log, for messages."""
-        parts = []
-        for name, path in self.logs.items():
-            text = path.read_text(errors="replace").splitlines()[-lines:]
-            parts.append(f"--- {name} ({path}):\n" + "\n".join(text))
-        return "\n".join(parts)
+        return log_tails(self.logs, lines)
+
+
+def log_tails(logs: dict[str, Path], lines: int) -> str:
+    """The last lines of each log."""
+    parts = []
+    for name, path in logs.items():
+        text = path.read_text(errors="replace").splitlines()[-lines:]
+        parts.append(f"--- {name} ({path}):\n" + "\n".join(text))
+    return "\n".join(parts)
 
 
 @contextmanager
@@ -286,14 +291,22 @@ def http_ok(url: str) -> bool:
         return False
 
 
-def wait_until(plane: ControlPlane, what: str, ready: Any) -> None:
-    deadline = time.monotonic() + START_SECONDS
+def wait_until(
+    plane: ControlPlane,
+    what: str,
+    ready: Any,
+    seconds: float = START_SECONDS,
+    logs: Any = None,
+) -> None:
+    """Wait for ready(); a server that exits, or the time running out, is a StartError."""
+    tail = logs or plane.log_tail
+    deadline = time.monotonic() + seconds
     while not ready():
         died = [n for n, p in plane.processes.items() if p.poll() is not None]
         if died:
-            raise StartError(f"{', '.join(died)} exited while starting {what}\n{plane.log_tail()}")
+            raise StartError(f"{', '.join(died)} exited while starting {what}\n{tail()}")
         if time.monotonic() > deadline:
-            raise StartError(f"{what} was not ready after {START_SECONDS} s\n{plane.log_tail()}")
+            raise StartError(f"{what} was not ready after {seconds} s\n{tail()}")
         time.sleep(0.2)
 
 

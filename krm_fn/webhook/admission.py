@@ -8,10 +8,16 @@ import base64
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from krm_fn.config import API_VERSION, NOT_AT_ADMISSION, ConfigError, Instance, load_config
+from krm_fn.config import API_VERSION, NOT_AT_ADMISSION, Instance
+from krm_fn.configfiles import (
+    ConfigDirError,
+    ConfigSet,
+    config_files,
+    load_config_files,
+)
 from krm_fn.core import apply
 from krm_fn.deadline import Deadline, DeadlineExceeded
 from krm_fn.order import keep_order
@@ -21,7 +27,7 @@ from krm_fn.selection import selects
 from krm_fn.shapes import METADATA, problems
 from krm_fn.webhook.patch import json_patch
 from krm_fn.workloads import PodTemplate, owners
-from krm_fn.yamlio import InputError, clone, load_all
+from krm_fn.yamlio import clone
 
 REVIEW_VERSIONS = ("admission.k8s.io/v1", "admission.k8s.io/v1beta1")
 MAX_WARNINGS = 16
@@ -32,7 +38,6 @@ MAX_WARNING_LENGTH = 256  # what the API server passes on to clients
 MAX_NODES = 20_000
 # Where a review says its version and uid: enough to refuse one that is not parsed, in its own
 # version and with its uid.
-FIELD_STEP = re.compile(r"\[\d+\]|[^.\[\]]+")  # spec.secrets[0].file: spec, secrets, [0], file
 REVIEW_VERSION = re.compile(rb'"apiVersion"\s*:\s*"(admission\.k8s\.io/v1(?:beta1)?)"')
 REVIEW_UID = re.compile(rb'"request"\s*:\s*\{\s*"uid"\s*:\s*"([0-9A-Za-z-]{1,64})"')
 
@@ -41,104 +46,16 @@ class ReviewError(ValueError):
     """A request that is not an AdmissionReview krm-fn can answer: the server says 400."""
 
 
-class ConfigDirError(Exception):
-    """A config directory that cannot be used; the message names the file and the field."""
-
-
-@dataclass(frozen=True)
-class ConfigSet:
-    """The configs of one generation of the config directory, validated, in file order."""
-
-    instances: list[Instance]
-    files: dict[str, str] = field(default_factory=dict)  # instance key -> file name
-    generation: int = 1
-
-
-def config_files(directory: str) -> list[str]:
-    """The config files of a directory (a mounted ConfigMap: its keys; never its ..data)."""
-    names = sorted(n for n in os.listdir(directory) if not n.startswith("."))
-    return [
-        n
-        for n in names
-        if n.endswith((".yaml", ".yml", ".json")) and os.path.isfile(os.path.join(directory, n))
-    ]
-
-
 def load_config_dir(directory: str, generation: int = 1) -> ConfigSet:
     """Every config in the directory; ConfigDirError lists each problem with file and field."""
-    problems: list[str] = []
-    instances: list[Instance] = []
-    files: dict[str, str] = {}
     try:
         names = config_files(directory)
     except OSError as err:
         raise ConfigDirError(f"cannot read the config directory {directory}: {err}") from None
-    for name in names:
-        path = os.path.join(directory, name)
-        try:
-            with open(path, encoding="utf-8") as handle:
-                documents = load_all(handle.read(), name)
-        except (OSError, UnicodeDecodeError, InputError) as err:
-            problems.append(f"{name}: {err}")
-            continue
-        for index, document in enumerate(documents):
-            where = name if len(documents) == 1 else f"{name}[{index}]"
-            try:
-                loaded = load_config(document)
-            except ConfigError as err:
-                problems += [f"{where}: {_field(r)}{redacted(r, document)}" for r in err.results]
-                continue
-            for instance in loaded:
-                problem = admission_problem(instance)
-                if problem:
-                    problems.append(f"{where}: {instance.kind} {instance.name!r}: {problem}")
-                elif instance.key in files:
-                    problems.append(f"{where}: {instance.key} is also in {files[instance.key]}")
-                else:
-                    files[instance.key] = where
-                    instances.append(instance)
-    if problems:
-        raise ConfigDirError("; ".join(problems))
-    if not instances:
+    if not names:
         raise ConfigDirError(f"{directory} holds no config ({API_VERSION}, any kind)")
-    return ConfigSet(instances, files, generation)
-
-
-def redacted(result: Result, document: Any) -> str:
-    """A config error's message without the value it is about: the field names it instead.
-
-    What the webhook says about its configs (its log, /readyz over plain HTTP) leaves the
-    process, and a value may be a credential (`vault://user:password@...`).
-    """
-    node = document
-    for step in FIELD_STEP.findall(result.field or ""):  # as far as the path resolves
-        key = int(step[1:-1]) if step.startswith("[") else step
-        found = (isinstance(node, dict) and key in node) or (
-            isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node)
-        )
-        if not found:
-            break
-        node = node[key]
-    values: set[str] = set()
-    stack = [node]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            stack += value.values()
-        elif isinstance(value, list):
-            stack += value
-        elif isinstance(value, str) and len(value) >= 3 and node is not document:
-            values.add(value)
-    message = result.message
-    for value in sorted(values, key=len, reverse=True):
-        for form in (repr(value), json.dumps(value)):
-            message = message.replace(form, "(the value)")
-        message = re.sub(rf"(?<!\w){re.escape(value)}(?!\w)", "(the value)", message)
-    return message
-
-
-def _field(result: Result) -> str:
-    return f"{result.field}: " if result.field else ""
+    named = [(name, os.path.join(directory, name)) for name in names]
+    return load_config_files(named, admission_problem, generation)
 
 
 def admission_problem(instance: Instance) -> str | None:

@@ -19,8 +19,8 @@ with atheris.instrument_imports(include=["krm_fn", "yaml"]):
 
     import krm_fn.core  # noqa: F401  (imported here to be instrumented)
     from krm_fn import yamlio
-    from krm_fn.cli import UsageError, run_krm, run_plugin
     from krm_fn.config import API_VERSION, PATTERNS, pattern_module
+    from krm_fn.framework import run_plugin, run_resource_list
 
     for kind in PATTERNS:  # imported here, so that the fuzzer sees their branches
         pattern_module(kind)
@@ -40,13 +40,13 @@ def test_one_input(data: bytes) -> None:
     mode, text = data[0] % 3, data[1:].decode("utf-8", errors="replace")
     try:
         if mode == 0:
-            run_krm(text, io.StringIO())
+            run_resource_list(text, io.StringIO())
         elif mode == 1:
             config = "functionConfig:\n" + "\n".join("  " + line for line in text.splitlines())
-            run_krm(HEADER + ITEMS + config, io.StringIO())
+            run_resource_list(HEADER + ITEMS + config, io.StringIO())
         else:
             run_plugin(text, ITEMS.split("\n", 1)[1].replace("- ", "  ", 1), io.StringIO())
-    except (UsageError, yamlio.InputError):
+    except yamlio.InputError:
         pass
 
 

@@ -228,7 +228,7 @@ def plugin_home() -> str:
 
 
 def _written(directory: str) -> str:
-    from krm_fn.exec_plugins import install_plugins
+    from krm_fn.plugins import install_plugins
 
     install_plugins(directory)
     with open(os.path.join(directory, ".complete"), "w", encoding="utf-8"):

@@ -106,8 +106,8 @@ class Workload:
 # judging one pod ----------------------------------------------------------------------------
 def judge(pod: dict[str, Any], instances: list[Instance]) -> list[Finding]:
     """What each config that selects the pod is to it (none: not selected)."""
-    from krm_fn.core import apply, uninject
-    from krm_fn.podspec import OPT_OUT_ANNOTATION
+    from krm_fn.core import Options, apply, uninject
+    from krm_fn.pod_editor import OPT_OUT_ANNOTATION
     from krm_fn.selection import selects
     from krm_fn.workloads import owners
     from krm_fn.yamlio import clone
@@ -145,8 +145,10 @@ def judge(pod: dict[str, Any], instances: list[Instance]) -> list[Finding]:
             findings.append(Finding(key, "unverifiable", _message(errors[0].message)))
             continue
         again = clone(pod)
-        results = apply([again], [instance], lambda i, t: True, notes=False, restore=False,
-                        report_unmatched=False)  # fmt: skip
+        every_pod = Options(
+            selector=lambda i, t: True, notes=False, restore=False, report_unmatched=False
+        )
+        results = apply([again], [instance], every_pod)
         failed = [r for r in results if r.severity == "error"]
         if failed:
             findings.append(

@@ -4,11 +4,18 @@ import copy
 import inspect
 from typing import Any
 
-from krm_fn.config import API_VERSION, BUNDLE_KIND, KINDS, pattern_module, spec_model
-from krm_fn.reference import EXAMPLES, IMAGE
+from krm_fn.config import (
+    API_VERSION,
+    BUNDLE_KIND,
+    KINDS,
+    example,
+    facts,
+    pattern_module,
+    spec_model,
+)
+from krm_fn.reference import IMAGE
 
 GROUP, VERSION = API_VERSION.split("/")
-VALIDATORS = {"PodResources"}
 
 
 def openapi(schema: dict[str, Any]) -> dict[str, Any]:
@@ -65,7 +72,8 @@ def definition(kind: str, image: str = IMAGE) -> dict[str, Any]:
             "spec": spec,
         },
     }
-    example = EXAMPLES[kind]
+    folder = example(kind)
+    validator = kind != BUNDLE_KIND and facts(kind).validator
     plural = kind.lower() if kind.endswith("s") else f"{kind.lower()}s"
     return {
         "apiVersion": "config.kubernetes.io/v1alpha1",
@@ -76,14 +84,14 @@ def definition(kind: str, image: str = IMAGE) -> dict[str, Any]:
             "names": {"kind": kind},
             "description": doc.splitlines()[0],
             "publisher": "krm-fn",
-            "tags": ["validator" if kind in VALIDATORS else "mutator", "pod-patterns"],
+            "tags": ["validator" if validator else "mutator", "pod-patterns"],
             "versions": [
                 {
                     "name": VERSION,
                     "schema": {"openAPIV3Schema": schema},
                     "idempotent": True,
                     "usage": f"docs/patterns/{kind.lower()}.md",
-                    "examples": [f"kustomization-examples/{example}/README.md"],
+                    "examples": [f"kustomization-examples/{folder}/README.md"],
                     "license": "Apache-2.0",
                     "runtime": {
                         "container": {"image": image, "network": False},

@@ -105,7 +105,7 @@ def _shaped(container: dict[str, Any], where: str) -> None:
 
 def check_resources(value: Any, where: str = "") -> Any:
     """Requests and limits of Kubernetes quantities (`100m`, `128Mi`)."""
-    from krm_fn.resources import parse_quantity
+    from krm_fn.quantities import parse_quantity
 
     if not isinstance(value, dict):
         raise ValueError(f"{where}resources must be a mapping of requests and limits")
@@ -230,6 +230,14 @@ class PatternSpecMethods:
         """Whether the target Kubernetes version is at least major.minor."""
         have = tuple(int(part) for part in self.kubernetes_version.split("."))
         return have >= (major, minor)
+
+
+def check_requests_and_limits(value: dict[str, Any]) -> dict[str, Any]:
+    """Resources of the init containers a pattern generates: requests and limits only."""
+    unknown = set(value) - {"requests", "limits"}
+    if unknown:
+        raise ValueError(f"resources has requests and limits, not {', '.join(sorted(unknown))}")
+    return value
 
 
 def check_container_override(value: Any) -> dict[str, Any]:

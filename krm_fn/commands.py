@@ -10,7 +10,8 @@ import argparse
 import os
 from typing import Any, TextIO
 
-from krm_fn import yamlio
+from krm_fn import framework, yamlio
+from krm_fn.framework import RESULT_FORMATS, log_results
 from krm_fn.results import Result, has_errors
 
 EPILOG = "Exit codes: 0 success; 1 errors, or differences (--diff, check); 2 usage errors."
@@ -32,7 +33,7 @@ def main(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     except yamlio.InputError as err:
         if getattr(options, "results", "text") == "text":
             raise  # cli.main prints it
-        _log([Result(str(err), "error")], stderr, False, options.results)
+        log_results([Result(str(err), "error")], stderr, False, options.results)
         return 1
     return code
 
@@ -205,25 +206,25 @@ def _shared_options(parser: argparse.ArgumentParser) -> None:
 # inputs and outputs ----------------------------------------------------------------------------
 def _source(inputs: list[str], stdin: TextIO, allow_empty: bool | None = None) -> Any:
     """What the inputs hold; no resources is an error unless allowed (None: no such option)."""
-    from krm_fn import cli, sources
+    from krm_fn import sources
 
     texts: list[tuple[str, str]] = []
     for name in inputs or ["-"]:
         if name == "-":
-            texts.append(("stdin", cli.read_stream(stdin, "stdin")))
+            texts.append(("stdin", framework.read_stream(stdin, "stdin")))
         elif os.path.isdir(name):
-            texts += [(path, cli.read_file(path)) for path in sources.package_files(name)]
+            texts += [(path, framework.read_file(path)) for path in sources.package_files(name)]
         elif os.path.exists(name):
-            texts.append((name, cli.read_file(name)))
+            texts.append((name, framework.read_file(name)))
         else:
             raise yamlio.InputError(f"{name}: no such file or directory")
     source = sources.read(texts)
     names = [
         f"{d.path} (document {d.index + 1})" for d in source.documents if d.resource is not None
     ]
-    cli.check_items(source.items, ", ".join(inputs or ["stdin"]), names)
+    framework.check_items(source.items, ", ".join(inputs or ["stdin"]), names)
     if not source.items and not allow_empty:
-        message = cli.NO_RESOURCES.format(", ".join(inputs or ["stdin"]))
+        message = framework.NO_RESOURCES.format(", ".join(inputs or ["stdin"]))
         if allow_empty is not None:
             message += "; --allow-empty accepts it (a Helm chart that renders only hooks)"
         raise yamlio.InputError(message)
@@ -232,10 +233,9 @@ def _source(inputs: list[str], stdin: TextIO, allow_empty: bool | None = None) -
 
 def _config(path: str) -> list[Any]:
     """The configs in a file, in order: one per YAML document (`---`)."""
-    from krm_fn import cli
     from krm_fn.config import expected_config
 
-    documents = yamlio.load_all(cli.read_file(path), path)
+    documents = yamlio.load_all(framework.read_file(path), path)
     if not documents:
         raise yamlio.InputError(f"{path} holds no config: {expected_config()}")
     for index, document in enumerate(documents):
@@ -261,7 +261,6 @@ def _split_configs(options: Any) -> tuple[list[tuple[str, Any]], list[str]]:
 
 def _only_configs(path: str) -> bool:
     """Whether a file holds krm-fn configs and nothing else (a few bytes' look, then a parse)."""
-    from krm_fn import cli
     from krm_fn.config import API_VERSION
 
     if path == "-" or not os.path.isfile(path):
@@ -270,7 +269,7 @@ def _only_configs(path: str) -> bool:
         if API_VERSION.encode() not in handle.read(65_536):
             return False
     try:
-        documents = yamlio.load_all(cli.read_file(path), path)
+        documents = yamlio.load_all(framework.read_file(path), path)
     except yamlio.InputError:
         return False
     return bool(documents) and all(
@@ -354,23 +353,23 @@ def _added_path(resource: Any, source: Any) -> str:
     return os.path.join(os.path.dirname(first), name)
 
 
-def _transform(
+def _apply_configs(
     configs: list[tuple[str, Any]], source: Any, options: Any
 ) -> tuple[list[Any], list[Result]]:
-    """Each config in turn, as a pipeline of functions runs; the first with errors stops it."""
-    from krm_fn import cli
+    """Each config in turn, as a pipeline of functions runs; the first with errors stops it.
 
+    A result about a config itself names the config's file.
+    """
+    settings = framework.run_options(
+        fail_on_warnings=options.fail_on_warnings,
+        strict=options.strict,
+        namespace=options.namespace,
+    )
     items = source.items
     results: list[Result] = []
     for path, config in configs:
-        found = cli.transform(
-            config,
-            items,
-            strict=options.strict,
-            fail_on_warnings=options.fail_on_warnings,
-            namespace=options.namespace,
-        )
-        for result in found:  # about the config itself: name its file
+        found = framework.transform(config, items, settings)
+        for result in found:
             if result.resource is config or (result.resource is None and not result.tags):
                 result.file = path
         results += found
@@ -379,29 +378,12 @@ def _transform(
     return items, results
 
 
-RESULT_FORMATS = ("text", "json", "yaml")
-
-
-def _log(results: list[Result], stderr: TextIO, quiet: bool, form: str = "text") -> None:
-    """Results on stderr: a line each, or (json, yaml) the ResourceList `results` list."""
-    shown = [r for r in results if not quiet or r.severity != "info"]
-    if form == "text":
-        for result in shown:
-            print(result.to_text(), file=stderr)
-    elif form == "json":
-        import json
-
-        print(json.dumps([r.to_dict() for r in shown], indent=2), file=stderr)
-    else:
-        stderr.write(yamlio.dump([r.to_dict() for r in shown]))
-
-
 # the commands ------------------------------------------------------------------------------------
 def _run(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     configs, inputs = _split_configs(options)
     source = _source(inputs, stdin, options.allow_empty)
-    items, results = _transform(configs, source, options)
-    _log(results, stderr, options.quiet, options.results)
+    items, results = _apply_configs(configs, source, options)
+    log_results(results, stderr, options.quiet, options.results)
     if has_errors(results):
         return 1
     if not items:  # --allow-empty: nothing in, nothing out
@@ -417,8 +399,8 @@ def _run(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
 def _check(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     configs, inputs = _split_configs(options)
     source = _source(inputs, stdin)
-    items, results = _transform(configs, source, options)
-    _log(results, stderr, True, options.results)
+    items, results = _apply_configs(configs, source, options)
+    log_results(results, stderr, True, options.results)
     if has_errors(results):
         return 1
     changed = _changes(source, items)
@@ -462,11 +444,11 @@ def _uninject(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> in
             try:
                 keys += [i.key for config in _config(path) for i in load_config(config)]
             except ConfigError as err:
-                _log(err.results, stderr, True, options.results)
+                log_results(err.results, stderr, True, options.results)
                 return 1
     items = source.items
     results = core.uninject(items, keys)
-    _log(results, stderr, options.quiet, options.results)
+    log_results(results, stderr, options.quiet, options.results)
     if has_errors(results):
         return 1
     _write(options, source, items, stdout)
@@ -559,16 +541,16 @@ def _audit(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _install_plugins(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    from krm_fn.exec_plugins import install_plugins
+    from krm_fn.plugins import install_plugins
 
     return _write_plugins("install-plugins", install_plugins, options.directory, stdout, stderr)
 
 
 def _helm_plugin(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    from krm_fn.helm import write_plugin
+    from krm_fn.plugins import write_helm_plugin
 
     def write(directory: str) -> list[str]:
-        return [write_plugin(directory)]
+        return [write_helm_plugin(directory)]
 
     return _write_plugins("helm-plugin", write, options.directory, stdout, stderr)
 
@@ -598,10 +580,9 @@ def _completion(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> 
 
 
 def _plugin(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    from krm_fn import cli
 
-    output, code = cli.run_plugin(
-        cli.read_file(options.config), cli.read_stream(stdin, "stdin"), stderr
+    output, code = framework.run_plugin(
+        framework.read_file(options.config), framework.read_stream(stdin, "stdin"), stderr
     )
     stdout.write(output)
     return code

@@ -12,21 +12,16 @@ from krm_fn.results import Result
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from krm_fn.podspec import PodEditor
+    from krm_fn.pod_editor import PodEditor
     from krm_fn.spec import PatternSpec
 
 API_VERSION = "krm-fn.dev/v1alpha1"
 BUNDLE_KIND = "PodPatterns"
-# Patterns that change or create other resources, which a webhook that sees one pod and has no
-# side effects cannot do: the webhook refuses them at load, saying why (docs/webhook.md).
-NOT_AT_ADMISSION = {
-    "Ambassador": "it generates the proxy's ConfigMap and rewires the workload's Services, and an "
-    "admission webhook sees one pod and may create nothing; apply it at build time",
-}
+BUNDLE_EXAMPLE = "all-workload-kinds"  # the example that shows PodPatterns
 
-# kind -> module with the transform; its config model is the module of the same name under
-# krm_fn.models (pydantic: imported only for docs, schemas and error reports). A module is
-# imported only when a config uses its kind.
+# kind -> module with the transform and the pattern's facts (`Pattern`); its config model is the
+# module of the same name under krm_fn.models (pydantic: imported only for docs, schemas and
+# error reports). A module is imported only when a config uses its kind.
 PATTERNS: dict[str, str] = {
     "Sidecar": "krm_fn.patterns.sidecar",
     "InitContainer": "krm_fn.patterns.init_container",
@@ -64,16 +59,32 @@ class Inject(Protocol):
         """Inject what `spec` says into the pod `pod` edits."""
 
 
+Generates = frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What is known about a pattern kind besides its transform, declared in its module."""
+
+    example: str  # the folder of kustomization-examples/ that shows it (docs, functions.yaml)
+    generates: Generates = frozenset()  # (apiVersion, kind) of the resources it may generate
+    validator: bool = False  # functions.yaml tags it a validator rather than a mutator
+    # why no config of the kind can apply at admission (a webhook sees one pod, creates nothing)
+    never_at_admission: str = ""
+    # why this config cannot apply at admission, where that depends on the spec
+    admission_check: Callable[[Any], str | None] | None = None
+
+
 @runtime_checkable
 class Pattern(Protocol):
     """What every pattern module provides (tests/test_catalog.py checks each registered kind).
 
-    `inject` is its transform; a module whose pattern generates resources also has `GENERATES`,
-    the (apiVersion, kind) pairs it may generate. Its config model, `Spec` (a PatternSpec), is in
-    krm_fn.models (`spec_model`).
+    `inject` is its transform and `FACTS` what else is known about it. Its config model, `Spec`
+    (a PatternSpec), is in krm_fn.models (`spec_model`); its example in kustomization-examples/.
     """
 
     inject: Inject
+    FACTS: Facts
 
 
 @dataclass
@@ -96,6 +107,21 @@ def pattern_module(kind: str) -> Pattern:
     return cast(Pattern, importlib.import_module(PATTERNS[kind]))
 
 
+def facts(kind: str) -> Facts:
+    """The facts a pattern kind's module declares."""
+    return pattern_module(kind).FACTS
+
+
+def example(kind: str) -> str:
+    """The folder of kustomization-examples/ that shows a kind (PodPatterns included)."""
+    return BUNDLE_EXAMPLE if kind == BUNDLE_KIND else facts(kind).example
+
+
+def never_at_admission() -> set[str]:
+    """The kinds that no config can apply at admission."""
+    return {kind for kind in PATTERNS if facts(kind).never_at_admission}
+
+
 def spec_model(kind: str) -> "type[PatternSpec]":
     """The pydantic model of a kind's `spec` (PodPatterns included)."""
     if kind == BUNDLE_KIND:
@@ -114,8 +140,12 @@ def expected_config() -> str:
     )
 
 
-def load_config(function_config: Any) -> list[Instance]:
-    """Validate a functionConfig; raise ConfigError with every problem found."""
+def load_config(function_config: Any, raise_internal_errors: bool = False) -> list[Instance]:
+    """Validate a functionConfig; raise ConfigError with every problem found.
+
+    `raise_internal_errors`: a bug in the generated validators raises, instead of leaving the
+    config to pydantic (KRM_FN_DEBUG=1, and the tests).
+    """
     source = function_config if isinstance(function_config, dict) else {}
     config = _from_configmap(source) if source.get("kind") == "ConfigMap" else source
     if not config:
@@ -149,9 +179,9 @@ def load_config(function_config: Any) -> list[Instance]:
         raise ConfigError(errors)
     name = str(metadata.get("name") or str(kind).lower())
     if kind == BUNDLE_KIND:
-        instances = _bundle(spec, name, fail)
+        instances = _bundle(spec, name, fail, raise_internal_errors)
     else:
-        instance = _instance(str(kind), name, spec, "spec", fail)
+        instance = _instance(str(kind), name, spec, "spec", fail, raise_internal_errors)
         instances = [instance] if instance else []
     if errors:
         raise ConfigError(errors)
@@ -184,9 +214,9 @@ def _from_configmap(configmap: dict[str, Any]) -> dict[str, Any]:
     return {"apiVersion": API_VERSION, "kind": data.get("kind"), "metadata": metadata, "spec": spec}
 
 
-def validate_plain(kind: str, spec: Any) -> Any:
+def validate_plain(kind: str, spec: Any, raise_internal_errors: bool = False) -> Any:
     """The generated validators' answer, or None where pydantic has to decide."""
-    from krm_fn import core, validators
+    from krm_fn import validators
     from krm_fn.validated import Unsure
 
     try:
@@ -194,24 +224,35 @@ def validate_plain(kind: str, spec: Any) -> Any:
     except Unsure:
         return None
     except Exception:  # a bug in the generated code: pydantic still gives the right answer
-        if core.RAISE_INTERNAL_ERRORS:
+        if raise_internal_errors:
             raise
         return None
 
 
 def _instance(
-    kind: str, name: str, spec: dict[str, Any], where: str, fail: Callable[[str, str], None]
+    kind: str,
+    name: str,
+    spec: dict[str, Any],
+    where: str,
+    fail: Callable[[str, str], None],
+    raise_internal_errors: bool,
 ) -> Instance | None:
-    model = _validated(kind, spec, where, fail)
+    model = _validated(kind, spec, where, fail, raise_internal_errors)
     return None if model is None else Instance(kind, name, model, pattern_module(kind).inject)
 
 
-def _validated(kind: str, spec: Any, where: str, fail: Callable[[str, str], None]) -> Any:
+def _validated(
+    kind: str,
+    spec: Any,
+    where: str,
+    fail: Callable[[str, str], None],
+    raise_internal_errors: bool,
+) -> Any:
     """The validated spec, or None with its errors reported through `fail`.
 
     The generated validators decide the plain cases; pydantic decides what they leave.
     """
-    fast = validate_plain(kind, spec)
+    fast = validate_plain(kind, spec, raise_internal_errors)
     if fast is not None:
         return fast
     from pydantic import ValidationError
@@ -224,10 +265,12 @@ def _validated(kind: str, spec: Any, where: str, fail: Callable[[str, str], None
         return None
 
 
-def _bundle(spec: dict[str, Any], name: str, fail: Callable[[str, str], None]) -> list[Instance]:
+def _bundle(
+    spec: dict[str, Any], name: str, fail: Callable[[str, str], None], raise_internal_errors: bool
+) -> list[Instance]:
     from krm_fn.validated import dump
 
-    bundle = _validated(BUNDLE_KIND, spec, "spec", fail)
+    bundle = _validated(BUNDLE_KIND, spec, "spec", fail, raise_internal_errors)
     if bundle is None:
         return []
     if hasattr(bundle, "model_dump"):  # validated by pydantic
@@ -252,7 +295,9 @@ def _bundle(spec: dict[str, Any], name: str, fail: Callable[[str, str], None]) -
             )
         keys.add((entry.kind, item_name))
         merged = {**defaults, **entry.spec}
-        instance = _instance(entry.kind, item_name, merged, f"{where}.spec", fail)
+        instance = _instance(
+            entry.kind, item_name, merged, f"{where}.spec", fail, raise_internal_errors
+        )
         if instance:
             instances.append(instance)
     return instances

@@ -93,7 +93,7 @@ def _pull_policy(image: str) -> str:
 
 
 def _resources(resources: Any) -> None:
-    from krm_fn.resources import parse_quantity
+    from krm_fn.quantities import parse_quantity
 
     if not isinstance(resources, dict):
         return

@@ -9,7 +9,8 @@ from krm_fn.config import (
     API_VERSION,
     BUNDLE_KIND,
     KINDS,
-    NOT_AT_ADMISSION,
+    example,
+    never_at_admission,
     pattern_module,
     spec_model,
 )
@@ -18,25 +19,6 @@ IMAGE = f"localhost/krm-fn:{__version__}"  # what `make image` builds; the examp
 # Where the release workflow pushes the image (.github/workflows/release.yml); nothing is
 # published there yet, so the repository's files name the locally built IMAGE.
 PUBLISHED_IMAGE = f"ghcr.io/krm-fn/krm-fn:{__version__}"
-EXAMPLES = {
-    "Sidecar": "sidecar-log-shipper",
-    "InitContainer": "init-container-ordering",
-    "PodDefaults": "pod-defaults-webhook-label",
-    "Ambassador": "elasticsearch-ambassador-tls",
-    "Adapter": "elasticsearch-adapter-metrics",
-    "LogTailer": "elasticsearch-log-tailer",
-    "Sysctl": "elasticsearch-sysctl",
-    "VaultSecrets": "vault-secrets",
-    "GitClone": "git-clone-httpd",
-    "Download": "download-model-s3",
-    "Migration": "migration-before-app",
-    "WaitFor": "wait-for-database",
-    "GracefulShutdown": "nginx-graceful-shutdown",
-    "ConfigReloader": "config-reload-signal",
-    "LocalCache": "redis-local-cache",
-    "PodResources": "pod-resources-budget",
-    BUNDLE_KIND: "all-workload-kinds",
-}
 
 
 def json_schema(kind: str) -> dict[str, Any]:
@@ -74,7 +56,8 @@ def chart_values_schema() -> dict[str, Any]:
     fails `helm install` with the field's path, as a build would, instead of leaving the
     webhook to refuse it. Kinds the webhook refuses at admission are not offered.
     """
-    kinds = [kind for kind in KINDS if kind not in NOT_AT_ADMISSION]
+    refused = never_at_admission()
+    kinds = [kind for kind in KINDS if kind not in refused]
     definitions: dict[str, Any] = {}
     for kind in kinds:
         schema = json_schema(kind)
@@ -209,12 +192,8 @@ def explain(kind: str) -> str:
     for name, definition in schema.get("$defs", {}).items():
         lines += ["", f"### {name}", "", inspect.cleandoc(definition.get("description", "")), ""]
         lines += _table(definition)
-    example = EXAMPLES.get(kind)
-    if example:
-        lines += [
-            "",
-            f"Example: [{example}](../../kustomization-examples/{example}/).",
-        ]
+    folder = example(kind)
+    lines += ["", f"Example: [{folder}](../../kustomization-examples/{folder}/)."]
     return "\n".join(lines) + "\n"
 
 
@@ -310,9 +289,8 @@ def explain_text(kind: str, path: list[str]) -> str:
                 description, width, initial_indent=" " * 6, subsequent_indent=" " * 6
             )
         lines.append("")
-    example = EXAMPLES.get(kind)
-    if example and not path:
-        lines += _example(example)
+    if not path:
+        lines += _example(example(kind))
     return "\n".join(lines).rstrip() + "\n"
 
 

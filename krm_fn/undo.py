@@ -13,9 +13,15 @@ from typing import Any
 
 from krm_fn.deadline import NONE as NO_DEADLINE
 from krm_fn.deadline import Deadline
-from krm_fn.record import Entry, Replaced, digest, unchanged
+from krm_fn.record import RECORD_ANNOTATION, Entry, RecordError, Replaced, digest, unchanged
+from krm_fn.results import Result, Severity, config_tags
 from krm_fn.workloads import PodTemplate
 
+PROFILE_ANNOTATIONS = (  # the annotations that set a container's AppArmor or seccomp profile
+    "container.apparmor.security.beta.kubernetes.io/",
+    "seccomp.security.alpha.kubernetes.io/",
+    "container.seccomp.security.alpha.kubernetes.io/",
+)
 PROBE_CHANGES = {"httpGet": frozenset(["port", "scheme"]), "tcpSocket": frozenset(["port"])}
 SECURITY_RELEVANT = frozenset(
     [
@@ -435,3 +441,72 @@ def undo_service(service: dict[str, Any], key: str, entry: Entry) -> Undone:
     assert isinstance(spec, dict)
     drop_empty(spec, "ports")
     return done
+
+
+# what undoing reports ------------------------------------------------------------------
+def record_error(resource: dict[str, Any], annotations_field: str, err: RecordError) -> Result:
+    """The error for a record that cannot be read: nothing it names is undone."""
+    where = f" entry {err.path}" if err.path else ""
+    message = (
+        f"the record {RECORD_ANNOTATION}{where} {str(err).removeprefix(f'{err.path}: ')}; "
+        "krm-fn writes it and undoes only what it can verify: restore it, or remove it "
+        "together with what it lists"
+    )
+    return Result(message, "error", resource, f"{annotations_field}.{RECORD_ANNOTATION}")
+
+
+def judge_undone(
+    resource: dict[str, Any],
+    annotations_field: str,
+    key: str,
+    done: Undone,
+    entry: Entry | None,
+    asked: bool = False,
+) -> list[Result]:
+    """Report what undoing an entry did; an item that differed must have been injected again."""
+    field = f"{annotations_field}.{RECORD_ANNOTATION}"
+    results = [
+        Result(f"record entry {problem}", "error", resource, field) for problem in done.problems
+    ]
+    results += [Result(f"record entry {w}", "warning", resource, field) for w in done.warnings]
+    again = {(i.field, i.owner, i.name) for i, _ in entry_items(entry)} if entry else set()
+    for item in done.changed:
+        if (item.field, item.owner, item.name) in again:
+            message = (
+                f"{item.describe()} was not as {key} left it (changed since, or the record was "
+                "not written by krm-fn); replaced by what the config injects now"
+            )
+            results.append(Result(message, "info", resource, field))
+        else:
+            message = (
+                f"{item.describe()} is not what {key} injected (it changed since, or the record "
+                "was not written by krm-fn), and the config does not inject it again: krm-fn "
+                f"removes only what it can verify; remove it by hand, or its entry "
+                f"{item.path(key)} from the record"
+            )
+            results.append(Result(message, "error", resource, field))
+    for item in done.removed:
+        isolation = item.field == "annotations" and item.name.startswith(PROFILE_ANNOTATIONS)
+        if isolation:  # an AppArmor or seccomp profile gone: isolation changes, even when asked
+            message = (
+                f"removed {item.describe()}, which {key} injected: the pod loses that "
+                "AppArmor or seccomp profile"
+                + ("" if (item.field, item.owner, item.name) not in again else "; set again")
+            )
+            results.append(Result(message, "warning", resource, field))
+        elif (item.field, item.owner, item.name) not in again:
+            severity: Severity = "info" if asked else "warning"
+            message = f"removed {item.describe()}, which {key} injected and no longer injects"
+            results.append(Result(message, severity, resource, field))
+    kept = restore_paths(key, entry) if entry else set()
+    for path in done.restored:
+        if path not in kept:  # the value is in the pod now, not in the record
+            severity = "info" if asked else "warning"
+            message = (
+                f"record entry {path}: put back the value the record keeps, which {key} no "
+                "longer replaces; check that it is the workload's own"
+            )
+            results.append(Result(message, severity, resource, field))
+    for result in results:
+        result.tags = config_tags(key)
+    return results

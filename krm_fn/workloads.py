@@ -4,12 +4,9 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from krm_fn.selection import compile_pattern
-
-if TYPE_CHECKING:
-    from krm_fn.spec import PodTemplatePath
 
 # kind -> (API groups the kind is built into, path to the pod template)
 BUILTIN_TEMPLATES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
@@ -23,6 +20,22 @@ BUILTIN_TEMPLATES: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "Job": (frozenset(["batch"]), ("spec", "template")),
     "CronJob": (frozenset(["batch"]), ("spec", "jobTemplate", "spec", "template")),
 }
+
+
+class TemplatePath(Protocol):
+    """Where a custom kind keeps its pod templates (a config's `podTemplatePaths` entry)."""
+
+    @property
+    def group(self) -> str | None:
+        """The kind's API group; None matches any."""
+
+    @property
+    def kind(self) -> str:
+        """The kind."""
+
+    @property
+    def path(self) -> str:
+        """A JSONPath to the pod template(s)."""
 
 
 @dataclass
@@ -64,6 +77,16 @@ class PodTemplate:
     def kind(self) -> str:
         """The workload's kind."""
         return str(self.workload.get("kind", ""))
+
+
+def all_containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Init containers, then containers."""
+    return [
+        c
+        for key in ("initContainers", "containers")
+        for c in spec.get(key) or []
+        if isinstance(c, dict)
+    ]
 
 
 def api_group(resource: dict[str, Any]) -> str:
@@ -109,17 +132,38 @@ def _is_template(value: Any) -> bool:
     return isinstance(value, dict) and isinstance(value.get("spec"), dict)
 
 
+def is_list(resource: dict[str, Any]) -> bool:
+    """A `v1 List` (what `kubectl get -o yaml` writes): its items are resources of their own."""
+    return (
+        resource.get("kind") == "List"
+        and api_group(resource) == ""
+        and isinstance(resource.get("items"), list)
+    )
+
+
+def flatten(items: list[Any]) -> list[dict[str, Any]]:
+    """The resources among items, with the items of v1 Lists in their place."""
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        if is_list(item):
+            out += flatten(item["items"])
+        else:
+            out.append(item)
+    return out
+
+
 def pod_templates(
-    resource: dict[str, Any], custom: Sequence["PodTemplatePath"] = ()
+    resource: dict[str, Any], custom: Sequence[TemplatePath] = ()
 ) -> Iterator[PodTemplate]:
     """Every pod template in a resource; items of a `v1 List` are searched too."""
+    if is_list(resource):
+        for item in flatten(resource["items"]):
+            yield from pod_templates(item, custom)
+        return
     kind = resource.get("kind")
     group = api_group(resource)
-    if kind == "List" and group == "" and isinstance(resource.get("items"), list):
-        for item in resource["items"]:
-            if isinstance(item, dict):
-                yield from pod_templates(item, custom)
-        return
     builtin = BUILTIN_TEMPLATES.get(str(kind))
     if builtin and group in builtin[0]:
         node: Any = resource

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from krm_fn.core import transform
+from krm_fn.framework import transform
 
 BUSYBOX = "/bin/busybox"  # conftest.py has it too
 SA_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"

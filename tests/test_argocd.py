@@ -25,7 +25,7 @@ from support import (
 
 from krm_fn import yamlio
 from krm_fn.argocd import PARAMETERS
-from krm_fn.core import transform
+from krm_fn.framework import transform
 
 EXAMPLE = EXAMPLES / "argocd-cmp-plugin"
 PLUGIN = yamlio.load(

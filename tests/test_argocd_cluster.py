@@ -107,7 +107,7 @@ def contained(expected: Any, stored: Any, path: str = "") -> list[str]:
 
 def _same_quantity(expected: Any, stored: Any) -> bool:
     """The API server writes quantities in canonical form (1000m -> 1)."""
-    from krm_fn.resources import parse_quantity
+    from krm_fn.quantities import parse_quantity
 
     try:
         return bool(parse_quantity(str(expected)) == parse_quantity(str(stored)))

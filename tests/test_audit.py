@@ -39,7 +39,9 @@ def audit(plane: ControlPlane, *args: str) -> tuple[int, Any, str]:
 
 
 def rows(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {f"{r['kind']}/{r['name']}": r for r in report["workloads"]}
+    """The report's rows in this file's namespaces (the control plane is shared), by Kind/name."""
+    ours = [r for r in report["workloads"] if str(r.get("namespace", "")).startswith("audit-")]
+    return {f"{r['kind']}/{r['name']}": r for r in ours}
 
 
 def deployment(name: str, source: Path = SIDECAR / "deployment.yaml") -> dict[str, Any]:

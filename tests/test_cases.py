@@ -13,8 +13,8 @@ import pytest
 from support import UPDATE, schema_errors
 
 from krm_fn import yamlio
-from krm_fn.cli import run_krm
 from krm_fn.config import ConfigError, load_config
+from krm_fn.framework import run_resource_list
 
 CASES = Path(__file__).parent / "cases"
 CASE_FILES = {"config.yaml", "input.yaml", "expected.yaml", "results.yaml"}
@@ -28,7 +28,7 @@ def krm(items: list[Any], config: Any) -> tuple[list[Any], list[Any], int]:
         "items": items,
         "functionConfig": config,
     }
-    text, code = run_krm(yamlio.dump(resource_list), io.StringIO())
+    text, code = run_resource_list(yamlio.dump(resource_list), io.StringIO())
     output = yamlio.load(text)
     return output["items"], output["results"], code
 

@@ -7,8 +7,7 @@ import pytest
 from support import EXAMPLES, ROOT, UPDATE, krm_fn_command, run
 
 from krm_fn import yamlio
-from krm_fn.config import KINDS
-from krm_fn.reference import EXAMPLES as EXAMPLE_OF
+from krm_fn.config import KINDS, example
 
 
 def test_functions_yaml_is_what_krm_fn_definitions_prints() -> None:
@@ -36,9 +35,9 @@ def test_each_example_config_matches_its_published_schema(kind: str) -> None:
         if d["spec"]["names"]["kind"] == kind
     ]
     schema = definition["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
-    example = EXAMPLES / EXAMPLE_OF[kind]
-    kustomization = yamlio.load((example / "kustomization.yaml").read_text())
-    configs = [yamlio.load((example / c).read_text()) for c in kustomization["transformers"]]
+    folder = EXAMPLES / example(kind)
+    kustomization = yamlio.load((folder / "kustomization.yaml").read_text())
+    configs = [yamlio.load((folder / c).read_text()) for c in kustomization["transformers"]]
     config = (
         next(c for c in configs if c["kind"] == kind)
         if kind in [c["kind"] for c in configs]
@@ -78,12 +77,14 @@ def test_every_registered_kind_keeps_the_pattern_contract(kind: str) -> None:
     import inspect
     import typing
 
-    from krm_fn.config import Pattern, pattern_module, spec_model
-    from krm_fn.podspec import PodEditor
+    from krm_fn.config import Facts, Pattern, pattern_module, spec_model
+    from krm_fn.pod_editor import PodEditor
     from krm_fn.spec import PatternSpec
 
     module = pattern_module(kind)
-    assert isinstance(module, Pattern), f"{kind}: a pattern module has inject"
+    assert isinstance(module, Pattern), f"{kind}: a pattern module has inject and FACTS"
+    assert isinstance(module.FACTS, Facts)
+    assert (EXAMPLES / module.FACTS.example / "kustomization.yaml").exists(), module.FACTS.example
     model = spec_model(kind)
     assert issubclass(model, PatternSpec) and model.__name__ == "Spec"
     assert model.__module__ == module.__name__.replace(".patterns.", ".models.")
@@ -93,5 +94,5 @@ def test_every_registered_kind_keeps_the_pattern_contract(kind: str) -> None:
     assert len(parameters) == 2, parameters
     assert hints[parameters[0]] is model, f"{kind}: inject takes its own Spec first"
     assert hints[parameters[1]] is PodEditor and hints["return"] is type(None)
-    for api_version, generated in getattr(module, "GENERATES", ()):
+    for api_version, generated in module.FACTS.generates:
         assert "/" in api_version or api_version == "v1", (api_version, generated)

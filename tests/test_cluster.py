@@ -23,7 +23,7 @@ from support import EXAMPLES, corpus_file, normalize
 
 from krm_fn import yamlio
 from krm_fn.containers import RESTRICTED
-from krm_fn.core import transform
+from krm_fn.framework import transform
 from krm_fn.podsecurity import ENFORCE_LABEL, violations
 from krm_fn.record import read_record
 from krm_fn.workloads import pod_templates
@@ -380,7 +380,7 @@ def test_records_still_verify_on_what_the_server_stores(
 ) -> None:
     """The server fills in defaults (and the token mount, in pods): krm-fn's items still are
     krm-fn's by their digests, in the workloads and in the pods made from them."""
-    from krm_fn.podspec import all_containers
+    from krm_fn.pod_editor import all_containers
     from krm_fn.record import unchanged
     from krm_fn.undo import entry_items, lookup
 

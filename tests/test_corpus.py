@@ -16,9 +16,9 @@ import pytest
 from support import EXAMPLES, ROOT, corpus_file, schema_errors
 
 from krm_fn import yamlio
-from krm_fn.config import KINDS
-from krm_fn.core import GENERATED_BY, transform
-from krm_fn.reference import EXAMPLES as KIND_EXAMPLES
+from krm_fn.config import KINDS, example
+from krm_fn.framework import transform
+from krm_fn.generated import GENERATED_BY
 
 BUNDLE = {
     "apiVersion": "krm-fn.dev/v1alpha1",
@@ -115,7 +115,7 @@ def corpus() -> list[dict[str, Any]]:
 
 def corpus_config(kind: str) -> dict[str, Any]:
     """The kind's example config, with its targets dropped so that it applies to everything."""
-    folder = EXAMPLES / KIND_EXAMPLES[kind]
+    folder = EXAMPLES / example(kind)
     kustomization = yamlio.load((folder / "kustomization.yaml").read_text())
     config: dict[str, Any] = yamlio.load((folder / kustomization["transformers"][0]).read_text())
     specs = [config["spec"], *(p["spec"] for p in config["spec"].get("patterns", []))]

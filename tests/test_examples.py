@@ -27,6 +27,7 @@ from support import (
 
 from krm_fn import reference, yamlio
 from krm_fn.config import KINDS, load_config
+from krm_fn.config import example as example_of
 from krm_fn.podsecurity import violations
 from krm_fn.record import read_record
 from krm_fn.reference import explain
@@ -301,10 +302,10 @@ def test_every_kind_has_docs_and_an_example(kind: str) -> None:
     assert page.exists() and page.read_text() == generated, (
         f"{page} is stale; KRM_FN_UPDATE_GOLDEN=1"
     )
-    example = EXAMPLES / reference.EXAMPLES[kind]
-    assert example in ALL_EXAMPLES
+    folder = EXAMPLES / example_of(kind)
+    assert folder in ALL_EXAMPLES
     kinds = set()
-    for config in configs(example):
+    for config in configs(folder):
         document = yamlio.load(config.read_text())
         kinds |= {document["kind"], *(p["kind"] for p in document["spec"].get("patterns", []))}
     assert kind in kinds

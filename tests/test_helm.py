@@ -148,7 +148,7 @@ def test_helm_4_passes_its_post_renderer_args_as_they_are(tmp_path: Path) -> Non
 def test_the_helm_4_plugin_runs_this_python_and_refuses_a_path_helm_would_expand(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from krm_fn import helm as plugin
+    from krm_fn.plugins import helm_plugin_manifest
 
     install_plugin(tmp_path)
     manifest = yamlio.load((tmp_path / "krm-fn-helm-plugin" / "plugin.yaml").read_text())
@@ -157,7 +157,7 @@ def test_the_helm_4_plugin_runs_this_python_and_refuses_a_path_helm_would_expand
     assert command["args"] == ["-m", "krm_fn", "helm-post-render"]
     monkeypatch.setattr("sys.executable", "/opt/$HOME/python")
     with pytest.raises(ValueError, match="Helm would expand"):
-        plugin.plugin_manifest()
+        helm_plugin_manifest()
 
 
 def test_a_chart_that_renders_only_hooks_needs_allow_empty_under_helm_3(tmp_path: Path) -> None:

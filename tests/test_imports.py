@@ -2,18 +2,19 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 from support import EXAMPLES
 
 PROBE = """
 import io, sys
 from krm_fn import yamlio
-from krm_fn.cli import run_krm
+from krm_fn.framework import run_resource_list
 items = yamlio.load_all(open(sys.argv[1]).read())
 config = yamlio.load(open(sys.argv[2]).read())
 rl = {"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList",
       "items": items, "functionConfig": config}
-out, code = run_krm(yamlio.dump(rl), io.StringIO())
+out, code = run_resource_list(yamlio.dump(rl), io.StringIO())
 assert code == 0, out
 print(" ".join(sorted(sys.modules)))
 """
@@ -59,3 +60,49 @@ def test_nothing_but_the_webhook_package_and_the_cli_imports_it() -> None:
         if "krm_fn.webhook" in path.read_text() and "webhook" not in path.parts
     }
     assert importers == {"cli.py"}
+
+
+WAYS_IN = {  # module -> the way in it belongs to; cli.py, the entry point, picks one
+    "krm_fn.cli": "the entry point",
+    "krm_fn.__main__": "the entry point",  # python -m krm_fn
+    "krm_fn.commands": "commands",
+    "krm_fn.audit": "commands",  # the audit command, parsed by commands.py
+    "krm_fn.helm": "helm",
+    "krm_fn.argocd": "argocd",
+    "krm_fn.webhook": "webhook",
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every krm_fn module a file imports, at its top or inside a function."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return {m for m in found if m.startswith("krm_fn")}
+
+
+def way_in(module: str) -> str | None:
+    return next((w for m, w in WAYS_IN.items() if module == m or module.startswith(f"{m}.")), None)
+
+
+def test_no_way_in_imports_another_and_only_the_entry_point_imports_them() -> None:
+    package = Path(__file__).resolve().parent.parent / "krm_fn"
+    crossings = []
+    for path in package.rglob("*.py"):
+        module = ".".join(("krm_fn", *path.relative_to(package).with_suffix("").parts))
+        module = module.removesuffix(".__init__")
+        own = way_in(module)
+        if own == "the entry point":
+            continue
+        for target in imported_modules(path):
+            other = way_in(target)
+            if other is not None and other != own:
+                crossings.append(f"{module} imports {target} ({other})")
+    assert not crossings, crossings
+    assert way_in("krm_fn.webhook.server") == "webhook" and way_in("krm_fn.core") is None

@@ -25,7 +25,7 @@ import pytest
 from support import EXAMPLES, run
 
 from krm_fn import yamlio
-from krm_fn.core import transform
+from krm_fn.framework import transform
 
 STREAM_MODULE = Path("/usr/lib/nginx/modules/ngx_stream_module.so")
 APP_ANSWER = b'{"cluster_name":"docker-cluster","status":"green"}'

@@ -7,7 +7,7 @@ import pytest
 from support import EXAMPLES
 
 from krm_fn import yamlio
-from krm_fn.core import transform
+from krm_fn.framework import transform
 
 DEPLOYMENT: dict[str, Any] = {
     "apiVersion": "apps/v1",

@@ -7,8 +7,7 @@ from typing import Any
 
 from support import example_cases, field_paths, replace_at
 
-from krm_fn.cli import check_items
-from krm_fn.core import transform
+from krm_fn.framework import check_items, transform
 
 BROKEN_VALUES: list[Any] = [None, "x", 3, [], {}, ["x"], [{"a": 1}], {"name": 5}]
 

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from krm_fn import services
-from krm_fn.core import transform
+from krm_fn.framework import transform
 
 COUNT = 300
 SIDECAR = {

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pods import Pod, fake, git, git_repository, http_server, pod_with, provide
 
-from krm_fn.core import transform
+from krm_fn.framework import transform
 
 HOSTILE_CONFIG = [
     ("GitClone", {"ref": "--upload-pack=touch /tmp/pwned"}, "spec.ref"),

@@ -15,7 +15,7 @@ from support import EXAMPLES, krm_fn_command, run
 
 import krm_fn.core
 from krm_fn import yamlio
-from krm_fn.core import transform
+from krm_fn.framework import transform
 from krm_fn.record import RECORD_ANNOTATION, digest
 from krm_fn.results import Result
 
@@ -311,15 +311,16 @@ def test_a_bug_in_a_pattern_is_an_internal_error_naming_it(monkeypatch: pytest.M
         raise KeyError("oops")
 
     monkeypatch.setattr(module, "inject", broken)
-    monkeypatch.setattr(krm_fn.core, "RAISE_INTERNAL_ERRORS", False)
     items = [shop()]
     before = yamlio.dump_all(items)
-    [error] = errors(transform(shipper(), items))
+    [error] = errors(krm_fn.core.transform(shipper(), items))
     assert error.message.startswith('Sidecar "log-shipper": internal error (KeyError')
     assert "bug in krm-fn" in error.message and "not shaped" not in error.message
     assert yamlio.dump_all(items) == before
-    monkeypatch.setattr(krm_fn.core, "RAISE_INTERNAL_ERRORS", True)  # KRM_FN_DEBUG=1 in the CLI
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError):  # KRM_FN_DEBUG=1, as in the tests
+        krm_fn.core.transform(shipper(), [shop()], krm_fn.core.Options(raise_internal_errors=True))
+    monkeypatch.setenv("KRM_FN_DEBUG", "1")
+    with pytest.raises(KeyError):  # every way in reads it
         transform(shipper(), [shop()])
 
 

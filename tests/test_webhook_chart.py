@@ -17,7 +17,7 @@ from test_cluster import as_pods, crds, dry_run, level_of, namespace  # noqa: F4
 from test_helm import HELMS, helm
 
 from krm_fn import reference, yamlio
-from krm_fn.config import KINDS, NOT_AT_ADMISSION
+from krm_fn.config import KINDS, never_at_admission
 from krm_fn.record import RECORD_ANNOTATION
 
 CHART = ROOT / "charts" / "krm-fn-webhook"
@@ -206,7 +206,7 @@ def example_configs() -> dict[str, Any]:
             if kind not in KINDS or "spec" not in document:
                 continue
             inner = {p.get("kind") for p in document["spec"].get("patterns") or []}
-            if not ({kind} | inner) & set(NOT_AT_ADMISSION):
+            if not ({kind} | inner) & never_at_admission():
                 found[f"{path.parent.name}-{path.stem}-{index}.yaml"] = document
     return found
 
@@ -218,7 +218,7 @@ def test_helm_takes_every_example_config_and_names_the_field_of_a_bad_one(
     configs = example_configs()
     kinds = {c["kind"] for c in configs.values()}
     kinds |= {p["kind"] for c in configs.values() for p in c["spec"].get("patterns", [])}
-    assert kinds == set(KINDS) - set(NOT_AT_ADMISSION)  # every kind, some inside a PodPatterns
+    assert kinds == set(KINDS) - never_at_admission()  # every kind, some inside a PodPatterns
     (tmp_path / "values.yaml").write_text(yamlio.dump({"configs": configs}))
     done = render(tmp_path, "-f", str(tmp_path / "values.yaml"), binary=binary)
     assert done.returncode == 0, done.stderr

@@ -4,8 +4,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from krm_fn.checks import check_requests_and_limits
 from krm_fn.containers import init_resources
-from krm_fn.patterns.init_container import check_requests_and_limits
 from krm_fn.spec import (
     Container,
     ContainerOverride,

@@ -23,15 +23,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from krm_fn.config import Facts
 from krm_fn.patterns.sidecar import inject_sidecars
-from krm_fn.podspec import PodEditor
+from krm_fn.pod_editor import PodEditor
 from krm_fn.yamlio import clone
 
 if TYPE_CHECKING:
     from krm_fn.models.adapter import Spec
 
 MONITORING = "monitoring.coreos.com/v1"
-GENERATES = frozenset([(MONITORING, "ServiceMonitor"), (MONITORING, "PodMonitor")])
 
 
 def follow_moved_ports(container: dict[str, Any], moved: dict[str, int]) -> list[str]:
@@ -55,6 +55,25 @@ def follow_moved_ports(container: dict[str, Any], moved: dict[str, int]) -> list
     return changed
 
 
+def not_at_admission(spec: Spec) -> str | None:
+    """Why this config cannot apply at admission: Services and monitors are other resources."""
+    if spec.services or spec.monitor != "none":
+        return (
+            "not at admission with services: true or a monitor: a webhook sees one pod and "
+            "cannot add ports to Services or create monitors; set services: false and "
+            "monitor: none (prometheusAnnotations: true lets Prometheus find the pod), or apply "
+            "it at build time"
+        )
+    return None
+
+
+FACTS = Facts(
+    example="elasticsearch-adapter-metrics",
+    generates=frozenset([(MONITORING, "ServiceMonitor"), (MONITORING, "PodMonitor")]),
+    admission_check=not_at_admission,
+)
+
+
 def inject(spec: Spec, pod: PodEditor) -> None:
     """Add the adapter, its port on the Services, and the scrape config."""
     container = clone(spec.container)
@@ -69,7 +88,7 @@ def inject(spec: Spec, pod: PodEditor) -> None:
     if spec.services:
         for service in pod.services:
             port = {"name": spec.port_name, "port": spec.port, "targetPort": spec.port_name}
-            pod.add_service_port(service, port)
+            pod.services.add_port(service, port)
     if spec.prometheus_annotations:
         for key, value in (("scrape", "true"), ("port", str(spec.port)), ("path", spec.path)):
             pod.set_metadata("annotations", f"prometheus.io/{key}", value)

@@ -53,9 +53,10 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from krm_fn.checks import DNS_NAME, check_server_name
+from krm_fn.config import Facts
 from krm_fn.containers import with_overrides
 from krm_fn.patterns.sidecar import inject_sidecars
-from krm_fn.podspec import PodEditor
+from krm_fn.pod_editor import PodEditor
 from krm_fn.yamlio import clone
 
 if TYPE_CHECKING:
@@ -72,7 +73,6 @@ SYSTEM_CAS = "/etc/ssl/certs/ca-certificates.crt"
 # characters nginx gives a meaning (`;`, `{`, `}`, quotes, `#`, `$`, spaces, `\`), no
 # percent-escapes (nginx decodes them before matching) and no `.`/`..` segments or `//`.
 PROBE_PATH = re.compile(r"^/(?:[A-Za-z0-9._~!&()*+,=:@-]+/?)*$")
-GENERATES = frozenset([("v1", "ConfigMap")])  # the nginx configuration
 
 
 def check_one_direction(spec: Any) -> Any:
@@ -199,6 +199,14 @@ def workload_name(pod: PodEditor) -> str | None:
     return name
 
 
+FACTS = Facts(
+    example="elasticsearch-ambassador-tls",
+    generates=frozenset([("v1", "ConfigMap")]),  # the nginx configuration
+    never_at_admission="it generates the proxy's ConfigMap and rewires the workload's Services, "
+    "and an admission webhook sees one pod and may create nothing; apply it at build time",
+)
+
+
 def inject(spec: Spec, pod: PodEditor) -> None:
     """Put the proxy in front of (or behind) the app and make the rest of the pod follow."""
     app = pod.one_app_container(spec.app_containers)
@@ -239,7 +247,7 @@ def _inbound(
     old_name = old.get("name") if old else None
     if old_name and old_name != inbound.port_name:
         for service in pod.services:
-            pod.retarget_service_ports(service, old_name, inbound.port_name)
+            pod.services.retarget_ports(service, old_name, inbound.port_name)
     mtls = inbound.tls.client_ca_secret_name is not None
     probe_paths = _rewrite_probes(pod, app, inbound, old_name, mtls)
     if probe_paths is None:

@@ -19,9 +19,10 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any
 
+from krm_fn.config import Facts
 from krm_fn.containers import with_overrides
 from krm_fn.patterns.sidecar import inject_sidecars
-from krm_fn.podspec import PodEditor
+from krm_fn.pod_editor import PodEditor
 
 if TYPE_CHECKING:
     from krm_fn.models.config_reloader import Spec
@@ -71,6 +72,9 @@ def _app_user(pod: PodEditor, app: dict[str, Any]) -> Any:
         if isinstance(security, dict) and "runAsUser" in security:
             return security["runAsUser"]
     return None
+
+
+FACTS = Facts(example="config-reload-signal")
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

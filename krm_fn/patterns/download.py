@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from krm_fn.checks import check_file_name
+from krm_fn.config import Facts
 from krm_fn.patterns.init_container import init_container, share_volume
-from krm_fn.podspec import PodEditor
+from krm_fn.pod_editor import PodEditor
 
 if TYPE_CHECKING:
     from krm_fn.models.download import Spec
@@ -105,6 +106,9 @@ def script(spec: Spec, directory: str = TARGET) -> str:
         lines.append(f"echo {q(spec.sha256 + '  ' + partial)} | sha256sum -c -")
     lines += [f"mv {q(partial)} {q(dest)}", f"echo {q('downloaded ' + file_name(spec))}", ""]
     return "\n".join(lines)
+
+
+FACTS = Facts(example="download-model-s3")
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

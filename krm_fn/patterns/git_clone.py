@@ -24,9 +24,10 @@ import re
 import shlex
 from typing import TYPE_CHECKING, Any
 
+from krm_fn.config import Facts
 from krm_fn.patterns.init_container import init_container, share_volume
 from krm_fn.patterns.sidecar import use_native
-from krm_fn.podspec import PodEditor
+from krm_fn.pod_editor import PodEditor
 
 if TYPE_CHECKING:
     from krm_fn.models.git_clone import Spec
@@ -99,6 +100,9 @@ def _git_sync(spec: Spec, one_time: bool) -> list[str]:
         args.append(f"--depth={spec.depth}")
     args.append("--one-time" if one_time else f"--period={spec.sync_period}")
     return args
+
+
+FACTS = Facts(example="git-clone-httpd")
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

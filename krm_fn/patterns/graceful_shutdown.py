@@ -21,7 +21,8 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any
 
-from krm_fn.podspec import PodEditor
+from krm_fn.config import Facts
+from krm_fn.pod_editor import PodEditor
 
 if TYPE_CHECKING:
     from krm_fn.models.graceful_shutdown import Spec
@@ -56,6 +57,9 @@ def pre_stop(
     if len(parts) == 1 and spec.command and not own_command:
         return {"exec": {"command": list(spec.command)}}
     return _exec(parts)
+
+
+FACTS = Facts(example="nginx-graceful-shutdown")
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -15,20 +15,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from krm_fn.config import Facts
 from krm_fn.containers import complete, with_overrides
-from krm_fn.podspec import PodEditor
+from krm_fn.pod_editor import PodEditor
 
 if TYPE_CHECKING:
     from krm_fn.models.init_container import InitOptions, Spec
     from krm_fn.spec import PatternSpec
-
-
-def check_requests_and_limits(value: dict[str, Any]) -> dict[str, Any]:
-    """Resources of generated init containers: requests and limits only."""
-    unknown = set(value) - {"requests", "limits"}
-    if unknown:
-        raise ValueError(f"resources has requests and limits, not {', '.join(sorted(unknown))}")
-    return value
 
 
 def init_container(
@@ -58,6 +51,9 @@ def share_volume(
             mount["readOnly"] = True
         pod.add_mount(app, mount)
     return apps
+
+
+FACTS = Facts(example="init-container-ordering")
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

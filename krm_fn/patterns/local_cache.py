@@ -15,10 +15,11 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from krm_fn.config import Facts
 from krm_fn.containers import with_overrides
 from krm_fn.patterns.sidecar import inject_sidecars
-from krm_fn.podspec import PodEditor
-from krm_fn.resources import parse_quantity
+from krm_fn.pod_editor import PodEditor
+from krm_fn.quantities import parse_quantity
 from krm_fn.yamlio import clone
 
 if TYPE_CHECKING:
@@ -51,6 +52,9 @@ def command(spec: Spec, port: int) -> list[str]:
         "--save", "",
         "--appendonly", "no",
     ]  # fmt: skip
+
+
+FACTS = Facts(example="redis-local-cache")
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

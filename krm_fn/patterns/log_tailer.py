@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from krm_fn.config import Facts
 from krm_fn.containers import with_overrides
 from krm_fn.patterns.sidecar import inject_sidecars
-from krm_fn.podspec import PodEditor
+from krm_fn.pod_editor import PodEditor
 
 if TYPE_CHECKING:
     from krm_fn.models.log_tailer import Spec
@@ -57,6 +58,9 @@ def tailers(spec: Spec) -> list[dict[str, object]]:
         }
         containers.append(with_overrides(container, spec.container))
     return containers
+
+
+FACTS = Facts(example="elasticsearch-log-tailer")
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

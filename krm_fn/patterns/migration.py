@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from krm_fn.config import Facts
 from krm_fn.containers import secure
 from krm_fn.patterns.init_container import init_container
-from krm_fn.podspec import PodEditor
+from krm_fn.pod_editor import PodEditor
 from krm_fn.yamlio import clone
 
 if TYPE_CHECKING:
@@ -34,6 +35,9 @@ MIGRATION_RESOURCES: dict[str, Any] = {
 def migration_resources() -> dict[str, Any]:
     """The default requests and limits of a migration (a fresh copy)."""
     return clone(MIGRATION_RESOURCES)
+
+
+FACTS = Facts(example="migration-before-app")
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

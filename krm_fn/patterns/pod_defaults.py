@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from krm_fn.podspec import PodEditor
+from krm_fn.config import Facts
+from krm_fn.pod_editor import PodEditor
 from krm_fn.record import RECORD_ANNOTATION
 
 if TYPE_CHECKING:
@@ -41,6 +42,9 @@ def check_label_values(values: dict[str, str]) -> dict[str, str]:
         if len(value) > 63 or not LABEL_VALUE.match(value):
             raise ValueError(f'label {key}: "{value}" is not a valid label value')
     return values
+
+
+FACTS = Facts(example="pod-defaults-webhook-label")
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -14,8 +14,9 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from krm_fn.podspec import PodEditor
-from krm_fn.resources import effective, format_quantity, parse_quantity
+from krm_fn.config import Facts
+from krm_fn.pod_editor import PodEditor
+from krm_fn.quantities import effective, format_quantity, parse_quantity
 
 if TYPE_CHECKING:
     from krm_fn.models.pod_resources import Spec
@@ -26,6 +27,9 @@ def check_quantities(value: dict[str, Any]) -> dict[str, Any]:
     for quantity in value.values():
         parse_quantity(quantity)
     return value
+
+
+FACTS = Facts(example="pod-resources-budget", validator=True)
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from krm_fn.config import Facts
 from krm_fn.containers import complete
-from krm_fn.podspec import PodEditor
+from krm_fn.pod_editor import PodEditor
 
 if TYPE_CHECKING:
     from krm_fn.models.sidecar import NativeOption, SidecarOptions, Spec
@@ -81,6 +82,9 @@ def inject_sidecars(spec: SidecarOptions, pod: PodEditor, containers: list[dict[
         for container in containers:
             pod.add_container(container)
     return True
+
+
+FACTS = Facts(example="sidecar-log-shipper")
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

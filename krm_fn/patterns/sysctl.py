@@ -21,8 +21,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from krm_fn.config import Facts
 from krm_fn.patterns.init_container import init_container
-from krm_fn.podspec import PodEditor
+from krm_fn.pod_editor import PodEditor
 
 if TYPE_CHECKING:
     from krm_fn.models.sysctl import Spec
@@ -57,6 +58,9 @@ def check_names(value: dict[str, str]) -> dict[str, str]:
 def command(sysctls: dict[str, str]) -> str:
     """The shell command that sets node-level sysctls."""
     return " && ".join(f"sysctl -w {name}='{value}'" for name, value in sysctls.items())
+
+
+FACTS = Facts(example="elasticsearch-sysctl")
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -20,8 +20,9 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any
 
+from krm_fn.config import Facts
 from krm_fn.patterns.init_container import init_container, share_volume
-from krm_fn.podspec import PodEditor
+from krm_fn.pod_editor import PodEditor
 
 if TYPE_CHECKING:
     from krm_fn.models.vault_secrets import SecretFile, Spec
@@ -88,6 +89,9 @@ def script(spec: Spec) -> str:
         lines.append(f"vault read {how} {q(secret.path)} > {q(target + '.tmp')}")
         lines.append(f"mv {q(target + '.tmp')} {q(target)}")
     return "\n".join(lines) + "\n"
+
+
+FACTS = Facts(example="vault-secrets")
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -18,8 +18,9 @@ import shlex
 from typing import TYPE_CHECKING, Any
 
 from krm_fn.checks import check_host
+from krm_fn.config import Facts
 from krm_fn.patterns.init_container import init_container
-from krm_fn.podspec import PodEditor
+from krm_fn.pod_editor import PodEditor
 
 if TYPE_CHECKING:
     from krm_fn.models.wait_for import Spec
@@ -67,6 +68,9 @@ def script(spec: Spec) -> str:
     for name in spec.dns:
         lines.append(f"wait_for {q(name)} nslookup {q(name)}")
     return "\n".join(lines) + "\n"
+
+
+FACTS = Facts(example="wait-for-database")
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -1,26 +1,44 @@
 """Validators of the config models, one module per kind, and of the fields they share.
 
-Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
 a test fails when this is not what the models generate.
 """
 
-from typing import Any
+from __future__ import annotations
+
+from typing import Any, Literal
 
 from krm_fn.checks import (
     PatternSpecMethods,
+    check_absolute_path,
     check_anchor,
+    check_container,
+    check_container_override,
+    check_env,
+    check_file_name,
+    check_host,
+    check_http_url,
+    check_image,
     check_jsonpath,
+    check_mount,
+    check_port_name,
     check_regex,
+    check_requests_and_limits,
+    check_resources,
     check_selector,
+    check_volume,
     default_kubernetes_version,
     normalize_version,
+    position_tag,
 )
 from krm_fn.validated import (
     MISSING,
     Unsure,
     Validated,
+    anything,
     boolean,
     checked,
+    integer,
     model_checked,
     required,
     string,
@@ -65,13 +83,13 @@ class Target(Validated):
         "labelSelector": "label_selector",
         "annotationSelector": "annotation_selector",
     }
-    group: Any
-    version: Any
-    kind: Any
-    name: Any
-    namespace: Any
-    label_selector: Any
-    annotation_selector: Any
+    group: str | None
+    version: str | None
+    kind: str | None
+    name: str | None
+    namespace: str | None
+    label_selector: str | None
+    annotation_selector: str | None
 
 
 class PodTemplatePath(Validated):
@@ -80,9 +98,9 @@ class PodTemplatePath(Validated):
     __slots__ = ("group", "kind", "path")
     FIELDS = ("group", "kind", "path")
     ALIASES = {"group": "group", "kind": "kind", "path": "path"}
-    group: Any
-    kind: Any
-    path: Any
+    group: str | None
+    kind: str
+    path: str
 
 
 class Anchor(Validated):
@@ -91,8 +109,8 @@ class Anchor(Validated):
     __slots__ = ("after", "before")
     FIELDS = ("before", "after")
     ALIASES = {"before": "before", "after": "after"}
-    before: Any
-    after: Any
+    before: str | None
+    after: str | None
 
 
 class PatternSpec(Validated, PatternSpecMethods):
@@ -128,14 +146,14 @@ class PatternSpec(Validated, PatternSpecMethods):
         "failOnWarnings": "fail_on_warnings",
         "onError": "on_error",
     }
-    targets: Any
-    app_containers: Any
-    kubernetes_version: Any
-    pod_template_paths: Any
-    pod_opt_out: Any
-    fail_on_empty_match: Any
-    fail_on_warnings: Any
-    on_error: Any
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
 
 
 def validate_Model(value: Any) -> Model:
@@ -289,6 +307,210 @@ def validate_PatternSpec(value: Any) -> PatternSpec:
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     result.model_fields_set = frozenset(map(PatternSpec.ALIASES.__getitem__, value))
     return result
+
+
+def _common_literal_16(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "auto"),
+        (bool, True),
+        (bool, False),
+    ):
+        return value
+    raise Unsure
+
+
+def _common_union_17(value: Any) -> Any:
+    if type(value) in (
+        str,
+        int,
+        float,
+    ):
+        return value
+    raise Unsure
+
+
+def _common_dict_18(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): _common_union_17(item) for key, item in value.items()}
+
+
+def _common_dict_19(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): _common_dict_18(item) for key, item in value.items()}
+
+
+def _common_checked_20(value: Any) -> Any:
+    value = _common_dict_19(value)
+    value = checked(check_resources, value)
+    return value
+
+
+def _common_literal_21(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "first"),
+        (str, "last"),
+    ):
+        return value
+    raise Unsure
+
+
+def _common_tagged_22(value: Any) -> Any:
+    tag = position_tag(value)
+    if tag == "first|last":
+        return _common_literal_21(value)
+    if tag == "before|after":
+        return validate_Anchor(value)
+    raise Unsure
+
+
+def _common_dict_23(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): anything(item) for key, item in value.items()}
+
+
+def _common_checked_24(value: Any) -> Any:
+    value = _common_dict_23(value)
+    value = checked(check_container, value)
+    return value
+
+
+def _common_list_25(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_common_checked_24(item) for item in value]
+
+
+def _common_checked_26(value: Any) -> Any:
+    value = _common_dict_23(value)
+    value = checked(check_volume, value)
+    return value
+
+
+def _common_list_27(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_common_checked_26(item) for item in value]
+
+
+def _common_checked_28(value: Any) -> Any:
+    value = _common_dict_23(value)
+    value = checked(check_mount, value)
+    return value
+
+
+def _common_list_29(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_common_checked_28(item) for item in value]
+
+
+def _common_dict_30(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): string(item) for key, item in value.items()}
+
+
+def _common_checked_31(value: Any) -> Any:
+    value = _common_dict_23(value)
+    value = checked(check_env, value)
+    return value
+
+
+def _common_list_32(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_common_checked_31(item) for item in value]
+
+
+def _common_checked_33(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_absolute_path, value)
+    return value
+
+
+def _common_checked_34(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_image, value)
+    return value
+
+
+def _common_checked_35(value: Any) -> Any:
+    value = _common_dict_23(value)
+    value = checked(check_container_override, value)
+    return value
+
+
+def _common_checked_36(value: Any) -> Any:
+    value = integer(value)
+    if not value >= 1:
+        raise Unsure
+    if not value <= 65535:
+        raise Unsure
+    return value
+
+
+def _common_checked_37(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_port_name, value)
+    return value
+
+
+def _common_optional_38(value: Any) -> Any:
+    return None if value is None else _common_checked_36(value)
+
+
+def _common_checked_39(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_host, value)
+    return value
+
+
+def _common_optional_40(value: Any) -> Any:
+    return None if value is None else _common_list_11(value)
+
+
+def _common_checked_41(value: Any) -> Any:
+    value = _common_dict_19(value)
+    value = checked(check_resources, value)
+    value = checked(check_requests_and_limits, value)
+    return value
+
+
+def _common_checked_42(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_http_url, value)
+    return value
+
+
+def _common_optional_43(value: Any) -> Any:
+    return None if value is None else _common_checked_42(value)
+
+
+def _common_checked_44(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_file_name, value)
+    return value
+
+
+def _common_checked_45(value: Any) -> Any:
+    value = integer(value)
+    if not value >= 0:
+        raise Unsure
+    return value
+
+
+def _common_optional_46(value: Any) -> Any:
+    return None if value is None else _common_checked_34(value)
+
+
+def _common_checked_47(value: Any) -> Any:
+    value = integer(value)
+    if not value >= 1:
+        raise Unsure
+    return value
 
 
 # the module of each kind (imported when a config uses the kind)

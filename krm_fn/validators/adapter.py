@@ -1,40 +1,34 @@
 """Validators of the Adapter config (krm_fn/models/adapter.py).
 
-Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
 a test fails when this is not what the models generate.
 """
 
-from typing import Any
+from __future__ import annotations
 
-from krm_fn.checks import (
-    PatternSpecMethods,
-    check_absolute_path,
-    check_container,
-    check_port_name,
-    check_resources,
-    default_kubernetes_version,
-    position_tag,
-)
+from typing import Any, Literal
+
+from krm_fn.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.containers import sidecar_resources
-from krm_fn.validated import (
-    MISSING,
-    Unsure,
-    Validated,
-    anything,
-    boolean,
-    checked,
-    integer,
-    required,
-    string,
-)
+from krm_fn.validated import MISSING, Unsure, Validated, boolean, required
 from krm_fn.validators import (
+    Anchor,
+    PodTemplatePath,
+    Target,
     _common_checked_12,
+    _common_checked_20,
+    _common_checked_24,
+    _common_checked_33,
+    _common_checked_36,
+    _common_checked_37,
+    _common_dict_30,
     _common_list_10,
     _common_list_11,
     _common_list_13,
     _common_literal_14,
+    _common_literal_16,
     _common_optional_6,
-    validate_Anchor,
+    _common_tagged_22,
 )
 
 
@@ -107,118 +101,29 @@ class AdapterSpec(Validated, PatternSpecMethods):
         "monitorLabels": "monitor_labels",
         "interval": "interval",
     }
-    targets: Any
-    app_containers: Any
-    kubernetes_version: Any
-    pod_template_paths: Any
-    pod_opt_out: Any
-    fail_on_empty_match: Any
-    fail_on_warnings: Any
-    on_error: Any
-    native: Any
-    resources: Any
-    position: Any
-    container: Any
-    port: Any
-    port_name: Any
-    path: Any
-    services: Any
-    prometheus_annotations: Any
-    monitor: Any
-    monitor_labels: Any
-    interval: Any
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    native: Literal["auto", True, False]
+    resources: dict[str, dict[str, str | int | float]]
+    position: Literal["first", "last"] | Anchor
+    container: dict[str, Any]
+    port: int
+    port_name: str
+    path: str
+    services: bool
+    prometheus_annotations: bool
+    monitor: Literal["none", "ServiceMonitor", "PodMonitor"]
+    monitor_labels: dict[str, str]
+    interval: str | None
 
 
 def _literal_0(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "auto"),
-        (bool, True),
-        (bool, False),
-    ):
-        return value
-    raise Unsure
-
-
-def _union_1(value: Any) -> Any:
-    if type(value) in (
-        str,
-        int,
-        float,
-    ):
-        return value
-    raise Unsure
-
-
-def _dict_2(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _union_1(item) for key, item in value.items()}
-
-
-def _dict_3(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _dict_2(item) for key, item in value.items()}
-
-
-def _checked_4(value: Any) -> Any:
-    value = _dict_3(value)
-    value = checked(check_resources, value)
-    return value
-
-
-def _literal_5(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "first"),
-        (str, "last"),
-    ):
-        return value
-    raise Unsure
-
-
-def _tagged_6(value: Any) -> Any:
-    tag = position_tag(value)
-    if tag == "first|last":
-        return _literal_5(value)
-    if tag == "before|after":
-        return validate_Anchor(value)
-    raise Unsure
-
-
-def _dict_7(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): anything(item) for key, item in value.items()}
-
-
-def _checked_8(value: Any) -> Any:
-    value = _dict_7(value)
-    value = checked(check_container, value)
-    return value
-
-
-def _checked_9(value: Any) -> Any:
-    value = integer(value)
-    if not value >= 1:
-        raise Unsure
-    if not value <= 65535:
-        raise Unsure
-    return value
-
-
-def _checked_10(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_port_name, value)
-    return value
-
-
-def _checked_11(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_absolute_path, value)
-    return value
-
-
-def _literal_12(value: Any) -> Any:
     if (type(value), value) in (
         (str, "none"),
         (str, "ServiceMonitor"),
@@ -226,12 +131,6 @@ def _literal_12(value: Any) -> Any:
     ):
         return value
     raise Unsure
-
-
-def _dict_13(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): string(item) for key, item in value.items()}
 
 
 def validate_AdapterSpec(value: Any) -> AdapterSpec:
@@ -260,27 +159,27 @@ def validate_AdapterSpec(value: Any) -> AdapterSpec:
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _literal_0(item)
+    result.native = "auto" if item is MISSING else _common_literal_16(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _checked_4(item)
+    result.resources = sidecar_resources() if item is MISSING else _common_checked_20(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _tagged_6(item)
+    result.position = "first" if item is MISSING else _common_tagged_22(item)
     item = value.get("container", MISSING)
-    result.container = required() if item is MISSING else _checked_8(item)
+    result.container = required() if item is MISSING else _common_checked_24(item)
     item = value.get("port", MISSING)
-    result.port = required() if item is MISSING else _checked_9(item)
+    result.port = required() if item is MISSING else _common_checked_36(item)
     item = value.get("portName", MISSING)
-    result.port_name = "metrics" if item is MISSING else _checked_10(item)
+    result.port_name = "metrics" if item is MISSING else _common_checked_37(item)
     item = value.get("path", MISSING)
-    result.path = "/metrics" if item is MISSING else _checked_11(item)
+    result.path = "/metrics" if item is MISSING else _common_checked_33(item)
     item = value.get("services", MISSING)
     result.services = True if item is MISSING else boolean(item)
     item = value.get("prometheusAnnotations", MISSING)
     result.prometheus_annotations = False if item is MISSING else boolean(item)
     item = value.get("monitor", MISSING)
-    result.monitor = "none" if item is MISSING else _literal_12(item)
+    result.monitor = "none" if item is MISSING else _literal_0(item)
     item = value.get("monitorLabels", MISSING)
-    result.monitor_labels = dict() if item is MISSING else _dict_13(item)
+    result.monitor_labels = dict() if item is MISSING else _common_dict_30(item)
     item = value.get("interval", MISSING)
     result.interval = None if item is MISSING else _common_optional_6(item)
     result.model_fields_set = frozenset(map(AdapterSpec.ALIASES.__getitem__, value))

@@ -1,46 +1,48 @@
 """Validators of the Ambassador config (krm_fn/models/ambassador.py).
 
-Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
 a test fails when this is not what the models generate.
 """
 
-import re
-from typing import Any
+from __future__ import annotations
 
-from krm_fn.checks import (
-    PatternSpecMethods,
-    check_container_override,
-    check_env,
-    check_host,
-    check_image,
-    check_port_name,
-    check_resources,
-    check_server_name,
-    default_kubernetes_version,
-    position_tag,
-)
+import re
+from typing import Any, Literal
+
+from krm_fn.checks import PatternSpecMethods, check_server_name, default_kubernetes_version
 from krm_fn.containers import sidecar_resources
 from krm_fn.patterns.ambassador import check_one_direction
 from krm_fn.validated import (
     MISSING,
     Unsure,
     Validated,
-    anything,
     boolean,
     checked,
-    integer,
     matching,
     model_checked,
     required,
     string,
 )
 from krm_fn.validators import (
+    Anchor,
+    PodTemplatePath,
+    Target,
     _common_checked_12,
+    _common_checked_20,
+    _common_checked_34,
+    _common_checked_35,
+    _common_checked_36,
+    _common_checked_37,
+    _common_checked_39,
     _common_list_10,
     _common_list_11,
     _common_list_13,
+    _common_list_32,
     _common_literal_14,
-    validate_Anchor,
+    _common_literal_16,
+    _common_optional_38,
+    _common_optional_40,
+    _common_tagged_22,
 )
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -119,27 +121,27 @@ class AmbassadorSpec(Validated, PatternSpecMethods):
         "appArgs": "app_args",
         "container": "container",
     }
-    targets: Any
-    app_containers: Any
-    kubernetes_version: Any
-    pod_template_paths: Any
-    pod_opt_out: Any
-    fail_on_empty_match: Any
-    fail_on_warnings: Any
-    on_error: Any
-    native: Any
-    resources: Any
-    position: Any
-    inbound: Any
-    outbound: Any
-    container_name: Any
-    image: Any
-    command: Any
-    args: Any
-    config_map_name: Any
-    app_env: Any
-    app_args: Any
-    container: Any
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    native: Literal["auto", True, False]
+    resources: dict[str, dict[str, str | int | float]]
+    position: Literal["first", "last"] | Anchor
+    inbound: AmbassadorInbound | None
+    outbound: AmbassadorOutbound | None
+    container_name: str
+    image: str
+    command: list[str] | None
+    args: list[str] | None
+    config_map_name: str | None
+    app_env: list[dict[str, Any]]
+    app_args: list[str]
+    container: dict[str, Any]
 
 
 class AmbassadorInbound(Validated):
@@ -155,12 +157,12 @@ class AmbassadorInbound(Validated):
         "tls": "tls",
         "healthPort": "health_port",
     }
-    port: Any
-    app_port: Any
-    port_name: Any
-    server_name: Any
-    tls: Any
-    health_port: Any
+    port: int
+    app_port: int
+    port_name: str
+    server_name: str | None
+    tls: AmbassadorTls
+    health_port: int | None
 
 
 class AmbassadorTls(Validated):
@@ -173,9 +175,9 @@ class AmbassadorTls(Validated):
         "clientCASecretName": "client_ca_secret_name",
         "plainHttp": "plain_http",
     }
-    secret_name: Any
-    client_ca_secret_name: Any
-    plain_http: Any
+    secret_name: str
+    client_ca_secret_name: str | None
+    plain_http: Literal["reject", "redirect"]
 
 
 class AmbassadorOutbound(Validated):
@@ -189,10 +191,10 @@ class AmbassadorOutbound(Validated):
         "caSecretName": "ca_secret_name",
         "clientCertSecretName": "client_cert_secret_name",
     }
-    local_port: Any
-    remote: Any
-    ca_secret_name: Any
-    client_cert_secret_name: Any
+    local_port: int
+    remote: AmbassadorRemote
+    ca_secret_name: str | None
+    client_cert_secret_name: str | None
 
 
 class AmbassadorRemote(Validated):
@@ -201,102 +203,31 @@ class AmbassadorRemote(Validated):
     __slots__ = ("host", "port")
     FIELDS = ("host", "port")
     ALIASES = {"host": "host", "port": "port"}
-    host: Any
-    port: Any
+    host: str
+    port: int
 
 
-def _literal_0(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "auto"),
-        (bool, True),
-        (bool, False),
-    ):
-        return value
-    raise Unsure
-
-
-def _union_1(value: Any) -> Any:
-    if type(value) in (
-        str,
-        int,
-        float,
-    ):
-        return value
-    raise Unsure
-
-
-def _dict_2(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _union_1(item) for key, item in value.items()}
-
-
-def _dict_3(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _dict_2(item) for key, item in value.items()}
-
-
-def _checked_4(value: Any) -> Any:
-    value = _dict_3(value)
-    value = checked(check_resources, value)
-    return value
-
-
-def _literal_5(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "first"),
-        (str, "last"),
-    ):
-        return value
-    raise Unsure
-
-
-def _tagged_6(value: Any) -> Any:
-    tag = position_tag(value)
-    if tag == "first|last":
-        return _literal_5(value)
-    if tag == "before|after":
-        return validate_Anchor(value)
-    raise Unsure
-
-
-def _checked_7(value: Any) -> Any:
-    value = integer(value)
-    if not value >= 1:
-        raise Unsure
-    if not value <= 65535:
-        raise Unsure
-    return value
-
-
-def _checked_8(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_port_name, value)
-    return value
-
-
-def _checked_9(value: Any) -> Any:
+def _checked_0(value: Any) -> Any:
     value = string(value)
     value = checked(check_server_name, value)
     return value
 
 
-def _optional_10(value: Any) -> Any:
-    return None if value is None else _checked_9(value)
+def _optional_1(value: Any) -> Any:
+    return None if value is None else _checked_0(value)
 
 
-def _checked_11(value: Any) -> Any:
+def _checked_2(value: Any) -> Any:
     value = string(value)
     value = matching(value, PATTERN_0)
     return value
 
 
-def _optional_12(value: Any) -> Any:
-    return None if value is None else _checked_11(value)
+def _optional_3(value: Any) -> Any:
+    return None if value is None else _checked_2(value)
 
 
-def _literal_13(value: Any) -> Any:
+def _literal_4(value: Any) -> Any:
     if (type(value), value) in (
         (str, "reject"),
         (str, "redirect"),
@@ -311,17 +242,13 @@ def validate_AmbassadorTls(value: Any) -> AmbassadorTls:
         raise Unsure
     result: AmbassadorTls = AmbassadorTls.__new__(AmbassadorTls)
     item = value.get("secretName", MISSING)
-    result.secret_name = required() if item is MISSING else _checked_11(item)
+    result.secret_name = required() if item is MISSING else _checked_2(item)
     item = value.get("clientCASecretName", MISSING)
-    result.client_ca_secret_name = None if item is MISSING else _optional_12(item)
+    result.client_ca_secret_name = None if item is MISSING else _optional_3(item)
     item = value.get("plainHttp", MISSING)
-    result.plain_http = "reject" if item is MISSING else _literal_13(item)
+    result.plain_http = "reject" if item is MISSING else _literal_4(item)
     result.model_fields_set = frozenset(map(AmbassadorTls.ALIASES.__getitem__, value))
     return result
-
-
-def _optional_15(value: Any) -> Any:
-    return None if value is None else _checked_7(value)
 
 
 def validate_AmbassadorInbound(value: Any) -> AmbassadorInbound:
@@ -330,29 +257,23 @@ def validate_AmbassadorInbound(value: Any) -> AmbassadorInbound:
         raise Unsure
     result: AmbassadorInbound = AmbassadorInbound.__new__(AmbassadorInbound)
     item = value.get("port", MISSING)
-    result.port = required() if item is MISSING else _checked_7(item)
+    result.port = required() if item is MISSING else _common_checked_36(item)
     item = value.get("appPort", MISSING)
-    result.app_port = required() if item is MISSING else _checked_7(item)
+    result.app_port = required() if item is MISSING else _common_checked_36(item)
     item = value.get("portName", MISSING)
-    result.port_name = "https" if item is MISSING else _checked_8(item)
+    result.port_name = "https" if item is MISSING else _common_checked_37(item)
     item = value.get("serverName", MISSING)
-    result.server_name = None if item is MISSING else _optional_10(item)
+    result.server_name = None if item is MISSING else _optional_1(item)
     item = value.get("tls", MISSING)
     result.tls = required() if item is MISSING else validate_AmbassadorTls(item)
     item = value.get("healthPort", MISSING)
-    result.health_port = None if item is MISSING else _optional_15(item)
+    result.health_port = None if item is MISSING else _common_optional_38(item)
     result.model_fields_set = frozenset(map(AmbassadorInbound.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_17(value: Any) -> Any:
+def _optional_7(value: Any) -> Any:
     return None if value is None else validate_AmbassadorInbound(value)
-
-
-def _checked_18(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_host, value)
-    return value
 
 
 def validate_AmbassadorRemote(value: Any) -> AmbassadorRemote:
@@ -361,9 +282,9 @@ def validate_AmbassadorRemote(value: Any) -> AmbassadorRemote:
         raise Unsure
     result: AmbassadorRemote = AmbassadorRemote.__new__(AmbassadorRemote)
     item = value.get("host", MISSING)
-    result.host = required() if item is MISSING else _checked_18(item)
+    result.host = required() if item is MISSING else _common_checked_39(item)
     item = value.get("port", MISSING)
-    result.port = required() if item is MISSING else _checked_7(item)
+    result.port = required() if item is MISSING else _common_checked_36(item)
     result.model_fields_set = frozenset(map(AmbassadorRemote.ALIASES.__getitem__, value))
     return result
 
@@ -374,60 +295,26 @@ def validate_AmbassadorOutbound(value: Any) -> AmbassadorOutbound:
         raise Unsure
     result: AmbassadorOutbound = AmbassadorOutbound.__new__(AmbassadorOutbound)
     item = value.get("localPort", MISSING)
-    result.local_port = required() if item is MISSING else _checked_7(item)
+    result.local_port = required() if item is MISSING else _common_checked_36(item)
     item = value.get("remote", MISSING)
     result.remote = required() if item is MISSING else validate_AmbassadorRemote(item)
     item = value.get("caSecretName", MISSING)
-    result.ca_secret_name = None if item is MISSING else _optional_12(item)
+    result.ca_secret_name = None if item is MISSING else _optional_3(item)
     item = value.get("clientCertSecretName", MISSING)
-    result.client_cert_secret_name = None if item is MISSING else _optional_12(item)
+    result.client_cert_secret_name = None if item is MISSING else _optional_3(item)
     result.model_fields_set = frozenset(map(AmbassadorOutbound.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_21(value: Any) -> Any:
+def _optional_10(value: Any) -> Any:
     return None if value is None else validate_AmbassadorOutbound(value)
 
 
-def _checked_22(value: Any) -> Any:
+def _checked_11(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
     value = matching(value, PATTERN_1)
-    return value
-
-
-def _checked_23(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_image, value)
-    return value
-
-
-def _optional_24(value: Any) -> Any:
-    return None if value is None else _common_list_11(value)
-
-
-def _dict_25(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): anything(item) for key, item in value.items()}
-
-
-def _checked_26(value: Any) -> Any:
-    value = _dict_25(value)
-    value = checked(check_env, value)
-    return value
-
-
-def _list_27(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_26(item) for item in value]
-
-
-def _checked_28(value: Any) -> Any:
-    value = _dict_25(value)
-    value = checked(check_container_override, value)
     return value
 
 
@@ -457,31 +344,31 @@ def validate_AmbassadorSpec(value: Any) -> AmbassadorSpec:
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _literal_0(item)
+    result.native = "auto" if item is MISSING else _common_literal_16(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _checked_4(item)
+    result.resources = sidecar_resources() if item is MISSING else _common_checked_20(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _tagged_6(item)
+    result.position = "first" if item is MISSING else _common_tagged_22(item)
     item = value.get("inbound", MISSING)
-    result.inbound = None if item is MISSING else _optional_17(item)
+    result.inbound = None if item is MISSING else _optional_7(item)
     item = value.get("outbound", MISSING)
-    result.outbound = None if item is MISSING else _optional_21(item)
+    result.outbound = None if item is MISSING else _optional_10(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "nginx-proxy" if item is MISSING else _checked_22(item)
+    result.container_name = "nginx-proxy" if item is MISSING else _checked_11(item)
     item = value.get("image", MISSING)
-    result.image = "nginx:1.27.3" if item is MISSING else _checked_23(item)
+    result.image = "nginx:1.27.3" if item is MISSING else _common_checked_34(item)
     item = value.get("command", MISSING)
-    result.command = None if item is MISSING else _optional_24(item)
+    result.command = None if item is MISSING else _common_optional_40(item)
     item = value.get("args", MISSING)
-    result.args = None if item is MISSING else _optional_24(item)
+    result.args = None if item is MISSING else _common_optional_40(item)
     item = value.get("configMapName", MISSING)
-    result.config_map_name = None if item is MISSING else _optional_12(item)
+    result.config_map_name = None if item is MISSING else _optional_3(item)
     item = value.get("appEnv", MISSING)
-    result.app_env = list() if item is MISSING else _list_27(item)
+    result.app_env = list() if item is MISSING else _common_list_32(item)
     item = value.get("appArgs", MISSING)
     result.app_args = list() if item is MISSING else _common_list_11(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_28(item)
+    result.container = dict() if item is MISSING else _common_checked_35(item)
     result.model_fields_set = frozenset(map(AmbassadorSpec.ALIASES.__getitem__, value))
     model_checked(check_one_direction, result)
     return result

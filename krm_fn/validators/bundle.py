@@ -1,25 +1,21 @@
 """Validators of the PodPatterns config (krm_fn/models/bundle.py).
 
-Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
 a test fails when this is not what the models generate.
 """
 
+from __future__ import annotations
+
 import re
-from typing import Any
+from typing import Any, Literal
 
 from krm_fn.checks import PatternSpecMethods, default_kubernetes_version
-from krm_fn.validated import (
-    MISSING,
-    Unsure,
-    Validated,
-    anything,
-    boolean,
-    matching,
-    required,
-    string,
-)
+from krm_fn.validated import MISSING, Unsure, Validated, boolean, matching, required, string
 from krm_fn.validators import (
+    PodTemplatePath,
+    Target,
     _common_checked_12,
+    _common_dict_23,
     _common_list_10,
     _common_list_11,
     _common_list_13,
@@ -65,15 +61,15 @@ class BundleBundleSpec(Validated, PatternSpecMethods):
         "onError": "on_error",
         "patterns": "patterns",
     }
-    targets: Any
-    app_containers: Any
-    kubernetes_version: Any
-    pod_template_paths: Any
-    pod_opt_out: Any
-    fail_on_empty_match: Any
-    fail_on_warnings: Any
-    on_error: Any
-    patterns: Any
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    patterns: list[BundlePatternEntry]
 
 
 class BundlePatternEntry(Validated):
@@ -82,9 +78,9 @@ class BundlePatternEntry(Validated):
     __slots__ = ("kind", "name", "spec")
     FIELDS = ("kind", "name", "spec")
     ALIASES = {"kind": "kind", "name": "name", "spec": "spec"}
-    kind: Any
-    name: Any
-    spec: Any
+    kind: str
+    name: str | None
+    spec: dict[str, Any]
 
 
 def _checked_0(value: Any) -> Any:
@@ -97,12 +93,6 @@ def _optional_1(value: Any) -> Any:
     return None if value is None else _checked_0(value)
 
 
-def _dict_2(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): anything(item) for key, item in value.items()}
-
-
 def validate_BundlePatternEntry(value: Any) -> BundlePatternEntry:
     """A PatternEntry of krm_fn.models.bundle."""
     if type(value) is not dict or not value.keys() <= BundlePatternEntry.ALIASES.keys():
@@ -113,19 +103,19 @@ def validate_BundlePatternEntry(value: Any) -> BundlePatternEntry:
     item = value.get("name", MISSING)
     result.name = None if item is MISSING else _optional_1(item)
     item = value.get("spec", MISSING)
-    result.spec = dict() if item is MISSING else _dict_2(item)
+    result.spec = dict() if item is MISSING else _common_dict_23(item)
     result.model_fields_set = frozenset(map(BundlePatternEntry.ALIASES.__getitem__, value))
     return result
 
 
-def _list_4(value: Any) -> Any:
+def _list_3(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
     return [validate_BundlePatternEntry(item) for item in value]
 
 
-def _checked_5(value: Any) -> Any:
-    value = _list_4(value)
+def _checked_4(value: Any) -> Any:
+    value = _list_3(value)
     if len(value) < 1:
         raise Unsure
     return value
@@ -157,7 +147,7 @@ def validate_BundleBundleSpec(value: Any) -> BundleBundleSpec:
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("patterns", MISSING)
-    result.patterns = required() if item is MISSING else _checked_5(item)
+    result.patterns = required() if item is MISSING else _checked_4(item)
     result.model_fields_set = frozenset(map(BundleBundleSpec.ALIASES.__getitem__, value))
     return result
 

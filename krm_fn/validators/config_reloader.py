@@ -1,42 +1,42 @@
 """Validators of the ConfigReloader config (krm_fn/models/config_reloader.py).
 
-Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
 a test fails when this is not what the models generate.
 """
 
-import re
-from typing import Any
+from __future__ import annotations
 
-from krm_fn.checks import (
-    PatternSpecMethods,
-    check_container_override,
-    check_image,
-    check_resources,
-    default_kubernetes_version,
-    position_tag,
-)
+import re
+from typing import Any, Literal
+
+from krm_fn.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.containers import sidecar_resources
 from krm_fn.patterns.config_reloader import check_one_method
 from krm_fn.validated import (
     MISSING,
     Unsure,
     Validated,
-    anything,
     boolean,
-    checked,
-    integer,
     matching,
     model_checked,
     required,
     string,
 )
 from krm_fn.validators import (
+    Anchor,
+    PodTemplatePath,
+    Target,
     _common_checked_12,
+    _common_checked_20,
+    _common_checked_34,
+    _common_checked_35,
+    _common_checked_47,
     _common_list_10,
     _common_list_11,
     _common_list_13,
     _common_literal_14,
-    validate_Anchor,
+    _common_literal_16,
+    _common_tagged_22,
 )
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -107,24 +107,24 @@ class ConfigReloaderSpec(Validated, PatternSpecMethods):
         "containerName": "container_name",
         "container": "container",
     }
-    targets: Any
-    app_containers: Any
-    kubernetes_version: Any
-    pod_template_paths: Any
-    pod_opt_out: Any
-    fail_on_empty_match: Any
-    fail_on_warnings: Any
-    on_error: Any
-    native: Any
-    resources: Any
-    position: Any
-    watch: Any
-    http: Any
-    signal: Any
-    period_seconds: Any
-    image: Any
-    container_name: Any
-    container: Any
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    native: Literal["auto", True, False]
+    resources: dict[str, dict[str, str | int | float]]
+    position: Literal["first", "last"] | Anchor
+    watch: list[str]
+    http: ConfigReloaderHttpReload | None
+    signal: ConfigReloaderSignalReload | None
+    period_seconds: int
+    image: str
+    container_name: str
+    container: dict[str, Any]
 
 
 class ConfigReloaderHttpReload(Validated):
@@ -133,8 +133,8 @@ class ConfigReloaderHttpReload(Validated):
     __slots__ = ("method", "url")
     FIELDS = ("url", "method")
     ALIASES = {"url": "url", "method": "method"}
-    url: Any
-    method: Any
+    url: str
+    method: Literal["POST", "GET"]
 
 
 class ConfigReloaderSignalReload(Validated):
@@ -143,67 +143,11 @@ class ConfigReloaderSignalReload(Validated):
     __slots__ = ("name", "process")
     FIELDS = ("name", "process")
     ALIASES = {"name": "name", "process": "process"}
-    name: Any
-    process: Any
+    name: Literal["HUP", "USR1", "USR2", "TERM", "INT", "QUIT"]
+    process: str
 
 
-def _literal_0(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "auto"),
-        (bool, True),
-        (bool, False),
-    ):
-        return value
-    raise Unsure
-
-
-def _union_1(value: Any) -> Any:
-    if type(value) in (
-        str,
-        int,
-        float,
-    ):
-        return value
-    raise Unsure
-
-
-def _dict_2(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _union_1(item) for key, item in value.items()}
-
-
-def _dict_3(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _dict_2(item) for key, item in value.items()}
-
-
-def _checked_4(value: Any) -> Any:
-    value = _dict_3(value)
-    value = checked(check_resources, value)
-    return value
-
-
-def _literal_5(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "first"),
-        (str, "last"),
-    ):
-        return value
-    raise Unsure
-
-
-def _tagged_6(value: Any) -> Any:
-    tag = position_tag(value)
-    if tag == "first|last":
-        return _literal_5(value)
-    if tag == "before|after":
-        return validate_Anchor(value)
-    raise Unsure
-
-
-def _checked_7(value: Any) -> Any:
+def _checked_0(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
@@ -211,26 +155,26 @@ def _checked_7(value: Any) -> Any:
     return value
 
 
-def _list_8(value: Any) -> Any:
+def _list_1(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_7(item) for item in value]
+    return [_checked_0(item) for item in value]
 
 
-def _checked_9(value: Any) -> Any:
-    value = _list_8(value)
+def _checked_2(value: Any) -> Any:
+    value = _list_1(value)
     if len(value) < 1:
         raise Unsure
     return value
 
 
-def _checked_10(value: Any) -> Any:
+def _checked_3(value: Any) -> Any:
     value = string(value)
     value = matching(value, PATTERN_1)
     return value
 
 
-def _literal_11(value: Any) -> Any:
+def _literal_4(value: Any) -> Any:
     if (type(value), value) in (
         (str, "POST"),
         (str, "GET"),
@@ -245,18 +189,18 @@ def validate_ConfigReloaderHttpReload(value: Any) -> ConfigReloaderHttpReload:
         raise Unsure
     result: ConfigReloaderHttpReload = ConfigReloaderHttpReload.__new__(ConfigReloaderHttpReload)
     item = value.get("url", MISSING)
-    result.url = required() if item is MISSING else _checked_10(item)
+    result.url = required() if item is MISSING else _checked_3(item)
     item = value.get("method", MISSING)
-    result.method = "POST" if item is MISSING else _literal_11(item)
+    result.method = "POST" if item is MISSING else _literal_4(item)
     result.model_fields_set = frozenset(map(ConfigReloaderHttpReload.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_13(value: Any) -> Any:
+def _optional_6(value: Any) -> Any:
     return None if value is None else validate_ConfigReloaderHttpReload(value)
 
 
-def _literal_14(value: Any) -> Any:
+def _literal_7(value: Any) -> Any:
     if (type(value), value) in (
         (str, "HUP"),
         (str, "USR1"),
@@ -269,7 +213,7 @@ def _literal_14(value: Any) -> Any:
     raise Unsure
 
 
-def _checked_15(value: Any) -> Any:
+def _checked_8(value: Any) -> Any:
     value = string(value)
     value = matching(value, PATTERN_2)
     return value
@@ -283,40 +227,15 @@ def validate_ConfigReloaderSignalReload(value: Any) -> ConfigReloaderSignalReloa
         ConfigReloaderSignalReload
     )
     item = value.get("name", MISSING)
-    result.name = "HUP" if item is MISSING else _literal_14(item)
+    result.name = "HUP" if item is MISSING else _literal_7(item)
     item = value.get("process", MISSING)
-    result.process = required() if item is MISSING else _checked_15(item)
+    result.process = required() if item is MISSING else _checked_8(item)
     result.model_fields_set = frozenset(map(ConfigReloaderSignalReload.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_17(value: Any) -> Any:
+def _optional_10(value: Any) -> Any:
     return None if value is None else validate_ConfigReloaderSignalReload(value)
-
-
-def _checked_18(value: Any) -> Any:
-    value = integer(value)
-    if not value >= 1:
-        raise Unsure
-    return value
-
-
-def _checked_19(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_image, value)
-    return value
-
-
-def _dict_20(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): anything(item) for key, item in value.items()}
-
-
-def _checked_21(value: Any) -> Any:
-    value = _dict_20(value)
-    value = checked(check_container_override, value)
-    return value
 
 
 def validate_ConfigReloaderSpec(value: Any) -> ConfigReloaderSpec:
@@ -345,25 +264,25 @@ def validate_ConfigReloaderSpec(value: Any) -> ConfigReloaderSpec:
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _literal_0(item)
+    result.native = "auto" if item is MISSING else _common_literal_16(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _checked_4(item)
+    result.resources = sidecar_resources() if item is MISSING else _common_checked_20(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _tagged_6(item)
+    result.position = "first" if item is MISSING else _common_tagged_22(item)
     item = value.get("watch", MISSING)
-    result.watch = required() if item is MISSING else _checked_9(item)
+    result.watch = required() if item is MISSING else _checked_2(item)
     item = value.get("http", MISSING)
-    result.http = None if item is MISSING else _optional_13(item)
+    result.http = None if item is MISSING else _optional_6(item)
     item = value.get("signal", MISSING)
-    result.signal = None if item is MISSING else _optional_17(item)
+    result.signal = None if item is MISSING else _optional_10(item)
     item = value.get("periodSeconds", MISSING)
-    result.period_seconds = 5 if item is MISSING else _checked_18(item)
+    result.period_seconds = 5 if item is MISSING else _common_checked_47(item)
     item = value.get("image", MISSING)
-    result.image = "busybox:1.36.1" if item is MISSING else _checked_19(item)
+    result.image = "busybox:1.36.1" if item is MISSING else _common_checked_34(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "config-reloader" if item is MISSING else _checked_7(item)
+    result.container_name = "config-reloader" if item is MISSING else _checked_0(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_21(item)
+    result.container = dict() if item is MISSING else _common_checked_35(item)
     result.model_fields_set = frozenset(map(ConfigReloaderSpec.ALIASES.__getitem__, value))
     model_checked(check_one_method, result)
     return result

@@ -1,31 +1,21 @@
 """Validators of the Download config (krm_fn/models/download.py).
 
-Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
 a test fails when this is not what the models generate.
 """
 
-import re
-from typing import Any
+from __future__ import annotations
 
-from krm_fn.checks import (
-    PatternSpecMethods,
-    check_absolute_path,
-    check_container_override,
-    check_file_name,
-    check_http_url,
-    check_image,
-    check_resources,
-    default_kubernetes_version,
-    position_tag,
-)
+import re
+from typing import Any, Literal
+
+from krm_fn.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.containers import init_resources
 from krm_fn.patterns.download import check_download_file_name, check_sha256, check_url
-from krm_fn.patterns.init_container import check_requests_and_limits
 from krm_fn.validated import (
     MISSING,
     Unsure,
     Validated,
-    anything,
     boolean,
     checked,
     matching,
@@ -34,13 +24,22 @@ from krm_fn.validated import (
     string,
 )
 from krm_fn.validators import (
+    Anchor,
+    PodTemplatePath,
+    Target,
     _common_checked_12,
+    _common_checked_33,
+    _common_checked_35,
+    _common_checked_41,
+    _common_checked_44,
     _common_list_10,
     _common_list_11,
     _common_list_13,
     _common_literal_14,
     _common_optional_6,
-    validate_Anchor,
+    _common_optional_43,
+    _common_optional_46,
+    _common_tagged_22,
 )
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -120,27 +119,27 @@ class DownloadSpec(Validated, PatternSpecMethods):
         "image": "image",
         "containerName": "container_name",
     }
-    targets: Any
-    app_containers: Any
-    kubernetes_version: Any
-    pod_template_paths: Any
-    pod_opt_out: Any
-    fail_on_empty_match: Any
-    fail_on_warnings: Any
-    on_error: Any
-    position: Any
-    resources: Any
-    container: Any
-    url: Any
-    file: Any
-    sha256: Any
-    mount_path: Any
-    volume_name: Any
-    size_limit: Any
-    credentials_secret_name: Any
-    s3: Any
-    image: Any
-    container_name: Any
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    position: Literal["first", "last"] | Anchor
+    resources: dict[str, dict[str, str | int | float]]
+    container: dict[str, Any]
+    url: str
+    file: str | None
+    sha256: str | None
+    mount_path: str
+    volume_name: str
+    size_limit: str | None
+    credentials_secret_name: str | None
+    s3: DownloadS3
+    image: str | None
+    container_name: str
 
 
 class DownloadS3(Validated):
@@ -149,102 +148,31 @@ class DownloadS3(Validated):
     __slots__ = ("endpoint", "region")
     FIELDS = ("region", "endpoint")
     ALIASES = {"region": "region", "endpoint": "endpoint"}
-    region: Any
-    endpoint: Any
+    region: str | None
+    endpoint: str | None
 
 
-def _literal_0(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "first"),
-        (str, "last"),
-    ):
-        return value
-    raise Unsure
-
-
-def _tagged_1(value: Any) -> Any:
-    tag = position_tag(value)
-    if tag == "first|last":
-        return _literal_0(value)
-    if tag == "before|after":
-        return validate_Anchor(value)
-    raise Unsure
-
-
-def _union_2(value: Any) -> Any:
-    if type(value) in (
-        str,
-        int,
-        float,
-    ):
-        return value
-    raise Unsure
-
-
-def _dict_3(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _union_2(item) for key, item in value.items()}
-
-
-def _dict_4(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _dict_3(item) for key, item in value.items()}
-
-
-def _checked_5(value: Any) -> Any:
-    value = _dict_4(value)
-    value = checked(check_resources, value)
-    value = checked(check_requests_and_limits, value)
-    return value
-
-
-def _dict_6(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): anything(item) for key, item in value.items()}
-
-
-def _checked_7(value: Any) -> Any:
-    value = _dict_6(value)
-    value = checked(check_container_override, value)
-    return value
-
-
-def _checked_8(value: Any) -> Any:
+def _checked_0(value: Any) -> Any:
     value = string(value)
     value = checked(check_url, value)
     return value
 
 
-def _checked_9(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_file_name, value)
-    return value
+def _optional_1(value: Any) -> Any:
+    return None if value is None else _common_checked_44(value)
 
 
-def _optional_10(value: Any) -> Any:
-    return None if value is None else _checked_9(value)
-
-
-def _checked_11(value: Any) -> Any:
+def _checked_2(value: Any) -> Any:
     value = string(value)
     value = checked(check_sha256, value)
     return value
 
 
-def _optional_12(value: Any) -> Any:
-    return None if value is None else _checked_11(value)
+def _optional_3(value: Any) -> Any:
+    return None if value is None else _checked_2(value)
 
 
-def _checked_13(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_absolute_path, value)
-    return value
-
-
-def _checked_14(value: Any) -> Any:
+def _checked_4(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
@@ -252,34 +180,24 @@ def _checked_14(value: Any) -> Any:
     return value
 
 
-def _checked_15(value: Any) -> Any:
+def _checked_5(value: Any) -> Any:
     value = string(value)
     value = matching(value, PATTERN_1)
     return value
 
 
-def _optional_16(value: Any) -> Any:
-    return None if value is None else _checked_15(value)
+def _optional_6(value: Any) -> Any:
+    return None if value is None else _checked_5(value)
 
 
-def _checked_17(value: Any) -> Any:
+def _checked_7(value: Any) -> Any:
     value = string(value)
     value = matching(value, PATTERN_2)
     return value
 
 
-def _optional_18(value: Any) -> Any:
-    return None if value is None else _checked_17(value)
-
-
-def _checked_19(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_http_url, value)
-    return value
-
-
-def _optional_20(value: Any) -> Any:
-    return None if value is None else _checked_19(value)
+def _optional_8(value: Any) -> Any:
+    return None if value is None else _checked_7(value)
 
 
 def validate_DownloadS3(value: Any) -> DownloadS3:
@@ -288,21 +206,11 @@ def validate_DownloadS3(value: Any) -> DownloadS3:
         raise Unsure
     result: DownloadS3 = DownloadS3.__new__(DownloadS3)
     item = value.get("region", MISSING)
-    result.region = None if item is MISSING else _optional_18(item)
+    result.region = None if item is MISSING else _optional_8(item)
     item = value.get("endpoint", MISSING)
-    result.endpoint = None if item is MISSING else _optional_20(item)
+    result.endpoint = None if item is MISSING else _common_optional_43(item)
     result.model_fields_set = frozenset(map(DownloadS3.ALIASES.__getitem__, value))
     return result
-
-
-def _checked_22(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_image, value)
-    return value
-
-
-def _optional_23(value: Any) -> Any:
-    return None if value is None else _checked_22(value)
 
 
 def validate_DownloadSpec(value: Any) -> DownloadSpec:
@@ -331,31 +239,31 @@ def validate_DownloadSpec(value: Any) -> DownloadSpec:
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("position", MISSING)
-    result.position = "last" if item is MISSING else _tagged_1(item)
+    result.position = "last" if item is MISSING else _common_tagged_22(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _checked_5(item)
+    result.resources = init_resources() if item is MISSING else _common_checked_41(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_7(item)
+    result.container = dict() if item is MISSING else _common_checked_35(item)
     item = value.get("url", MISSING)
-    result.url = required() if item is MISSING else _checked_8(item)
+    result.url = required() if item is MISSING else _checked_0(item)
     item = value.get("file", MISSING)
-    result.file = None if item is MISSING else _optional_10(item)
+    result.file = None if item is MISSING else _optional_1(item)
     item = value.get("sha256", MISSING)
-    result.sha256 = None if item is MISSING else _optional_12(item)
+    result.sha256 = None if item is MISSING else _optional_3(item)
     item = value.get("mountPath", MISSING)
-    result.mount_path = required() if item is MISSING else _checked_13(item)
+    result.mount_path = required() if item is MISSING else _common_checked_33(item)
     item = value.get("volumeName", MISSING)
-    result.volume_name = "download" if item is MISSING else _checked_14(item)
+    result.volume_name = "download" if item is MISSING else _checked_4(item)
     item = value.get("sizeLimit", MISSING)
     result.size_limit = None if item is MISSING else _common_optional_6(item)
     item = value.get("credentialsSecretName", MISSING)
-    result.credentials_secret_name = None if item is MISSING else _optional_16(item)
+    result.credentials_secret_name = None if item is MISSING else _optional_6(item)
     item = value.get("s3", MISSING)
     result.s3 = validate_DownloadS3({}) if item is MISSING else validate_DownloadS3(item)
     item = value.get("image", MISSING)
-    result.image = None if item is MISSING else _optional_23(item)
+    result.image = None if item is MISSING else _common_optional_46(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "download" if item is MISSING else _checked_14(item)
+    result.container_name = "download" if item is MISSING else _checked_4(item)
     result.model_fields_set = frozenset(map(DownloadSpec.ALIASES.__getitem__, value))
     model_checked(check_download_file_name, result)
     return result

@@ -1,44 +1,44 @@
 """Validators of the GitClone config (krm_fn/models/git_clone.py).
 
-Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
 a test fails when this is not what the models generate.
 """
 
-import re
-from typing import Any
+from __future__ import annotations
 
-from krm_fn.checks import (
-    PatternSpecMethods,
-    check_absolute_path,
-    check_container_override,
-    check_file_name,
-    check_image,
-    check_resources,
-    default_kubernetes_version,
-    position_tag,
-)
+import re
+from typing import Any, Literal
+
+from krm_fn.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.containers import init_resources
 from krm_fn.patterns.git_clone import check_duration, check_ref, check_repository
-from krm_fn.patterns.init_container import check_requests_and_limits
 from krm_fn.validated import (
     MISSING,
     Unsure,
     Validated,
-    anything,
     boolean,
     checked,
-    integer,
     matching,
     required,
     string,
 )
 from krm_fn.validators import (
+    Anchor,
+    PodTemplatePath,
+    Target,
     _common_checked_12,
+    _common_checked_33,
+    _common_checked_34,
+    _common_checked_35,
+    _common_checked_41,
+    _common_checked_44,
+    _common_checked_45,
     _common_list_10,
     _common_list_11,
     _common_list_13,
     _common_literal_14,
-    validate_Anchor,
+    _common_literal_16,
+    _common_tagged_22,
 )
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -122,130 +122,48 @@ class GitCloneSpec(Validated, PatternSpecMethods):
         "syncPeriod": "sync_period",
         "syncLink": "sync_link",
     }
-    targets: Any
-    app_containers: Any
-    kubernetes_version: Any
-    pod_template_paths: Any
-    pod_opt_out: Any
-    fail_on_empty_match: Any
-    fail_on_warnings: Any
-    on_error: Any
-    native: Any
-    position: Any
-    resources: Any
-    container: Any
-    repository: Any
-    ref: Any
-    depth: Any
-    mount_path: Any
-    volume_name: Any
-    container_name: Any
-    image: Any
-    sync: Any
-    sync_image: Any
-    sync_period: Any
-    sync_link: Any
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    native: Literal["auto", True, False]
+    position: Literal["first", "last"] | Anchor
+    resources: dict[str, dict[str, str | int | float]]
+    container: dict[str, Any]
+    repository: str
+    ref: str | None
+    depth: int
+    mount_path: str
+    volume_name: str
+    container_name: str
+    image: str
+    sync: bool
+    sync_image: str
+    sync_period: str
+    sync_link: str
 
 
-def _literal_0(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "auto"),
-        (bool, True),
-        (bool, False),
-    ):
-        return value
-    raise Unsure
-
-
-def _literal_1(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "first"),
-        (str, "last"),
-    ):
-        return value
-    raise Unsure
-
-
-def _tagged_2(value: Any) -> Any:
-    tag = position_tag(value)
-    if tag == "first|last":
-        return _literal_1(value)
-    if tag == "before|after":
-        return validate_Anchor(value)
-    raise Unsure
-
-
-def _union_3(value: Any) -> Any:
-    if type(value) in (
-        str,
-        int,
-        float,
-    ):
-        return value
-    raise Unsure
-
-
-def _dict_4(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _union_3(item) for key, item in value.items()}
-
-
-def _dict_5(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _dict_4(item) for key, item in value.items()}
-
-
-def _checked_6(value: Any) -> Any:
-    value = _dict_5(value)
-    value = checked(check_resources, value)
-    value = checked(check_requests_and_limits, value)
-    return value
-
-
-def _dict_7(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): anything(item) for key, item in value.items()}
-
-
-def _checked_8(value: Any) -> Any:
-    value = _dict_7(value)
-    value = checked(check_container_override, value)
-    return value
-
-
-def _checked_9(value: Any) -> Any:
+def _checked_0(value: Any) -> Any:
     value = string(value)
     value = checked(check_repository, value)
     return value
 
 
-def _checked_10(value: Any) -> Any:
+def _checked_1(value: Any) -> Any:
     value = string(value)
     value = checked(check_ref, value)
     return value
 
 
-def _optional_11(value: Any) -> Any:
-    return None if value is None else _checked_10(value)
+def _optional_2(value: Any) -> Any:
+    return None if value is None else _checked_1(value)
 
 
-def _checked_12(value: Any) -> Any:
-    value = integer(value)
-    if not value >= 0:
-        raise Unsure
-    return value
-
-
-def _checked_13(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_absolute_path, value)
-    return value
-
-
-def _checked_14(value: Any) -> Any:
+def _checked_3(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
@@ -253,21 +171,9 @@ def _checked_14(value: Any) -> Any:
     return value
 
 
-def _checked_15(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_image, value)
-    return value
-
-
-def _checked_16(value: Any) -> Any:
+def _checked_4(value: Any) -> Any:
     value = string(value)
     value = checked(check_duration, value)
-    return value
-
-
-def _checked_17(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_file_name, value)
     return value
 
 
@@ -297,37 +203,37 @@ def validate_GitCloneSpec(value: Any) -> GitCloneSpec:
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _literal_0(item)
+    result.native = "auto" if item is MISSING else _common_literal_16(item)
     item = value.get("position", MISSING)
-    result.position = "last" if item is MISSING else _tagged_2(item)
+    result.position = "last" if item is MISSING else _common_tagged_22(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _checked_6(item)
+    result.resources = init_resources() if item is MISSING else _common_checked_41(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_8(item)
+    result.container = dict() if item is MISSING else _common_checked_35(item)
     item = value.get("repository", MISSING)
-    result.repository = required() if item is MISSING else _checked_9(item)
+    result.repository = required() if item is MISSING else _checked_0(item)
     item = value.get("ref", MISSING)
-    result.ref = None if item is MISSING else _optional_11(item)
+    result.ref = None if item is MISSING else _optional_2(item)
     item = value.get("depth", MISSING)
-    result.depth = 1 if item is MISSING else _checked_12(item)
+    result.depth = 1 if item is MISSING else _common_checked_45(item)
     item = value.get("mountPath", MISSING)
-    result.mount_path = required() if item is MISSING else _checked_13(item)
+    result.mount_path = required() if item is MISSING else _common_checked_33(item)
     item = value.get("volumeName", MISSING)
-    result.volume_name = "source" if item is MISSING else _checked_14(item)
+    result.volume_name = "source" if item is MISSING else _checked_3(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "git-clone" if item is MISSING else _checked_14(item)
+    result.container_name = "git-clone" if item is MISSING else _checked_3(item)
     item = value.get("image", MISSING)
-    result.image = "alpine/git:2.45.2" if item is MISSING else _checked_15(item)
+    result.image = "alpine/git:2.45.2" if item is MISSING else _common_checked_34(item)
     item = value.get("sync", MISSING)
     result.sync = False if item is MISSING else boolean(item)
     item = value.get("syncImage", MISSING)
     result.sync_image = (
-        "registry.k8s.io/git-sync/git-sync:v4.4.0" if item is MISSING else _checked_15(item)
+        "registry.k8s.io/git-sync/git-sync:v4.4.0" if item is MISSING else _common_checked_34(item)
     )
     item = value.get("syncPeriod", MISSING)
-    result.sync_period = "60s" if item is MISSING else _checked_16(item)
+    result.sync_period = "60s" if item is MISSING else _checked_4(item)
     item = value.get("syncLink", MISSING)
-    result.sync_link = "current" if item is MISSING else _checked_17(item)
+    result.sync_link = "current" if item is MISSING else _common_checked_44(item)
     result.model_fields_set = frozenset(map(GitCloneSpec.ALIASES.__getitem__, value))
     return result
 

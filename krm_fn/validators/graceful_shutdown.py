@@ -1,19 +1,25 @@
 """Validators of the GracefulShutdown config (krm_fn/models/graceful_shutdown.py).
 
-Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
 a test fails when this is not what the models generate.
 """
 
-from typing import Any
+from __future__ import annotations
+
+from typing import Any, Literal
 
 from krm_fn.checks import PatternSpecMethods, default_kubernetes_version
-from krm_fn.validated import MISSING, Unsure, Validated, boolean, integer
+from krm_fn.validated import MISSING, Unsure, Validated, boolean
 from krm_fn.validators import (
+    PodTemplatePath,
+    Target,
     _common_checked_12,
+    _common_checked_45,
     _common_list_10,
     _common_list_11,
     _common_list_13,
     _common_literal_14,
+    _common_optional_40,
 )
 
 
@@ -62,29 +68,18 @@ class GracefulShutdownSpec(Validated, PatternSpecMethods):
         "commandSeconds": "command_seconds",
         "shutdownSeconds": "shutdown_seconds",
     }
-    targets: Any
-    app_containers: Any
-    kubernetes_version: Any
-    pod_template_paths: Any
-    pod_opt_out: Any
-    fail_on_empty_match: Any
-    fail_on_warnings: Any
-    on_error: Any
-    sleep_seconds: Any
-    command: Any
-    command_seconds: Any
-    shutdown_seconds: Any
-
-
-def _checked_0(value: Any) -> Any:
-    value = integer(value)
-    if not value >= 0:
-        raise Unsure
-    return value
-
-
-def _optional_1(value: Any) -> Any:
-    return None if value is None else _common_list_11(value)
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    sleep_seconds: int
+    command: list[str] | None
+    command_seconds: int
+    shutdown_seconds: int
 
 
 def validate_GracefulShutdownSpec(value: Any) -> GracefulShutdownSpec:
@@ -113,13 +108,13 @@ def validate_GracefulShutdownSpec(value: Any) -> GracefulShutdownSpec:
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("sleepSeconds", MISSING)
-    result.sleep_seconds = 5 if item is MISSING else _checked_0(item)
+    result.sleep_seconds = 5 if item is MISSING else _common_checked_45(item)
     item = value.get("command", MISSING)
-    result.command = None if item is MISSING else _optional_1(item)
+    result.command = None if item is MISSING else _common_optional_40(item)
     item = value.get("commandSeconds", MISSING)
-    result.command_seconds = 0 if item is MISSING else _checked_0(item)
+    result.command_seconds = 0 if item is MISSING else _common_checked_45(item)
     item = value.get("shutdownSeconds", MISSING)
-    result.shutdown_seconds = 30 if item is MISSING else _checked_0(item)
+    result.shutdown_seconds = 30 if item is MISSING else _common_checked_45(item)
     result.model_fields_set = frozenset(map(GracefulShutdownSpec.ALIASES.__getitem__, value))
     return result
 

@@ -1,38 +1,30 @@
 """Validators of the InitContainer config (krm_fn/models/init_container.py).
 
-Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
 a test fails when this is not what the models generate.
 """
 
-from typing import Any
+from __future__ import annotations
 
-from krm_fn.checks import (
-    PatternSpecMethods,
-    check_container,
-    check_mount,
-    check_resources,
-    check_volume,
-    default_kubernetes_version,
-    position_tag,
-)
+from typing import Any, Literal
+
+from krm_fn.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.containers import init_resources
-from krm_fn.validated import (
-    MISSING,
-    Unsure,
-    Validated,
-    anything,
-    boolean,
-    checked,
-    required,
-    string,
-)
+from krm_fn.validated import MISSING, Unsure, Validated, boolean, required
 from krm_fn.validators import (
+    Anchor,
+    PodTemplatePath,
+    Target,
     _common_checked_12,
+    _common_checked_20,
     _common_list_10,
     _common_list_11,
     _common_list_13,
+    _common_list_25,
+    _common_list_27,
+    _common_list_29,
     _common_literal_14,
-    validate_Anchor,
+    _common_tagged_22,
 )
 
 
@@ -84,113 +76,25 @@ class InitContainerSpec(Validated, PatternSpecMethods):
         "position": "position",
         "resources": "resources",
     }
-    targets: Any
-    app_containers: Any
-    kubernetes_version: Any
-    pod_template_paths: Any
-    pod_opt_out: Any
-    fail_on_empty_match: Any
-    fail_on_warnings: Any
-    on_error: Any
-    init_containers: Any
-    volumes: Any
-    volume_mounts: Any
-    position: Any
-    resources: Any
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    init_containers: list[dict[str, Any]]
+    volumes: list[dict[str, Any]]
+    volume_mounts: list[dict[str, Any]]
+    position: Literal["first", "last"] | Anchor
+    resources: dict[str, dict[str, str | int | float]]
 
 
-def _dict_0(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): anything(item) for key, item in value.items()}
-
-
-def _checked_1(value: Any) -> Any:
-    value = _dict_0(value)
-    value = checked(check_container, value)
-    return value
-
-
-def _list_2(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_1(item) for item in value]
-
-
-def _checked_3(value: Any) -> Any:
-    value = _list_2(value)
+def _checked_0(value: Any) -> Any:
+    value = _common_list_25(value)
     if len(value) < 1:
         raise Unsure
-    return value
-
-
-def _checked_4(value: Any) -> Any:
-    value = _dict_0(value)
-    value = checked(check_volume, value)
-    return value
-
-
-def _list_5(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_4(item) for item in value]
-
-
-def _checked_6(value: Any) -> Any:
-    value = _dict_0(value)
-    value = checked(check_mount, value)
-    return value
-
-
-def _list_7(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_6(item) for item in value]
-
-
-def _literal_8(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "first"),
-        (str, "last"),
-    ):
-        return value
-    raise Unsure
-
-
-def _tagged_9(value: Any) -> Any:
-    tag = position_tag(value)
-    if tag == "first|last":
-        return _literal_8(value)
-    if tag == "before|after":
-        return validate_Anchor(value)
-    raise Unsure
-
-
-def _union_10(value: Any) -> Any:
-    if type(value) in (
-        str,
-        int,
-        float,
-    ):
-        return value
-    raise Unsure
-
-
-def _dict_11(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _union_10(item) for key, item in value.items()}
-
-
-def _dict_12(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _dict_11(item) for key, item in value.items()}
-
-
-def _checked_13(value: Any) -> Any:
-    value = _dict_12(value)
-    value = checked(check_resources, value)
     return value
 
 
@@ -220,15 +124,15 @@ def validate_InitContainerSpec(value: Any) -> InitContainerSpec:
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("initContainers", MISSING)
-    result.init_containers = required() if item is MISSING else _checked_3(item)
+    result.init_containers = required() if item is MISSING else _checked_0(item)
     item = value.get("volumes", MISSING)
-    result.volumes = list() if item is MISSING else _list_5(item)
+    result.volumes = list() if item is MISSING else _common_list_27(item)
     item = value.get("volumeMounts", MISSING)
-    result.volume_mounts = list() if item is MISSING else _list_7(item)
+    result.volume_mounts = list() if item is MISSING else _common_list_29(item)
     item = value.get("position", MISSING)
-    result.position = "last" if item is MISSING else _tagged_9(item)
+    result.position = "last" if item is MISSING else _common_tagged_22(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _checked_13(item)
+    result.resources = init_resources() if item is MISSING else _common_checked_20(item)
     result.model_fields_set = frozenset(map(InitContainerSpec.ALIASES.__getitem__, value))
     return result
 

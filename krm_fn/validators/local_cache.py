@@ -1,41 +1,34 @@
 """Validators of the LocalCache config (krm_fn/models/local_cache.py).
 
-Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
 a test fails when this is not what the models generate.
 """
 
-import re
-from typing import Any
+from __future__ import annotations
 
-from krm_fn.checks import (
-    PatternSpecMethods,
-    check_container_override,
-    check_env,
-    check_image,
-    check_resources,
-    default_kubernetes_version,
-    position_tag,
-)
+import re
+from typing import Any, Literal
+
+from krm_fn.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.containers import sidecar_resources
 from krm_fn.patterns.local_cache import check_quantity
-from krm_fn.validated import (
-    MISSING,
-    Unsure,
-    Validated,
-    anything,
-    boolean,
-    checked,
-    integer,
-    matching,
-    string,
-)
+from krm_fn.validated import MISSING, Unsure, Validated, boolean, checked, matching, string
 from krm_fn.validators import (
+    Anchor,
+    PodTemplatePath,
+    Target,
     _common_checked_12,
+    _common_checked_20,
+    _common_checked_35,
     _common_list_10,
     _common_list_11,
     _common_list_13,
+    _common_list_32,
     _common_literal_14,
-    validate_Anchor,
+    _common_literal_16,
+    _common_optional_38,
+    _common_optional_46,
+    _common_tagged_22,
 )
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -110,85 +103,38 @@ class LocalCacheSpec(Validated, PatternSpecMethods):
         "containerName": "container_name",
         "container": "container",
     }
-    targets: Any
-    app_containers: Any
-    kubernetes_version: Any
-    pod_template_paths: Any
-    pod_opt_out: Any
-    fail_on_empty_match: Any
-    fail_on_warnings: Any
-    on_error: Any
-    native: Any
-    resources: Any
-    position: Any
-    engine: Any
-    image: Any
-    port: Any
-    memory: Any
-    cpu: Any
-    eviction_policy: Any
-    app_env: Any
-    container_name: Any
-    container: Any
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    native: Literal["auto", True, False]
+    resources: dict[str, dict[str, str | int | float]]
+    position: Literal["first", "last"] | Anchor
+    engine: Literal["redis", "memcached"]
+    image: str | None
+    port: int | None
+    memory: str
+    cpu: str
+    eviction_policy: Literal[
+        "noeviction",
+        "allkeys-lru",
+        "allkeys-lfu",
+        "allkeys-random",
+        "volatile-lru",
+        "volatile-lfu",
+        "volatile-random",
+        "volatile-ttl",
+    ]
+    app_env: list[dict[str, Any]]
+    container_name: str | None
+    container: dict[str, Any]
 
 
 def _literal_0(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "auto"),
-        (bool, True),
-        (bool, False),
-    ):
-        return value
-    raise Unsure
-
-
-def _union_1(value: Any) -> Any:
-    if type(value) in (
-        str,
-        int,
-        float,
-    ):
-        return value
-    raise Unsure
-
-
-def _dict_2(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _union_1(item) for key, item in value.items()}
-
-
-def _dict_3(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _dict_2(item) for key, item in value.items()}
-
-
-def _checked_4(value: Any) -> Any:
-    value = _dict_3(value)
-    value = checked(check_resources, value)
-    return value
-
-
-def _literal_5(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "first"),
-        (str, "last"),
-    ):
-        return value
-    raise Unsure
-
-
-def _tagged_6(value: Any) -> Any:
-    tag = position_tag(value)
-    if tag == "first|last":
-        return _literal_5(value)
-    if tag == "before|after":
-        return validate_Anchor(value)
-    raise Unsure
-
-
-def _literal_7(value: Any) -> Any:
     if (type(value), value) in (
         (str, "redis"),
         (str, "memcached"),
@@ -197,36 +143,13 @@ def _literal_7(value: Any) -> Any:
     raise Unsure
 
 
-def _checked_8(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_image, value)
-    return value
-
-
-def _optional_9(value: Any) -> Any:
-    return None if value is None else _checked_8(value)
-
-
-def _checked_10(value: Any) -> Any:
-    value = integer(value)
-    if not value >= 1:
-        raise Unsure
-    if not value <= 65535:
-        raise Unsure
-    return value
-
-
-def _optional_11(value: Any) -> Any:
-    return None if value is None else _checked_10(value)
-
-
-def _checked_12(value: Any) -> Any:
+def _checked_1(value: Any) -> Any:
     value = string(value)
     value = checked(check_quantity, value)
     return value
 
 
-def _literal_13(value: Any) -> Any:
+def _literal_2(value: Any) -> Any:
     if (type(value), value) in (
         (str, "noeviction"),
         (str, "allkeys-lru"),
@@ -241,25 +164,7 @@ def _literal_13(value: Any) -> Any:
     raise Unsure
 
 
-def _dict_14(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): anything(item) for key, item in value.items()}
-
-
-def _checked_15(value: Any) -> Any:
-    value = _dict_14(value)
-    value = checked(check_env, value)
-    return value
-
-
-def _list_16(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_15(item) for item in value]
-
-
-def _checked_17(value: Any) -> Any:
+def _checked_3(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
@@ -267,14 +172,8 @@ def _checked_17(value: Any) -> Any:
     return value
 
 
-def _optional_18(value: Any) -> Any:
-    return None if value is None else _checked_17(value)
-
-
-def _checked_19(value: Any) -> Any:
-    value = _dict_14(value)
-    value = checked(check_container_override, value)
-    return value
+def _optional_4(value: Any) -> Any:
+    return None if value is None else _checked_3(value)
 
 
 def validate_LocalCacheSpec(value: Any) -> LocalCacheSpec:
@@ -303,29 +202,29 @@ def validate_LocalCacheSpec(value: Any) -> LocalCacheSpec:
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _literal_0(item)
+    result.native = "auto" if item is MISSING else _common_literal_16(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _checked_4(item)
+    result.resources = sidecar_resources() if item is MISSING else _common_checked_20(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _tagged_6(item)
+    result.position = "first" if item is MISSING else _common_tagged_22(item)
     item = value.get("engine", MISSING)
-    result.engine = "redis" if item is MISSING else _literal_7(item)
+    result.engine = "redis" if item is MISSING else _literal_0(item)
     item = value.get("image", MISSING)
-    result.image = None if item is MISSING else _optional_9(item)
+    result.image = None if item is MISSING else _common_optional_46(item)
     item = value.get("port", MISSING)
-    result.port = None if item is MISSING else _optional_11(item)
+    result.port = None if item is MISSING else _common_optional_38(item)
     item = value.get("memory", MISSING)
-    result.memory = "256Mi" if item is MISSING else _checked_12(item)
+    result.memory = "256Mi" if item is MISSING else _checked_1(item)
     item = value.get("cpu", MISSING)
-    result.cpu = "50m" if item is MISSING else _checked_12(item)
+    result.cpu = "50m" if item is MISSING else _checked_1(item)
     item = value.get("evictionPolicy", MISSING)
-    result.eviction_policy = "allkeys-lru" if item is MISSING else _literal_13(item)
+    result.eviction_policy = "allkeys-lru" if item is MISSING else _literal_2(item)
     item = value.get("appEnv", MISSING)
-    result.app_env = list() if item is MISSING else _list_16(item)
+    result.app_env = list() if item is MISSING else _common_list_32(item)
     item = value.get("containerName", MISSING)
-    result.container_name = None if item is MISSING else _optional_18(item)
+    result.container_name = None if item is MISSING else _optional_4(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_19(item)
+    result.container = dict() if item is MISSING else _common_checked_35(item)
     result.model_fields_set = frozenset(map(LocalCacheSpec.ALIASES.__getitem__, value))
     return result
 

@@ -1,31 +1,21 @@
 """Validators of the LogTailer config (krm_fn/models/log_tailer.py).
 
-Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
 a test fails when this is not what the models generate.
 """
 
-import re
-from typing import Any
+from __future__ import annotations
 
-from krm_fn.checks import (
-    PatternSpecMethods,
-    check_absolute_path,
-    check_container_override,
-    check_env,
-    check_image,
-    check_mount,
-    check_resources,
-    check_volume,
-    default_kubernetes_version,
-    position_tag,
-)
+import re
+from typing import Any, Literal
+
+from krm_fn.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.containers import sidecar_resources
 from krm_fn.patterns.log_tailer import check_relative_file
 from krm_fn.validated import (
     MISSING,
     Unsure,
     Validated,
-    anything,
     boolean,
     checked,
     matching,
@@ -33,13 +23,24 @@ from krm_fn.validated import (
     string,
 )
 from krm_fn.validators import (
+    Anchor,
+    PodTemplatePath,
+    Target,
     _common_checked_12,
+    _common_checked_20,
+    _common_checked_33,
+    _common_checked_34,
+    _common_checked_35,
     _common_list_10,
     _common_list_11,
     _common_list_13,
+    _common_list_27,
+    _common_list_29,
+    _common_list_32,
     _common_literal_14,
+    _common_literal_16,
     _common_optional_6,
-    validate_Anchor,
+    _common_tagged_22,
 )
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -123,171 +124,55 @@ class LogTailerSpec(Validated, PatternSpecMethods):
         "volumeMounts": "volume_mounts",
         "container": "container",
     }
-    targets: Any
-    app_containers: Any
-    kubernetes_version: Any
-    pod_template_paths: Any
-    pod_opt_out: Any
-    fail_on_empty_match: Any
-    fail_on_warnings: Any
-    on_error: Any
-    native: Any
-    resources: Any
-    position: Any
-    log_dir: Any
-    files: Any
-    per_file: Any
-    container_name: Any
-    image: Any
-    volume_name: Any
-    mount_path: Any
-    size_limit: Any
-    app_env: Any
-    volumes: Any
-    volume_mounts: Any
-    container: Any
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    native: Literal["auto", True, False]
+    resources: dict[str, dict[str, str | int | float]]
+    position: Literal["first", "last"] | Anchor
+    log_dir: str
+    files: list[str]
+    per_file: bool
+    container_name: str
+    image: str
+    volume_name: str
+    mount_path: str
+    size_limit: str | None
+    app_env: list[dict[str, Any]]
+    volumes: list[dict[str, Any]]
+    volume_mounts: list[dict[str, Any]]
+    container: dict[str, Any]
 
 
-def _literal_0(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "auto"),
-        (bool, True),
-        (bool, False),
-    ):
-        return value
-    raise Unsure
-
-
-def _union_1(value: Any) -> Any:
-    if type(value) in (
-        str,
-        int,
-        float,
-    ):
-        return value
-    raise Unsure
-
-
-def _dict_2(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _union_1(item) for key, item in value.items()}
-
-
-def _dict_3(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _dict_2(item) for key, item in value.items()}
-
-
-def _checked_4(value: Any) -> Any:
-    value = _dict_3(value)
-    value = checked(check_resources, value)
-    return value
-
-
-def _literal_5(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "first"),
-        (str, "last"),
-    ):
-        return value
-    raise Unsure
-
-
-def _tagged_6(value: Any) -> Any:
-    tag = position_tag(value)
-    if tag == "first|last":
-        return _literal_5(value)
-    if tag == "before|after":
-        return validate_Anchor(value)
-    raise Unsure
-
-
-def _checked_7(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_absolute_path, value)
-    return value
-
-
-def _checked_8(value: Any) -> Any:
+def _checked_0(value: Any) -> Any:
     value = string(value)
     value = checked(check_relative_file, value)
     return value
 
 
-def _list_9(value: Any) -> Any:
+def _list_1(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_8(item) for item in value]
+    return [_checked_0(item) for item in value]
 
 
-def _checked_10(value: Any) -> Any:
-    value = _list_9(value)
+def _checked_2(value: Any) -> Any:
+    value = _list_1(value)
     if len(value) < 1:
         raise Unsure
     return value
 
 
-def _checked_11(value: Any) -> Any:
+def _checked_3(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
     value = matching(value, PATTERN_0)
-    return value
-
-
-def _checked_12(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_image, value)
-    return value
-
-
-def _dict_13(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): anything(item) for key, item in value.items()}
-
-
-def _checked_14(value: Any) -> Any:
-    value = _dict_13(value)
-    value = checked(check_env, value)
-    return value
-
-
-def _list_15(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_14(item) for item in value]
-
-
-def _checked_16(value: Any) -> Any:
-    value = _dict_13(value)
-    value = checked(check_volume, value)
-    return value
-
-
-def _list_17(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_16(item) for item in value]
-
-
-def _checked_18(value: Any) -> Any:
-    value = _dict_13(value)
-    value = checked(check_mount, value)
-    return value
-
-
-def _list_19(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_18(item) for item in value]
-
-
-def _checked_20(value: Any) -> Any:
-    value = _dict_13(value)
-    value = checked(check_container_override, value)
     return value
 
 
@@ -317,35 +202,35 @@ def validate_LogTailerSpec(value: Any) -> LogTailerSpec:
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _literal_0(item)
+    result.native = "auto" if item is MISSING else _common_literal_16(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _checked_4(item)
+    result.resources = sidecar_resources() if item is MISSING else _common_checked_20(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _tagged_6(item)
+    result.position = "first" if item is MISSING else _common_tagged_22(item)
     item = value.get("logDir", MISSING)
-    result.log_dir = required() if item is MISSING else _checked_7(item)
+    result.log_dir = required() if item is MISSING else _common_checked_33(item)
     item = value.get("files", MISSING)
-    result.files = required() if item is MISSING else _checked_10(item)
+    result.files = required() if item is MISSING else _checked_2(item)
     item = value.get("perFile", MISSING)
     result.per_file = False if item is MISSING else boolean(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "logs" if item is MISSING else _checked_11(item)
+    result.container_name = "logs" if item is MISSING else _checked_3(item)
     item = value.get("image", MISSING)
-    result.image = "busybox:1.36.1" if item is MISSING else _checked_12(item)
+    result.image = "busybox:1.36.1" if item is MISSING else _common_checked_34(item)
     item = value.get("volumeName", MISSING)
-    result.volume_name = "logs" if item is MISSING else _checked_11(item)
+    result.volume_name = "logs" if item is MISSING else _checked_3(item)
     item = value.get("mountPath", MISSING)
-    result.mount_path = "/logs" if item is MISSING else _checked_7(item)
+    result.mount_path = "/logs" if item is MISSING else _common_checked_33(item)
     item = value.get("sizeLimit", MISSING)
     result.size_limit = None if item is MISSING else _common_optional_6(item)
     item = value.get("appEnv", MISSING)
-    result.app_env = list() if item is MISSING else _list_15(item)
+    result.app_env = list() if item is MISSING else _common_list_32(item)
     item = value.get("volumes", MISSING)
-    result.volumes = list() if item is MISSING else _list_17(item)
+    result.volumes = list() if item is MISSING else _common_list_27(item)
     item = value.get("volumeMounts", MISSING)
-    result.volume_mounts = list() if item is MISSING else _list_19(item)
+    result.volume_mounts = list() if item is MISSING else _common_list_29(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_20(item)
+    result.container = dict() if item is MISSING else _common_checked_35(item)
     result.model_fields_set = frozenset(map(LogTailerSpec.ALIASES.__getitem__, value))
     return result
 

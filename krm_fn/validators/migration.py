@@ -1,39 +1,30 @@
 """Validators of the Migration config (krm_fn/models/migration.py).
 
-Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
 a test fails when this is not what the models generate.
 """
 
-import re
-from typing import Any
+from __future__ import annotations
 
-from krm_fn.checks import (
-    PatternSpecMethods,
-    check_container_override,
-    check_image,
-    check_resources,
-    default_kubernetes_version,
-    position_tag,
-)
+import re
+from typing import Any, Literal
+
+from krm_fn.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.patterns.migration import migration_resources
-from krm_fn.validated import (
-    MISSING,
-    Unsure,
-    Validated,
-    anything,
-    boolean,
-    checked,
-    matching,
-    required,
-    string,
-)
+from krm_fn.validated import MISSING, Unsure, Validated, boolean, matching, required, string
 from krm_fn.validators import (
+    Anchor,
+    PodTemplatePath,
+    Target,
     _common_checked_12,
+    _common_checked_20,
+    _common_checked_35,
     _common_list_10,
     _common_list_11,
     _common_list_13,
     _common_literal_14,
-    validate_Anchor,
+    _common_optional_46,
+    _common_tagged_22,
 )
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -99,101 +90,33 @@ class MigrationSpec(Validated, PatternSpecMethods):
         "copyEnv": "copy_env",
         "copyVolumeMounts": "copy_volume_mounts",
     }
-    targets: Any
-    app_containers: Any
-    kubernetes_version: Any
-    pod_template_paths: Any
-    pod_opt_out: Any
-    fail_on_empty_match: Any
-    fail_on_warnings: Any
-    on_error: Any
-    position: Any
-    resources: Any
-    container: Any
-    command: Any
-    args: Any
-    image: Any
-    container_name: Any
-    copy_env: Any
-    copy_volume_mounts: Any
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    position: Literal["first", "last"] | Anchor
+    resources: dict[str, dict[str, str | int | float]]
+    container: dict[str, Any]
+    command: list[str]
+    args: list[str]
+    image: str | None
+    container_name: str
+    copy_env: bool
+    copy_volume_mounts: bool
 
 
-def _literal_0(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "first"),
-        (str, "last"),
-    ):
-        return value
-    raise Unsure
-
-
-def _tagged_1(value: Any) -> Any:
-    tag = position_tag(value)
-    if tag == "first|last":
-        return _literal_0(value)
-    if tag == "before|after":
-        return validate_Anchor(value)
-    raise Unsure
-
-
-def _union_2(value: Any) -> Any:
-    if type(value) in (
-        str,
-        int,
-        float,
-    ):
-        return value
-    raise Unsure
-
-
-def _dict_3(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _union_2(item) for key, item in value.items()}
-
-
-def _dict_4(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _dict_3(item) for key, item in value.items()}
-
-
-def _checked_5(value: Any) -> Any:
-    value = _dict_4(value)
-    value = checked(check_resources, value)
-    return value
-
-
-def _dict_6(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): anything(item) for key, item in value.items()}
-
-
-def _checked_7(value: Any) -> Any:
-    value = _dict_6(value)
-    value = checked(check_container_override, value)
-    return value
-
-
-def _checked_8(value: Any) -> Any:
+def _checked_0(value: Any) -> Any:
     value = _common_list_11(value)
     if len(value) < 1:
         raise Unsure
     return value
 
 
-def _checked_9(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_image, value)
-    return value
-
-
-def _optional_10(value: Any) -> Any:
-    return None if value is None else _checked_9(value)
-
-
-def _checked_11(value: Any) -> Any:
+def _checked_1(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
@@ -227,19 +150,19 @@ def validate_MigrationSpec(value: Any) -> MigrationSpec:
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("position", MISSING)
-    result.position = "last" if item is MISSING else _tagged_1(item)
+    result.position = "last" if item is MISSING else _common_tagged_22(item)
     item = value.get("resources", MISSING)
-    result.resources = migration_resources() if item is MISSING else _checked_5(item)
+    result.resources = migration_resources() if item is MISSING else _common_checked_20(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_7(item)
+    result.container = dict() if item is MISSING else _common_checked_35(item)
     item = value.get("command", MISSING)
-    result.command = required() if item is MISSING else _checked_8(item)
+    result.command = required() if item is MISSING else _checked_0(item)
     item = value.get("args", MISSING)
     result.args = list() if item is MISSING else _common_list_11(item)
     item = value.get("image", MISSING)
-    result.image = None if item is MISSING else _optional_10(item)
+    result.image = None if item is MISSING else _common_optional_46(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "migrate" if item is MISSING else _checked_11(item)
+    result.container_name = "migrate" if item is MISSING else _checked_1(item)
     item = value.get("copyEnv", MISSING)
     result.copy_env = True if item is MISSING else boolean(item)
     item = value.get("copyVolumeMounts", MISSING)

@@ -1,26 +1,28 @@
 """Validators of the PodDefaults config (krm_fn/models/pod_defaults.py).
 
-Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
 a test fails when this is not what the models generate.
 """
 
-from typing import Any
+from __future__ import annotations
 
-from krm_fn.checks import (
-    PatternSpecMethods,
-    check_env,
-    check_env_from,
-    check_mount,
-    check_volume,
-    default_kubernetes_version,
-)
+from typing import Any, Literal
+
+from krm_fn.checks import PatternSpecMethods, check_env_from, default_kubernetes_version
 from krm_fn.patterns.pod_defaults import check_keys, check_label_values
-from krm_fn.validated import MISSING, Unsure, Validated, anything, boolean, checked, string
+from krm_fn.validated import MISSING, Unsure, Validated, boolean, checked
 from krm_fn.validators import (
+    PodTemplatePath,
+    Target,
     _common_checked_12,
+    _common_dict_23,
+    _common_dict_30,
     _common_list_10,
     _common_list_11,
     _common_list_13,
+    _common_list_27,
+    _common_list_29,
+    _common_list_32,
     _common_literal_14,
 )
 
@@ -76,93 +78,45 @@ class PodDefaultsSpec(Validated, PatternSpecMethods):
         "volumes": "volumes",
         "volumeMounts": "volume_mounts",
     }
-    targets: Any
-    app_containers: Any
-    kubernetes_version: Any
-    pod_template_paths: Any
-    pod_opt_out: Any
-    fail_on_empty_match: Any
-    fail_on_warnings: Any
-    on_error: Any
-    labels: Any
-    annotations: Any
-    env: Any
-    env_from: Any
-    volumes: Any
-    volume_mounts: Any
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    env: list[dict[str, Any]]
+    env_from: list[dict[str, Any]]
+    volumes: list[dict[str, Any]]
+    volume_mounts: list[dict[str, Any]]
 
 
-def _dict_0(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): string(item) for key, item in value.items()}
-
-
-def _checked_1(value: Any) -> Any:
-    value = _dict_0(value)
+def _checked_0(value: Any) -> Any:
+    value = _common_dict_30(value)
     value = checked(check_keys, value)
     value = checked(check_label_values, value)
     return value
 
 
-def _checked_2(value: Any) -> Any:
-    value = _dict_0(value)
+def _checked_1(value: Any) -> Any:
+    value = _common_dict_30(value)
     value = checked(check_keys, value)
     return value
 
 
-def _dict_3(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): anything(item) for key, item in value.items()}
-
-
-def _checked_4(value: Any) -> Any:
-    value = _dict_3(value)
-    value = checked(check_env, value)
-    return value
-
-
-def _list_5(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_4(item) for item in value]
-
-
-def _checked_6(value: Any) -> Any:
-    value = _dict_3(value)
+def _checked_2(value: Any) -> Any:
+    value = _common_dict_23(value)
     value = checked(check_env_from, value)
     return value
 
 
-def _list_7(value: Any) -> Any:
+def _list_3(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_6(item) for item in value]
-
-
-def _checked_8(value: Any) -> Any:
-    value = _dict_3(value)
-    value = checked(check_volume, value)
-    return value
-
-
-def _list_9(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_8(item) for item in value]
-
-
-def _checked_10(value: Any) -> Any:
-    value = _dict_3(value)
-    value = checked(check_mount, value)
-    return value
-
-
-def _list_11(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_10(item) for item in value]
+    return [_checked_2(item) for item in value]
 
 
 def validate_PodDefaultsSpec(value: Any) -> PodDefaultsSpec:
@@ -191,17 +145,17 @@ def validate_PodDefaultsSpec(value: Any) -> PodDefaultsSpec:
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("labels", MISSING)
-    result.labels = dict() if item is MISSING else _checked_1(item)
+    result.labels = dict() if item is MISSING else _checked_0(item)
     item = value.get("annotations", MISSING)
-    result.annotations = dict() if item is MISSING else _checked_2(item)
+    result.annotations = dict() if item is MISSING else _checked_1(item)
     item = value.get("env", MISSING)
-    result.env = list() if item is MISSING else _list_5(item)
+    result.env = list() if item is MISSING else _common_list_32(item)
     item = value.get("envFrom", MISSING)
-    result.env_from = list() if item is MISSING else _list_7(item)
+    result.env_from = list() if item is MISSING else _list_3(item)
     item = value.get("volumes", MISSING)
-    result.volumes = list() if item is MISSING else _list_9(item)
+    result.volumes = list() if item is MISSING else _common_list_27(item)
     item = value.get("volumeMounts", MISSING)
-    result.volume_mounts = list() if item is MISSING else _list_11(item)
+    result.volume_mounts = list() if item is MISSING else _common_list_29(item)
     result.model_fields_set = frozenset(map(PodDefaultsSpec.ALIASES.__getitem__, value))
     return result
 

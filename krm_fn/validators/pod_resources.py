@@ -1,16 +1,21 @@
 """Validators of the PodResources config (krm_fn/models/pod_resources.py).
 
-Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
 a test fails when this is not what the models generate.
 """
 
-from typing import Any
+from __future__ import annotations
+
+from typing import Any, Literal
 
 from krm_fn.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.patterns.pod_resources import check_quantities
-from krm_fn.validated import MISSING, Unsure, Validated, boolean, checked, string
+from krm_fn.validated import MISSING, Unsure, Validated, boolean, checked
 from krm_fn.validators import (
+    PodTemplatePath,
+    Target,
     _common_checked_12,
+    _common_dict_18,
     _common_list_10,
     _common_list_11,
     _common_list_13,
@@ -60,37 +65,21 @@ class PodResourcesSpec(Validated, PatternSpecMethods):
         "maxLimits": "max_limits",
         "allowInitDominance": "allow_init_dominance",
     }
-    targets: Any
-    app_containers: Any
-    kubernetes_version: Any
-    pod_template_paths: Any
-    pod_opt_out: Any
-    fail_on_empty_match: Any
-    fail_on_warnings: Any
-    on_error: Any
-    max_requests: Any
-    max_limits: Any
-    allow_init_dominance: Any
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    max_requests: dict[str, str | int | float]
+    max_limits: dict[str, str | int | float]
+    allow_init_dominance: bool
 
 
-def _union_0(value: Any) -> Any:
-    if type(value) in (
-        str,
-        int,
-        float,
-    ):
-        return value
-    raise Unsure
-
-
-def _dict_1(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _union_0(item) for key, item in value.items()}
-
-
-def _checked_2(value: Any) -> Any:
-    value = _dict_1(value)
+def _checked_0(value: Any) -> Any:
+    value = _common_dict_18(value)
     value = checked(check_quantities, value)
     return value
 
@@ -121,9 +110,9 @@ def validate_PodResourcesSpec(value: Any) -> PodResourcesSpec:
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("maxRequests", MISSING)
-    result.max_requests = dict() if item is MISSING else _checked_2(item)
+    result.max_requests = dict() if item is MISSING else _checked_0(item)
     item = value.get("maxLimits", MISSING)
-    result.max_limits = dict() if item is MISSING else _checked_2(item)
+    result.max_limits = dict() if item is MISSING else _checked_0(item)
     item = value.get("allowInitDominance", MISSING)
     result.allow_init_dominance = False if item is MISSING else boolean(item)
     result.model_fields_set = frozenset(map(PodResourcesSpec.ALIASES.__getitem__, value))

@@ -1,39 +1,32 @@
 """Validators of the Sidecar config (krm_fn/models/sidecar.py).
 
-Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
 a test fails when this is not what the models generate.
 """
 
-from typing import Any
+from __future__ import annotations
 
-from krm_fn.checks import (
-    PatternSpecMethods,
-    check_container,
-    check_mount,
-    check_resources,
-    check_volume,
-    default_kubernetes_version,
-    position_tag,
-)
+from typing import Any, Literal
+
+from krm_fn.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.containers import sidecar_resources
 from krm_fn.patterns.sidecar import check_no_restart_policy
-from krm_fn.validated import (
-    MISSING,
-    Unsure,
-    Validated,
-    anything,
-    boolean,
-    checked,
-    required,
-    string,
-)
+from krm_fn.validated import MISSING, Unsure, Validated, boolean, checked, required
 from krm_fn.validators import (
+    Anchor,
+    PodTemplatePath,
+    Target,
     _common_checked_12,
+    _common_checked_20,
     _common_list_10,
     _common_list_11,
     _common_list_13,
+    _common_list_25,
+    _common_list_27,
+    _common_list_29,
     _common_literal_14,
-    validate_Anchor,
+    _common_literal_16,
+    _common_tagged_22,
 )
 
 
@@ -88,126 +81,28 @@ class SidecarSpec(Validated, PatternSpecMethods):
         "volumes": "volumes",
         "volumeMounts": "volume_mounts",
     }
-    targets: Any
-    app_containers: Any
-    kubernetes_version: Any
-    pod_template_paths: Any
-    pod_opt_out: Any
-    fail_on_empty_match: Any
-    fail_on_warnings: Any
-    on_error: Any
-    native: Any
-    resources: Any
-    position: Any
-    containers: Any
-    volumes: Any
-    volume_mounts: Any
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    native: Literal["auto", True, False]
+    resources: dict[str, dict[str, str | int | float]]
+    position: Literal["first", "last"] | Anchor
+    containers: list[dict[str, Any]]
+    volumes: list[dict[str, Any]]
+    volume_mounts: list[dict[str, Any]]
 
 
-def _literal_0(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "auto"),
-        (bool, True),
-        (bool, False),
-    ):
-        return value
-    raise Unsure
-
-
-def _union_1(value: Any) -> Any:
-    if type(value) in (
-        str,
-        int,
-        float,
-    ):
-        return value
-    raise Unsure
-
-
-def _dict_2(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _union_1(item) for key, item in value.items()}
-
-
-def _dict_3(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _dict_2(item) for key, item in value.items()}
-
-
-def _checked_4(value: Any) -> Any:
-    value = _dict_3(value)
-    value = checked(check_resources, value)
-    return value
-
-
-def _literal_5(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "first"),
-        (str, "last"),
-    ):
-        return value
-    raise Unsure
-
-
-def _tagged_6(value: Any) -> Any:
-    tag = position_tag(value)
-    if tag == "first|last":
-        return _literal_5(value)
-    if tag == "before|after":
-        return validate_Anchor(value)
-    raise Unsure
-
-
-def _dict_7(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): anything(item) for key, item in value.items()}
-
-
-def _checked_8(value: Any) -> Any:
-    value = _dict_7(value)
-    value = checked(check_container, value)
-    return value
-
-
-def _list_9(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_8(item) for item in value]
-
-
-def _checked_10(value: Any) -> Any:
-    value = _list_9(value)
+def _checked_0(value: Any) -> Any:
+    value = _common_list_25(value)
     if len(value) < 1:
         raise Unsure
     value = checked(check_no_restart_policy, value)
     return value
-
-
-def _checked_11(value: Any) -> Any:
-    value = _dict_7(value)
-    value = checked(check_volume, value)
-    return value
-
-
-def _list_12(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_11(item) for item in value]
-
-
-def _checked_13(value: Any) -> Any:
-    value = _dict_7(value)
-    value = checked(check_mount, value)
-    return value
-
-
-def _list_14(value: Any) -> Any:
-    if type(value) is not list:
-        raise Unsure
-    return [_checked_13(item) for item in value]
 
 
 def validate_SidecarSpec(value: Any) -> SidecarSpec:
@@ -236,17 +131,17 @@ def validate_SidecarSpec(value: Any) -> SidecarSpec:
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _literal_0(item)
+    result.native = "auto" if item is MISSING else _common_literal_16(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _checked_4(item)
+    result.resources = sidecar_resources() if item is MISSING else _common_checked_20(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _tagged_6(item)
+    result.position = "first" if item is MISSING else _common_tagged_22(item)
     item = value.get("containers", MISSING)
-    result.containers = required() if item is MISSING else _checked_10(item)
+    result.containers = required() if item is MISSING else _checked_0(item)
     item = value.get("volumes", MISSING)
-    result.volumes = list() if item is MISSING else _list_12(item)
+    result.volumes = list() if item is MISSING else _common_list_27(item)
     item = value.get("volumeMounts", MISSING)
-    result.volume_mounts = list() if item is MISSING else _list_14(item)
+    result.volume_mounts = list() if item is MISSING else _common_list_29(item)
     result.model_fields_set = frozenset(map(SidecarSpec.ALIASES.__getitem__, value))
     return result
 

@@ -1,28 +1,21 @@
 """Validators of the Sysctl config (krm_fn/models/sysctl.py).
 
-Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
 a test fails when this is not what the models generate.
 """
 
-import re
-from typing import Any
+from __future__ import annotations
 
-from krm_fn.checks import (
-    PatternSpecMethods,
-    check_container_override,
-    check_image,
-    check_resources,
-    default_kubernetes_version,
-    position_tag,
-)
+import re
+from typing import Any, Literal
+
+from krm_fn.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.containers import init_resources
-from krm_fn.patterns.init_container import check_requests_and_limits
 from krm_fn.patterns.sysctl import check_names
 from krm_fn.validated import (
     MISSING,
     Unsure,
     Validated,
-    anything,
     boolean,
     checked,
     matching,
@@ -30,12 +23,19 @@ from krm_fn.validated import (
     string,
 )
 from krm_fn.validators import (
+    Anchor,
+    PodTemplatePath,
+    Target,
     _common_checked_12,
+    _common_checked_34,
+    _common_checked_35,
+    _common_checked_41,
+    _common_dict_30,
     _common_list_10,
     _common_list_11,
     _common_list_13,
     _common_literal_14,
-    validate_Anchor,
+    _common_tagged_22,
 )
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -95,107 +95,36 @@ class SysctlSpec(Validated, PatternSpecMethods):
         "containerName": "container_name",
         "image": "image",
     }
-    targets: Any
-    app_containers: Any
-    kubernetes_version: Any
-    pod_template_paths: Any
-    pod_opt_out: Any
-    fail_on_empty_match: Any
-    fail_on_warnings: Any
-    on_error: Any
-    position: Any
-    resources: Any
-    container: Any
-    sysctls: Any
-    allow_privileged: Any
-    container_name: Any
-    image: Any
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    position: Literal["first", "last"] | Anchor
+    resources: dict[str, dict[str, str | int | float]]
+    container: dict[str, Any]
+    sysctls: dict[str, str]
+    allow_privileged: bool
+    container_name: str
+    image: str
 
 
-def _literal_0(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "first"),
-        (str, "last"),
-    ):
-        return value
-    raise Unsure
-
-
-def _tagged_1(value: Any) -> Any:
-    tag = position_tag(value)
-    if tag == "first|last":
-        return _literal_0(value)
-    if tag == "before|after":
-        return validate_Anchor(value)
-    raise Unsure
-
-
-def _union_2(value: Any) -> Any:
-    if type(value) in (
-        str,
-        int,
-        float,
-    ):
-        return value
-    raise Unsure
-
-
-def _dict_3(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _union_2(item) for key, item in value.items()}
-
-
-def _dict_4(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _dict_3(item) for key, item in value.items()}
-
-
-def _checked_5(value: Any) -> Any:
-    value = _dict_4(value)
-    value = checked(check_resources, value)
-    value = checked(check_requests_and_limits, value)
-    return value
-
-
-def _dict_6(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): anything(item) for key, item in value.items()}
-
-
-def _checked_7(value: Any) -> Any:
-    value = _dict_6(value)
-    value = checked(check_container_override, value)
-    return value
-
-
-def _dict_8(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): string(item) for key, item in value.items()}
-
-
-def _checked_9(value: Any) -> Any:
-    value = _dict_8(value)
+def _checked_0(value: Any) -> Any:
+    value = _common_dict_30(value)
     if len(value) < 1:
         raise Unsure
     value = checked(check_names, value)
     return value
 
 
-def _checked_10(value: Any) -> Any:
+def _checked_1(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
     value = matching(value, PATTERN_0)
-    return value
-
-
-def _checked_11(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_image, value)
     return value
 
 
@@ -225,19 +154,19 @@ def validate_SysctlSpec(value: Any) -> SysctlSpec:
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _tagged_1(item)
+    result.position = "first" if item is MISSING else _common_tagged_22(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _checked_5(item)
+    result.resources = init_resources() if item is MISSING else _common_checked_41(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_7(item)
+    result.container = dict() if item is MISSING else _common_checked_35(item)
     item = value.get("sysctls", MISSING)
-    result.sysctls = required() if item is MISSING else _checked_9(item)
+    result.sysctls = required() if item is MISSING else _checked_0(item)
     item = value.get("allowPrivileged", MISSING)
     result.allow_privileged = False if item is MISSING else boolean(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "sysctl" if item is MISSING else _checked_10(item)
+    result.container_name = "sysctl" if item is MISSING else _checked_1(item)
     item = value.get("image", MISSING)
-    result.image = "busybox:1.36.1" if item is MISSING else _checked_11(item)
+    result.image = "busybox:1.36.1" if item is MISSING else _common_checked_34(item)
     result.model_fields_set = frozenset(map(SysctlSpec.ALIASES.__getitem__, value))
     return result
 

@@ -1,32 +1,21 @@
 """Validators of the VaultSecrets config (krm_fn/models/vault_secrets.py).
 
-Generated from the config models by `make validators` (krm_fn/codegen.py); do not edit:
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
 a test fails when this is not what the models generate.
 """
 
-import re
-from typing import Any
+from __future__ import annotations
 
-from krm_fn.checks import (
-    PatternSpecMethods,
-    check_absolute_path,
-    check_argument,
-    check_container_override,
-    check_file_name,
-    check_http_url,
-    check_image,
-    check_resources,
-    default_kubernetes_version,
-    position_tag,
-)
+import re
+from typing import Any, Literal
+
+from krm_fn.checks import PatternSpecMethods, check_argument, default_kubernetes_version
 from krm_fn.containers import init_resources
-from krm_fn.patterns.init_container import check_requests_and_limits
 from krm_fn.patterns.vault_secrets import check_complete, check_distinct_files, check_one
 from krm_fn.validated import (
     MISSING,
     Unsure,
     Validated,
-    anything,
     boolean,
     checked,
     matching,
@@ -35,13 +24,23 @@ from krm_fn.validated import (
     string,
 )
 from krm_fn.validators import (
+    Anchor,
+    PodTemplatePath,
+    Target,
     _common_checked_12,
+    _common_checked_33,
+    _common_checked_34,
+    _common_checked_35,
+    _common_checked_41,
+    _common_checked_44,
     _common_list_10,
     _common_list_11,
     _common_list_13,
     _common_literal_14,
     _common_optional_6,
-    validate_Anchor,
+    _common_optional_40,
+    _common_optional_43,
+    _common_tagged_22,
 )
 
 PATTERN_0 = re.compile("^[A-Za-z0-9_][A-Za-z0-9_.@+=:/-]*$")
@@ -124,28 +123,28 @@ class VaultSecretsSpec(Validated, PatternSpecMethods):
         "mountPath": "mount_path",
         "sizeLimit": "size_limit",
     }
-    targets: Any
-    app_containers: Any
-    kubernetes_version: Any
-    pod_template_paths: Any
-    pod_opt_out: Any
-    fail_on_empty_match: Any
-    fail_on_warnings: Any
-    on_error: Any
-    position: Any
-    resources: Any
-    container: Any
-    address: Any
-    auth: Any
-    secrets: Any
-    namespace: Any
-    ca_secret_name: Any
-    command: Any
-    image: Any
-    container_name: Any
-    volume_name: Any
-    mount_path: Any
-    size_limit: Any
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    position: Literal["first", "last"] | Anchor
+    resources: dict[str, dict[str, str | int | float]]
+    container: dict[str, Any]
+    address: str | None
+    auth: VaultSecretsAuth | None
+    secrets: list[VaultSecretsSecretFile]
+    namespace: str | None
+    ca_secret_name: str | None
+    command: list[str] | None
+    image: str
+    container_name: str
+    volume_name: str
+    mount_path: str
+    size_limit: str | None
 
 
 class VaultSecretsAuth(Validated):
@@ -154,8 +153,8 @@ class VaultSecretsAuth(Validated):
     __slots__ = ("kubernetes", "token")
     FIELDS = ("kubernetes", "token")
     ALIASES = {"kubernetes": "kubernetes", "token": "token"}
-    kubernetes: Any
-    token: Any
+    kubernetes: VaultSecretsKubernetesAuth | None
+    token: VaultSecretsTokenAuth | None
 
 
 class VaultSecretsKubernetesAuth(Validated):
@@ -164,9 +163,9 @@ class VaultSecretsKubernetesAuth(Validated):
     __slots__ = ("mount", "role", "token_path")
     FIELDS = ("role", "mount", "token_path")
     ALIASES = {"role": "role", "mount": "mount", "tokenPath": "token_path"}
-    role: Any
-    mount: Any
-    token_path: Any
+    role: str
+    mount: str
+    token_path: str
 
 
 class VaultSecretsTokenAuth(Validated):
@@ -175,8 +174,8 @@ class VaultSecretsTokenAuth(Validated):
     __slots__ = ("key", "secret_name")
     FIELDS = ("secret_name", "key")
     ALIASES = {"secretName": "secret_name", "key": "key"}
-    secret_name: Any
-    key: Any
+    secret_name: str
+    key: str
 
 
 class VaultSecretsSecretFile(Validated):
@@ -185,96 +184,21 @@ class VaultSecretsSecretFile(Validated):
     __slots__ = ("field", "file", "path")
     FIELDS = ("path", "field", "file")
     ALIASES = {"path": "path", "field": "field", "file": "file"}
-    path: Any
-    field: Any
-    file: Any
+    path: str
+    field: str | None
+    file: str
 
 
-def _literal_0(value: Any) -> Any:
-    if (type(value), value) in (
-        (str, "first"),
-        (str, "last"),
-    ):
-        return value
-    raise Unsure
-
-
-def _tagged_1(value: Any) -> Any:
-    tag = position_tag(value)
-    if tag == "first|last":
-        return _literal_0(value)
-    if tag == "before|after":
-        return validate_Anchor(value)
-    raise Unsure
-
-
-def _union_2(value: Any) -> Any:
-    if type(value) in (
-        str,
-        int,
-        float,
-    ):
-        return value
-    raise Unsure
-
-
-def _dict_3(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _union_2(item) for key, item in value.items()}
-
-
-def _dict_4(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _dict_3(item) for key, item in value.items()}
-
-
-def _checked_5(value: Any) -> Any:
-    value = _dict_4(value)
-    value = checked(check_resources, value)
-    value = checked(check_requests_and_limits, value)
-    return value
-
-
-def _dict_6(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): anything(item) for key, item in value.items()}
-
-
-def _checked_7(value: Any) -> Any:
-    value = _dict_6(value)
-    value = checked(check_container_override, value)
-    return value
-
-
-def _checked_8(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_http_url, value)
-    return value
-
-
-def _optional_9(value: Any) -> Any:
-    return None if value is None else _checked_8(value)
-
-
-def _checked_10(value: Any) -> Any:
+def _checked_0(value: Any) -> Any:
     value = string(value)
     if len(value) < 1:
         raise Unsure
     return value
 
 
-def _checked_11(value: Any) -> Any:
+def _checked_1(value: Any) -> Any:
     value = string(value)
     value = matching(value, PATTERN_0)
-    return value
-
-
-def _checked_12(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_absolute_path, value)
     return value
 
 
@@ -286,32 +210,26 @@ def validate_VaultSecretsKubernetesAuth(value: Any) -> VaultSecretsKubernetesAut
         VaultSecretsKubernetesAuth
     )
     item = value.get("role", MISSING)
-    result.role = required() if item is MISSING else _checked_10(item)
+    result.role = required() if item is MISSING else _checked_0(item)
     item = value.get("mount", MISSING)
-    result.mount = "kubernetes" if item is MISSING else _checked_11(item)
+    result.mount = "kubernetes" if item is MISSING else _checked_1(item)
     item = value.get("tokenPath", MISSING)
     result.token_path = (
         "/var/run/secrets/kubernetes.io/serviceaccount/token"
         if item is MISSING
-        else _checked_12(item)
+        else _common_checked_33(item)
     )
     result.model_fields_set = frozenset(map(VaultSecretsKubernetesAuth.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_14(value: Any) -> Any:
+def _optional_3(value: Any) -> Any:
     return None if value is None else validate_VaultSecretsKubernetesAuth(value)
 
 
-def _checked_15(value: Any) -> Any:
+def _checked_4(value: Any) -> Any:
     value = string(value)
     value = matching(value, PATTERN_1)
-    return value
-
-
-def _checked_16(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_file_name, value)
     return value
 
 
@@ -321,14 +239,14 @@ def validate_VaultSecretsTokenAuth(value: Any) -> VaultSecretsTokenAuth:
         raise Unsure
     result: VaultSecretsTokenAuth = VaultSecretsTokenAuth.__new__(VaultSecretsTokenAuth)
     item = value.get("secretName", MISSING)
-    result.secret_name = required() if item is MISSING else _checked_15(item)
+    result.secret_name = required() if item is MISSING else _checked_4(item)
     item = value.get("key", MISSING)
-    result.key = "token" if item is MISSING else _checked_16(item)
+    result.key = "token" if item is MISSING else _common_checked_44(item)
     result.model_fields_set = frozenset(map(VaultSecretsTokenAuth.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_18(value: Any) -> Any:
+def _optional_6(value: Any) -> Any:
     return None if value is None else validate_VaultSecretsTokenAuth(value)
 
 
@@ -338,26 +256,26 @@ def validate_VaultSecretsAuth(value: Any) -> VaultSecretsAuth:
         raise Unsure
     result: VaultSecretsAuth = VaultSecretsAuth.__new__(VaultSecretsAuth)
     item = value.get("kubernetes", MISSING)
-    result.kubernetes = None if item is MISSING else _optional_14(item)
+    result.kubernetes = None if item is MISSING else _optional_3(item)
     item = value.get("token", MISSING)
-    result.token = None if item is MISSING else _optional_18(item)
+    result.token = None if item is MISSING else _optional_6(item)
     result.model_fields_set = frozenset(map(VaultSecretsAuth.ALIASES.__getitem__, value))
     model_checked(check_one, result)
     return result
 
 
-def _optional_20(value: Any) -> Any:
+def _optional_8(value: Any) -> Any:
     return None if value is None else validate_VaultSecretsAuth(value)
 
 
-def _checked_21(value: Any) -> Any:
+def _checked_9(value: Any) -> Any:
     value = string(value)
     value = checked(check_argument, value)
     return value
 
 
-def _optional_22(value: Any) -> Any:
-    return None if value is None else _checked_21(value)
+def _optional_10(value: Any) -> Any:
+    return None if value is None else _checked_9(value)
 
 
 def validate_VaultSecretsSecretFile(value: Any) -> VaultSecretsSecretFile:
@@ -366,42 +284,32 @@ def validate_VaultSecretsSecretFile(value: Any) -> VaultSecretsSecretFile:
         raise Unsure
     result: VaultSecretsSecretFile = VaultSecretsSecretFile.__new__(VaultSecretsSecretFile)
     item = value.get("path", MISSING)
-    result.path = required() if item is MISSING else _checked_11(item)
+    result.path = required() if item is MISSING else _checked_1(item)
     item = value.get("field", MISSING)
-    result.field = None if item is MISSING else _optional_22(item)
+    result.field = None if item is MISSING else _optional_10(item)
     item = value.get("file", MISSING)
-    result.file = required() if item is MISSING else _checked_16(item)
+    result.file = required() if item is MISSING else _common_checked_44(item)
     result.model_fields_set = frozenset(map(VaultSecretsSecretFile.ALIASES.__getitem__, value))
     return result
 
 
-def _list_24(value: Any) -> Any:
+def _list_12(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
     return [validate_VaultSecretsSecretFile(item) for item in value]
 
 
-def _checked_25(value: Any) -> Any:
-    value = _list_24(value)
+def _checked_13(value: Any) -> Any:
+    value = _list_12(value)
     value = checked(check_distinct_files, value)
     return value
 
 
-def _optional_26(value: Any) -> Any:
-    return None if value is None else _checked_15(value)
+def _optional_14(value: Any) -> Any:
+    return None if value is None else _checked_4(value)
 
 
-def _optional_27(value: Any) -> Any:
-    return None if value is None else _common_list_11(value)
-
-
-def _checked_28(value: Any) -> Any:
-    value = string(value)
-    value = checked(check_image, value)
-    return value
-
-
-def _checked_29(value: Any) -> Any:
+def _checked_15(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
@@ -435,31 +343,31 @@ def validate_VaultSecretsSpec(value: Any) -> VaultSecretsSpec:
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _tagged_1(item)
+    result.position = "first" if item is MISSING else _common_tagged_22(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _checked_5(item)
+    result.resources = init_resources() if item is MISSING else _common_checked_41(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _checked_7(item)
+    result.container = dict() if item is MISSING else _common_checked_35(item)
     item = value.get("address", MISSING)
-    result.address = None if item is MISSING else _optional_9(item)
+    result.address = None if item is MISSING else _common_optional_43(item)
     item = value.get("auth", MISSING)
-    result.auth = None if item is MISSING else _optional_20(item)
+    result.auth = None if item is MISSING else _optional_8(item)
     item = value.get("secrets", MISSING)
-    result.secrets = list() if item is MISSING else _checked_25(item)
+    result.secrets = list() if item is MISSING else _checked_13(item)
     item = value.get("namespace", MISSING)
     result.namespace = None if item is MISSING else _common_optional_6(item)
     item = value.get("caSecretName", MISSING)
-    result.ca_secret_name = None if item is MISSING else _optional_26(item)
+    result.ca_secret_name = None if item is MISSING else _optional_14(item)
     item = value.get("command", MISSING)
-    result.command = None if item is MISSING else _optional_27(item)
+    result.command = None if item is MISSING else _common_optional_40(item)
     item = value.get("image", MISSING)
-    result.image = "hashicorp/vault:1.17.6" if item is MISSING else _checked_28(item)
+    result.image = "hashicorp/vault:1.17.6" if item is MISSING else _common_checked_34(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "vault-secrets" if item is MISSING else _checked_29(item)
+    result.container_name = "vault-secrets" if item is MISSING else _checked_15(item)
     item = value.get("volumeName", MISSING)
-    result.volume_name = "secrets" if item is MISSING else _checked_29(item)
+    result.volume_name = "secrets" if item is MISSING else _checked_15(item)
     item = value.get("mountPath", MISSING)
-    result.mount_path = "/secrets" if item is MISSING else _checked_12(item)
+    result.mount_path = "/secrets" if item is MISSING else _common_checked_33(item)
     item = value.get("sizeLimit", MISSING)
     result.size_limit = None if item is MISSING else _common_optional_6(item)
     result.model_fields_set = frozenset(map(VaultSecretsSpec.ALIASES.__getitem__, value))

@@ -11,14 +11,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from krm_fn.config import API_VERSION, NOT_AT_ADMISSION, Instance
+from krm_fn.config import API_VERSION, Instance, facts
 from krm_fn.configfiles import (
     ConfigDirError,
     ConfigSet,
     config_files,
     load_config_files,
 )
-from krm_fn.core import apply
+from krm_fn.core import Options, apply
 from krm_fn.deadline import Deadline, DeadlineExceeded
 from krm_fn.order import keep_order
 from krm_fn.record import RECORD_ANNOTATION
@@ -60,17 +60,13 @@ def load_config_dir(directory: str, generation: int = 1) -> ConfigSet:
 
 def admission_problem(instance: Instance) -> str | None:
     """Why a config cannot be applied at admission, if it cannot."""
-    reason = NOT_AT_ADMISSION.get(instance.kind)
-    if reason:
-        return f"not at admission: {reason}"
+    pattern = facts(instance.kind)
+    if pattern.never_at_admission:
+        return f"not at admission: {pattern.never_at_admission}"
     spec: Any = instance.spec
-    if instance.kind == "Adapter" and (spec.services or spec.monitor != "none"):
-        return (
-            "not at admission with services: true or a monitor: a webhook sees one pod and "
-            "cannot add ports to Services or create monitors; set services: false and "
-            "monitor: none (prometheusAnnotations: true lets Prometheus find the pod), or apply "
-            "it at build time"
-        )
+    problem = pattern.admission_check(spec) if pattern.admission_check else None
+    if problem:
+        return problem
     if spec.pod_template_paths:
         return "podTemplatePaths mean nothing at admission: the webhook sees pods"
     if not spec.pod_opt_out and spec.on_error == "admit":
@@ -120,11 +116,17 @@ def _unparsed(body: bytes, message: str, reason: str, outcome: str = "denied") -
     return Answer(respond(False, message=message), outcome, reason)
 
 
-def answer(body: Any, configs: ConfigSet, deadline: float | None = None) -> Answer:
+def answer(
+    body: Any,
+    configs: ConfigSet,
+    deadline: float | None = None,
+    raise_internal_errors: bool = False,
+) -> Answer:
     """Answer one AdmissionReview (v1 or v1beta1, in the version asked).
 
     ReviewError for what is not a review of the shape the API server sends; past `deadline`
-    (time.monotonic()), the work stops and the pod is denied as an error.
+    (time.monotonic()), the work stops and the pod is denied as an error. A bug in krm-fn is an
+    error answer, never a 500 (`raise_internal_errors`: it raises, for tests).
     """
     if not isinstance(body, dict) or body.get("apiVersion") not in REVIEW_VERSIONS:
         raise ReviewError(f"not an AdmissionReview ({', '.join(REVIEW_VERSIONS)})")
@@ -170,22 +172,20 @@ def answer(body: Any, configs: ConfigSet, deadline: float | None = None) -> Answ
 
     selected = [i for i in configs.instances if selector(i, PodTemplate(working, working, ""))]
     try:
-        results = apply(
-            [working],
-            configs.instances,
-            selector,
+        options = Options(
+            selector=selector,
             notes=False,
             restore=False,
-            deadline=Deadline(deadline),
             report_unmatched=False,
+            deadline=Deadline(deadline),
+            raise_internal_errors=raise_internal_errors,
         )
+        results = apply([working], configs.instances, options)
     except DeadlineExceeded:
         return Answer(respond(False, message="no answer within the time budget"), "error",
                       "time budget")  # fmt: skip
     except Exception as err:  # a bug in krm-fn: deny (or admit) as an error, never a 500
-        from krm_fn import core
-
-        if core.RAISE_INTERNAL_ERRORS:
+        if raise_internal_errors:
             raise
         results = [Result(f"internal error ({type(err).__name__}: {err})", "error")]
     errors = [r for r in results if r.severity == "error"]

@@ -1,4 +1,6 @@
-"""Generate krm_fn/validators.py from the pydantic config models (`make validators`).
+"""Generate krm_fn/validators/ from the pydantic config models (`make validators`).
+
+A development tool (it needs ruff), not part of the package.
 
 pydantic is the single source of the config models; importing it and building them costs more
 than the rest of a run. So the run path uses validators generated from the models: for every
@@ -50,9 +52,12 @@ class Generator:
     classes: dict[type[BaseModel], str] = field(default_factory=dict)  # model -> class name
     class_sources: list[str] = field(default_factory=list)
     imports: dict[str, set[str]] = field(default_factory=dict)  # module -> names
+    typing: set[str] = field(default_factory=lambda: {"Any"})  # what the module takes from typing
     patterns: dict[str, str] = field(default_factory=dict)  # regex -> constant name
     shared: bool = False  # the module for krm_fn/spec.py's models, which the others import
     base: "Generator | None" = None  # the shared module's generator: what it has is imported
+    # on the shared one: annotations that several kinds' modules validate, generated there once
+    hoisted: set[str] = field(default_factory=set)
 
     def name_of(self, function: Callable[..., Any]) -> str:
         """Import a check or default factory by name; it must live outside pydantic's modules."""
@@ -65,7 +70,7 @@ class Generator:
                 f"{module}.{name}: a check or default factory must be a module-level function in "
                 "krm_fn/checks.py, krm_fn/containers.py or a pattern module (not in a model)"
             )
-        if module in ("krm_fn.spec", "krm_fn.config", "krm_fn.codegen"):
+        if module in ("krm_fn.spec", "krm_fn.config"):
             raise GenerationError(f"{module}.{name}: move it to krm_fn/checks.py")
         if getattr(importlib.import_module(module), name, None) is not function:
             raise GenerationError(f"{module}.{name} is not importable under that name")
@@ -81,11 +86,55 @@ class Generator:
             self.imports.setdefault("krm_fn.validators", set()).add(name)
             self.by_key[key] = name
             return name
+        if self.base is not None and key in self.base.hoisted and self._shareable(body):
+            name = self.base.add(key, prefix, body)
+            for module, names in self.imports.items():  # the checks the body calls
+                used = {n for n in names if re.search(rf"\b{n}\b", body)}
+                if module != "krm_fn.validators" and used:
+                    self.base.imports.setdefault(module, set()).update(used)
+            self.imports.setdefault("krm_fn.validators", set()).add(name)
+            self.by_key[key] = name
+            return name
         common = "common_" if self.shared else ""  # never the name of a kind's own function
         name = f"_{common}{prefix}_{len(self.functions)}"
         self.by_key[key] = name
         self.functions[name] = f"def {name}(value: Any) -> Any:\n{body}"
         return name
+
+    def _shareable(self, body: str) -> bool:
+        """Whether a body calls only what the shared module has (so it can move there)."""
+        assert self.base is not None
+        called = re.findall(r"\b(_\w+_\d+|validate_\w+|PATTERN_\d+)\b", body)
+        return all(name in self.base.functions for name in called)
+
+    def local_keys(self) -> set[str]:
+        """The annotations this module validates with functions of its own."""
+        return {key for key, name in self.by_key.items() if name in self.functions}
+
+    def hint(self, annotation: Any) -> str:
+        """The type of a validated field, as the generated class declares it."""
+        origin, args = get_origin(annotation), get_args(annotation)
+        if origin is Annotated:
+            return self.hint(args[0])
+        if annotation in SCALARS:
+            return str(annotation.__name__)
+        if annotation is type(None):
+            return "None"
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            name = self.classes[annotation]
+            if annotation.__module__ == "krm_fn.spec" and not self.shared:
+                self.imports.setdefault("krm_fn.validators", set()).add(name)
+            return name
+        if origin is Literal:
+            self.typing.add("Literal")
+            return f"Literal[{', '.join(repr(v) for v in args)}]"
+        if origin is list:
+            return f"list[{self.hint(args[0])}]"
+        if origin is dict:
+            return f"dict[str, {self.hint(args[1])}]"
+        if origin in (Union, types.UnionType):
+            return " | ".join(self.hint(a) for a in args)
+        return "Any"
 
     def pattern(self, regex: str) -> str:
         """A module-level compiled regex constant."""
@@ -250,13 +299,8 @@ class Generator:
         fields = model.model_fields
         aliases = {f.alias or n: n for n, f in fields.items()}
         bases = ", ".join(["Validated", *mixins])
-        self.class_sources.append(
-            f"class {name}({bases}):\n"
-            f'    """{model.__name__} of {model.__module__}, validated."""\n\n'
-            f"    __slots__ = {tuple(sorted(fields))!r}\n"
-            f"    FIELDS = {tuple(fields)!r}\n"
-            f"    ALIASES = {aliases!r}\n" + "".join(f"    {n}: Any\n" for n in fields)
-        )
+        position = len(self.class_sources)
+        self.class_sources.append("")  # written once its fields' types are known
         lines = [
             f"def validate_{name}(value: Any) -> {name}:\n",
             f'    """A {model.__name__} of {model.__module__}."""\n',
@@ -274,6 +318,14 @@ class Generator:
             )
         lines.append(
             f"    result.model_fields_set = frozenset(map({name}.ALIASES.__getitem__, value))\n"
+        )
+        self.class_sources[position] = (
+            f"class {name}({bases}):\n"
+            f'    """{model.__name__} of {model.__module__}, validated."""\n\n'
+            f"    __slots__ = {tuple(sorted(fields))!r}\n"
+            f"    FIELDS = {tuple(fields)!r}\n"
+            f"    ALIASES = {aliases!r}\n"
+            + "".join(f"    {n}: {self.hint(info.annotation)}\n" for n, info in fields.items())
         )
         for validator in decorators.model_validators.values():
             if validator.info.mode != "after":
@@ -371,10 +423,11 @@ class Generator:
         ]
         header = (
             f'"""{doc}\n\nGenerated from the config models by `make validators` '
-            "(krm_fn/codegen.py); do not edit:\na test fails when this is not what the models "
+            "(scripts/codegen.py); do not edit:\na test fails when this is not what the models "
             'generate.\n"""\n\n'
+            + "from __future__ import annotations\n\n"
             + ("import re\n" if self.patterns else "")
-            + "from typing import Any\n\n"
+            + f"from typing import {', '.join(sorted(self.typing))}\n\n"
             + "".join(lines)
         )
         return f"{header}\n\n{body}"
@@ -382,22 +435,17 @@ class Generator:
 
 def generate() -> dict[str, str]:
     """The modules of krm_fn/validators (file name -> source) for the models as they are."""
-    from krm_fn import spec
-    from krm_fn.spec import PatternSpec
+    from collections import Counter
 
-    shared = Generator(shared=True)
-    models = [v for v in vars(spec).values() if isinstance(v, type) and issubclass(v, BaseModel)]
-    for model in models:  # every model of krm_fn/spec.py, PatternSpec last
-        if model.__module__ == spec.__name__ and model is not PatternSpec:
-            shared.model(model)
-    shared.model(PatternSpec)
+    _, first = _generators(set())
+    uses = Counter(key for generator in first.values() for key in generator.local_keys())
+    shared, generators = _generators({key for key, count in uses.items() if count > 1})
     files: dict[str, str] = {}
     modules: dict[str, str] = {}
-    for kind in KINDS:
+    for kind, generator in generators.items():
         model = spec_model(kind)
         module = model.__module__.rsplit(".", 1)[-1]
-        generator = Generator(base=shared)
-        function = generator.model(model)
+        function = f"validate_{generator.classes[model]}"
         files[f"{module}.py"] = generator.module(
             f"Validators of the {kind} config (krm_fn/models/{module}.py).",
             f"\n\nvalidate = {function}\n",
@@ -415,6 +463,27 @@ def generate() -> dict[str, str]:
     )
     assert BUNDLE_KIND in modules
     return files
+
+
+def _generators(hoisted: set[str]) -> tuple[Generator, dict[str, Generator]]:
+    """The shared module's generator and each kind's, with `hoisted` generated in the shared one.
+
+    The shared module has krm_fn/spec.py's models and what several kinds validate alike.
+    """
+    from krm_fn import spec
+    from krm_fn.spec import PatternSpec
+
+    shared = Generator(shared=True, hoisted=hoisted)
+    models = [v for v in vars(spec).values() if isinstance(v, type) and issubclass(v, BaseModel)]
+    for model in models:  # every model of krm_fn/spec.py, PatternSpec last
+        if model.__module__ == spec.__name__ and model is not PatternSpec:
+            shared.model(model)
+    shared.model(PatternSpec)
+    generators = {}
+    for kind in KINDS:
+        generators[kind] = Generator(base=shared)
+        generators[kind].model(spec_model(kind))
+    return shared, generators
 
 
 def formatted(files: dict[str, str]) -> dict[str, str]:

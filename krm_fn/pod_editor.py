@@ -11,6 +11,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from krm_fn.quantities import parse_quantity
 from krm_fn.record import (
     CONTAINER_FIELDS_REPLACED,
     POD_FIELDS_REPLACED,
@@ -20,14 +21,14 @@ from krm_fn.record import (
     digest,
     item_digest,
 )
-from krm_fn.resources import parse_quantity
 from krm_fn.results import Result, Severity, config_tags, describe
+from krm_fn.services import ServiceEdits
+from krm_fn.undo import drop_empty, entry_items, env_from_key, lookup
+from krm_fn.workloads import PodTemplate, all_containers
+from krm_fn.yamlio import clone
 
 if TYPE_CHECKING:
     from krm_fn.spec import Position
-from krm_fn.undo import drop_empty, entry_items, env_from_key, lookup, service_port
-from krm_fn.workloads import PodTemplate
-from krm_fn.yamlio import clone
 
 OPT_OUT_ANNOTATION = "krm-fn.dev/inject"
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
@@ -36,7 +37,7 @@ RESOURCES_ANNOTATION_PREFIX = "krm-fn.dev/resources-"
 RESOURCE_NAME = re.compile(
     r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
 )
-__all__ = ["RECORD_ANNOTATION", "PodEditor", "all_containers", "image_problem"]
+__all__ = ["RECORD_ANNOTATION", "PodEditor", "image_problem"]
 
 
 def image_problem(image: str) -> str | None:
@@ -63,16 +64,6 @@ def _by_name(items: list[Any], name: str) -> dict[str, Any] | None:
     return next((i for i in items if isinstance(i, dict) and i.get("name") == name), None)
 
 
-def all_containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """Init containers, then containers."""
-    return [
-        c
-        for key in ("initContainers", "containers")
-        for c in spec.get(key) or []
-        if isinstance(c, dict)
-    ]
-
-
 class PodEditor:
     """What a pattern sees of one pod template: upserts that record and check, and results."""
 
@@ -91,13 +82,13 @@ class PodEditor:
         self.name = name
         self.key = key
         self.record = record if record is not None else {}  # entries of instances run before
-        self.services = services or []  # Services of the input that select this pod
         self.entry = Entry()
         self.results: list[Result] = []
         self.generated: list[dict[str, Any]] = []
         self.accepted_privilege: set[str] = set()
-        self._service_entries: dict[int, tuple[dict[str, Any], Entry]] = {}
         self.tags = config_tags(key)
+        # the Services of the input that select this pod, and what this instance changes in them
+        self.services = ServiceEdits(services or [], self.spec, self._service_result)
 
     # results -------------------------------------------------------------------------
     def report(self, severity: Severity, message: str, field: str = "spec") -> None:
@@ -140,11 +131,7 @@ class PodEditor:
                 change.set = item_digest(field, container.get(field))
         for field, change in entry.podFieldsWas.items():
             change.set = digest(self.spec.get(field))
-        for service, service_entry in self._service_entries.values():
-            for name in service_entry.ports:
-                service_entry.ports[name] = digest(service_port(service, name))
-            for name, change in service_entry.portsWas.items():
-                change.set = digest(service_port(service, name))
+        self.services.seal()
 
     # containers ----------------------------------------------------------------------
     def container_field(self, name: str) -> str:
@@ -452,80 +439,6 @@ class PodEditor:
                 found.append(container)
         return found
 
-    # Services --------------------------------------------------------------------------
-    def service_entries(self) -> list[tuple[dict[str, Any], Entry]]:
-        """The Services this instance changed, each with its record entry."""
-        return [pair for pair in self._service_entries.values() if pair[1]]
-
-    def _service_entry(self, service: dict[str, Any]) -> Entry:
-        return self._service_entries.setdefault(id(service), (service, Entry()))[1]
-
     def _service_result(self, service: dict[str, Any], severity: Severity, message: str) -> None:
         message = f'{self.kind} "{self.name}": {message} (for {describe(self.pod.workload)})'
         self.results.append(Result(message, severity, service, "spec.ports", self.tags))
-
-    def add_service_port(self, service: dict[str, Any], port: dict[str, Any]) -> None:
-        """Add a named port to a Service.
-
-        Unnamed ports get names (a Service with several ports needs them); the old ports are
-        kept in the record.
-        """
-        if not isinstance(service.get("spec"), dict):
-            service["spec"] = {}
-        if not service["spec"].get("ports"):
-            service["spec"]["ports"] = []
-        ports = service["spec"]["ports"]
-        protocol = port.get("protocol", "TCP")
-        for existing in ports:
-            if existing.get("name") == port["name"] or (
-                existing.get("port") == port["port"] and existing.get("protocol", "TCP") == protocol
-            ):
-                if existing != port:
-                    self._service_result(
-                        service,
-                        "error",
-                        f"port {port['port']} or the name {port['name']} is already used by "
-                        "another port of this Service",
-                    )
-                return
-        entry = self._service_entry(service)
-        for index, existing in enumerate(ports):
-            if not existing.get("name"):
-                name, by_container = self._port_name(existing, {p.get("name") for p in ports})
-                named = {**existing, "name": name}
-                if by_container:  # target the container port by its name, as people write it
-                    named["targetPort"] = name
-                ports[index] = named
-                entry.portsWas.setdefault(named["name"], Replaced(existing, True, ""))
-                self._service_result(
-                    service, "info", f'named port {existing.get("port")} "{named["name"]}"'
-                )
-        ports.append(dict(port))
-        entry.ports[port["name"]] = ""
-        self._service_result(service, "info", f"added port {port['name']} {port['port']}")
-
-    def _port_name(self, unnamed: dict[str, Any], taken: set[Any]) -> tuple[str, bool]:
-        """A name for an unnamed Service port, and whether it names a container port.
-
-        The name of the container port it targets if that has one, else `port-NUMBER`.
-        """
-        target = unnamed.get("targetPort", unnamed.get("port"))
-        for container in all_containers(self.spec):
-            for port in container.get("ports") or []:
-                name = port.get("name")
-                if port.get("containerPort") == target and name and name not in taken:
-                    return str(name), True
-        return f"port-{unnamed.get('port')}", False
-
-    def retarget_service_ports(self, service: dict[str, Any], old: Any, new: Any) -> None:
-        """Point a Service's ports that target `old` (a port name) at `new`."""
-        ports = (service.get("spec") or {}).get("ports") or []
-        for index, port in enumerate(ports):
-            if port.get("targetPort") == old and old != new:
-                ports[index] = {**port, "targetPort": new}
-                key = port.get("name") or str(port.get("port"))
-                if not port.get("name"):
-                    ports[index]["name"] = key = f"port-{port.get('port')}"
-                was = Replaced(port, True, "")
-                self._service_entry(service).portsWas.setdefault(key, was)
-                self._service_result(service, "info", f"port {port.get('port')} now targets {new}")

@@ -1,0 +1,219 @@
+"""What every way in shares, as kyaml's fn/framework: bounded input, the round trips, results.
+
+A way in (the KRM function and the exec plugin in cli.py, the commands, Helm's post-renderer,
+Argo CD's generate, audit) reads its input here, calls the core with the run's settings
+(`run_options`), and writes results here; no way in imports another.
+"""
+
+import os
+from typing import TYPE_CHECKING, Any, TextIO
+
+from krm_fn import yamlio
+from krm_fn.results import Result, has_errors
+
+if TYPE_CHECKING:  # the core is imported when a run starts
+    from krm_fn.core import Options
+
+RESOURCE_LIST_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1beta1")
+MAX_ITEMS = 100_000  # resources in one run (the benchmarks go to 10,000)
+DEBUG_ENV = "KRM_FN_DEBUG"
+FAIL_ON_WARNINGS_ENV = "KRM_FN_FAIL_ON_WARNINGS"
+STRICT_ENV = "KRM_FN_STRICT"
+RESULT_FORMATS = ("text", "json", "yaml")  # of log_results
+
+NO_RESOURCES = (
+    "{} holds no resources; an empty output would delete everything downstream (kustomize, "
+    "Argo CD prune), so krm-fn refuses it"
+)
+
+
+# bounded input -------------------------------------------------------------------------------
+class _Budget:
+    """What a run may still read: the size limit holds for all its input together."""
+
+    left = yamlio.MAX_INPUT_BYTES
+
+
+def start_run() -> None:
+    """A new run: its whole input may again be as large as the limit."""
+    _Budget.left = yamlio.MAX_INPUT_BYTES
+
+
+def read_stream(stream: TextIO, name: str) -> str:
+    """A stream's text, within the run's size limit."""
+    if not hasattr(stream, "buffer"):
+        return _bounded(stream.read(_Budget.left + 1).encode(), name)
+    return _bounded(stream.buffer.read(_Budget.left + 1), name)
+
+
+def read_file(path: str) -> str:
+    """A file's text, within the run's size limit."""
+    try:
+        with open(path, "rb") as handle:
+            return _bounded(handle.read(_Budget.left + 1), path)
+    except OSError as err:
+        raise yamlio.InputError(f"cannot read {path}: {err.strerror}") from None
+
+
+def _bounded(data: bytes, name: str) -> str:
+    """Input as text: refused past the size limit (read no further) or when not UTF-8."""
+    if len(data) > _Budget.left:
+        what = name if _Budget.left == yamlio.MAX_INPUT_BYTES else f"the input, with {name},"
+        raise yamlio.InputError(
+            f"{what} is larger than {yamlio.MAX_INPUT_BYTES:,} bytes; set KRM_FN_MAX_INPUT_BYTES"
+            " to allow more"
+        )
+    _Budget.left -= len(data)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise yamlio.InputError(f"{name} is not UTF-8: {err}") from None
+
+
+def check_items(items: Any, where: str, names: list[str] | None = None) -> None:
+    """Refuse items that are not mappings, or resources whose metadata is not a mapping.
+
+    Mappings without apiVersion or kind are no resources and pass through untouched (kpt hands
+    over a package's kustomization.yaml). `names` name the items in messages (file and
+    document), else `where[index]` and the file kpt's annotations give.
+    """
+    if not isinstance(items, list):
+        raise yamlio.InputError(f"{where} must be a list of resources")
+    if len(items) > MAX_ITEMS:
+        raise yamlio.InputError(
+            f"{where} holds {len(items):,} resources, more than {MAX_ITEMS:,}: split it into "
+            "several runs"
+        )
+    for index, item in enumerate(items):
+        name = names[index] if names else _item_name(item, f"{where}[{index}]")
+        if not isinstance(item, dict):
+            raise yamlio.InputError(
+                f"{name} is not a Kubernetes resource (a mapping with apiVersion and kind)"
+            )
+        if not item.get("kind") or not item.get("apiVersion"):
+            continue  # not a resource (a kustomization file kpt hands over): passes through
+        meta = item.get("metadata", {})
+        for field, value in (("metadata", meta), *_maps(meta)):
+            if value is not None and not isinstance(value, dict):
+                raise yamlio.InputError(f"{name} ({item['kind']}): {field} must be a mapping")
+
+
+def _item_name(item: Any, where: str) -> str:
+    """`where`, with the file the item came from where kpt's annotations say it."""
+    from krm_fn.results import source_file
+
+    file = source_file(item) if isinstance(item, dict) else None
+    return f"{file['path']} ({where})" if file else where
+
+
+def _maps(meta: Any) -> list[tuple[str, Any]]:
+    if not isinstance(meta, dict):
+        return []
+    return [(f"metadata.{key}", meta.get(key)) for key in ("labels", "annotations")]
+
+
+# the run's settings ------------------------------------------------------------------------
+def env_flag(name: str) -> bool:
+    """Whether the environment variable `name` says true (true, 1, yes; unset or false: no)."""
+    value = os.environ.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise yamlio.InputError(f"{name}={value!r}: use true or false")
+
+
+def run_options(
+    *, fail_on_warnings: bool = False, strict: bool = False, namespace: str | None = None
+) -> "Options":
+    """The core's options for a run here: the caller's, and the environment's.
+
+    KRM_FN_FAIL_ON_WARNINGS=true makes every warning an error, KRM_FN_STRICT=true a config that
+    selects no workload an error, in every way in (the Argo CD plugin sets them for kustomize's
+    exec plugins); KRM_FN_DEBUG=1 lets a bug raise with its traceback.
+    """
+    from krm_fn.core import Options
+
+    return Options(
+        namespace=namespace,
+        strict=strict or env_flag(STRICT_ENV),
+        fail_on_warnings=fail_on_warnings or env_flag(FAIL_ON_WARNINGS_ENV),
+        raise_internal_errors=bool(os.environ.get(DEBUG_ENV)),
+    )
+
+
+def transform(
+    function_config: Any, items: list[Any], options: "Options | None" = None
+) -> list[Result]:
+    """core.transform, with the environment's settings unless `options` are given."""
+    from krm_fn import core
+
+    return core.transform(function_config, items, options or run_options())
+
+
+# the round trips ---------------------------------------------------------------------------
+def run_resource_list(text: str, stderr: TextIO) -> tuple[str, int]:
+    """KRM function mode: ResourceList in, ResourceList with results out."""
+    styles: yamlio.Styles = []  # quotes and flow styles, kept where the values stay the same
+    resource_list = yamlio.load(text, "stdin", styles)
+    if not isinstance(resource_list, dict) or resource_list.get("kind") != "ResourceList":
+        raise yamlio.InputError(
+            "stdin is not a ResourceList (kind: ResourceList, apiVersion: config.kubernetes.io/v1);"
+            " to change a plain YAML stream use `krm-fn run CONFIG -`"
+        )
+    if resource_list.get("apiVersion") not in RESOURCE_LIST_VERSIONS:
+        raise yamlio.InputError(
+            f'ResourceList apiVersion "{resource_list.get("apiVersion")}" is not one of '
+            f"{', '.join(RESOURCE_LIST_VERSIONS)}"
+        )
+    items = resource_list.get("items")
+    items = [] if items is None else items
+    try:
+        check_items(items, "ResourceList items")
+    except yamlio.InputError as err:  # answered with the items as they came, and an error result
+        results = [Result(str(err), "error")]
+    else:
+        results = transform(resource_list.get("functionConfig"), items)
+    output: dict[str, Any] = {
+        "apiVersion": resource_list["apiVersion"],
+        "kind": "ResourceList",
+        "items": items,
+    }
+    if "functionConfig" in resource_list:
+        output["functionConfig"] = resource_list["functionConfig"]
+    output["results"] = [r.to_dict() for r in results]
+    log_results(results, stderr, quiet=True)
+    parts = yamlio.styles_by_part(resource_list, styles[0]) if styles else None
+    return yamlio.dump_resource_list(output, parts), 1 if has_errors(results) else 0
+
+
+def run_plugin(config_text: str, stream_text: str, stderr: TextIO) -> tuple[str, int]:
+    """Legacy kustomize exec plugin mode: config file, YAML stream in and out."""
+    config = yamlio.load(config_text, "the plugin config")
+    items = yamlio.load_all(stream_text, "stdin")
+    if not items:
+        raise yamlio.InputError(NO_RESOURCES.format("stdin"))
+    check_items(items, "stdin")
+    results = transform(config, items)
+    log_results(results, stderr, quiet=True)
+    if has_errors(results):
+        return "", 1
+    return yamlio.dump_all(items), 0
+
+
+# results ---------------------------------------------------------------------------------------
+def log_results(results: list[Result], stderr: TextIO, quiet: bool, form: str = "text") -> None:
+    """Results on stderr: a line each, or (json, yaml) the ResourceList `results` list.
+
+    `quiet` leaves out the info results.
+    """
+    shown = [r for r in results if not quiet or r.severity != "info"]
+    if form == "text":
+        for result in shown:
+            print(result.to_text(), file=stderr)
+    elif form == "json":
+        import json
+
+        print(json.dumps([r.to_dict() for r in shown], indent=2), file=stderr)
+    else:
+        stderr.write(yamlio.dump([r.to_dict() for r in shown]))

@@ -55,7 +55,7 @@ tools:
 		|| bash scripts/install-test-tools.sh
 	@bash scripts/test-tools.sh
 
-# After changing a config model (krm_fn/models, krm_fn/spec.py): regenerate the validators the
+# After changing a config model (krm_fn/patterns/models, krm_fn/patterns/models/spec.py): regenerate the validators the
 # run path uses instead of pydantic, and the webhook chart's values.schema.json (scripts/codegen.py;
 # a test fails while they are stale).
 validators: setup

@@ -41,7 +41,7 @@ def run(work: Path) -> list[tuple[str, float, float, float | None]]:
     """(what, krm-fn audit, kubectl get pods, target ratio)."""
     from cluster import control_plane
 
-    from krm_fn import yamlio
+    from krm_fn.manifests import yamlio
 
     [deployment] = [
         d

@@ -6,7 +6,7 @@ path does; without, the same read and write without them.
 
 import sys
 
-from krm_fn import yamlio
+from krm_fn.manifests import yamlio
 
 text = sys.stdin.read()
 if "--styles" in sys.argv:

@@ -48,7 +48,7 @@ def bodies(path: Path) -> int:
     from support import EXAMPLES
     from webhooks import pods_of, review
 
-    from krm_fn import yamlio
+    from krm_fn.manifests import yamlio
 
     made = []
     for example in sorted(EXAMPLES.iterdir()):

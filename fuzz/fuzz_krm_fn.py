@@ -17,10 +17,10 @@ import atheris
 with atheris.instrument_imports(include=["krm_fn", "yaml"]):
     import yaml
 
-    import krm_fn.core  # noqa: F401  (imported here to be instrumented)
-    from krm_fn import yamlio
-    from krm_fn.config import API_VERSION, PATTERNS, pattern_module
+    import krm_fn.engine.core  # noqa: F401  (imported here to be instrumented)
+    from krm_fn.engine.config import API_VERSION, PATTERNS, pattern_module
     from krm_fn.framework import run_plugin, run_resource_list
+    from krm_fn.manifests import yamlio
 
     for kind in PATTERNS:  # imported here, so that the fuzzer sees their branches
         pattern_module(kind)

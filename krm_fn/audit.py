@@ -31,8 +31,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from krm_fn.config import Instance
-from krm_fn.record import Entry, RecordError, read_record
+from krm_fn.editing.record import Entry, RecordError, read_record
+from krm_fn.engine.config import Instance
 
 STATES = ("current", "stale", "missing", "unverifiable")
 PROBLEMS = ("stale", "missing", "unverifiable")
@@ -106,11 +106,11 @@ class Workload:
 # judging one pod ----------------------------------------------------------------------------
 def judge(pod: dict[str, Any], instances: list[Instance]) -> list[Finding]:
     """What each config that selects the pod is to it (none: not selected)."""
-    from krm_fn.core import Options, apply, uninject
-    from krm_fn.pod_editor import OPT_OUT_ANNOTATION
-    from krm_fn.selection import selects
-    from krm_fn.workloads import owners
-    from krm_fn.yamlio import clone
+    from krm_fn.editing.pod_editor import OPT_OUT_ANNOTATION
+    from krm_fn.engine.core import Options, apply, uninject
+    from krm_fn.kube.selection import selects
+    from krm_fn.kube.workloads import owners
+    from krm_fn.manifests.yamlio import clone
 
     meta = pod.get("metadata") or {}
     namespace = str(meta.get("namespace") or "")
@@ -170,7 +170,7 @@ def _message(text: str) -> str:
 
 def differ(old: Entry, new: Entry) -> list[str]:
     """What the config would inject now that the record does not say the pod got."""
-    from krm_fn.undo import entry_items
+    from krm_fn.editing.record import entry_items
 
     before = {(i.field, i.owner, i.name): d for i, d in entry_items(old)}
     after = {(i.field, i.owner, i.name): d for i, d in entry_items(new)}
@@ -301,7 +301,7 @@ def restart_plan(rows: list[Workload], selected: Callable[[str], bool] | None) -
 
 def namespace_selector(webhook: dict[str, Any]) -> Callable[[dict[str, str]], bool]:
     """Whether a namespace's labels pass every webhook's namespaceSelector (krm-fn's own)."""
-    from krm_fn.selection import matches_label_selector
+    from krm_fn.kube.selection import matches_label_selector
 
     selectors = [w.get("namespaceSelector") or {} for w in webhook.get("webhooks") or []]
     return lambda labels: all(matches_label_selector(s, labels) for s in selectors)
@@ -463,8 +463,8 @@ def table(rows: Iterable[Workload]) -> str:
 
 def main(options: Any, stdout: TextIO, stderr: TextIO) -> int:
     """Run the audit; 0 all current, 1 anything else, 3 the cluster could not be read."""
-    from krm_fn import yamlio
     from krm_fn.configfiles import ConfigDirError
+    from krm_fn.manifests import yamlio
 
     try:
         instances = load_instances(options.configs)

@@ -4,7 +4,7 @@ import copy
 import inspect
 from typing import Any
 
-from krm_fn.config import (
+from krm_fn.engine.config import (
     API_VERSION,
     BUNDLE_KIND,
     KINDS,
@@ -57,7 +57,7 @@ def definition(kind: str, image: str = IMAGE) -> dict[str, Any]:
     """The KRMFunctionDefinition of one kind."""
     module: Any
     if kind == BUNDLE_KIND:
-        from krm_fn.models import bundle as module
+        from krm_fn.patterns.models import bundle as module
     else:
         module = pattern_module(kind)
     doc = inspect.cleandoc(module.__doc__ or "")

@@ -10,7 +10,8 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from krm_fn import __version__, framework, yamlio
+from krm_fn import __version__, framework
+from krm_fn.manifests import yamlio
 
 HELP = f"""krm-fn {__version__}: Kubernetes multi-container pod patterns, as a KRM function.
 

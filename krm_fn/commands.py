@@ -10,9 +10,10 @@ import argparse
 import os
 from typing import Any, TextIO
 
-from krm_fn import framework, yamlio
+from krm_fn import framework
 from krm_fn.framework import RESULT_FORMATS, log_results
-from krm_fn.results import Result, has_errors
+from krm_fn.manifests import yamlio
+from krm_fn.manifests.results import Result, has_errors
 
 EPILOG = "Exit codes: 0 success; 1 errors, or differences (--diff, check); 2 usage errors."
 
@@ -206,7 +207,7 @@ def _shared_options(parser: argparse.ArgumentParser) -> None:
 # inputs and outputs ----------------------------------------------------------------------------
 def _source(inputs: list[str], stdin: TextIO, allow_empty: bool | None = None) -> Any:
     """What the inputs hold; no resources is an error unless allowed (None: no such option)."""
-    from krm_fn import sources
+    from krm_fn.manifests import sources
 
     texts: list[tuple[str, str]] = []
     for name in inputs or ["-"]:
@@ -233,7 +234,7 @@ def _source(inputs: list[str], stdin: TextIO, allow_empty: bool | None = None) -
 
 def _config(path: str) -> list[Any]:
     """The configs in a file, in order: one per YAML document (`---`)."""
-    from krm_fn.config import expected_config
+    from krm_fn.engine.config import expected_config
 
     documents = yamlio.load_all(framework.read_file(path), path)
     if not documents:
@@ -261,7 +262,7 @@ def _split_configs(options: Any) -> tuple[list[tuple[str, Any]], list[str]]:
 
 def _only_configs(path: str) -> bool:
     """Whether a file holds krm-fn configs and nothing else (a few bytes' look, then a parse)."""
-    from krm_fn.config import API_VERSION
+    from krm_fn.engine.config import API_VERSION
 
     if path == "-" or not os.path.isfile(path):
         return False
@@ -279,7 +280,7 @@ def _only_configs(path: str) -> bool:
 
 def _write(options: Any, source: Any, items: list[Any], stdout: TextIO) -> None:
     """The result on stdout, into a directory, or back into the files."""
-    from krm_fn import sources
+    from krm_fn.manifests import sources
 
     before = {id(d.resource) for d in source.documents if d.resource is not None}
     now = {id(i) for i in items}
@@ -325,7 +326,7 @@ def _write(options: Any, source: Any, items: list[Any], stdout: TextIO) -> None:
 
 def _check_inside(target: str, directory: str, resource: Any) -> None:
     """Refuse a path that is not inside `directory` once links are resolved (or has a NUL)."""
-    from krm_fn.results import describe
+    from krm_fn.manifests.results import describe
 
     what = describe(resource) if resource is not None else target
     if "\0" in target:
@@ -412,8 +413,8 @@ def _check(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _changes(source: Any, items: list[Any]) -> list[str]:
-    from krm_fn import yamlio as y
-    from krm_fn.results import describe
+    from krm_fn.manifests import yamlio as y
+    from krm_fn.manifests.results import describe
 
     by_id = {id(d.resource): d for d in source.documents}
     lines = []
@@ -433,8 +434,8 @@ def _changes(source: Any, items: list[Any]) -> list[str]:
 
 
 def _uninject(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    from krm_fn import core
-    from krm_fn.config import ConfigError, load_config
+    from krm_fn.engine import core
+    from krm_fn.engine.config import ConfigError, load_config
 
     source = _source(options.inputs, stdin)
     keys: list[str] | None = None
@@ -456,7 +457,7 @@ def _uninject(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> in
 
 
 def _validate(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-    from krm_fn.config import ConfigError, load_config
+    from krm_fn.engine.config import ConfigError, load_config
 
     failed = False
     for path in options.configs:
@@ -592,8 +593,8 @@ def diff(source: Any, after: list[Any]) -> str:
     """A unified diff per resource, labelled Kind/namespace/name; new and removed ones in full."""
     import difflib
 
-    from krm_fn import sources
-    from krm_fn.results import describe
+    from krm_fn.manifests import sources
+    from krm_fn.manifests.results import describe
 
     by_id = {id(d.resource): d for d in source.documents if d.resource is not None}
     chunks: list[str] = []

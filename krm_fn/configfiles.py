@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from krm_fn.config import API_VERSION, ConfigError, Instance, load_config
-from krm_fn.results import Result
-from krm_fn.yamlio import InputError, load_all
+from krm_fn.engine.config import API_VERSION, ConfigError, Instance, load_config
+from krm_fn.manifests.results import Result
+from krm_fn.manifests.yamlio import InputError, load_all
 
 FIELD_STEP = re.compile(r"\[\d+\]|[^.\[\]]+")  # spec.secrets[0].file: spec, secrets, [0], file
 

@@ -8,11 +8,11 @@ Argo CD's generate, audit) reads its input here, calls the core with the run's s
 import os
 from typing import TYPE_CHECKING, Any, TextIO
 
-from krm_fn import yamlio
-from krm_fn.results import Result, has_errors
+from krm_fn.manifests import yamlio
+from krm_fn.manifests.results import Result, has_errors
 
 if TYPE_CHECKING:  # the core is imported when a run starts
-    from krm_fn.core import Options
+    from krm_fn.engine.core import Options
 
 RESOURCE_LIST_VERSIONS = ("config.kubernetes.io/v1", "config.kubernetes.io/v1beta1")
 MAX_ITEMS = 100_000  # resources in one run (the benchmarks go to 10,000)
@@ -100,7 +100,7 @@ def check_items(items: Any, where: str, names: list[str] | None = None) -> None:
 
 def _item_name(item: Any, where: str) -> str:
     """`where`, with the file the item came from where kpt's annotations say it."""
-    from krm_fn.results import source_file
+    from krm_fn.manifests.results import source_file
 
     file = source_file(item) if isinstance(item, dict) else None
     return f"{file['path']} ({where})" if file else where
@@ -132,7 +132,7 @@ def run_options(
     selects no workload an error, in every way in (the Argo CD plugin sets them for kustomize's
     exec plugins); KRM_FN_DEBUG=1 lets a bug raise with its traceback.
     """
-    from krm_fn.core import Options
+    from krm_fn.engine.core import Options
 
     return Options(
         namespace=namespace,
@@ -146,7 +146,7 @@ def transform(
     function_config: Any, items: list[Any], options: "Options | None" = None
 ) -> list[Result]:
     """core.transform, with the environment's settings unless `options` are given."""
-    from krm_fn import core
+    from krm_fn.engine import core
 
     return core.transform(function_config, items, options or run_options())
 

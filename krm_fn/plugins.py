@@ -21,7 +21,7 @@ POST_RENDER_COMMAND = "helm-post-render"
 
 def install_plugins(directory: str) -> list[str]:
     """Write one legacy exec plugin per kind under directory (which it may create); their paths."""
-    from krm_fn.config import API_VERSION, KINDS
+    from krm_fn.engine.config import API_VERSION, KINDS
 
     paths = []
     for kind in KINDS:
@@ -60,7 +60,7 @@ def helm_plugin_manifest() -> dict[str, object]:
 
 def write_helm_plugin(directory: str) -> str:
     """Write plugin.yaml into directory (created if missing); its path."""
-    from krm_fn import yamlio
+    from krm_fn.manifests import yamlio
 
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, "plugin.yaml")

@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from krm_fn import __version__
-from krm_fn.config import (
+from krm_fn.engine.config import (
     API_VERSION,
     BUNDLE_KIND,
     KINDS,
@@ -180,7 +180,7 @@ def explain(kind: str) -> str:
     model = spec_model(kind)
     doc: str | None
     if kind == BUNDLE_KIND:
-        from krm_fn.models import bundle
+        from krm_fn.patterns.models import bundle
 
         doc = bundle.__doc__
     else:
@@ -316,7 +316,7 @@ def _wrap_paragraph(paragraph: str, width: int) -> list[str]:
 
 
 def _bundle_doc() -> str | None:
-    from krm_fn.models import bundle
+    from krm_fn.patterns.models import bundle
 
     return bundle.__doc__
 
@@ -333,7 +333,7 @@ def _example(name: str) -> list[str]:
     """The example's config, as YAML, when the package has its examples (a source checkout)."""
     import pathlib
 
-    from krm_fn import yamlio
+    from krm_fn.manifests import yamlio
 
     folder = pathlib.Path(__file__).resolve().parent.parent / "kustomization-examples" / name
     kustomization = folder / "kustomization.yaml"

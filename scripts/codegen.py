@@ -1,4 +1,4 @@
-"""Generate krm_fn/validators/ from the pydantic config models (`make validators`).
+"""Generate krm_fn/patterns/validators/ from the pydantic config models (`make validators`).
 
 A development tool (it needs ruff), not part of the package.
 
@@ -6,11 +6,12 @@ pydantic is the single source of the config models; importing it and building th
 than the rest of a run. So the run path uses validators generated from the models: for every
 model a class with the same attributes and a function that validates the plain cases (the exact
 types YAML gives: str, int, float, bool, None, lists, mappings), applies the same constraints and
-calls the same checks (krm_fn/checks.py and the patterns' own). Anything else (a value pydantic
-would coerce, an unknown field, a field under its Python name, any failed check) raises `Unsure`,
-and the caller validates with pydantic, which then reports the errors as always. So the two agree
-by construction on what they decide, and tests/test_validators.py proves it on every example and
-on generated configs. What the generator does not understand is an error here, never a guess.
+calls the same checks (krm_fn/patterns/checks.py and the patterns' own). Anything else (a value
+pydantic would coerce, an unknown field, a field under its Python name, any failed check) raises
+`Unsure`, and the caller validates with pydantic, which then reports the errors as always. So the
+two agree by construction on what they decide, and tests/test_validators.py proves it on every
+example and on generated configs. What the generator does not understand is an error here, never
+a guess.
 """
 
 import enum
@@ -28,9 +29,9 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Discriminator, 
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from krm_fn.config import BUNDLE_KIND, KINDS, spec_model
+from krm_fn.engine.config import BUNDLE_KIND, KINDS, spec_model
 
-OUTPUT = "krm_fn/validators"
+OUTPUT = "krm_fn/patterns/validators"
 RUNTIME = (
     "MISSING", "Unsure", "Validated", "anything", "boolean", "checked", "floating", "integer",
     "matching", "model_checked", "required", "string",
@@ -54,7 +55,7 @@ class Generator:
     imports: dict[str, set[str]] = field(default_factory=dict)  # module -> names
     typing: set[str] = field(default_factory=lambda: {"Any"})  # what the module takes from typing
     patterns: dict[str, str] = field(default_factory=dict)  # regex -> constant name
-    shared: bool = False  # the module for krm_fn/spec.py's models, which the others import
+    shared: bool = False  # the module for patterns/models/spec.py's models, which others import
     base: "Generator | None" = None  # the shared module's generator: what it has is imported
     # on the shared one: annotations that several kinds' modules validate, generated there once
     hoisted: set[str] = field(default_factory=set)
@@ -65,13 +66,15 @@ class Generator:
             return function.__name__
         module = getattr(function, "__module__", "")
         name = getattr(function, "__qualname__", "")
-        if not module.startswith("krm_fn.") or module.startswith("krm_fn.models") or "." in name:
+        in_models = module.startswith("krm_fn.patterns.models")
+        if not module.startswith("krm_fn.") or in_models or "." in name:
             raise GenerationError(
                 f"{module}.{name}: a check or default factory must be a module-level function in "
-                "krm_fn/checks.py, krm_fn/containers.py or a pattern module (not in a model)"
+                "krm_fn/patterns/checks.py, krm_fn/kube/containers.py or a pattern module (not "
+                "in a model)"
             )
-        if module in ("krm_fn.spec", "krm_fn.config"):
-            raise GenerationError(f"{module}.{name}: move it to krm_fn/checks.py")
+        if module in ("krm_fn.patterns.models.spec", "krm_fn.engine.config"):
+            raise GenerationError(f"{module}.{name}: move it to krm_fn/patterns/checks.py")
         if getattr(importlib.import_module(module), name, None) is not function:
             raise GenerationError(f"{module}.{name} is not importable under that name")
         self.imports.setdefault(module, set()).add(name)
@@ -83,16 +86,16 @@ class Generator:
             return self.by_key[key]
         if self.base is not None and key in self.base.by_key:  # the fields every kind has
             name = self.base.by_key[key]
-            self.imports.setdefault("krm_fn.validators", set()).add(name)
+            self.imports.setdefault("krm_fn.patterns.validators", set()).add(name)
             self.by_key[key] = name
             return name
         if self.base is not None and key in self.base.hoisted and self._shareable(body):
             name = self.base.add(key, prefix, body)
             for module, names in self.imports.items():  # the checks the body calls
                 used = {n for n in names if re.search(rf"\b{n}\b", body)}
-                if module != "krm_fn.validators" and used:
+                if module != "krm_fn.patterns.validators" and used:
                     self.base.imports.setdefault(module, set()).update(used)
-            self.imports.setdefault("krm_fn.validators", set()).add(name)
+            self.imports.setdefault("krm_fn.patterns.validators", set()).add(name)
             self.by_key[key] = name
             return name
         common = "common_" if self.shared else ""  # never the name of a kind's own function
@@ -122,8 +125,8 @@ class Generator:
             return "None"
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             name = self.classes[annotation]
-            if annotation.__module__ == "krm_fn.spec" and not self.shared:
-                self.imports.setdefault("krm_fn.validators", set()).add(name)
+            if annotation.__module__ == "krm_fn.patterns.models.spec" and not self.shared:
+                self.imports.setdefault("krm_fn.patterns.validators", set()).add(name)
             return name
         if origin is Literal:
             self.typing.add("Literal")
@@ -275,8 +278,10 @@ class Generator:
         if model in self.classes:
             return f"validate_{self.classes[model]}"
         name = self._class_name(model)
-        if model.__module__ == "krm_fn.spec" and not self.shared:  # generated in the shared one
-            self.imports.setdefault("krm_fn.validators", set()).add(f"validate_{name}")
+        if (
+            model.__module__ == "krm_fn.patterns.models.spec" and not self.shared
+        ):  # in the shared one
+            self.imports.setdefault("krm_fn.patterns.validators", set()).add(f"validate_{name}")
             self.classes[model] = name
             return f"validate_{name}"
         self.classes[model] = name
@@ -286,7 +291,8 @@ class Generator:
         decorators = model.__pydantic_decorators__
         if decorators.field_validators or decorators.field_serializers or decorators.validators:
             raise GenerationError(
-                f"{model.__name__}: field validators must be Annotated checks (see krm_fn/spec.py)"
+                f"{model.__name__}: field validators must be Annotated checks (see "
+                "krm_fn/patterns/models/spec.py)"
             )
         mixins = [
             self.name_of_class(base)
@@ -359,8 +365,10 @@ class Generator:
     def name_of_class(self, cls: type) -> str:
         """A mixin class of a model (methods the validated objects need too)."""
         module = cls.__module__
-        if module.startswith("krm_fn.models") or module in ("krm_fn.spec",):
-            raise GenerationError(f"{cls.__qualname__}: a mixin must live in krm_fn/checks.py")
+        if module.startswith("krm_fn.patterns.models"):
+            raise GenerationError(
+                f"{cls.__qualname__}: a mixin must live in krm_fn/patterns/checks.py"
+            )
         self.imports.setdefault(module, set()).add(cls.__name__)
         return cls.__name__
 
@@ -376,7 +384,8 @@ class Generator:
                     continue
                 if inspect.isfunction(value) or isinstance(value, property | classmethod):
                     raise GenerationError(
-                        f"{base.__name__}.{key}: methods of models go in a mixin (krm_fn/checks.py)"
+                        f"{base.__name__}.{key}: methods of models go in a mixin "
+                        "(krm_fn/patterns/checks.py)"
                     )
 
     # the module -----------------------------------------------------------------------------
@@ -398,7 +407,7 @@ class Generator:
         return used
 
     def module(self, doc: str, tail: str = "") -> str:
-        """The source of one module of krm_fn/validators."""
+        """The source of one module of krm_fn/patterns/validators."""
         classes = "\n\n".join(source.rstrip() + "\n" for source in self.class_sources)
         used = self._used(classes + tail)
         functions = "\n\n".join(
@@ -415,7 +424,7 @@ class Generator:
             module: {n for n in names if re.search(rf"\b{n}\b", body)}
             for module, names in self.imports.items()
         }
-        imports["krm_fn.validated"] = runtime
+        imports["krm_fn.patterns.validated"] = runtime
         lines = [
             f"from {module} import {', '.join(sorted(names))}\n"
             for module, names in sorted(imports.items())
@@ -434,7 +443,7 @@ class Generator:
 
 
 def generate() -> dict[str, str]:
-    """The modules of krm_fn/validators (file name -> source) for the models as they are."""
+    """The modules of krm_fn/patterns/validators (file name -> source) for the models now."""
     from collections import Counter
 
     _, first = _generators(set())
@@ -447,10 +456,10 @@ def generate() -> dict[str, str]:
         module = model.__module__.rsplit(".", 1)[-1]
         function = f"validate_{generator.classes[model]}"
         files[f"{module}.py"] = generator.module(
-            f"Validators of the {kind} config (krm_fn/models/{module}.py).",
+            f"Validators of the {kind} config (krm_fn/patterns/models/{module}.py).",
             f"\n\nvalidate = {function}\n",
         )
-        modules[kind] = f"krm_fn.validators.{module}"
+        modules[kind] = f"krm_fn.patterns.validators.{module}"
     table = "".join(f"    {kind!r}: {module!r},\n" for kind, module in modules.items())
     files["__init__.py"] = shared.module(
         "Validators of the config models, one module per kind, and of the fields they share.",
@@ -468,14 +477,15 @@ def generate() -> dict[str, str]:
 def _generators(hoisted: set[str]) -> tuple[Generator, dict[str, Generator]]:
     """The shared module's generator and each kind's, with `hoisted` generated in the shared one.
 
-    The shared module has krm_fn/spec.py's models and what several kinds validate alike.
+    The shared module has the models of krm_fn/patterns/models/spec.py and what several kinds
+    validate alike.
     """
-    from krm_fn import spec
-    from krm_fn.spec import PatternSpec
+    from krm_fn.patterns.models import spec
+    from krm_fn.patterns.models.spec import PatternSpec
 
     shared = Generator(shared=True, hoisted=hoisted)
     models = [v for v in vars(spec).values() if isinstance(v, type) and issubclass(v, BaseModel)]
-    for model in models:  # every model of krm_fn/spec.py, PatternSpec last
+    for model in models:  # every model of krm_fn/patterns/models/spec.py, PatternSpec last
         if model.__module__ == spec.__name__ and model is not PatternSpec:
             shared.model(model)
     shared.model(PatternSpec)
@@ -507,13 +517,14 @@ def formatted(files: dict[str, str]) -> dict[str, str]:
 
 
 def main() -> None:
-    """Write krm_fn/validators/ and the webhook chart's values.schema.json (`make validators`).
+    """Write krm_fn/patterns/validators/ and the chart's values.schema.json (`make validators`).
 
     Modules no kind generates any more are removed.
     """
     import pathlib
 
-    directory = pathlib.Path(__file__).resolve().parent.parent / OUTPUT
+    root = pathlib.Path(__file__).resolve().parent.parent
+    directory = root / OUTPUT
     directory.mkdir(exist_ok=True)
     files = formatted(generate())
     for stale in set(p.name for p in directory.glob("*.py")) - set(files):
@@ -523,7 +534,7 @@ def main() -> None:
     print(f"wrote {len(files)} modules into {OUTPUT}/")
     from krm_fn.reference import CHART_SCHEMA, chart_values_schema
 
-    chart_schema = directory.parent.parent / CHART_SCHEMA
+    chart_schema = root / CHART_SCHEMA
     chart_schema.write_text(json.dumps(chart_values_schema(), indent=2) + "\n")
     print(f"wrote {CHART_SCHEMA}")
 

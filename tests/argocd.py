@@ -35,7 +35,8 @@ from cluster import (
     wait_until,
 )
 
-from krm_fn import __version__, yamlio
+from krm_fn import __version__
+from krm_fn.manifests import yamlio
 
 CRDS = ROOT / ".build" / "argocd" / "crds"
 ARGOCD_BIN = ROOT / ".build" / "argocd" / "bin"  # git-verify-wrapper.sh, from the module

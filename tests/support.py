@@ -11,8 +11,9 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
-from krm_fn import reference, yamlio
-from krm_fn.workloads import pod_templates
+from krm_fn import reference
+from krm_fn.kube.workloads import pod_templates
+from krm_fn.manifests import yamlio
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "kustomization-examples"

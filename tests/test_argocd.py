@@ -23,9 +23,9 @@ from support import (
     tool,
 )
 
-from krm_fn import yamlio
 from krm_fn.argocd import PARAMETERS
 from krm_fn.framework import transform
+from krm_fn.manifests import yamlio
 
 EXAMPLE = EXAMPLES / "argocd-cmp-plugin"
 PLUGIN = yamlio.load(

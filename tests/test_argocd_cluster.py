@@ -26,8 +26,8 @@ from argocd import ArgoCD, argocd, condition, plugin_yaml, synced
 from cluster import ControlPlane, control_plane
 from support import EXAMPLES, normalize, run, tool
 
-from krm_fn import yamlio
 from krm_fn.argocd import PARAMETERS
+from krm_fn.manifests import yamlio
 
 ALL_EXAMPLES = sorted(d for d in EXAMPLES.iterdir() if (d / "kustomization.yaml").exists())
 BUILT = [d for d in ALL_EXAMPLES if (d / "expected.yaml").exists()]
@@ -107,7 +107,7 @@ def contained(expected: Any, stored: Any, path: str = "") -> list[str]:
 
 def _same_quantity(expected: Any, stored: Any) -> bool:
     """The API server writes quantities in canonical form (1000m -> 1)."""
-    from krm_fn.quantities import parse_quantity
+    from krm_fn.kube.quantities import parse_quantity
 
     try:
         return bool(parse_quantity(str(expected)) == parse_quantity(str(stored)))

@@ -20,7 +20,7 @@ from support import EXAMPLES
 from test_webhook_cluster import apply, ca_bundle, configuration
 from webhooks import webhook_server, write_certs
 
-from krm_fn import yamlio
+from krm_fn.manifests import yamlio
 
 KRM_FN = str(Path(sys.executable).parent / "krm-fn")
 SIDECAR = EXAMPLES / "sidecar-log-shipper"

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from support import UPDATE, schema_errors
 
-from krm_fn import yamlio
-from krm_fn.config import ConfigError, load_config
+from krm_fn.engine.config import ConfigError, load_config
 from krm_fn.framework import run_resource_list
+from krm_fn.manifests import yamlio
 
 CASES = Path(__file__).parent / "cases"
 CASE_FILES = {"config.yaml", "input.yaml", "expected.yaml", "results.yaml"}

@@ -6,8 +6,8 @@ import jsonschema
 import pytest
 from support import EXAMPLES, ROOT, UPDATE, krm_fn_command, run
 
-from krm_fn import yamlio
-from krm_fn.config import KINDS, example
+from krm_fn.engine.config import KINDS, example
+from krm_fn.manifests import yamlio
 
 
 def test_functions_yaml_is_what_krm_fn_definitions_prints() -> None:
@@ -77,9 +77,10 @@ def test_every_registered_kind_keeps_the_pattern_contract(kind: str) -> None:
     import inspect
     import typing
 
-    from krm_fn.config import Facts, Pattern, pattern_module, spec_model
-    from krm_fn.pod_editor import PodEditor
-    from krm_fn.spec import PatternSpec
+    from krm_fn.editing.pod_editor import PodEditor
+    from krm_fn.engine.config import pattern_module, spec_model
+    from krm_fn.patterns import Facts, Pattern
+    from krm_fn.patterns.models.spec import PatternSpec
 
     module = pattern_module(kind)
     assert isinstance(module, Pattern), f"{kind}: a pattern module has inject and FACTS"
@@ -87,7 +88,7 @@ def test_every_registered_kind_keeps_the_pattern_contract(kind: str) -> None:
     assert (EXAMPLES / module.FACTS.example / "kustomization.yaml").exists(), module.FACTS.example
     model = spec_model(kind)
     assert issubclass(model, PatternSpec) and model.__name__ == "Spec"
-    assert model.__module__ == module.__name__.replace(".patterns.", ".models.")
+    assert model.__module__ == module.__name__.replace(".patterns.", ".patterns.models.")
     # the transform's annotations name the model only for type checkers: resolve them with it
     hints = typing.get_type_hints(module.inject, localns={"Spec": model, "PodEditor": PodEditor})
     parameters = list(inspect.signature(module.inject).parameters)

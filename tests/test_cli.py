@@ -6,7 +6,7 @@ from pathlib import Path
 
 from support import EXAMPLES, krm_fn_command, run
 
-from krm_fn import yamlio
+from krm_fn.manifests import yamlio
 
 EXAMPLE = EXAMPLES / "sidecar-log-shipper"
 CONFIG = EXAMPLE / "log-shipper.yaml"

@@ -21,12 +21,12 @@ import pytest
 from cluster import ControlPlane
 from support import EXAMPLES, corpus_file, normalize
 
-from krm_fn import yamlio
-from krm_fn.containers import RESTRICTED
+from krm_fn.editing.record import read_record
 from krm_fn.framework import transform
-from krm_fn.podsecurity import ENFORCE_LABEL, violations
-from krm_fn.record import read_record
-from krm_fn.workloads import pod_templates
+from krm_fn.kube.containers import RESTRICTED
+from krm_fn.kube.podsecurity import ENFORCE_LABEL, violations
+from krm_fn.kube.workloads import pod_templates
+from krm_fn.manifests import yamlio
 
 ALL_EXAMPLES = sorted(d for d in EXAMPLES.iterdir() if (d / "kustomization.yaml").exists())
 BUILT = [d for d in ALL_EXAMPLES if (d / "expected.yaml").exists()]
@@ -42,7 +42,7 @@ def kustomization(example: Path) -> dict[str, Any]:
 
 
 def custom_paths(example: Path) -> list[Any]:
-    from krm_fn.config import load_config
+    from krm_fn.engine.config import load_config
 
     paths = []
     for name in kustomization(example).get("transformers", []):
@@ -380,9 +380,8 @@ def test_records_still_verify_on_what_the_server_stores(
 ) -> None:
     """The server fills in defaults (and the token mount, in pods): krm-fn's items still are
     krm-fn's by their digests, in the workloads and in the pods made from them."""
-    from krm_fn.pod_editor import all_containers
-    from krm_fn.record import unchanged
-    from krm_fn.undo import entry_items, lookup
+    from krm_fn.editing.record import entry_items, lookup, unchanged
+    from krm_fn.kube.workloads import all_containers
 
     resources, custom = built(example)
     ns = namespace(cluster, f"{short(example)}-stored", "privileged")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from support import EXAMPLES, corpus_file, krm_fn_command, run, tool
 
-from krm_fn import yamlio
+from krm_fn.manifests import yamlio
 
 EXAMPLE = EXAMPLES / "sidecar-log-shipper"
 CONFIG = EXAMPLE / "log-shipper.yaml"

@@ -1,4 +1,4 @@
-"""Comments inside a document krm-fn changes stay at their fields (krm_fn/comments.py).
+"""Comments inside a document krm-fn changes stay at their fields (krm_fn/manifests/comments.py).
 
 `krm-fn run` writes a changed document anew (PyYAML keeps no comments); the comments of the
 text as read are put back where their fields are, as kpt puts them back around a KRM function.
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from support import EXAMPLES, corpus_file, krm_fn_command, run, tool
 from test_commands import LABEL_CONFIG, changed_lines
 
-from krm_fn import comments, sources, yamlio
+from krm_fn.manifests import comments, sources, yamlio
 
 CONFIG = EXAMPLES / "sidecar-log-shipper" / "log-shipper.yaml"
 RUNS = int(os.environ.get("KRM_FN_PROPERTY_EXAMPLES", "400"))

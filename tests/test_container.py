@@ -30,7 +30,7 @@ from test_examples import (
     package_resources,
 )
 
-from krm_fn import yamlio
+from krm_fn.manifests import yamlio
 
 
 def test_the_image_runs_as_kustomize_and_kpt_run_it() -> None:

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from support import EXAMPLES, ROOT, corpus_file, schema_errors
 
-from krm_fn import yamlio
-from krm_fn.config import KINDS, example
+from krm_fn.engine.config import KINDS, example
+from krm_fn.engine.generated import GENERATED_BY
 from krm_fn.framework import transform
-from krm_fn.generated import GENERATED_BY
+from krm_fn.manifests import yamlio
 
 BUNDLE = {
     "apiVersion": "krm-fn.dev/v1alpha1",

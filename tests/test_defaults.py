@@ -1,4 +1,4 @@
-"""Server defaults taken out before digests are compared (krm_fn/defaults.py), and only those.
+"""Server defaults taken out before digests are compared (krm_fn/kube/defaults.py), and only those.
 
 What the real API server adds is checked in test_cluster.py (every example's records verify on
 what the server stores) and test_argocd_cluster.py (the webhook's empty patch); here, that the
@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from krm_fn.defaults import without_defaults
-from krm_fn.record import item_digest, unchanged
+from krm_fn.editing.record import item_digest, unchanged
+from krm_fn.kube.defaults import without_defaults
 
 SIDECAR = {"name": "log", "image": "busybox:1.36.1", "resources": {"limits": {"cpu": "100m"}}}
 

@@ -25,13 +25,14 @@ from support import (
     tool,
 )
 
-from krm_fn import reference, yamlio
-from krm_fn.config import KINDS, load_config
-from krm_fn.config import example as example_of
-from krm_fn.podsecurity import violations
-from krm_fn.record import read_record
+from krm_fn import reference
+from krm_fn.editing.record import read_record
+from krm_fn.engine.config import KINDS, load_config
+from krm_fn.engine.config import example as example_of
+from krm_fn.kube.podsecurity import violations
+from krm_fn.kube.workloads import pod_templates
+from krm_fn.manifests import yamlio
 from krm_fn.reference import explain
-from krm_fn.workloads import pod_templates
 
 ALL_EXAMPLES = sorted(d for d in EXAMPLES.iterdir() if (d / "kustomization.yaml").exists())
 IDS = [d.name for d in ALL_EXAMPLES]

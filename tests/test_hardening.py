@@ -29,10 +29,10 @@ from test_hostile import krm_fn as hostile
 from test_webhook_server import configmap_dir, sidecar_config
 from webhooks import pods_of, review, webhook_server, write_certs
 
-from krm_fn import yamlio
-from krm_fn.deadline import Deadline
+from krm_fn.editing.record import MAX_RECORD_ENTRIES, MAX_RECORD_ITEMS, RECORD_ANNOTATION, digest
+from krm_fn.engine.deadline import Deadline
 from krm_fn.framework import transform
-from krm_fn.record import MAX_RECORD_ENTRIES, MAX_RECORD_ITEMS, RECORD_ANNOTATION, digest
+from krm_fn.manifests import yamlio
 from krm_fn.webhook.admission import (
     ConfigDirError,
     ReviewError,

@@ -14,7 +14,7 @@ import pytest
 from cluster import ControlPlane
 from support import EXAMPLES, ROOT, built_tool, krm_fn_command, run
 
-from krm_fn import yamlio
+from krm_fn.manifests import yamlio
 
 CHART = ROOT / "tests" / "charts" / "shop"
 CONFIG = EXAMPLES / "sidecar-log-shipper" / "log-shipper.yaml"

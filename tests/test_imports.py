@@ -8,7 +8,7 @@ from support import EXAMPLES
 
 PROBE = """
 import io, sys
-from krm_fn import yamlio
+from krm_fn.manifests import yamlio
 from krm_fn.framework import run_resource_list
 items = yamlio.load_all(open(sys.argv[1]).read())
 config = yamlio.load(open(sys.argv[2]).read())
@@ -39,7 +39,7 @@ def test_transform_path_imports_neither_kubernetes_nor_unused_patterns() -> None
     assert "jsonpath_ng" not in modules  # only custom kinds need JSONPath
     assert "argparse" not in modules
     assert not {m for m in modules if m.split(".")[0] in ("pydantic", "pydantic_core")}
-    assert not {m for m in modules if m.startswith("krm_fn.models")}  # the generated validators
+    assert not {m for m in modules if m.startswith("krm_fn.patterns.models")}  # generated ones do
     server = {"krm_fn.webhook", "uvloop", "prometheus_client", "jsonpatch", "cryptography"}
     assert not {m for m in modules if m.split(".")[0] in server or m.startswith("krm_fn.webhook")}
 
@@ -91,12 +91,21 @@ def way_in(module: str) -> str | None:
     return next((w for m, w in WAYS_IN.items() if module == m or module.startswith(f"{m}.")), None)
 
 
+PACKAGE = Path(__file__).resolve().parent.parent / "krm_fn"
+
+
+def package_modules() -> list[tuple[str, Path]]:
+    """Every module of krm_fn, by name, with its file."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = ".".join(("krm_fn", *path.relative_to(PACKAGE).with_suffix("").parts))
+        found.append((module.removesuffix(".__init__"), path))
+    return found
+
+
 def test_no_way_in_imports_another_and_only_the_entry_point_imports_them() -> None:
-    package = Path(__file__).resolve().parent.parent / "krm_fn"
     crossings = []
-    for path in package.rglob("*.py"):
-        module = ".".join(("krm_fn", *path.relative_to(package).with_suffix("").parts))
-        module = module.removesuffix(".__init__")
+    for module, path in package_modules():
         own = way_in(module)
         if own == "the entry point":
             continue
@@ -105,4 +114,42 @@ def test_no_way_in_imports_another_and_only_the_entry_point_imports_them() -> No
             if other is not None and other != own:
                 crossings.append(f"{module} imports {target} ({other})")
     assert not crossings, crossings
-    assert way_in("krm_fn.webhook.server") == "webhook" and way_in("krm_fn.core") is None
+    assert way_in("krm_fn.webhook.server") == "webhook" and way_in("krm_fn.engine.core") is None
+
+
+# The layers of docs/engine.md, top first: a module imports from its own layer or those below it.
+LAYERS = [
+    ("the entry point", ["krm_fn.cli", "krm_fn.__main__"]),
+    ("ways in", ["krm_fn.commands", "krm_fn.audit", "krm_fn.completion", "krm_fn.helm",
+                 "krm_fn.argocd", "krm_fn.webhook"]),
+    ("shared by ways in", ["krm_fn.framework", "krm_fn.configfiles", "krm_fn.plugins",
+                               "krm_fn.reference", "krm_fn.catalog"]),
+    ("engine", ["krm_fn.engine"]),
+    ("patterns", ["krm_fn.patterns"]),
+    ("editing", ["krm_fn.editing"]),
+    ("kube", ["krm_fn.kube"]),
+    ("manifests", ["krm_fn.manifests"]),
+]  # fmt: skip
+
+
+def layer(module: str) -> int | None:
+    """The index of the layer a module is in (None: the package itself)."""
+    for index, (_, prefixes) in enumerate(LAYERS):
+        if any(module == p or module.startswith(f"{p}.") for p in prefixes):
+            return index
+    return None
+
+
+def test_every_import_points_down_the_layers() -> None:
+    upward = []
+    for module, path in package_modules():
+        own = layer(module)
+        assert own is not None or module == "krm_fn", f"{module} is in no layer of docs/engine.md"
+        for target in imported_modules(path):
+            other = layer(target)
+            if own is not None and other is not None and other < own:
+                upward.append(f"{module} ({LAYERS[own][0]}) imports {target} ({LAYERS[other][0]})")
+    assert not upward, upward
+    assert layer("krm_fn.patterns.validators.sidecar") == 4 and layer("krm_fn.cli") == 0
+    layers = (PACKAGE.parent / "docs" / "engine.md").read_text().split("## The layout")[1]
+    assert all(f"{name}" in layers for name, _ in LAYERS), "docs/engine.md names every layer"

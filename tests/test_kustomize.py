@@ -14,7 +14,7 @@ import pytest
 from support import built_tool, krm_fn_command, run
 from test_examples import ALL_EXAMPLES, IDS, assert_built, configs, expected_errors
 
-from krm_fn import yamlio
+from krm_fn.manifests import yamlio
 
 
 def as_exec_functions(example: Path, tmp_path: Path) -> Path:

@@ -18,7 +18,7 @@ from test_helm import helm
 from test_webhook import config_dir, shop_pod
 from webhooks import review
 
-from krm_fn import yamlio
+from krm_fn.manifests import yamlio
 from krm_fn.webhook.admission import answer, load_config_dir
 
 EXAMPLE = EXAMPLES / "sidecar-log-shipper"

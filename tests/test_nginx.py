@@ -24,8 +24,8 @@ import crossplane
 import pytest
 from support import EXAMPLES, run
 
-from krm_fn import yamlio
 from krm_fn.framework import transform
+from krm_fn.manifests import yamlio
 
 STREAM_MODULE = Path("/usr/lib/nginx/modules/ngx_stream_module.so")
 APP_ANSWER = b'{"cluster_name":"docker-cluster","status":"green"}'

@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from support import EXAMPLES
 
-from krm_fn import yamlio
 from krm_fn.framework import transform
+from krm_fn.manifests import yamlio
 
 DEPLOYMENT: dict[str, Any] = {
     "apiVersion": "apps/v1",

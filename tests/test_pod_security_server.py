@@ -3,7 +3,7 @@
 Generated pods (hypothesis, seeded) are created with dry run in two namespaces of the test API
 server, enforcing `baseline` and `restricted`. For each level, krm-fn's `violations` must be
 empty exactly when the server admits the pod, and name the same checks the server names.
-Every disagreement found this way was a bug in krm_fn/podsecurity.py; the pods that showed
+Every disagreement found this way was a bug in krm_fn/kube/podsecurity.py; the pods that showed
 them are kept as explicit examples.
 """
 
@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_cluster import normalized_reasons, pod_security_reasons, reason_of
 
-from krm_fn.podsecurity import ENFORCE_LABEL, violations
+from krm_fn.kube.podsecurity import ENFORCE_LABEL, violations
 
 EXAMPLES = int(os.environ.get("KRM_FN_PROPERTY_EXAMPLES", "300"))
 

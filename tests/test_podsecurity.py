@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from krm_fn.containers import RESTRICTED
-from krm_fn.podsecurity import violations
+from krm_fn.kube.containers import RESTRICTED
+from krm_fn.kube.podsecurity import violations
 
 GOOD: dict[str, Any] = {
     "containers": [{"name": "app", "image": "x", "securityContext": copy.deepcopy(RESTRICTED)}],

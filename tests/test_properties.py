@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from support import example_cases, field_paths, replace_at
 
-from krm_fn import yamlio
+from krm_fn.engine.generated import GENERATED_BY
 from krm_fn.framework import run_plugin, run_resource_list
-from krm_fn.generated import GENERATED_BY
+from krm_fn.manifests import yamlio
 
 LONG_RUN = os.environ.get("KRM_FN_PROPERTY_EXAMPLES")
 settings.register_profile(

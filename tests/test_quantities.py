@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from krm_fn.quantities import effective, format_quantity, parse_quantity
+from krm_fn.kube.quantities import effective, format_quantity, parse_quantity
 
 
 @pytest.mark.parametrize(

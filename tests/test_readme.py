@@ -10,7 +10,7 @@ import pytest
 from support import EXAMPLES, ROOT, VENV, built_tool, container_env, normalize, run
 from test_examples import ALL_EXAMPLES, assert_refused, expected, expected_errors
 
-from krm_fn import yamlio
+from krm_fn.manifests import yamlio
 
 SEPARATOR = "\n\x00"
 

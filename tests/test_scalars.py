@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support import krm_fn_command, run, tool
 
-from krm_fn import yamlio
+from krm_fn.manifests import yamlio
 
 # "<<" is left out: go-yaml takes even a quoted "<<" key for a merge key, whatever writes it
 KNOWN = [

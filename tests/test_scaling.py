@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from krm_fn import services
 from krm_fn.framework import transform
+from krm_fn.kube import services
 
 COUNT = 300
 SIDECAR = {

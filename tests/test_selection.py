@@ -1,7 +1,7 @@
 import pytest
 
-from krm_fn.selection import parse_selector, selects
-from krm_fn.spec import Target
+from krm_fn.kube.selection import parse_selector, selects
+from krm_fn.patterns.models.spec import Target
 
 DEPLOYMENT = {
     "apiVersion": "apps/v1",

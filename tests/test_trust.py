@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from support import EXAMPLES, krm_fn_command, run
 
-import krm_fn.core
-from krm_fn import yamlio
+import krm_fn.engine.core
+from krm_fn.editing.record import RECORD_ANNOTATION, digest
 from krm_fn.framework import transform
-from krm_fn.record import RECORD_ANNOTATION, digest
-from krm_fn.results import Result
+from krm_fn.manifests import yamlio
+from krm_fn.manifests.results import Result
 
 SHIPPER = EXAMPLES / "sidecar-log-shipper"
 ANNOTATIONS_FIELD = f"spec.template.metadata.annotations.{RECORD_ANNOTATION}"
@@ -313,12 +313,13 @@ def test_a_bug_in_a_pattern_is_an_internal_error_naming_it(monkeypatch: pytest.M
     monkeypatch.setattr(module, "inject", broken)
     items = [shop()]
     before = yamlio.dump_all(items)
-    [error] = errors(krm_fn.core.transform(shipper(), items))
+    [error] = errors(krm_fn.engine.core.transform(shipper(), items))
     assert error.message.startswith('Sidecar "log-shipper": internal error (KeyError')
     assert "bug in krm-fn" in error.message and "not shaped" not in error.message
     assert yamlio.dump_all(items) == before
     with pytest.raises(KeyError):  # KRM_FN_DEBUG=1, as in the tests
-        krm_fn.core.transform(shipper(), [shop()], krm_fn.core.Options(raise_internal_errors=True))
+        debug = krm_fn.engine.core.Options(raise_internal_errors=True)
+        krm_fn.engine.core.transform(shipper(), [shop()], debug)
     monkeypatch.setenv("KRM_FN_DEBUG", "1")
     with pytest.raises(KeyError):  # every way in reads it
         transform(shipper(), [shop()])

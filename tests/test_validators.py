@@ -1,4 +1,4 @@
-"""The generated validators (krm_fn/validators) decide exactly as pydantic does, or not at all.
+"""The generated validators (krm_fn/patterns/validators) decide as pydantic does, or not at all.
 
 For every config: where the generated validator decides, pydantic accepts it too, with the same
 values and the same fields set; where pydantic rejects it, the generated validator leaves it to
@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 from support import EXAMPLES, ROOT, field_paths, replace_at
 
-from krm_fn import validators, yamlio
-from krm_fn.config import BUNDLE_KIND, KINDS, spec_model
-from krm_fn.validated import Unsure, Validated
+from krm_fn.engine.config import BUNDLE_KIND, KINDS, spec_model
+from krm_fn.manifests import yamlio
+from krm_fn.patterns import validators
+from krm_fn.patterns.validated import Unsure, Validated
 
 CASES = ROOT / "tests" / "cases"
 
@@ -57,7 +58,7 @@ def plain(value: Any) -> Any:
 
 
 def spec_name(doc: str) -> str:
-    """The model name a generated class's docstring gives ("Spec of krm_fn.models.x, ...")."""
+    """The model name a generated class's docstring gives ("Spec of krm_fn.patterns.models...")."""
     return doc.split(" of ", 1)[0]
 
 
@@ -219,7 +220,7 @@ def test_a_run_on_a_plain_config_never_imports_pydantic(tmp_path: Path) -> None:
     import sys
 
     probe = (
-        "import sys\nfrom krm_fn import config, yamlio\n"
+        "import sys\nfrom krm_fn.engine import config\nfrom krm_fn.manifests import yamlio\n"
         "for path in sys.argv[1:]:\n"
         "    document = yamlio.load(open(path).read())\n"
         "    config.load_config(document)\n"

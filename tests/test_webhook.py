@@ -16,10 +16,10 @@ from support import EXAMPLES, normalize
 from test_examples import ALL_EXAMPLES, IDS, configs, expected_errors, kustomization
 from webhooks import patched, pods_of, review
 
-from krm_fn import yamlio
-from krm_fn.config import load_config
+from krm_fn.editing.record import RECORD_ANNOTATION
+from krm_fn.engine.config import load_config
 from krm_fn.framework import transform
-from krm_fn.record import RECORD_ANNOTATION
+from krm_fn.manifests import yamlio
 from krm_fn.webhook.admission import ConfigDirError, answer, load_config_dir
 
 CASES = Path(__file__).parent / "cases"
@@ -248,9 +248,9 @@ def test_the_directory_keeps_the_order_of_its_files(tmp_path: Path) -> None:
 
 
 def test_transform_and_the_webhook_share_the_core() -> None:
-    import krm_fn.core
+    import krm_fn.engine.core
     import krm_fn.framework
     import krm_fn.webhook.admission as admission
 
-    assert admission.apply is krm_fn.core.apply
+    assert admission.apply is krm_fn.engine.core.apply
     assert transform is krm_fn.framework.transform  # which calls core.transform, then apply

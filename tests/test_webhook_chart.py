@@ -16,9 +16,10 @@ from support import EXAMPLES, ROOT
 from test_cluster import as_pods, crds, dry_run, level_of, namespace  # noqa: F401 (a fixture)
 from test_helm import HELMS, helm
 
-from krm_fn import reference, yamlio
-from krm_fn.config import KINDS, never_at_admission
-from krm_fn.record import RECORD_ANNOTATION
+from krm_fn import reference
+from krm_fn.editing.record import RECORD_ANNOTATION
+from krm_fn.engine.config import KINDS, never_at_admission
+from krm_fn.manifests import yamlio
 
 CHART = ROOT / "charts" / "krm-fn-webhook"
 PACKAGE = EXAMPLES / "webhook"

@@ -24,8 +24,8 @@ from cluster import ControlPlane
 from support import EXAMPLES
 from webhooks import Server, free_port, webhook_server, write_certs
 
-from krm_fn import yamlio
-from krm_fn.containers import RESTRICTED
+from krm_fn.kube.containers import RESTRICTED
+from krm_fn.manifests import yamlio
 
 SIDECAR = EXAMPLES / "sidecar-log-shipper"
 LABEL = "krm-fn.dev/webhook"

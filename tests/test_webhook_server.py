@@ -17,7 +17,7 @@ import pytest
 from support import EXAMPLES
 from webhooks import pods_of, review, webhook_server, write_certs
 
-from krm_fn import yamlio
+from krm_fn.manifests import yamlio
 
 SIDECAR = EXAMPLES / "sidecar-log-shipper"
 

@@ -5,7 +5,7 @@ import copy
 import yaml
 from support import example_cases, field_paths, replace_at
 
-from krm_fn import yamlio
+from krm_fn.manifests import yamlio
 
 
 def test_the_lean_path_reads_and_writes_the_examples_like_pyyaml() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import jsonpatch
 
-from krm_fn.workloads import pod_templates
+from krm_fn.kube.workloads import pod_templates
 
 KRM_FN = str(Path(sys.executable).parent / "krm-fn")
 OWNER_API = {

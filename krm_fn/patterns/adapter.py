@@ -23,13 +23,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from krm_fn.config import Facts
+from krm_fn.editing.pod_editor import PodEditor
+from krm_fn.manifests.yamlio import clone
+from krm_fn.patterns import Facts
 from krm_fn.patterns.sidecar import inject_sidecars
-from krm_fn.pod_editor import PodEditor
-from krm_fn.yamlio import clone
 
 if TYPE_CHECKING:
-    from krm_fn.models.adapter import Spec
+    from krm_fn.patterns.models.adapter import Spec
 
 MONITORING = "monitoring.coreos.com/v1"
 

@@ -52,15 +52,15 @@ import ipaddress
 import re
 from typing import TYPE_CHECKING, Any
 
-from krm_fn.checks import DNS_NAME, check_server_name
-from krm_fn.config import Facts
-from krm_fn.containers import with_overrides
+from krm_fn.editing.pod_editor import PodEditor
+from krm_fn.kube.containers import with_overrides
+from krm_fn.manifests.yamlio import clone
+from krm_fn.patterns import Facts
+from krm_fn.patterns.checks import DNS_NAME, check_server_name
 from krm_fn.patterns.sidecar import inject_sidecars
-from krm_fn.pod_editor import PodEditor
-from krm_fn.yamlio import clone
 
 if TYPE_CHECKING:
-    from krm_fn.models.ambassador import Inbound, Outbound, Spec
+    from krm_fn.patterns.models.ambassador import Inbound, Outbound, Spec
 
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 CONF_DIR = "/etc/nginx/conf.d"

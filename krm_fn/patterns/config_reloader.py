@@ -19,13 +19,13 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any
 
-from krm_fn.config import Facts
-from krm_fn.containers import with_overrides
+from krm_fn.editing.pod_editor import PodEditor
+from krm_fn.kube.containers import with_overrides
+from krm_fn.patterns import Facts
 from krm_fn.patterns.sidecar import inject_sidecars
-from krm_fn.pod_editor import PodEditor
 
 if TYPE_CHECKING:
-    from krm_fn.models.config_reloader import Spec
+    from krm_fn.patterns.models.config_reloader import Spec
 
 WATCH_DIR = "/watch"
 WATCHABLE = ("configMap", "secret", "projected")

@@ -24,13 +24,13 @@ import shlex
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from krm_fn.checks import check_file_name
-from krm_fn.config import Facts
+from krm_fn.editing.pod_editor import PodEditor
+from krm_fn.patterns import Facts
+from krm_fn.patterns.checks import check_file_name
 from krm_fn.patterns.init_container import init_container, share_volume
-from krm_fn.pod_editor import PodEditor
 
 if TYPE_CHECKING:
-    from krm_fn.models.download import Spec
+    from krm_fn.patterns.models.download import Spec
 
 IMAGES = {
     "http": "curlimages/curl:8.10.1",

@@ -24,13 +24,13 @@ import re
 import shlex
 from typing import TYPE_CHECKING, Any
 
-from krm_fn.config import Facts
+from krm_fn.editing.pod_editor import PodEditor
+from krm_fn.patterns import Facts
 from krm_fn.patterns.init_container import init_container, share_volume
 from krm_fn.patterns.sidecar import use_native
-from krm_fn.pod_editor import PodEditor
 
 if TYPE_CHECKING:
-    from krm_fn.models.git_clone import Spec
+    from krm_fn.patterns.models.git_clone import Spec
 
 CLONE_DIR = "/git"
 # git's own transports; `ext::` and the like run commands, and `-` would start an option

@@ -21,11 +21,11 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any
 
-from krm_fn.config import Facts
-from krm_fn.pod_editor import PodEditor
+from krm_fn.editing.pod_editor import PodEditor
+from krm_fn.patterns import Facts
 
 if TYPE_CHECKING:
-    from krm_fn.models.graceful_shutdown import Spec
+    from krm_fn.patterns.models.graceful_shutdown import Spec
 
 DEFAULT_GRACE = 30
 NATIVE_SLEEP_SINCE = (1, 30)

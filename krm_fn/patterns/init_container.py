@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from krm_fn.config import Facts
-from krm_fn.containers import complete, with_overrides
-from krm_fn.pod_editor import PodEditor
+from krm_fn.editing.pod_editor import PodEditor
+from krm_fn.kube.containers import complete, with_overrides
+from krm_fn.patterns import Facts
 
 if TYPE_CHECKING:
-    from krm_fn.models.init_container import InitOptions, Spec
-    from krm_fn.spec import PatternSpec
+    from krm_fn.patterns.models.init_container import InitOptions, Spec
+    from krm_fn.patterns.models.spec import PatternSpec
 
 
 def init_container(

@@ -15,15 +15,15 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from krm_fn.config import Facts
-from krm_fn.containers import with_overrides
+from krm_fn.editing.pod_editor import PodEditor
+from krm_fn.kube.containers import with_overrides
+from krm_fn.kube.quantities import parse_quantity
+from krm_fn.manifests.yamlio import clone
+from krm_fn.patterns import Facts
 from krm_fn.patterns.sidecar import inject_sidecars
-from krm_fn.pod_editor import PodEditor
-from krm_fn.quantities import parse_quantity
-from krm_fn.yamlio import clone
 
 if TYPE_CHECKING:
-    from krm_fn.models.local_cache import Spec
+    from krm_fn.patterns.models.local_cache import Spec
 
 IMAGES = {"redis": "redis:7.4.1-alpine", "memcached": "memcached:1.6.32-alpine"}
 PORTS = {"redis": 6379, "memcached": 11211}

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from krm_fn.config import Facts
-from krm_fn.containers import secure
+from krm_fn.editing.pod_editor import PodEditor
+from krm_fn.kube.containers import secure
+from krm_fn.manifests.yamlio import clone
+from krm_fn.patterns import Facts
 from krm_fn.patterns.init_container import init_container
-from krm_fn.pod_editor import PodEditor
-from krm_fn.yamlio import clone
 
 if TYPE_CHECKING:
-    from krm_fn.models.migration import Spec
+    from krm_fn.patterns.models.migration import Spec
 
 IDENTITY = ("runAsUser", "runAsGroup", "runAsNonRoot")
 MIGRATION_RESOURCES: dict[str, Any] = {

@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from krm_fn.config import Facts
-from krm_fn.pod_editor import PodEditor
-from krm_fn.record import RECORD_ANNOTATION
+from krm_fn.editing.pod_editor import PodEditor
+from krm_fn.editing.record import RECORD_ANNOTATION
+from krm_fn.patterns import Facts
 
 if TYPE_CHECKING:
-    from krm_fn.models.pod_defaults import Spec
+    from krm_fn.patterns.models.pod_defaults import Spec
 
 QUALIFIED_NAME = re.compile(
     r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"

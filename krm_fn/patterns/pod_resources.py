@@ -14,12 +14,12 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from krm_fn.config import Facts
-from krm_fn.pod_editor import PodEditor
-from krm_fn.quantities import effective, format_quantity, parse_quantity
+from krm_fn.editing.pod_editor import PodEditor
+from krm_fn.kube.quantities import effective, format_quantity, parse_quantity
+from krm_fn.patterns import Facts
 
 if TYPE_CHECKING:
-    from krm_fn.models.pod_resources import Spec
+    from krm_fn.patterns.models.pod_resources import Spec
 
 
 def check_quantities(value: dict[str, Any]) -> dict[str, Any]:

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from krm_fn.config import Facts
-from krm_fn.containers import complete
-from krm_fn.pod_editor import PodEditor
+from krm_fn.editing.pod_editor import PodEditor
+from krm_fn.kube.containers import complete
+from krm_fn.patterns import Facts
 
 if TYPE_CHECKING:
-    from krm_fn.models.sidecar import NativeOption, SidecarOptions, Spec
+    from krm_fn.patterns.models.sidecar import NativeOption, SidecarOptions, Spec
 
 NATIVE_SINCE = (1, 29)
 RUN_TO_COMPLETION = {"Job", "CronJob"}

@@ -21,12 +21,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from krm_fn.config import Facts
+from krm_fn.editing.pod_editor import PodEditor
+from krm_fn.patterns import Facts
 from krm_fn.patterns.init_container import init_container
-from krm_fn.pod_editor import PodEditor
 
 if TYPE_CHECKING:
-    from krm_fn.models.sysctl import Spec
+    from krm_fn.patterns.models.sysctl import Spec
 
 SAFE_SINCE: dict[str, tuple[int, int]] = {
     "kernel.shm_rmid_forced": (1, 0),

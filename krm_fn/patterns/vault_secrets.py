@@ -20,12 +20,12 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any
 
-from krm_fn.config import Facts
+from krm_fn.editing.pod_editor import PodEditor
+from krm_fn.patterns import Facts
 from krm_fn.patterns.init_container import init_container, share_volume
-from krm_fn.pod_editor import PodEditor
 
 if TYPE_CHECKING:
-    from krm_fn.models.vault_secrets import SecretFile, Spec
+    from krm_fn.patterns.models.vault_secrets import SecretFile, Spec
 
 VAULT_PATH = r"^[A-Za-z0-9_][A-Za-z0-9_.@+=:/-]*$"  # never an option: no leading "-"
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING, Any
 
-from krm_fn.checks import check_host
-from krm_fn.config import Facts
+from krm_fn.editing.pod_editor import PodEditor
+from krm_fn.patterns import Facts
+from krm_fn.patterns.checks import check_host
 from krm_fn.patterns.init_container import init_container
-from krm_fn.pod_editor import PodEditor
 
 if TYPE_CHECKING:
-    from krm_fn.models.wait_for import Spec
+    from krm_fn.patterns.models.wait_for import Spec
 
 
 def check_host_port(value: list[str]) -> list[str]:

@@ -11,23 +11,23 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from krm_fn.config import API_VERSION, Instance, facts
 from krm_fn.configfiles import (
     ConfigDirError,
     ConfigSet,
     config_files,
     load_config_files,
 )
-from krm_fn.core import Options, apply
-from krm_fn.deadline import Deadline, DeadlineExceeded
-from krm_fn.order import keep_order
-from krm_fn.record import RECORD_ANNOTATION
-from krm_fn.results import Result
-from krm_fn.selection import selects
-from krm_fn.shapes import METADATA, problems
+from krm_fn.editing.record import RECORD_ANNOTATION
+from krm_fn.engine.config import API_VERSION, Instance, facts
+from krm_fn.engine.core import Options, apply
+from krm_fn.engine.deadline import Deadline, DeadlineExceeded
+from krm_fn.engine.order import keep_order
+from krm_fn.kube.selection import selects
+from krm_fn.kube.shapes import METADATA, problems
+from krm_fn.kube.workloads import PodTemplate, owners
+from krm_fn.manifests.results import Result
+from krm_fn.manifests.yamlio import clone
 from krm_fn.webhook.patch import json_patch
-from krm_fn.workloads import PodTemplate, owners
-from krm_fn.yamlio import clone
 
 REVIEW_VERSIONS = ("admission.k8s.io/v1", "admission.k8s.io/v1beta1")
 MAX_WARNINGS = 16
@@ -230,7 +230,7 @@ def settled(working: dict[str, Any], pod: dict[str, Any]) -> bool:
     without those defaults, placed after the token's volume. The pod is already what the
     configs make of it: an empty patch says so (and the webhook's metrics count it unchanged).
     """
-    from krm_fn.defaults import without_defaults
+    from krm_fn.kube.defaults import without_defaults
 
     old_meta, new_meta = pod.get("metadata") or {}, working.get("metadata") or {}
     if old_meta != new_meta:  # the record among the annotations: the same digests

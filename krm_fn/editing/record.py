@@ -1,0 +1,419 @@
+"""The injection record: what each config injected, read, checked and written in one place.
+
+A pod template or Service that krm-fn changed carries the annotation `krm-fn.dev/injected`, a
+JSON object with one entry per config (`<Kind>/<name>`). An entry names every item the config
+added, each with a short digest of the item as krm-fn left it, and keeps every value it
+replaced together with a digest of what it set instead. The record is input like the rest of a
+manifest: `parse_record` checks its shape and what each kind may hold, and undoing (undo.py)
+removes or restores only what the digests show unchanged.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from krm_fn.kube.workloads import PodTemplate
+
+RECORD_ANNOTATION = "krm-fn.dev/injected"
+MAX_RECORD_BYTES = 262_144  # the API server's limit for all annotations of an object together
+# What krm-fn itself writes stays far below these (a config adds a few items to each container);
+# a record over them is forged, and refused before anything is undone: undoing stays small.
+MAX_RECORD_ENTRIES = 100
+MAX_RECORD_ITEMS = 2_000
+DIGEST_LENGTH = 12
+
+Digests = dict[str, str]  # item identity -> digest of the item as krm-fn left it
+
+
+def digest(value: Any) -> str:
+    """A short digest of a YAML value (key order ignored): tells a changed item from krm-fn's."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
+
+
+def item_digest(field: str, value: Any) -> str:
+    """The digest of an item (or container field) without what the API server defaults in it.
+
+    So it reads the same from a manifest and from the cluster (krm_fn/kube/defaults.py).
+    """
+    from krm_fn.kube.defaults import without_defaults
+
+    return digest(without_defaults(field, value))
+
+
+def unchanged(field: str, value: Any, recorded: str) -> bool:
+    """Whether an item is still what krm-fn left (records before defaults: the plain digest)."""
+    return item_digest(field, value) == recorded or digest(value) == recorded
+
+
+@dataclass
+class Replaced:
+    """A value krm-fn replaced: the old value (`had` False: there was none) and what it set."""
+
+    was: Any
+    had: bool
+    set: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form: `{"was": OLD, "set": DIGEST}`, without `was` when there was none."""
+        return {"was": self.was, "set": self.set} if self.had else {"set": self.set}
+
+
+@dataclass
+class Entry:
+    """What one config injected into one pod template or Service."""
+
+    containers: Digests = field(default_factory=dict)
+    initContainers: Digests = field(default_factory=dict)
+    volumes: Digests = field(default_factory=dict)
+    volumeMounts: dict[str, Digests] = field(default_factory=dict)
+    env: dict[str, Digests] = field(default_factory=dict)
+    envFrom: dict[str, Digests] = field(default_factory=dict)
+    args: dict[str, list[str]] = field(default_factory=dict)
+    labels: Digests = field(default_factory=dict)
+    annotations: Digests = field(default_factory=dict)
+    sysctls: Digests = field(default_factory=dict)
+    fieldsWas: dict[str, dict[str, Replaced]] = field(default_factory=dict)
+    envWas: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    portsRemoved: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    podFieldsWas: dict[str, Replaced] = field(default_factory=dict)
+    movedPorts: dict[str, int] = field(default_factory=dict)
+    ports: Digests = field(default_factory=dict)  # a Service's ports, by name
+    portsWas: dict[str, Replaced] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return any(self.__dict__.values())
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form, without empty fields."""
+        out: dict[str, Any] = {}
+        for name in ENTRY_FIELDS:
+            value = getattr(self, name)
+            if not value:
+                continue
+            if name in ("fieldsWas",):
+                value = {c: {f: r.to_json() for f, r in v.items()} for c, v in value.items()}
+            elif name in ("podFieldsWas", "portsWas"):
+                value = {k: r.to_json() for k, r in value.items()}
+            elif name == "portsRemoved":
+                value = {c: [[i, p] for i, p in v] for c, v in value.items()}
+            out[name] = value
+        return out
+
+
+ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
+
+# Which kinds may replace what the user wrote, and what (anything else in a record is refused).
+CONTAINER_FIELDS_REPLACED = {
+    "Ambassador": frozenset(["livenessProbe", "readinessProbe", "startupProbe"]),
+    "GracefulShutdown": frozenset(["lifecycle"]),
+}
+POD_FIELDS_REPLACED = {
+    "ConfigReloader": frozenset(["shareProcessNamespace"]),
+    "GracefulShutdown": frozenset(["terminationGracePeriodSeconds"]),
+}
+KINDS_FOR = {
+    "fieldsWas": frozenset(CONTAINER_FIELDS_REPLACED),
+    "podFieldsWas": frozenset(POD_FIELDS_REPLACED),
+    "envWas": frozenset(["Ambassador", "LogTailer"]),
+    "args": frozenset(["Ambassador"]),
+    "portsRemoved": frozenset(["Ambassador"]),
+    "movedPorts": frozenset(["Ambassador"]),
+    "sysctls": frozenset(["Sysctl"]),
+    "ports": frozenset(["Adapter"]),
+    "portsWas": frozenset(["Adapter", "Ambassador"]),
+}
+POD_TEMPLATE_ONLY = frozenset(ENTRY_FIELDS) - {"ports", "portsWas"}
+SERVICE_ONLY = frozenset(["ports", "portsWas"])
+
+
+class RecordError(ValueError):
+    """A record that is not what krm-fn writes; `path` is where in the record."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+
+
+def parse_record(raw: Any, service: bool = False) -> dict[str, Entry]:
+    """Read a record annotation's value; RecordError says what is wrong and where."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, str):
+        raise RecordError("", "is not a string")
+    if len(raw) > MAX_RECORD_BYTES:
+        raise RecordError("", f"is longer than {MAX_RECORD_BYTES} bytes")
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise RecordError("", "is nested too deeply") from None
+    except ValueError as err:
+        raise RecordError("", f"is not JSON ({err})") from None
+    if not isinstance(data, dict):
+        raise RecordError("", "is not a JSON object")
+    allowed = SERVICE_ONLY if service else POD_TEMPLATE_ONLY
+    if len(data) > MAX_RECORD_ENTRIES:
+        raise RecordError("", f"has more than {MAX_RECORD_ENTRIES} entries")
+    items = sum(_size(field) for entry in data.values() if isinstance(entry, dict)
+                for field in entry.values())  # fmt: skip
+    if items > MAX_RECORD_ITEMS:
+        raise RecordError("", f"lists more than {MAX_RECORD_ITEMS:,} items")
+    return {key: _entry(key, value, allowed) for key, value in data.items()}
+
+
+def _size(value: Any) -> int:
+    """How many items a record field lists (per container: summed over the containers)."""
+    if isinstance(value, dict):
+        return sum(_size(v) if isinstance(v, dict | list) else 1 for v in value.values())
+    return len(value) if isinstance(value, list) else 1
+
+
+def _entry(key: str, value: Any, allowed: frozenset[str]) -> Entry:
+    if not isinstance(value, dict):
+        raise RecordError(key, "is not a JSON object")
+    entry = Entry()
+    kind = key.partition("/")[0]
+    if not kind or "/" not in key:
+        raise RecordError(key, "is not a record key (<Kind>/<name>)")
+    for name, data in value.items():
+        path = f"{key}.{name}"
+        if name not in allowed:
+            raise RecordError(path, "is not a field krm-fn records here")
+        if name in KINDS_FOR and kind not in KINDS_FOR[name]:
+            raise RecordError(path, f"{kind} never records this")
+        setattr(entry, name, PARSERS[name](path, data, kind))
+    return entry
+
+
+def _object(path: str, data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise RecordError(path, "is not a JSON object")
+    return data
+
+
+def _digests(path: str, data: Any, kind: str = "") -> Digests:
+    for name, value in _object(path, data).items():
+        if not isinstance(value, str) or len(value) != DIGEST_LENGTH:
+            raise RecordError(f"{path}.{name}", "is not a digest")
+    return dict(data)
+
+
+def _per_container(inner: Any) -> Any:
+    def parse(path: str, data: Any, kind: str) -> dict[str, Any]:
+        return {c: inner(f"{path}.{c}", v, kind) for c, v in _object(path, data).items()}
+
+    return parse
+
+
+def _strings(path: str, data: Any, kind: str) -> list[str]:
+    if not isinstance(data, list) or not all(isinstance(s, str) for s in data):
+        raise RecordError(path, "is not a list of strings")
+    return list(data)
+
+
+def _replaced(path: str, data: Any, kind: str) -> Replaced:
+    value = _object(path, data)
+    if set(value) - {"was", "set"} or not isinstance(value.get("set"), str):
+        raise RecordError(path, 'is not {"was": ..., "set": DIGEST}')
+    return Replaced(value.get("was"), "was" in value, value["set"])
+
+
+def _replaced_map(allowed: dict[str, frozenset[str]] | None) -> Any:
+    def parse(path: str, data: Any, kind: str) -> dict[str, Replaced]:
+        out = {}
+        for name, value in _object(path, data).items():
+            if allowed is not None and name not in allowed.get(kind, frozenset()):
+                raise RecordError(f"{path}.{name}", f"{kind} never replaces this field")
+            out[name] = _replaced(f"{path}.{name}", value, kind)
+        return out
+
+    return parse
+
+
+def _env_was(path: str, data: Any, kind: str) -> dict[str, dict[str, Any]]:
+    out = {}
+    for name, env in _object(path, data).items():
+        if not isinstance(env, dict) or env.get("name") != name:
+            raise RecordError(f"{path}.{name}", "is not the env var of that name")
+        out[name] = env
+    return out
+
+
+def _ports_removed(path: str, data: Any, kind: str) -> list[tuple[int, dict[str, Any]]]:
+    if not isinstance(data, list):
+        raise RecordError(path, "is not a list")
+    out = []
+    for index, pair in enumerate(data):
+        ok = isinstance(pair, list) and len(pair) == 2 and type(pair[0]) is int
+        if not ok or pair[0] < 0 or not isinstance(pair[1], dict):
+            raise RecordError(f"{path}[{index}]", "is not [INDEX, PORT]")
+        out.append((pair[0], pair[1]))
+    return out
+
+
+def _moved_ports(path: str, data: Any, kind: str) -> dict[str, int]:
+    for old, new in _object(path, data).items():
+        if not old.isdigit() or type(new) is not int:
+            raise RecordError(f"{path}.{old}", "is not PORT: PORT")
+    return dict(data)
+
+
+PARSERS: dict[str, Any] = {
+    "containers": _digests,
+    "initContainers": _digests,
+    "volumes": _digests,
+    "labels": _digests,
+    "annotations": _digests,
+    "sysctls": _digests,
+    "ports": _digests,
+    "volumeMounts": _per_container(_digests),
+    "env": _per_container(_digests),
+    "envFrom": _per_container(_digests),
+    "args": _per_container(_strings),
+    "fieldsWas": _per_container(_replaced_map(CONTAINER_FIELDS_REPLACED)),
+    "envWas": _per_container(_env_was),
+    "portsRemoved": _per_container(_ports_removed),
+    "podFieldsWas": _replaced_map(POD_FIELDS_REPLACED),
+    "movedPorts": _moved_ports,
+    "portsWas": _replaced_map(None),
+}
+assert set(PARSERS) == set(ENTRY_FIELDS)
+
+
+def dump_record(record: dict[str, Entry]) -> str:
+    """The annotation's value: compact JSON with sorted keys (the same record, the same bytes)."""
+    data = {key: entry.to_json() for key, entry in record.items() if entry}
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def read_record(holder: dict[str, Any], service: bool = False) -> dict[str, Entry]:
+    """The record of a pod template or Service (RecordError when it is not a valid one)."""
+    meta = holder.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    raw = annotations.get(RECORD_ANNOTATION) if isinstance(annotations, dict) else None
+    return parse_record(raw, service)
+
+
+def write_record(holder: dict[str, Any], record: dict[str, Entry]) -> None:
+    """Store the record (always the last annotation), or remove it when nothing is injected."""
+    meta = holder.get("metadata")
+    if any(record.values()):
+        if not isinstance(meta, dict):
+            rest = [(k, v) for k, v in holder.items() if k != "metadata"]
+            holder.clear()
+            meta = holder["metadata"] = {}
+            holder.update(rest)
+        if not isinstance(meta.get("annotations"), dict):
+            meta["annotations"] = {}
+        annotations = meta["annotations"]
+        annotations.pop(RECORD_ANNOTATION, None)
+        annotations[RECORD_ANNOTATION] = dump_record(record)
+    elif isinstance(meta, dict) and RECORD_ANNOTATION in (meta.get("annotations") or {}):
+        del meta["annotations"][RECORD_ANNOTATION]
+        if not meta["annotations"]:
+            del meta["annotations"]
+        if not meta:
+            del holder["metadata"]
+
+
+# the items an entry names, as they are in the pod ---------------------------------------
+NAMED_LISTS = ("containers", "initContainers", "volumes")
+PER_CONTAINER = ("volumeMounts", "env", "envFrom")
+
+
+def env_from_key(env_from: dict[str, Any]) -> str:
+    """An identity for an envFrom entry (they have no name): `configMapRef/NAME[@PREFIX]`."""
+    ref = "configMapRef" if "configMapRef" in env_from else "secretRef"
+    key = f"{ref}/{(env_from.get(ref) or {}).get('name', '')}"
+    return f"{key}@{env_from['prefix']}" if env_from.get("prefix") else key
+
+
+IDENTITY = {
+    "volumeMounts": lambda m: m.get("mountPath"),
+    "env": lambda e: e.get("name"),
+    "envFrom": env_from_key,
+}
+
+
+def _by_name(items: Any, name: str) -> dict[str, Any] | None:
+    if not isinstance(items, list):
+        return None
+    return next((i for i in items if isinstance(i, dict) and i.get("name") == name), None)
+
+
+def container_by_name(spec: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """An init container or container by name."""
+    return _by_name(spec.get("initContainers"), name) or _by_name(spec.get("containers"), name)
+
+
+def lookup(pod: PodTemplate, record_field: str, owner: str | None, name: str) -> Any:
+    """The item a record entry names, as it is in the pod now (None when it is not there)."""
+    spec = pod.spec
+    if record_field in NAMED_LISTS:
+        return _by_name(spec.get(record_field), name)
+    if record_field in PER_CONTAINER:
+        container = container_by_name(spec, owner or "")
+        items = container.get(record_field) if container else None
+        identity = IDENTITY[record_field]
+        return next((i for i in items or [] if isinstance(i, dict) and identity(i) == name), None)
+    if record_field in ("labels", "annotations"):
+        values = (pod.template.get("metadata") or {}).get(record_field) or {}
+        return values.get(name)
+    if record_field == "sysctls":
+        return _by_name((spec.get("securityContext") or {}).get("sysctls"), name)
+    raise AssertionError(record_field)
+
+
+def service_port(service: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """A Service port by name."""
+    return _by_name((service.get("spec") or {}).get("ports"), name)
+
+
+@dataclass
+class Item:
+    """One item of a record entry: its record field, its container (if any) and its identity."""
+
+    field: str
+    owner: str | None
+    name: str
+
+    def describe(self) -> str:
+        """How messages name it."""
+        what = {
+            "containers": "container",
+            "initContainers": "init container",
+            "volumes": "volume",
+            "volumeMounts": "mount",
+            "env": "env",
+            "envFrom": "envFrom",
+            "labels": "label",
+            "annotations": "annotation",
+            "sysctls": "sysctl",
+            "ports": "port",
+        }[self.field]
+        where = f' in "{self.owner}"' if self.owner else ""
+        return f'{what} "{self.name}"{where}'
+
+    def path(self, key: str) -> str:
+        """The item's path in the record."""
+        return ".".join(p for p in (key, self.field, self.owner, self.name) if p)
+
+
+def entry_items(entry: Entry) -> list[tuple[Item, str]]:
+    """Every item an entry names, with its digest."""
+    items = []
+    for record_field in (*NAMED_LISTS, "labels", "annotations", "sysctls", "ports"):
+        for name, value in getattr(entry, record_field).items():
+            items.append((Item(record_field, None, name), value))
+    for record_field in PER_CONTAINER:
+        for owner, digests in getattr(entry, record_field).items():
+            for name, value in digests.items():
+                items.append((Item(record_field, owner, name), value))
+    return items
+
+
+def drop_empty(parent: dict[str, Any], key: str) -> None:
+    """Remove a key whose value became empty."""
+    if key in parent and not parent[key]:
+        del parent[key]

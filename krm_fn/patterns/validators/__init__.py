@@ -1,0 +1,542 @@
+"""Validators of the config models, one module per kind, and of the fields they share.
+
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
+a test fails when this is not what the models generate.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from krm_fn.patterns.checks import (
+    PatternSpecMethods,
+    check_absolute_path,
+    check_anchor,
+    check_container,
+    check_container_override,
+    check_env,
+    check_file_name,
+    check_host,
+    check_http_url,
+    check_image,
+    check_jsonpath,
+    check_mount,
+    check_port_name,
+    check_regex,
+    check_requests_and_limits,
+    check_resources,
+    check_selector,
+    check_volume,
+    default_kubernetes_version,
+    normalize_version,
+    position_tag,
+)
+from krm_fn.patterns.validated import (
+    MISSING,
+    Unsure,
+    Validated,
+    anything,
+    boolean,
+    checked,
+    integer,
+    model_checked,
+    required,
+    string,
+)
+
+
+class Model(Validated):
+    """Model of krm_fn.patterns.models.spec, validated."""
+
+    __slots__ = ()
+    FIELDS = ()
+    ALIASES = {}
+
+
+class Target(Validated):
+    """Target of krm_fn.patterns.models.spec, validated."""
+
+    __slots__ = (
+        "annotation_selector",
+        "group",
+        "kind",
+        "label_selector",
+        "name",
+        "namespace",
+        "version",
+    )
+    FIELDS = (
+        "group",
+        "version",
+        "kind",
+        "name",
+        "namespace",
+        "label_selector",
+        "annotation_selector",
+    )
+    ALIASES = {
+        "group": "group",
+        "version": "version",
+        "kind": "kind",
+        "name": "name",
+        "namespace": "namespace",
+        "labelSelector": "label_selector",
+        "annotationSelector": "annotation_selector",
+    }
+    group: str | None
+    version: str | None
+    kind: str | None
+    name: str | None
+    namespace: str | None
+    label_selector: str | None
+    annotation_selector: str | None
+
+
+class PodTemplatePath(Validated):
+    """PodTemplatePath of krm_fn.patterns.models.spec, validated."""
+
+    __slots__ = ("group", "kind", "path")
+    FIELDS = ("group", "kind", "path")
+    ALIASES = {"group": "group", "kind": "kind", "path": "path"}
+    group: str | None
+    kind: str
+    path: str
+
+
+class Anchor(Validated):
+    """Anchor of krm_fn.patterns.models.spec, validated."""
+
+    __slots__ = ("after", "before")
+    FIELDS = ("before", "after")
+    ALIASES = {"before": "before", "after": "after"}
+    before: str | None
+    after: str | None
+
+
+class PatternSpec(Validated, PatternSpecMethods):
+    """PatternSpec of krm_fn.patterns.models.spec, validated."""
+
+    __slots__ = (
+        "app_containers",
+        "fail_on_empty_match",
+        "fail_on_warnings",
+        "kubernetes_version",
+        "on_error",
+        "pod_opt_out",
+        "pod_template_paths",
+        "targets",
+    )
+    FIELDS = (
+        "targets",
+        "app_containers",
+        "kubernetes_version",
+        "pod_template_paths",
+        "pod_opt_out",
+        "fail_on_empty_match",
+        "fail_on_warnings",
+        "on_error",
+    )
+    ALIASES = {
+        "targets": "targets",
+        "appContainers": "app_containers",
+        "kubernetesVersion": "kubernetes_version",
+        "podTemplatePaths": "pod_template_paths",
+        "podOptOut": "pod_opt_out",
+        "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
+        "onError": "on_error",
+    }
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+
+
+def validate_Model(value: Any) -> Model:
+    """A Model of krm_fn.patterns.models.spec."""
+    if type(value) is not dict or not value.keys() <= Model.ALIASES.keys():
+        raise Unsure
+    result: Model = Model.__new__(Model)
+    result.model_fields_set = frozenset(map(Model.ALIASES.__getitem__, value))
+    return result
+
+
+def _common_checked_1(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_regex, value)
+    return value
+
+
+def _common_optional_2(value: Any) -> Any:
+    return None if value is None else _common_checked_1(value)
+
+
+def _common_checked_3(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_selector, value)
+    return value
+
+
+def _common_optional_4(value: Any) -> Any:
+    return None if value is None else _common_checked_3(value)
+
+
+def validate_Target(value: Any) -> Target:
+    """A Target of krm_fn.patterns.models.spec."""
+    if type(value) is not dict or not value.keys() <= Target.ALIASES.keys():
+        raise Unsure
+    result: Target = Target.__new__(Target)
+    item = value.get("group", MISSING)
+    result.group = None if item is MISSING else _common_optional_2(item)
+    item = value.get("version", MISSING)
+    result.version = None if item is MISSING else _common_optional_2(item)
+    item = value.get("kind", MISSING)
+    result.kind = None if item is MISSING else _common_optional_2(item)
+    item = value.get("name", MISSING)
+    result.name = None if item is MISSING else _common_optional_2(item)
+    item = value.get("namespace", MISSING)
+    result.namespace = None if item is MISSING else _common_optional_2(item)
+    item = value.get("labelSelector", MISSING)
+    result.label_selector = None if item is MISSING else _common_optional_4(item)
+    item = value.get("annotationSelector", MISSING)
+    result.annotation_selector = None if item is MISSING else _common_optional_4(item)
+    result.model_fields_set = frozenset(map(Target.ALIASES.__getitem__, value))
+    return result
+
+
+def _common_optional_6(value: Any) -> Any:
+    return None if value is None else string(value)
+
+
+def _common_checked_7(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_jsonpath, value)
+    return value
+
+
+def validate_PodTemplatePath(value: Any) -> PodTemplatePath:
+    """A PodTemplatePath of krm_fn.patterns.models.spec."""
+    if type(value) is not dict or not value.keys() <= PodTemplatePath.ALIASES.keys():
+        raise Unsure
+    result: PodTemplatePath = PodTemplatePath.__new__(PodTemplatePath)
+    item = value.get("group", MISSING)
+    result.group = None if item is MISSING else _common_optional_6(item)
+    item = value.get("kind", MISSING)
+    result.kind = required() if item is MISSING else string(item)
+    item = value.get("path", MISSING)
+    result.path = required() if item is MISSING else _common_checked_7(item)
+    result.model_fields_set = frozenset(map(PodTemplatePath.ALIASES.__getitem__, value))
+    return result
+
+
+def validate_Anchor(value: Any) -> Anchor:
+    """A Anchor of krm_fn.patterns.models.spec."""
+    if type(value) is not dict or not value.keys() <= Anchor.ALIASES.keys():
+        raise Unsure
+    result: Anchor = Anchor.__new__(Anchor)
+    item = value.get("before", MISSING)
+    result.before = None if item is MISSING else _common_optional_6(item)
+    item = value.get("after", MISSING)
+    result.after = None if item is MISSING else _common_optional_6(item)
+    result.model_fields_set = frozenset(map(Anchor.ALIASES.__getitem__, value))
+    model_checked(check_anchor, result)
+    return result
+
+
+def _common_list_10(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_Target(item) for item in value]
+
+
+def _common_list_11(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [string(item) for item in value]
+
+
+def _common_checked_12(value: Any) -> Any:
+    value = checked(normalize_version, value)
+    value = string(value)
+    return value
+
+
+def _common_list_13(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_PodTemplatePath(item) for item in value]
+
+
+def _common_literal_14(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "deny"),
+        (str, "admit"),
+    ):
+        return value
+    raise Unsure
+
+
+def validate_PatternSpec(value: Any) -> PatternSpec:
+    """A PatternSpec of krm_fn.patterns.models.spec."""
+    if type(value) is not dict or not value.keys() <= PatternSpec.ALIASES.keys():
+        raise Unsure
+    result: PatternSpec = PatternSpec.__new__(PatternSpec)
+    item = value.get("targets", MISSING)
+    result.targets = list() if item is MISSING else _common_list_10(item)
+    item = value.get("appContainers", MISSING)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
+    item = value.get("kubernetesVersion", MISSING)
+    result.kubernetes_version = (
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
+    )
+    item = value.get("podTemplatePaths", MISSING)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
+    item = value.get("podOptOut", MISSING)
+    result.pod_opt_out = True if item is MISSING else boolean(item)
+    item = value.get("failOnEmptyMatch", MISSING)
+    result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
+    item = value.get("onError", MISSING)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
+    result.model_fields_set = frozenset(map(PatternSpec.ALIASES.__getitem__, value))
+    return result
+
+
+def _common_literal_16(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "auto"),
+        (bool, True),
+        (bool, False),
+    ):
+        return value
+    raise Unsure
+
+
+def _common_union_17(value: Any) -> Any:
+    if type(value) in (
+        str,
+        int,
+        float,
+    ):
+        return value
+    raise Unsure
+
+
+def _common_dict_18(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): _common_union_17(item) for key, item in value.items()}
+
+
+def _common_dict_19(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): _common_dict_18(item) for key, item in value.items()}
+
+
+def _common_checked_20(value: Any) -> Any:
+    value = _common_dict_19(value)
+    value = checked(check_resources, value)
+    return value
+
+
+def _common_literal_21(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "first"),
+        (str, "last"),
+    ):
+        return value
+    raise Unsure
+
+
+def _common_tagged_22(value: Any) -> Any:
+    tag = position_tag(value)
+    if tag == "first|last":
+        return _common_literal_21(value)
+    if tag == "before|after":
+        return validate_Anchor(value)
+    raise Unsure
+
+
+def _common_dict_23(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): anything(item) for key, item in value.items()}
+
+
+def _common_checked_24(value: Any) -> Any:
+    value = _common_dict_23(value)
+    value = checked(check_container, value)
+    return value
+
+
+def _common_list_25(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_common_checked_24(item) for item in value]
+
+
+def _common_checked_26(value: Any) -> Any:
+    value = _common_dict_23(value)
+    value = checked(check_volume, value)
+    return value
+
+
+def _common_list_27(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_common_checked_26(item) for item in value]
+
+
+def _common_checked_28(value: Any) -> Any:
+    value = _common_dict_23(value)
+    value = checked(check_mount, value)
+    return value
+
+
+def _common_list_29(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_common_checked_28(item) for item in value]
+
+
+def _common_dict_30(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): string(item) for key, item in value.items()}
+
+
+def _common_checked_31(value: Any) -> Any:
+    value = _common_dict_23(value)
+    value = checked(check_env, value)
+    return value
+
+
+def _common_list_32(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_common_checked_31(item) for item in value]
+
+
+def _common_checked_33(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_absolute_path, value)
+    return value
+
+
+def _common_checked_34(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_image, value)
+    return value
+
+
+def _common_checked_35(value: Any) -> Any:
+    value = _common_dict_23(value)
+    value = checked(check_container_override, value)
+    return value
+
+
+def _common_checked_36(value: Any) -> Any:
+    value = integer(value)
+    if not value >= 1:
+        raise Unsure
+    if not value <= 65535:
+        raise Unsure
+    return value
+
+
+def _common_checked_37(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_port_name, value)
+    return value
+
+
+def _common_optional_38(value: Any) -> Any:
+    return None if value is None else _common_checked_36(value)
+
+
+def _common_checked_39(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_host, value)
+    return value
+
+
+def _common_optional_40(value: Any) -> Any:
+    return None if value is None else _common_list_11(value)
+
+
+def _common_checked_41(value: Any) -> Any:
+    value = _common_dict_19(value)
+    value = checked(check_resources, value)
+    value = checked(check_requests_and_limits, value)
+    return value
+
+
+def _common_checked_42(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_http_url, value)
+    return value
+
+
+def _common_optional_43(value: Any) -> Any:
+    return None if value is None else _common_checked_42(value)
+
+
+def _common_checked_44(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_file_name, value)
+    return value
+
+
+def _common_checked_45(value: Any) -> Any:
+    value = integer(value)
+    if not value >= 0:
+        raise Unsure
+    return value
+
+
+def _common_optional_46(value: Any) -> Any:
+    return None if value is None else _common_checked_34(value)
+
+
+def _common_checked_47(value: Any) -> Any:
+    value = integer(value)
+    if not value >= 1:
+        raise Unsure
+    return value
+
+
+# the module of each kind (imported when a config uses the kind)
+MODULES = {
+    "Sidecar": "krm_fn.patterns.validators.sidecar",
+    "InitContainer": "krm_fn.patterns.validators.init_container",
+    "PodDefaults": "krm_fn.patterns.validators.pod_defaults",
+    "LogTailer": "krm_fn.patterns.validators.log_tailer",
+    "Adapter": "krm_fn.patterns.validators.adapter",
+    "Ambassador": "krm_fn.patterns.validators.ambassador",
+    "Sysctl": "krm_fn.patterns.validators.sysctl",
+    "VaultSecrets": "krm_fn.patterns.validators.vault_secrets",
+    "GitClone": "krm_fn.patterns.validators.git_clone",
+    "Download": "krm_fn.patterns.validators.download",
+    "Migration": "krm_fn.patterns.validators.migration",
+    "WaitFor": "krm_fn.patterns.validators.wait_for",
+    "GracefulShutdown": "krm_fn.patterns.validators.graceful_shutdown",
+    "ConfigReloader": "krm_fn.patterns.validators.config_reloader",
+    "LocalCache": "krm_fn.patterns.validators.local_cache",
+    "PodResources": "krm_fn.patterns.validators.pod_resources",
+    "PodPatterns": "krm_fn.patterns.validators.bundle",
+}
+
+
+def validate(kind: str, value: Any) -> Any:
+    """The validated spec of a kind, or Unsure: then pydantic decides."""
+    import importlib
+
+    return importlib.import_module(MODULES[kind]).validate(value)

@@ -1,0 +1,291 @@
+"""Validators of the ConfigReloader config (krm_fn/patterns/models/config_reloader.py).
+
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
+a test fails when this is not what the models generate.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from krm_fn.kube.containers import sidecar_resources
+from krm_fn.patterns.checks import PatternSpecMethods, default_kubernetes_version
+from krm_fn.patterns.config_reloader import check_one_method
+from krm_fn.patterns.validated import (
+    MISSING,
+    Unsure,
+    Validated,
+    boolean,
+    matching,
+    model_checked,
+    required,
+    string,
+)
+from krm_fn.patterns.validators import (
+    Anchor,
+    PodTemplatePath,
+    Target,
+    _common_checked_12,
+    _common_checked_20,
+    _common_checked_34,
+    _common_checked_35,
+    _common_checked_47,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+    _common_literal_16,
+    _common_tagged_22,
+)
+
+PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+PATTERN_1 = re.compile("^https?://")
+PATTERN_2 = re.compile("^[A-Za-z0-9._][A-Za-z0-9._-]{0,14}$")
+
+
+class ConfigReloaderSpec(Validated, PatternSpecMethods):
+    """Spec of krm_fn.patterns.models.config_reloader, validated."""
+
+    __slots__ = (
+        "app_containers",
+        "container",
+        "container_name",
+        "fail_on_empty_match",
+        "fail_on_warnings",
+        "http",
+        "image",
+        "kubernetes_version",
+        "native",
+        "on_error",
+        "period_seconds",
+        "pod_opt_out",
+        "pod_template_paths",
+        "position",
+        "resources",
+        "signal",
+        "targets",
+        "watch",
+    )
+    FIELDS = (
+        "targets",
+        "app_containers",
+        "kubernetes_version",
+        "pod_template_paths",
+        "pod_opt_out",
+        "fail_on_empty_match",
+        "fail_on_warnings",
+        "on_error",
+        "native",
+        "resources",
+        "position",
+        "watch",
+        "http",
+        "signal",
+        "period_seconds",
+        "image",
+        "container_name",
+        "container",
+    )
+    ALIASES = {
+        "targets": "targets",
+        "appContainers": "app_containers",
+        "kubernetesVersion": "kubernetes_version",
+        "podTemplatePaths": "pod_template_paths",
+        "podOptOut": "pod_opt_out",
+        "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
+        "onError": "on_error",
+        "native": "native",
+        "resources": "resources",
+        "position": "position",
+        "watch": "watch",
+        "http": "http",
+        "signal": "signal",
+        "periodSeconds": "period_seconds",
+        "image": "image",
+        "containerName": "container_name",
+        "container": "container",
+    }
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    native: Literal["auto", True, False]
+    resources: dict[str, dict[str, str | int | float]]
+    position: Literal["first", "last"] | Anchor
+    watch: list[str]
+    http: ConfigReloaderHttpReload | None
+    signal: ConfigReloaderSignalReload | None
+    period_seconds: int
+    image: str
+    container_name: str
+    container: dict[str, Any]
+
+
+class ConfigReloaderHttpReload(Validated):
+    """HttpReload of krm_fn.patterns.models.config_reloader, validated."""
+
+    __slots__ = ("method", "url")
+    FIELDS = ("url", "method")
+    ALIASES = {"url": "url", "method": "method"}
+    url: str
+    method: Literal["POST", "GET"]
+
+
+class ConfigReloaderSignalReload(Validated):
+    """SignalReload of krm_fn.patterns.models.config_reloader, validated."""
+
+    __slots__ = ("name", "process")
+    FIELDS = ("name", "process")
+    ALIASES = {"name": "name", "process": "process"}
+    name: Literal["HUP", "USR1", "USR2", "TERM", "INT", "QUIT"]
+    process: str
+
+
+def _checked_0(value: Any) -> Any:
+    value = string(value)
+    if len(value) > 63:
+        raise Unsure
+    value = matching(value, PATTERN_0)
+    return value
+
+
+def _list_1(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [_checked_0(item) for item in value]
+
+
+def _checked_2(value: Any) -> Any:
+    value = _list_1(value)
+    if len(value) < 1:
+        raise Unsure
+    return value
+
+
+def _checked_3(value: Any) -> Any:
+    value = string(value)
+    value = matching(value, PATTERN_1)
+    return value
+
+
+def _literal_4(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "POST"),
+        (str, "GET"),
+    ):
+        return value
+    raise Unsure
+
+
+def validate_ConfigReloaderHttpReload(value: Any) -> ConfigReloaderHttpReload:
+    """A HttpReload of krm_fn.patterns.models.config_reloader."""
+    if type(value) is not dict or not value.keys() <= ConfigReloaderHttpReload.ALIASES.keys():
+        raise Unsure
+    result: ConfigReloaderHttpReload = ConfigReloaderHttpReload.__new__(ConfigReloaderHttpReload)
+    item = value.get("url", MISSING)
+    result.url = required() if item is MISSING else _checked_3(item)
+    item = value.get("method", MISSING)
+    result.method = "POST" if item is MISSING else _literal_4(item)
+    result.model_fields_set = frozenset(map(ConfigReloaderHttpReload.ALIASES.__getitem__, value))
+    return result
+
+
+def _optional_6(value: Any) -> Any:
+    return None if value is None else validate_ConfigReloaderHttpReload(value)
+
+
+def _literal_7(value: Any) -> Any:
+    if (type(value), value) in (
+        (str, "HUP"),
+        (str, "USR1"),
+        (str, "USR2"),
+        (str, "TERM"),
+        (str, "INT"),
+        (str, "QUIT"),
+    ):
+        return value
+    raise Unsure
+
+
+def _checked_8(value: Any) -> Any:
+    value = string(value)
+    value = matching(value, PATTERN_2)
+    return value
+
+
+def validate_ConfigReloaderSignalReload(value: Any) -> ConfigReloaderSignalReload:
+    """A SignalReload of krm_fn.patterns.models.config_reloader."""
+    if type(value) is not dict or not value.keys() <= ConfigReloaderSignalReload.ALIASES.keys():
+        raise Unsure
+    result: ConfigReloaderSignalReload = ConfigReloaderSignalReload.__new__(
+        ConfigReloaderSignalReload
+    )
+    item = value.get("name", MISSING)
+    result.name = "HUP" if item is MISSING else _literal_7(item)
+    item = value.get("process", MISSING)
+    result.process = required() if item is MISSING else _checked_8(item)
+    result.model_fields_set = frozenset(map(ConfigReloaderSignalReload.ALIASES.__getitem__, value))
+    return result
+
+
+def _optional_10(value: Any) -> Any:
+    return None if value is None else validate_ConfigReloaderSignalReload(value)
+
+
+def validate_ConfigReloaderSpec(value: Any) -> ConfigReloaderSpec:
+    """A Spec of krm_fn.patterns.models.config_reloader."""
+    if type(value) is not dict or not value.keys() <= ConfigReloaderSpec.ALIASES.keys():
+        raise Unsure
+    result: ConfigReloaderSpec = ConfigReloaderSpec.__new__(ConfigReloaderSpec)
+    item = value.get("targets", MISSING)
+    result.targets = list() if item is MISSING else _common_list_10(item)
+    item = value.get("appContainers", MISSING)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
+    item = value.get("kubernetesVersion", MISSING)
+    result.kubernetes_version = (
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
+    )
+    item = value.get("podTemplatePaths", MISSING)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
+    item = value.get("podOptOut", MISSING)
+    result.pod_opt_out = True if item is MISSING else boolean(item)
+    item = value.get("failOnEmptyMatch", MISSING)
+    result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
+    item = value.get("onError", MISSING)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
+    item = value.get("native", MISSING)
+    result.native = "auto" if item is MISSING else _common_literal_16(item)
+    item = value.get("resources", MISSING)
+    result.resources = sidecar_resources() if item is MISSING else _common_checked_20(item)
+    item = value.get("position", MISSING)
+    result.position = "first" if item is MISSING else _common_tagged_22(item)
+    item = value.get("watch", MISSING)
+    result.watch = required() if item is MISSING else _checked_2(item)
+    item = value.get("http", MISSING)
+    result.http = None if item is MISSING else _optional_6(item)
+    item = value.get("signal", MISSING)
+    result.signal = None if item is MISSING else _optional_10(item)
+    item = value.get("periodSeconds", MISSING)
+    result.period_seconds = 5 if item is MISSING else _common_checked_47(item)
+    item = value.get("image", MISSING)
+    result.image = "busybox:1.36.1" if item is MISSING else _common_checked_34(item)
+    item = value.get("containerName", MISSING)
+    result.container_name = "config-reloader" if item is MISSING else _checked_0(item)
+    item = value.get("container", MISSING)
+    result.container = dict() if item is MISSING else _common_checked_35(item)
+    result.model_fields_set = frozenset(map(ConfigReloaderSpec.ALIASES.__getitem__, value))
+    model_checked(check_one_method, result)
+    return result
+
+
+validate = validate_ConfigReloaderSpec

@@ -1,0 +1,272 @@
+"""Validators of the Download config (krm_fn/patterns/models/download.py).
+
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
+a test fails when this is not what the models generate.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from krm_fn.kube.containers import init_resources
+from krm_fn.patterns.checks import PatternSpecMethods, default_kubernetes_version
+from krm_fn.patterns.download import check_download_file_name, check_sha256, check_url
+from krm_fn.patterns.validated import (
+    MISSING,
+    Unsure,
+    Validated,
+    boolean,
+    checked,
+    matching,
+    model_checked,
+    required,
+    string,
+)
+from krm_fn.patterns.validators import (
+    Anchor,
+    PodTemplatePath,
+    Target,
+    _common_checked_12,
+    _common_checked_33,
+    _common_checked_35,
+    _common_checked_41,
+    _common_checked_44,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+    _common_optional_6,
+    _common_optional_43,
+    _common_optional_46,
+    _common_tagged_22,
+)
+
+PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+PATTERN_1 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+PATTERN_2 = re.compile("^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class DownloadSpec(Validated, PatternSpecMethods):
+    """Spec of krm_fn.patterns.models.download, validated."""
+
+    __slots__ = (
+        "app_containers",
+        "container",
+        "container_name",
+        "credentials_secret_name",
+        "fail_on_empty_match",
+        "fail_on_warnings",
+        "file",
+        "image",
+        "kubernetes_version",
+        "mount_path",
+        "on_error",
+        "pod_opt_out",
+        "pod_template_paths",
+        "position",
+        "resources",
+        "s3",
+        "sha256",
+        "size_limit",
+        "targets",
+        "url",
+        "volume_name",
+    )
+    FIELDS = (
+        "targets",
+        "app_containers",
+        "kubernetes_version",
+        "pod_template_paths",
+        "pod_opt_out",
+        "fail_on_empty_match",
+        "fail_on_warnings",
+        "on_error",
+        "position",
+        "resources",
+        "container",
+        "url",
+        "file",
+        "sha256",
+        "mount_path",
+        "volume_name",
+        "size_limit",
+        "credentials_secret_name",
+        "s3",
+        "image",
+        "container_name",
+    )
+    ALIASES = {
+        "targets": "targets",
+        "appContainers": "app_containers",
+        "kubernetesVersion": "kubernetes_version",
+        "podTemplatePaths": "pod_template_paths",
+        "podOptOut": "pod_opt_out",
+        "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
+        "onError": "on_error",
+        "position": "position",
+        "resources": "resources",
+        "container": "container",
+        "url": "url",
+        "file": "file",
+        "sha256": "sha256",
+        "mountPath": "mount_path",
+        "volumeName": "volume_name",
+        "sizeLimit": "size_limit",
+        "credentialsSecretName": "credentials_secret_name",
+        "s3": "s3",
+        "image": "image",
+        "containerName": "container_name",
+    }
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    position: Literal["first", "last"] | Anchor
+    resources: dict[str, dict[str, str | int | float]]
+    container: dict[str, Any]
+    url: str
+    file: str | None
+    sha256: str | None
+    mount_path: str
+    volume_name: str
+    size_limit: str | None
+    credentials_secret_name: str | None
+    s3: DownloadS3
+    image: str | None
+    container_name: str
+
+
+class DownloadS3(Validated):
+    """S3 of krm_fn.patterns.models.download, validated."""
+
+    __slots__ = ("endpoint", "region")
+    FIELDS = ("region", "endpoint")
+    ALIASES = {"region": "region", "endpoint": "endpoint"}
+    region: str | None
+    endpoint: str | None
+
+
+def _checked_0(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_url, value)
+    return value
+
+
+def _optional_1(value: Any) -> Any:
+    return None if value is None else _common_checked_44(value)
+
+
+def _checked_2(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_sha256, value)
+    return value
+
+
+def _optional_3(value: Any) -> Any:
+    return None if value is None else _checked_2(value)
+
+
+def _checked_4(value: Any) -> Any:
+    value = string(value)
+    if len(value) > 63:
+        raise Unsure
+    value = matching(value, PATTERN_0)
+    return value
+
+
+def _checked_5(value: Any) -> Any:
+    value = string(value)
+    value = matching(value, PATTERN_1)
+    return value
+
+
+def _optional_6(value: Any) -> Any:
+    return None if value is None else _checked_5(value)
+
+
+def _checked_7(value: Any) -> Any:
+    value = string(value)
+    value = matching(value, PATTERN_2)
+    return value
+
+
+def _optional_8(value: Any) -> Any:
+    return None if value is None else _checked_7(value)
+
+
+def validate_DownloadS3(value: Any) -> DownloadS3:
+    """A S3 of krm_fn.patterns.models.download."""
+    if type(value) is not dict or not value.keys() <= DownloadS3.ALIASES.keys():
+        raise Unsure
+    result: DownloadS3 = DownloadS3.__new__(DownloadS3)
+    item = value.get("region", MISSING)
+    result.region = None if item is MISSING else _optional_8(item)
+    item = value.get("endpoint", MISSING)
+    result.endpoint = None if item is MISSING else _common_optional_43(item)
+    result.model_fields_set = frozenset(map(DownloadS3.ALIASES.__getitem__, value))
+    return result
+
+
+def validate_DownloadSpec(value: Any) -> DownloadSpec:
+    """A Spec of krm_fn.patterns.models.download."""
+    if type(value) is not dict or not value.keys() <= DownloadSpec.ALIASES.keys():
+        raise Unsure
+    result: DownloadSpec = DownloadSpec.__new__(DownloadSpec)
+    item = value.get("targets", MISSING)
+    result.targets = list() if item is MISSING else _common_list_10(item)
+    item = value.get("appContainers", MISSING)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
+    item = value.get("kubernetesVersion", MISSING)
+    result.kubernetes_version = (
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
+    )
+    item = value.get("podTemplatePaths", MISSING)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
+    item = value.get("podOptOut", MISSING)
+    result.pod_opt_out = True if item is MISSING else boolean(item)
+    item = value.get("failOnEmptyMatch", MISSING)
+    result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
+    item = value.get("onError", MISSING)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
+    item = value.get("position", MISSING)
+    result.position = "last" if item is MISSING else _common_tagged_22(item)
+    item = value.get("resources", MISSING)
+    result.resources = init_resources() if item is MISSING else _common_checked_41(item)
+    item = value.get("container", MISSING)
+    result.container = dict() if item is MISSING else _common_checked_35(item)
+    item = value.get("url", MISSING)
+    result.url = required() if item is MISSING else _checked_0(item)
+    item = value.get("file", MISSING)
+    result.file = None if item is MISSING else _optional_1(item)
+    item = value.get("sha256", MISSING)
+    result.sha256 = None if item is MISSING else _optional_3(item)
+    item = value.get("mountPath", MISSING)
+    result.mount_path = required() if item is MISSING else _common_checked_33(item)
+    item = value.get("volumeName", MISSING)
+    result.volume_name = "download" if item is MISSING else _checked_4(item)
+    item = value.get("sizeLimit", MISSING)
+    result.size_limit = None if item is MISSING else _common_optional_6(item)
+    item = value.get("credentialsSecretName", MISSING)
+    result.credentials_secret_name = None if item is MISSING else _optional_6(item)
+    item = value.get("s3", MISSING)
+    result.s3 = validate_DownloadS3({}) if item is MISSING else validate_DownloadS3(item)
+    item = value.get("image", MISSING)
+    result.image = None if item is MISSING else _common_optional_46(item)
+    item = value.get("containerName", MISSING)
+    result.container_name = "download" if item is MISSING else _checked_4(item)
+    result.model_fields_set = frozenset(map(DownloadSpec.ALIASES.__getitem__, value))
+    model_checked(check_download_file_name, result)
+    return result
+
+
+validate = validate_DownloadSpec

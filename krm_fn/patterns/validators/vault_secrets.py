@@ -1,0 +1,378 @@
+"""Validators of the VaultSecrets config (krm_fn/patterns/models/vault_secrets.py).
+
+Generated from the config models by `make validators` (scripts/codegen.py); do not edit:
+a test fails when this is not what the models generate.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from krm_fn.kube.containers import init_resources
+from krm_fn.patterns.checks import PatternSpecMethods, check_argument, default_kubernetes_version
+from krm_fn.patterns.validated import (
+    MISSING,
+    Unsure,
+    Validated,
+    boolean,
+    checked,
+    matching,
+    model_checked,
+    required,
+    string,
+)
+from krm_fn.patterns.validators import (
+    Anchor,
+    PodTemplatePath,
+    Target,
+    _common_checked_12,
+    _common_checked_33,
+    _common_checked_34,
+    _common_checked_35,
+    _common_checked_41,
+    _common_checked_44,
+    _common_list_10,
+    _common_list_11,
+    _common_list_13,
+    _common_literal_14,
+    _common_optional_6,
+    _common_optional_40,
+    _common_optional_43,
+    _common_tagged_22,
+)
+from krm_fn.patterns.vault_secrets import check_complete, check_distinct_files, check_one
+
+PATTERN_0 = re.compile("^[A-Za-z0-9_][A-Za-z0-9_.@+=:/-]*$")
+PATTERN_1 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+PATTERN_2 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+class VaultSecretsSpec(Validated, PatternSpecMethods):
+    """Spec of krm_fn.patterns.models.vault_secrets, validated."""
+
+    __slots__ = (
+        "address",
+        "app_containers",
+        "auth",
+        "ca_secret_name",
+        "command",
+        "container",
+        "container_name",
+        "fail_on_empty_match",
+        "fail_on_warnings",
+        "image",
+        "kubernetes_version",
+        "mount_path",
+        "namespace",
+        "on_error",
+        "pod_opt_out",
+        "pod_template_paths",
+        "position",
+        "resources",
+        "secrets",
+        "size_limit",
+        "targets",
+        "volume_name",
+    )
+    FIELDS = (
+        "targets",
+        "app_containers",
+        "kubernetes_version",
+        "pod_template_paths",
+        "pod_opt_out",
+        "fail_on_empty_match",
+        "fail_on_warnings",
+        "on_error",
+        "position",
+        "resources",
+        "container",
+        "address",
+        "auth",
+        "secrets",
+        "namespace",
+        "ca_secret_name",
+        "command",
+        "image",
+        "container_name",
+        "volume_name",
+        "mount_path",
+        "size_limit",
+    )
+    ALIASES = {
+        "targets": "targets",
+        "appContainers": "app_containers",
+        "kubernetesVersion": "kubernetes_version",
+        "podTemplatePaths": "pod_template_paths",
+        "podOptOut": "pod_opt_out",
+        "failOnEmptyMatch": "fail_on_empty_match",
+        "failOnWarnings": "fail_on_warnings",
+        "onError": "on_error",
+        "position": "position",
+        "resources": "resources",
+        "container": "container",
+        "address": "address",
+        "auth": "auth",
+        "secrets": "secrets",
+        "namespace": "namespace",
+        "caSecretName": "ca_secret_name",
+        "command": "command",
+        "image": "image",
+        "containerName": "container_name",
+        "volumeName": "volume_name",
+        "mountPath": "mount_path",
+        "sizeLimit": "size_limit",
+    }
+    targets: list[Target]
+    app_containers: list[str]
+    kubernetes_version: str
+    pod_template_paths: list[PodTemplatePath]
+    pod_opt_out: bool
+    fail_on_empty_match: bool
+    fail_on_warnings: bool
+    on_error: Literal["deny", "admit"]
+    position: Literal["first", "last"] | Anchor
+    resources: dict[str, dict[str, str | int | float]]
+    container: dict[str, Any]
+    address: str | None
+    auth: VaultSecretsAuth | None
+    secrets: list[VaultSecretsSecretFile]
+    namespace: str | None
+    ca_secret_name: str | None
+    command: list[str] | None
+    image: str
+    container_name: str
+    volume_name: str
+    mount_path: str
+    size_limit: str | None
+
+
+class VaultSecretsAuth(Validated):
+    """Auth of krm_fn.patterns.models.vault_secrets, validated."""
+
+    __slots__ = ("kubernetes", "token")
+    FIELDS = ("kubernetes", "token")
+    ALIASES = {"kubernetes": "kubernetes", "token": "token"}
+    kubernetes: VaultSecretsKubernetesAuth | None
+    token: VaultSecretsTokenAuth | None
+
+
+class VaultSecretsKubernetesAuth(Validated):
+    """KubernetesAuth of krm_fn.patterns.models.vault_secrets, validated."""
+
+    __slots__ = ("mount", "role", "token_path")
+    FIELDS = ("role", "mount", "token_path")
+    ALIASES = {"role": "role", "mount": "mount", "tokenPath": "token_path"}
+    role: str
+    mount: str
+    token_path: str
+
+
+class VaultSecretsTokenAuth(Validated):
+    """TokenAuth of krm_fn.patterns.models.vault_secrets, validated."""
+
+    __slots__ = ("key", "secret_name")
+    FIELDS = ("secret_name", "key")
+    ALIASES = {"secretName": "secret_name", "key": "key"}
+    secret_name: str
+    key: str
+
+
+class VaultSecretsSecretFile(Validated):
+    """SecretFile of krm_fn.patterns.models.vault_secrets, validated."""
+
+    __slots__ = ("field", "file", "path")
+    FIELDS = ("path", "field", "file")
+    ALIASES = {"path": "path", "field": "field", "file": "file"}
+    path: str
+    field: str | None
+    file: str
+
+
+def _checked_0(value: Any) -> Any:
+    value = string(value)
+    if len(value) < 1:
+        raise Unsure
+    return value
+
+
+def _checked_1(value: Any) -> Any:
+    value = string(value)
+    value = matching(value, PATTERN_0)
+    return value
+
+
+def validate_VaultSecretsKubernetesAuth(value: Any) -> VaultSecretsKubernetesAuth:
+    """A KubernetesAuth of krm_fn.patterns.models.vault_secrets."""
+    if type(value) is not dict or not value.keys() <= VaultSecretsKubernetesAuth.ALIASES.keys():
+        raise Unsure
+    result: VaultSecretsKubernetesAuth = VaultSecretsKubernetesAuth.__new__(
+        VaultSecretsKubernetesAuth
+    )
+    item = value.get("role", MISSING)
+    result.role = required() if item is MISSING else _checked_0(item)
+    item = value.get("mount", MISSING)
+    result.mount = "kubernetes" if item is MISSING else _checked_1(item)
+    item = value.get("tokenPath", MISSING)
+    result.token_path = (
+        "/var/run/secrets/kubernetes.io/serviceaccount/token"
+        if item is MISSING
+        else _common_checked_33(item)
+    )
+    result.model_fields_set = frozenset(map(VaultSecretsKubernetesAuth.ALIASES.__getitem__, value))
+    return result
+
+
+def _optional_3(value: Any) -> Any:
+    return None if value is None else validate_VaultSecretsKubernetesAuth(value)
+
+
+def _checked_4(value: Any) -> Any:
+    value = string(value)
+    value = matching(value, PATTERN_1)
+    return value
+
+
+def validate_VaultSecretsTokenAuth(value: Any) -> VaultSecretsTokenAuth:
+    """A TokenAuth of krm_fn.patterns.models.vault_secrets."""
+    if type(value) is not dict or not value.keys() <= VaultSecretsTokenAuth.ALIASES.keys():
+        raise Unsure
+    result: VaultSecretsTokenAuth = VaultSecretsTokenAuth.__new__(VaultSecretsTokenAuth)
+    item = value.get("secretName", MISSING)
+    result.secret_name = required() if item is MISSING else _checked_4(item)
+    item = value.get("key", MISSING)
+    result.key = "token" if item is MISSING else _common_checked_44(item)
+    result.model_fields_set = frozenset(map(VaultSecretsTokenAuth.ALIASES.__getitem__, value))
+    return result
+
+
+def _optional_6(value: Any) -> Any:
+    return None if value is None else validate_VaultSecretsTokenAuth(value)
+
+
+def validate_VaultSecretsAuth(value: Any) -> VaultSecretsAuth:
+    """A Auth of krm_fn.patterns.models.vault_secrets."""
+    if type(value) is not dict or not value.keys() <= VaultSecretsAuth.ALIASES.keys():
+        raise Unsure
+    result: VaultSecretsAuth = VaultSecretsAuth.__new__(VaultSecretsAuth)
+    item = value.get("kubernetes", MISSING)
+    result.kubernetes = None if item is MISSING else _optional_3(item)
+    item = value.get("token", MISSING)
+    result.token = None if item is MISSING else _optional_6(item)
+    result.model_fields_set = frozenset(map(VaultSecretsAuth.ALIASES.__getitem__, value))
+    model_checked(check_one, result)
+    return result
+
+
+def _optional_8(value: Any) -> Any:
+    return None if value is None else validate_VaultSecretsAuth(value)
+
+
+def _checked_9(value: Any) -> Any:
+    value = string(value)
+    value = checked(check_argument, value)
+    return value
+
+
+def _optional_10(value: Any) -> Any:
+    return None if value is None else _checked_9(value)
+
+
+def validate_VaultSecretsSecretFile(value: Any) -> VaultSecretsSecretFile:
+    """A SecretFile of krm_fn.patterns.models.vault_secrets."""
+    if type(value) is not dict or not value.keys() <= VaultSecretsSecretFile.ALIASES.keys():
+        raise Unsure
+    result: VaultSecretsSecretFile = VaultSecretsSecretFile.__new__(VaultSecretsSecretFile)
+    item = value.get("path", MISSING)
+    result.path = required() if item is MISSING else _checked_1(item)
+    item = value.get("field", MISSING)
+    result.field = None if item is MISSING else _optional_10(item)
+    item = value.get("file", MISSING)
+    result.file = required() if item is MISSING else _common_checked_44(item)
+    result.model_fields_set = frozenset(map(VaultSecretsSecretFile.ALIASES.__getitem__, value))
+    return result
+
+
+def _list_12(value: Any) -> Any:
+    if type(value) is not list:
+        raise Unsure
+    return [validate_VaultSecretsSecretFile(item) for item in value]
+
+
+def _checked_13(value: Any) -> Any:
+    value = _list_12(value)
+    value = checked(check_distinct_files, value)
+    return value
+
+
+def _optional_14(value: Any) -> Any:
+    return None if value is None else _checked_4(value)
+
+
+def _checked_15(value: Any) -> Any:
+    value = string(value)
+    if len(value) > 63:
+        raise Unsure
+    value = matching(value, PATTERN_2)
+    return value
+
+
+def validate_VaultSecretsSpec(value: Any) -> VaultSecretsSpec:
+    """A Spec of krm_fn.patterns.models.vault_secrets."""
+    if type(value) is not dict or not value.keys() <= VaultSecretsSpec.ALIASES.keys():
+        raise Unsure
+    result: VaultSecretsSpec = VaultSecretsSpec.__new__(VaultSecretsSpec)
+    item = value.get("targets", MISSING)
+    result.targets = list() if item is MISSING else _common_list_10(item)
+    item = value.get("appContainers", MISSING)
+    result.app_containers = list() if item is MISSING else _common_list_11(item)
+    item = value.get("kubernetesVersion", MISSING)
+    result.kubernetes_version = (
+        _common_checked_12(default_kubernetes_version())
+        if item is MISSING
+        else _common_checked_12(item)
+    )
+    item = value.get("podTemplatePaths", MISSING)
+    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
+    item = value.get("podOptOut", MISSING)
+    result.pod_opt_out = True if item is MISSING else boolean(item)
+    item = value.get("failOnEmptyMatch", MISSING)
+    result.fail_on_empty_match = False if item is MISSING else boolean(item)
+    item = value.get("failOnWarnings", MISSING)
+    result.fail_on_warnings = False if item is MISSING else boolean(item)
+    item = value.get("onError", MISSING)
+    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
+    item = value.get("position", MISSING)
+    result.position = "first" if item is MISSING else _common_tagged_22(item)
+    item = value.get("resources", MISSING)
+    result.resources = init_resources() if item is MISSING else _common_checked_41(item)
+    item = value.get("container", MISSING)
+    result.container = dict() if item is MISSING else _common_checked_35(item)
+    item = value.get("address", MISSING)
+    result.address = None if item is MISSING else _common_optional_43(item)
+    item = value.get("auth", MISSING)
+    result.auth = None if item is MISSING else _optional_8(item)
+    item = value.get("secrets", MISSING)
+    result.secrets = list() if item is MISSING else _checked_13(item)
+    item = value.get("namespace", MISSING)
+    result.namespace = None if item is MISSING else _common_optional_6(item)
+    item = value.get("caSecretName", MISSING)
+    result.ca_secret_name = None if item is MISSING else _optional_14(item)
+    item = value.get("command", MISSING)
+    result.command = None if item is MISSING else _common_optional_40(item)
+    item = value.get("image", MISSING)
+    result.image = "hashicorp/vault:1.17.6" if item is MISSING else _common_checked_34(item)
+    item = value.get("containerName", MISSING)
+    result.container_name = "vault-secrets" if item is MISSING else _checked_15(item)
+    item = value.get("volumeName", MISSING)
+    result.volume_name = "secrets" if item is MISSING else _checked_15(item)
+    item = value.get("mountPath", MISSING)
+    result.mount_path = "/secrets" if item is MISSING else _common_checked_33(item)
+    item = value.get("sizeLimit", MISSING)
+    result.size_limit = None if item is MISSING else _common_optional_6(item)
+    result.model_fields_set = frozenset(map(VaultSecretsSpec.ALIASES.__getitem__, value))
+    model_checked(check_complete, result)
+    return result
+
+
+validate = validate_VaultSecretsSpec

@@ -10,8 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from krm_fn import __version__, framework
-from krm_fn.manifests import yamlio
+from krm_fn import __version__
 
 HELP = f"""krm-fn {__version__}: Kubernetes multi-container pod patterns, as a KRM function.
 
@@ -67,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return argocd_generate(args[1:], sys.stdout, sys.stderr)
     import gc
 
+    from krm_fn import framework  # the ways in above read nothing of it: none of its imports
+    from krm_fn.manifests import yamlio
+
     gc.disable()  # one short run over a big tree of dicts: the cyclic collector only costs time
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # no scan of installed packages
     try:
@@ -89,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    from krm_fn import framework
+    from krm_fn.manifests import yamlio
+
     framework.start_run()
     if not args:
         if stdin.isatty():

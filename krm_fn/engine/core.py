@@ -26,7 +26,8 @@ from krm_fn.engine.pod_checks import (
     malformed,
     pod_security,
 )
-from krm_fn.engine.undo import Undone, judge_undone, record_error, undo_pod, undo_service
+from krm_fn.engine.service_records import ServiceRecords
+from krm_fn.engine.undo import Undone, judge_undone, record_error, undo_pod
 from krm_fn.kube.podsecurity import ENFORCE_LABEL, weakened_isolation
 from krm_fn.kube.selection import selects
 from krm_fn.kube.services import ServiceIndex, is_service
@@ -155,8 +156,9 @@ class _Run:
         self.workloads = resources
         self.services = [r for r in resources if is_service(r) and self._well_shaped(r)]
         self.service_index = ServiceIndex(self.services, self.namespace)
-        self.service_records: dict[int, tuple[dict[str, Any], dict[str, Entry]]] = {}
-        self.service_undone: list[tuple[dict[str, Any], str, Undone]] = []
+        self.service_records = ServiceRecords(
+            self.keys, self._save, lambda s: id(s) in self.saved, self.results
+        )
         self.generated = GeneratedResources(items, instances, self._save, self.results)
         for resource in resources:
             self.generated.find(resource)
@@ -168,7 +170,8 @@ class _Run:
     def run(self) -> list[Result]:
         """Undo and inject again in every selected pod; report, then commit or roll back."""
         for service in self.services:
-            self._undo_service(service)
+            if self.service_records.undo(service):
+                self.undid.add(id(service))
         matched: set[str] = set()
         custom_paths = [p for i in self.instances for p in i.spec.pod_template_paths]
         selector = self.options.selector
@@ -181,7 +184,7 @@ class _Run:
                 self.results += self._apply_to_pod(pod, chosen)
         if self.options.report_unmatched and not self.options.uninjecting:
             self.results += self._unmatched(matched)
-        self._finish_services()
+        self.service_records.finish()
         self.results += self.generated.changed_and_dropped()
         self._escalate_warnings()
         if any(r.severity == "error" for r in self.results):
@@ -232,7 +235,7 @@ class _Run:
         write_record(pod.template, record)
         for editor in editors:
             for service, entry in editor.services.entries():
-                self._merge_service_entry(service, editor.key, entry)
+                self.service_records.add(service, editor.key, entry)
         for editor, resource in generated:
             self.generated.add(pod, editor.key, resource)
         return results
@@ -316,37 +319,6 @@ class _Run:
         found = [Result(f"{m}", "error", service, f) for f, m in problems(service, SERVICE, "")]
         self.results += found
         return not found
-
-    def _undo_service(self, service: dict[str, Any]) -> None:
-        try:
-            record = read_record(service, service=True)
-        except RecordError as err:
-            self.results.append(record_error(service, "metadata.annotations", err))
-            return
-        self.service_records[id(service)] = (service, record)
-        if not set(record) & set(self.keys):
-            return
-        self._save(service)
-        self.undid.add(id(service))
-        for key in reversed(self.keys):
-            if key in record:
-                undone = undo_service(service, key, record.pop(key))
-                self.service_undone.append((service, key, undone))
-
-    def _merge_service_entry(self, service: dict[str, Any], key: str, entry: Entry) -> None:
-        _, record = self.service_records.setdefault(id(service), (service, {}))
-        old = record.setdefault(key, Entry())
-        old.ports.update({k: v for k, v in entry.ports.items() if k not in old.ports})
-        old.portsWas.update({k: v for k, v in entry.portsWas.items() if k not in old.portsWas})
-
-    def _finish_services(self) -> None:
-        """Check what undoing left to be injected again; write the Services' records."""
-        for service, key, undone in self.service_undone:
-            entry = self.service_records[id(service)][1].get(key)
-            self.results += judge_undone(service, "metadata.annotations", key, undone, entry)
-        for service, record in self.service_records.values():
-            if id(service) in self.saved:
-                write_record(service, record)
 
     # reporting -------------------------------------------------------------------------
     def _unmatched(self, matched: set[str]) -> list[Result]:

@@ -37,6 +37,8 @@ RUNTIME = (
     "matching", "model_checked", "required", "string",
 )  # fmt: skip
 IMMUTABLE = (str, int, float, bool, type(None), tuple, frozenset)
+SHARED_MODELS = "krm_fn.patterns.models.spec"  # their validators are in the shared module
+FILLED = {"PatternSpec"}  # shared models whose fields the kinds' Specs inherit
 SCALARS = {str: "string", int: "integer", float: "floating", bool: "boolean"}
 
 
@@ -274,13 +276,15 @@ class Generator:
 
     # models ---------------------------------------------------------------------------------
     def model(self, model: type[BaseModel]) -> str:
-        """The function validating a model (its class and function generated once)."""
+        """The function validating a model (its class and function generated once).
+
+        A kind's Spec inherits the fields of PatternSpec: its class subclasses PatternSpec's
+        generated class, and `fill_PatternSpec` sets those fields, generated once.
+        """
         if model in self.classes:
             return f"validate_{self.classes[model]}"
         name = self._class_name(model)
-        if (
-            model.__module__ == "krm_fn.patterns.models.spec" and not self.shared
-        ):  # in the shared one
+        if model.__module__ == SHARED_MODELS and not self.shared:  # generated in the shared one
             self.imports.setdefault("krm_fn.patterns.validators", set()).add(f"validate_{name}")
             self.classes[model] = name
             return f"validate_{name}"
@@ -294,17 +298,18 @@ class Generator:
                 f"{model.__name__}: field validators must be Annotated checks (see "
                 "krm_fn/patterns/models/spec.py)"
             )
+        parent = self._inherited(model)
         mixins = [
             self.name_of_class(base)
             for base in model.__mro__
             if base.__module__.startswith("krm_fn.")
             and not issubclass(base, BaseModel)
             and base is not object
+            and (parent is None or base not in parent.__mro__)
         ]
         self._no_methods(model)
         fields = model.model_fields
-        aliases = {f.alias or n: n for n, f in fields.items()}
-        bases = ", ".join(["Validated", *mixins])
+        own = {n: f for n, f in fields.items() if parent is None or n not in parent.model_fields}
         position = len(self.class_sources)
         self.class_sources.append("")  # written once its fields' types are known
         lines = [
@@ -314,24 +319,42 @@ class Generator:
             "        raise Unsure\n",
             f"    result: {name} = {name}.__new__({name})\n",
         ]
-        for python_name, info in fields.items():
-            alias = info.alias or python_name
-            check = self.validator(info.annotation, info.metadata)
-            lines.append(f"    item = value.get({alias!r}, MISSING)\n")
-            default = self._default(info, check)
-            lines.append(
-                f"    result.{python_name} = {default} if item is MISSING else {check}(item)\n"
+        if parent is not None:
+            parent_name = self._class_name(parent)
+            self.imports.setdefault("krm_fn.patterns.validators", set()).update(
+                {parent_name, f"fill_{parent_name}"}
             )
+            lines.append(f"    fill_{parent_name}(result, value)\n")
+        elif name in FILLED:  # its fields are set by a function of their own, which kinds share
+            lines.append(f"    fill_{name}(result, value)\n")
+            self.functions[f"fill_{name}"] = (
+                f"def fill_{name}(result: {name}, value: dict[str, Any]) -> None:\n"
+                f'    """Set the fields of {model.__name__} in `result`."""\n'
+                + "".join(self._field_lines(fields))
+            )
+        if name not in FILLED:
+            lines += self._field_lines(own)
         lines.append(
             f"    result.model_fields_set = frozenset(map({name}.ALIASES.__getitem__, value))\n"
         )
+        if parent is None:
+            bases = ", ".join(["Validated", *mixins])
+            field_names, aliases = (
+                repr(tuple(fields)),
+                repr({f.alias or n: n for n, f in fields.items()}),
+            )
+        else:
+            bases = ", ".join([parent_name, *mixins])
+            field_names = f"(*{parent_name}.FIELDS, {', '.join(repr(n) for n in own)},)"
+            own_aliases = ", ".join(f"{f.alias or n!r}: {n!r}" for n, f in own.items())
+            aliases = f"{{**{parent_name}.ALIASES, {own_aliases}}}"
         self.class_sources[position] = (
             f"class {name}({bases}):\n"
             f'    """{model.__name__} of {model.__module__}, validated."""\n\n'
-            f"    __slots__ = {tuple(sorted(fields))!r}\n"
-            f"    FIELDS = {tuple(fields)!r}\n"
-            f"    ALIASES = {aliases!r}\n"
-            + "".join(f"    {n}: {self.hint(info.annotation)}\n" for n, info in fields.items())
+            f"    __slots__ = {tuple(sorted(own))!r}\n"
+            f"    FIELDS: tuple[str, ...] = {field_names}\n"
+            f"    ALIASES = {aliases}\n"
+            + "".join(f"    {n}: {self.hint(info.annotation)}\n" for n, info in own.items())
         )
         for validator in decorators.model_validators.values():
             if validator.info.mode != "after":
@@ -341,6 +364,34 @@ class Generator:
         lines.append("    return result\n")
         self.functions[f"validate_{name}"] = "".join(lines)
         return f"validate_{name}"
+
+    def _field_lines(self, fields: dict[str, FieldInfo]) -> list[str]:
+        """The statements that validate `fields` of `value` into `result`."""
+        lines = []
+        for python_name, info in fields.items():
+            alias = info.alias or python_name
+            check = self.validator(info.annotation, info.metadata)
+            lines.append(f"    item = value.get({alias!r}, MISSING)\n")
+            default = self._default(info, check)
+            lines.append(
+                f"    result.{python_name} = {default} if item is MISSING else {check}(item)\n"
+            )
+        return lines
+
+    @staticmethod
+    def _inherited(model: type[BaseModel]) -> type[BaseModel] | None:
+        """The shared model whose fields `model` inherits unchanged, first, if there is one."""
+        for base in model.__mro__[1:]:
+            if not issubclass(base, BaseModel) or base.__module__ != SHARED_MODELS:
+                continue
+            if base.__name__ not in FILLED:
+                continue
+            inherited = list(base.model_fields)
+            fields = model.model_fields
+            same = all(repr(fields[n]) == repr(base.model_fields[n]) for n in inherited)
+            if list(fields)[: len(inherited)] == inherited and same:
+                return base
+        return None
 
     def _default(self, info: FieldInfo, check: str) -> str:
         if info.default_factory is not None:

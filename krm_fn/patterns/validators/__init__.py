@@ -49,7 +49,7 @@ class Model(Validated):
     """Model of krm_fn.patterns.models.spec, validated."""
 
     __slots__ = ()
-    FIELDS = ()
+    FIELDS: tuple[str, ...] = ()
     ALIASES = {}
 
 
@@ -65,7 +65,7 @@ class Target(Validated):
         "namespace",
         "version",
     )
-    FIELDS = (
+    FIELDS: tuple[str, ...] = (
         "group",
         "version",
         "kind",
@@ -96,7 +96,7 @@ class PodTemplatePath(Validated):
     """PodTemplatePath of krm_fn.patterns.models.spec, validated."""
 
     __slots__ = ("group", "kind", "path")
-    FIELDS = ("group", "kind", "path")
+    FIELDS: tuple[str, ...] = ("group", "kind", "path")
     ALIASES = {"group": "group", "kind": "kind", "path": "path"}
     group: str | None
     kind: str
@@ -107,7 +107,7 @@ class Anchor(Validated):
     """Anchor of krm_fn.patterns.models.spec, validated."""
 
     __slots__ = ("after", "before")
-    FIELDS = ("before", "after")
+    FIELDS: tuple[str, ...] = ("before", "after")
     ALIASES = {"before": "before", "after": "after"}
     before: str | None
     after: str | None
@@ -126,7 +126,7 @@ class PatternSpec(Validated, PatternSpecMethods):
         "pod_template_paths",
         "targets",
     )
-    FIELDS = (
+    FIELDS: tuple[str, ...] = (
         "targets",
         "app_containers",
         "kubernetes_version",
@@ -280,11 +280,8 @@ def _common_literal_14(value: Any) -> Any:
     raise Unsure
 
 
-def validate_PatternSpec(value: Any) -> PatternSpec:
-    """A PatternSpec of krm_fn.patterns.models.spec."""
-    if type(value) is not dict or not value.keys() <= PatternSpec.ALIASES.keys():
-        raise Unsure
-    result: PatternSpec = PatternSpec.__new__(PatternSpec)
+def fill_PatternSpec(result: PatternSpec, value: dict[str, Any]) -> None:
+    """Set the fields of PatternSpec in `result`."""
     item = value.get("targets", MISSING)
     result.targets = list() if item is MISSING else _common_list_10(item)
     item = value.get("appContainers", MISSING)
@@ -305,11 +302,19 @@ def validate_PatternSpec(value: Any) -> PatternSpec:
     result.fail_on_warnings = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
     result.on_error = "deny" if item is MISSING else _common_literal_14(item)
+
+
+def validate_PatternSpec(value: Any) -> PatternSpec:
+    """A PatternSpec of krm_fn.patterns.models.spec."""
+    if type(value) is not dict or not value.keys() <= PatternSpec.ALIASES.keys():
+        raise Unsure
+    result: PatternSpec = PatternSpec.__new__(PatternSpec)
+    fill_PatternSpec(result, value)
     result.model_fields_set = frozenset(map(PatternSpec.ALIASES.__getitem__, value))
     return result
 
 
-def _common_literal_16(value: Any) -> Any:
+def _common_literal_17(value: Any) -> Any:
     if (type(value), value) in (
         (str, "auto"),
         (bool, True),
@@ -319,7 +324,7 @@ def _common_literal_16(value: Any) -> Any:
     raise Unsure
 
 
-def _common_union_17(value: Any) -> Any:
+def _common_union_18(value: Any) -> Any:
     if type(value) in (
         str,
         int,
@@ -329,25 +334,25 @@ def _common_union_17(value: Any) -> Any:
     raise Unsure
 
 
-def _common_dict_18(value: Any) -> Any:
-    if type(value) is not dict:
-        raise Unsure
-    return {string(key): _common_union_17(item) for key, item in value.items()}
-
-
 def _common_dict_19(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _common_dict_18(item) for key, item in value.items()}
+    return {string(key): _common_union_18(item) for key, item in value.items()}
 
 
-def _common_checked_20(value: Any) -> Any:
-    value = _common_dict_19(value)
+def _common_dict_20(value: Any) -> Any:
+    if type(value) is not dict:
+        raise Unsure
+    return {string(key): _common_dict_19(item) for key, item in value.items()}
+
+
+def _common_checked_21(value: Any) -> Any:
+    value = _common_dict_20(value)
     value = checked(check_resources, value)
     return value
 
 
-def _common_literal_21(value: Any) -> Any:
+def _common_literal_22(value: Any) -> Any:
     if (type(value), value) in (
         (str, "first"),
         (str, "last"),
@@ -356,94 +361,94 @@ def _common_literal_21(value: Any) -> Any:
     raise Unsure
 
 
-def _common_tagged_22(value: Any) -> Any:
+def _common_tagged_23(value: Any) -> Any:
     tag = position_tag(value)
     if tag == "first|last":
-        return _common_literal_21(value)
+        return _common_literal_22(value)
     if tag == "before|after":
         return validate_Anchor(value)
     raise Unsure
 
 
-def _common_dict_23(value: Any) -> Any:
+def _common_dict_24(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
 
 
-def _common_checked_24(value: Any) -> Any:
-    value = _common_dict_23(value)
+def _common_checked_25(value: Any) -> Any:
+    value = _common_dict_24(value)
     value = checked(check_container, value)
     return value
 
 
-def _common_list_25(value: Any) -> Any:
+def _common_list_26(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_common_checked_24(item) for item in value]
+    return [_common_checked_25(item) for item in value]
 
 
-def _common_checked_26(value: Any) -> Any:
-    value = _common_dict_23(value)
+def _common_checked_27(value: Any) -> Any:
+    value = _common_dict_24(value)
     value = checked(check_volume, value)
     return value
 
 
-def _common_list_27(value: Any) -> Any:
+def _common_list_28(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_common_checked_26(item) for item in value]
+    return [_common_checked_27(item) for item in value]
 
 
-def _common_checked_28(value: Any) -> Any:
-    value = _common_dict_23(value)
+def _common_checked_29(value: Any) -> Any:
+    value = _common_dict_24(value)
     value = checked(check_mount, value)
     return value
 
 
-def _common_list_29(value: Any) -> Any:
+def _common_list_30(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_common_checked_28(item) for item in value]
+    return [_common_checked_29(item) for item in value]
 
 
-def _common_dict_30(value: Any) -> Any:
+def _common_dict_31(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): string(item) for key, item in value.items()}
 
 
-def _common_checked_31(value: Any) -> Any:
-    value = _common_dict_23(value)
+def _common_checked_32(value: Any) -> Any:
+    value = _common_dict_24(value)
     value = checked(check_env, value)
     return value
 
 
-def _common_list_32(value: Any) -> Any:
+def _common_list_33(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_common_checked_31(item) for item in value]
+    return [_common_checked_32(item) for item in value]
 
 
-def _common_checked_33(value: Any) -> Any:
+def _common_checked_34(value: Any) -> Any:
     value = string(value)
     value = checked(check_absolute_path, value)
     return value
 
 
-def _common_checked_34(value: Any) -> Any:
+def _common_checked_35(value: Any) -> Any:
     value = string(value)
     value = checked(check_image, value)
     return value
 
 
-def _common_checked_35(value: Any) -> Any:
-    value = _common_dict_23(value)
+def _common_checked_36(value: Any) -> Any:
+    value = _common_dict_24(value)
     value = checked(check_container_override, value)
     return value
 
 
-def _common_checked_36(value: Any) -> Any:
+def _common_checked_37(value: Any) -> Any:
     value = integer(value)
     if not value >= 1:
         raise Unsure
@@ -452,61 +457,61 @@ def _common_checked_36(value: Any) -> Any:
     return value
 
 
-def _common_checked_37(value: Any) -> Any:
+def _common_checked_38(value: Any) -> Any:
     value = string(value)
     value = checked(check_port_name, value)
     return value
 
 
-def _common_optional_38(value: Any) -> Any:
-    return None if value is None else _common_checked_36(value)
+def _common_optional_39(value: Any) -> Any:
+    return None if value is None else _common_checked_37(value)
 
 
-def _common_checked_39(value: Any) -> Any:
+def _common_checked_40(value: Any) -> Any:
     value = string(value)
     value = checked(check_host, value)
     return value
 
 
-def _common_optional_40(value: Any) -> Any:
+def _common_optional_41(value: Any) -> Any:
     return None if value is None else _common_list_11(value)
 
 
-def _common_checked_41(value: Any) -> Any:
-    value = _common_dict_19(value)
+def _common_checked_42(value: Any) -> Any:
+    value = _common_dict_20(value)
     value = checked(check_resources, value)
     value = checked(check_requests_and_limits, value)
     return value
 
 
-def _common_checked_42(value: Any) -> Any:
+def _common_checked_43(value: Any) -> Any:
     value = string(value)
     value = checked(check_http_url, value)
     return value
 
 
-def _common_optional_43(value: Any) -> Any:
-    return None if value is None else _common_checked_42(value)
+def _common_optional_44(value: Any) -> Any:
+    return None if value is None else _common_checked_43(value)
 
 
-def _common_checked_44(value: Any) -> Any:
+def _common_checked_45(value: Any) -> Any:
     value = string(value)
     value = checked(check_file_name, value)
     return value
 
 
-def _common_checked_45(value: Any) -> Any:
+def _common_checked_46(value: Any) -> Any:
     value = integer(value)
     if not value >= 0:
         raise Unsure
     return value
 
 
-def _common_optional_46(value: Any) -> Any:
-    return None if value is None else _common_checked_34(value)
+def _common_optional_47(value: Any) -> Any:
+    return None if value is None else _common_checked_35(value)
 
 
-def _common_checked_47(value: Any) -> Any:
+def _common_checked_48(value: Any) -> Any:
     value = integer(value)
     if not value >= 1:
         raise Unsure

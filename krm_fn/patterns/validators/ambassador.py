@@ -11,12 +11,11 @@ from typing import Any, Literal
 
 from krm_fn.kube.containers import sidecar_resources
 from krm_fn.patterns.ambassador import check_one_direction
-from krm_fn.patterns.checks import PatternSpecMethods, check_server_name, default_kubernetes_version
+from krm_fn.patterns.checks import check_server_name
 from krm_fn.patterns.validated import (
     MISSING,
     Unsure,
     Validated,
-    boolean,
     checked,
     matching,
     model_checked,
@@ -25,65 +24,46 @@ from krm_fn.patterns.validated import (
 )
 from krm_fn.patterns.validators import (
     Anchor,
-    PodTemplatePath,
-    Target,
-    _common_checked_12,
-    _common_checked_20,
-    _common_checked_34,
+    PatternSpec,
+    _common_checked_21,
     _common_checked_35,
     _common_checked_36,
     _common_checked_37,
-    _common_checked_39,
-    _common_list_10,
+    _common_checked_38,
+    _common_checked_40,
     _common_list_11,
-    _common_list_13,
-    _common_list_32,
-    _common_literal_14,
-    _common_literal_16,
-    _common_optional_38,
-    _common_optional_40,
-    _common_tagged_22,
+    _common_list_33,
+    _common_literal_17,
+    _common_optional_39,
+    _common_optional_41,
+    _common_tagged_23,
+    fill_PatternSpec,
 )
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 PATTERN_1 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-class AmbassadorSpec(Validated, PatternSpecMethods):
+class AmbassadorSpec(PatternSpec):
     """Spec of krm_fn.patterns.models.ambassador, validated."""
 
     __slots__ = (
         "app_args",
-        "app_containers",
         "app_env",
         "args",
         "command",
         "config_map_name",
         "container",
         "container_name",
-        "fail_on_empty_match",
-        "fail_on_warnings",
         "image",
         "inbound",
-        "kubernetes_version",
         "native",
-        "on_error",
         "outbound",
-        "pod_opt_out",
-        "pod_template_paths",
         "position",
         "resources",
-        "targets",
     )
-    FIELDS = (
-        "targets",
-        "app_containers",
-        "kubernetes_version",
-        "pod_template_paths",
-        "pod_opt_out",
-        "fail_on_empty_match",
-        "fail_on_warnings",
-        "on_error",
+    FIELDS: tuple[str, ...] = (
+        *PatternSpec.FIELDS,
         "native",
         "resources",
         "position",
@@ -99,14 +79,7 @@ class AmbassadorSpec(Validated, PatternSpecMethods):
         "container",
     )
     ALIASES = {
-        "targets": "targets",
-        "appContainers": "app_containers",
-        "kubernetesVersion": "kubernetes_version",
-        "podTemplatePaths": "pod_template_paths",
-        "podOptOut": "pod_opt_out",
-        "failOnEmptyMatch": "fail_on_empty_match",
-        "failOnWarnings": "fail_on_warnings",
-        "onError": "on_error",
+        **PatternSpec.ALIASES,
         "native": "native",
         "resources": "resources",
         "position": "position",
@@ -121,14 +94,6 @@ class AmbassadorSpec(Validated, PatternSpecMethods):
         "appArgs": "app_args",
         "container": "container",
     }
-    targets: list[Target]
-    app_containers: list[str]
-    kubernetes_version: str
-    pod_template_paths: list[PodTemplatePath]
-    pod_opt_out: bool
-    fail_on_empty_match: bool
-    fail_on_warnings: bool
-    on_error: Literal["deny", "admit"]
     native: Literal["auto", True, False]
     resources: dict[str, dict[str, str | int | float]]
     position: Literal["first", "last"] | Anchor
@@ -148,7 +113,7 @@ class AmbassadorInbound(Validated):
     """Inbound of krm_fn.patterns.models.ambassador, validated."""
 
     __slots__ = ("app_port", "health_port", "port", "port_name", "server_name", "tls")
-    FIELDS = ("port", "app_port", "port_name", "server_name", "tls", "health_port")
+    FIELDS: tuple[str, ...] = ("port", "app_port", "port_name", "server_name", "tls", "health_port")
     ALIASES = {
         "port": "port",
         "appPort": "app_port",
@@ -169,7 +134,7 @@ class AmbassadorTls(Validated):
     """Tls of krm_fn.patterns.models.ambassador, validated."""
 
     __slots__ = ("client_ca_secret_name", "plain_http", "secret_name")
-    FIELDS = ("secret_name", "client_ca_secret_name", "plain_http")
+    FIELDS: tuple[str, ...] = ("secret_name", "client_ca_secret_name", "plain_http")
     ALIASES = {
         "secretName": "secret_name",
         "clientCASecretName": "client_ca_secret_name",
@@ -184,7 +149,7 @@ class AmbassadorOutbound(Validated):
     """Outbound of krm_fn.patterns.models.ambassador, validated."""
 
     __slots__ = ("ca_secret_name", "client_cert_secret_name", "local_port", "remote")
-    FIELDS = ("local_port", "remote", "ca_secret_name", "client_cert_secret_name")
+    FIELDS: tuple[str, ...] = ("local_port", "remote", "ca_secret_name", "client_cert_secret_name")
     ALIASES = {
         "localPort": "local_port",
         "remote": "remote",
@@ -201,7 +166,7 @@ class AmbassadorRemote(Validated):
     """Remote of krm_fn.patterns.models.ambassador, validated."""
 
     __slots__ = ("host", "port")
-    FIELDS = ("host", "port")
+    FIELDS: tuple[str, ...] = ("host", "port")
     ALIASES = {"host": "host", "port": "port"}
     host: str
     port: int
@@ -257,17 +222,17 @@ def validate_AmbassadorInbound(value: Any) -> AmbassadorInbound:
         raise Unsure
     result: AmbassadorInbound = AmbassadorInbound.__new__(AmbassadorInbound)
     item = value.get("port", MISSING)
-    result.port = required() if item is MISSING else _common_checked_36(item)
+    result.port = required() if item is MISSING else _common_checked_37(item)
     item = value.get("appPort", MISSING)
-    result.app_port = required() if item is MISSING else _common_checked_36(item)
+    result.app_port = required() if item is MISSING else _common_checked_37(item)
     item = value.get("portName", MISSING)
-    result.port_name = "https" if item is MISSING else _common_checked_37(item)
+    result.port_name = "https" if item is MISSING else _common_checked_38(item)
     item = value.get("serverName", MISSING)
     result.server_name = None if item is MISSING else _optional_1(item)
     item = value.get("tls", MISSING)
     result.tls = required() if item is MISSING else validate_AmbassadorTls(item)
     item = value.get("healthPort", MISSING)
-    result.health_port = None if item is MISSING else _common_optional_38(item)
+    result.health_port = None if item is MISSING else _common_optional_39(item)
     result.model_fields_set = frozenset(map(AmbassadorInbound.ALIASES.__getitem__, value))
     return result
 
@@ -282,9 +247,9 @@ def validate_AmbassadorRemote(value: Any) -> AmbassadorRemote:
         raise Unsure
     result: AmbassadorRemote = AmbassadorRemote.__new__(AmbassadorRemote)
     item = value.get("host", MISSING)
-    result.host = required() if item is MISSING else _common_checked_39(item)
+    result.host = required() if item is MISSING else _common_checked_40(item)
     item = value.get("port", MISSING)
-    result.port = required() if item is MISSING else _common_checked_36(item)
+    result.port = required() if item is MISSING else _common_checked_37(item)
     result.model_fields_set = frozenset(map(AmbassadorRemote.ALIASES.__getitem__, value))
     return result
 
@@ -295,7 +260,7 @@ def validate_AmbassadorOutbound(value: Any) -> AmbassadorOutbound:
         raise Unsure
     result: AmbassadorOutbound = AmbassadorOutbound.__new__(AmbassadorOutbound)
     item = value.get("localPort", MISSING)
-    result.local_port = required() if item is MISSING else _common_checked_36(item)
+    result.local_port = required() if item is MISSING else _common_checked_37(item)
     item = value.get("remote", MISSING)
     result.remote = required() if item is MISSING else validate_AmbassadorRemote(item)
     item = value.get("caSecretName", MISSING)
@@ -323,32 +288,13 @@ def validate_AmbassadorSpec(value: Any) -> AmbassadorSpec:
     if type(value) is not dict or not value.keys() <= AmbassadorSpec.ALIASES.keys():
         raise Unsure
     result: AmbassadorSpec = AmbassadorSpec.__new__(AmbassadorSpec)
-    item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _common_list_10(item)
-    item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _common_list_11(item)
-    item = value.get("kubernetesVersion", MISSING)
-    result.kubernetes_version = (
-        _common_checked_12(default_kubernetes_version())
-        if item is MISSING
-        else _common_checked_12(item)
-    )
-    item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
-    item = value.get("podOptOut", MISSING)
-    result.pod_opt_out = True if item is MISSING else boolean(item)
-    item = value.get("failOnEmptyMatch", MISSING)
-    result.fail_on_empty_match = False if item is MISSING else boolean(item)
-    item = value.get("failOnWarnings", MISSING)
-    result.fail_on_warnings = False if item is MISSING else boolean(item)
-    item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
+    fill_PatternSpec(result, value)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _common_literal_16(item)
+    result.native = "auto" if item is MISSING else _common_literal_17(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _common_checked_20(item)
+    result.resources = sidecar_resources() if item is MISSING else _common_checked_21(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _common_tagged_22(item)
+    result.position = "first" if item is MISSING else _common_tagged_23(item)
     item = value.get("inbound", MISSING)
     result.inbound = None if item is MISSING else _optional_7(item)
     item = value.get("outbound", MISSING)
@@ -356,19 +302,19 @@ def validate_AmbassadorSpec(value: Any) -> AmbassadorSpec:
     item = value.get("containerName", MISSING)
     result.container_name = "nginx-proxy" if item is MISSING else _checked_11(item)
     item = value.get("image", MISSING)
-    result.image = "nginx:1.27.3" if item is MISSING else _common_checked_34(item)
+    result.image = "nginx:1.27.3" if item is MISSING else _common_checked_35(item)
     item = value.get("command", MISSING)
-    result.command = None if item is MISSING else _common_optional_40(item)
+    result.command = None if item is MISSING else _common_optional_41(item)
     item = value.get("args", MISSING)
-    result.args = None if item is MISSING else _common_optional_40(item)
+    result.args = None if item is MISSING else _common_optional_41(item)
     item = value.get("configMapName", MISSING)
     result.config_map_name = None if item is MISSING else _optional_3(item)
     item = value.get("appEnv", MISSING)
-    result.app_env = list() if item is MISSING else _common_list_32(item)
+    result.app_env = list() if item is MISSING else _common_list_33(item)
     item = value.get("appArgs", MISSING)
     result.app_args = list() if item is MISSING else _common_list_11(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_35(item)
+    result.container = dict() if item is MISSING else _common_checked_36(item)
     result.model_fields_set = frozenset(map(AmbassadorSpec.ALIASES.__getitem__, value))
     model_checked(check_one_direction, result)
     return result

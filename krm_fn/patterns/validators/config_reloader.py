@@ -10,13 +10,11 @@ import re
 from typing import Any, Literal
 
 from krm_fn.kube.containers import sidecar_resources
-from krm_fn.patterns.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.patterns.config_reloader import check_one_method
 from krm_fn.patterns.validated import (
     MISSING,
     Unsure,
     Validated,
-    boolean,
     matching,
     model_checked,
     required,
@@ -24,19 +22,14 @@ from krm_fn.patterns.validated import (
 )
 from krm_fn.patterns.validators import (
     Anchor,
-    PodTemplatePath,
-    Target,
-    _common_checked_12,
-    _common_checked_20,
-    _common_checked_34,
+    PatternSpec,
+    _common_checked_21,
     _common_checked_35,
-    _common_checked_47,
-    _common_list_10,
-    _common_list_11,
-    _common_list_13,
-    _common_literal_14,
-    _common_literal_16,
-    _common_tagged_22,
+    _common_checked_36,
+    _common_checked_48,
+    _common_literal_17,
+    _common_tagged_23,
+    fill_PatternSpec,
 )
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -44,38 +37,23 @@ PATTERN_1 = re.compile("^https?://")
 PATTERN_2 = re.compile("^[A-Za-z0-9._][A-Za-z0-9._-]{0,14}$")
 
 
-class ConfigReloaderSpec(Validated, PatternSpecMethods):
+class ConfigReloaderSpec(PatternSpec):
     """Spec of krm_fn.patterns.models.config_reloader, validated."""
 
     __slots__ = (
-        "app_containers",
         "container",
         "container_name",
-        "fail_on_empty_match",
-        "fail_on_warnings",
         "http",
         "image",
-        "kubernetes_version",
         "native",
-        "on_error",
         "period_seconds",
-        "pod_opt_out",
-        "pod_template_paths",
         "position",
         "resources",
         "signal",
-        "targets",
         "watch",
     )
-    FIELDS = (
-        "targets",
-        "app_containers",
-        "kubernetes_version",
-        "pod_template_paths",
-        "pod_opt_out",
-        "fail_on_empty_match",
-        "fail_on_warnings",
-        "on_error",
+    FIELDS: tuple[str, ...] = (
+        *PatternSpec.FIELDS,
         "native",
         "resources",
         "position",
@@ -88,14 +66,7 @@ class ConfigReloaderSpec(Validated, PatternSpecMethods):
         "container",
     )
     ALIASES = {
-        "targets": "targets",
-        "appContainers": "app_containers",
-        "kubernetesVersion": "kubernetes_version",
-        "podTemplatePaths": "pod_template_paths",
-        "podOptOut": "pod_opt_out",
-        "failOnEmptyMatch": "fail_on_empty_match",
-        "failOnWarnings": "fail_on_warnings",
-        "onError": "on_error",
+        **PatternSpec.ALIASES,
         "native": "native",
         "resources": "resources",
         "position": "position",
@@ -107,14 +78,6 @@ class ConfigReloaderSpec(Validated, PatternSpecMethods):
         "containerName": "container_name",
         "container": "container",
     }
-    targets: list[Target]
-    app_containers: list[str]
-    kubernetes_version: str
-    pod_template_paths: list[PodTemplatePath]
-    pod_opt_out: bool
-    fail_on_empty_match: bool
-    fail_on_warnings: bool
-    on_error: Literal["deny", "admit"]
     native: Literal["auto", True, False]
     resources: dict[str, dict[str, str | int | float]]
     position: Literal["first", "last"] | Anchor
@@ -131,7 +94,7 @@ class ConfigReloaderHttpReload(Validated):
     """HttpReload of krm_fn.patterns.models.config_reloader, validated."""
 
     __slots__ = ("method", "url")
-    FIELDS = ("url", "method")
+    FIELDS: tuple[str, ...] = ("url", "method")
     ALIASES = {"url": "url", "method": "method"}
     url: str
     method: Literal["POST", "GET"]
@@ -141,7 +104,7 @@ class ConfigReloaderSignalReload(Validated):
     """SignalReload of krm_fn.patterns.models.config_reloader, validated."""
 
     __slots__ = ("name", "process")
-    FIELDS = ("name", "process")
+    FIELDS: tuple[str, ...] = ("name", "process")
     ALIASES = {"name": "name", "process": "process"}
     name: Literal["HUP", "USR1", "USR2", "TERM", "INT", "QUIT"]
     process: str
@@ -243,32 +206,13 @@ def validate_ConfigReloaderSpec(value: Any) -> ConfigReloaderSpec:
     if type(value) is not dict or not value.keys() <= ConfigReloaderSpec.ALIASES.keys():
         raise Unsure
     result: ConfigReloaderSpec = ConfigReloaderSpec.__new__(ConfigReloaderSpec)
-    item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _common_list_10(item)
-    item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _common_list_11(item)
-    item = value.get("kubernetesVersion", MISSING)
-    result.kubernetes_version = (
-        _common_checked_12(default_kubernetes_version())
-        if item is MISSING
-        else _common_checked_12(item)
-    )
-    item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
-    item = value.get("podOptOut", MISSING)
-    result.pod_opt_out = True if item is MISSING else boolean(item)
-    item = value.get("failOnEmptyMatch", MISSING)
-    result.fail_on_empty_match = False if item is MISSING else boolean(item)
-    item = value.get("failOnWarnings", MISSING)
-    result.fail_on_warnings = False if item is MISSING else boolean(item)
-    item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
+    fill_PatternSpec(result, value)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _common_literal_16(item)
+    result.native = "auto" if item is MISSING else _common_literal_17(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _common_checked_20(item)
+    result.resources = sidecar_resources() if item is MISSING else _common_checked_21(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _common_tagged_22(item)
+    result.position = "first" if item is MISSING else _common_tagged_23(item)
     item = value.get("watch", MISSING)
     result.watch = required() if item is MISSING else _checked_2(item)
     item = value.get("http", MISSING)
@@ -276,13 +220,13 @@ def validate_ConfigReloaderSpec(value: Any) -> ConfigReloaderSpec:
     item = value.get("signal", MISSING)
     result.signal = None if item is MISSING else _optional_10(item)
     item = value.get("periodSeconds", MISSING)
-    result.period_seconds = 5 if item is MISSING else _common_checked_47(item)
+    result.period_seconds = 5 if item is MISSING else _common_checked_48(item)
     item = value.get("image", MISSING)
-    result.image = "busybox:1.36.1" if item is MISSING else _common_checked_34(item)
+    result.image = "busybox:1.36.1" if item is MISSING else _common_checked_35(item)
     item = value.get("containerName", MISSING)
     result.container_name = "config-reloader" if item is MISSING else _checked_0(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_35(item)
+    result.container = dict() if item is MISSING else _common_checked_36(item)
     result.model_fields_set = frozenset(map(ConfigReloaderSpec.ALIASES.__getitem__, value))
     model_checked(check_one_method, result)
     return result

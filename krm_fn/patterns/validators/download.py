@@ -10,13 +10,11 @@ import re
 from typing import Any, Literal
 
 from krm_fn.kube.containers import init_resources
-from krm_fn.patterns.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.patterns.download import check_download_file_name, check_sha256, check_url
 from krm_fn.patterns.validated import (
     MISSING,
     Unsure,
     Validated,
-    boolean,
     checked,
     matching,
     model_checked,
@@ -25,21 +23,16 @@ from krm_fn.patterns.validated import (
 )
 from krm_fn.patterns.validators import (
     Anchor,
-    PodTemplatePath,
-    Target,
-    _common_checked_12,
-    _common_checked_33,
-    _common_checked_35,
-    _common_checked_41,
-    _common_checked_44,
-    _common_list_10,
-    _common_list_11,
-    _common_list_13,
-    _common_literal_14,
+    PatternSpec,
+    _common_checked_34,
+    _common_checked_36,
+    _common_checked_42,
+    _common_checked_45,
     _common_optional_6,
-    _common_optional_43,
-    _common_optional_46,
-    _common_tagged_22,
+    _common_optional_44,
+    _common_optional_47,
+    _common_tagged_23,
+    fill_PatternSpec,
 )
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -47,41 +40,26 @@ PATTERN_1 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-
 PATTERN_2 = re.compile("^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
-class DownloadSpec(Validated, PatternSpecMethods):
+class DownloadSpec(PatternSpec):
     """Spec of krm_fn.patterns.models.download, validated."""
 
     __slots__ = (
-        "app_containers",
         "container",
         "container_name",
         "credentials_secret_name",
-        "fail_on_empty_match",
-        "fail_on_warnings",
         "file",
         "image",
-        "kubernetes_version",
         "mount_path",
-        "on_error",
-        "pod_opt_out",
-        "pod_template_paths",
         "position",
         "resources",
         "s3",
         "sha256",
         "size_limit",
-        "targets",
         "url",
         "volume_name",
     )
-    FIELDS = (
-        "targets",
-        "app_containers",
-        "kubernetes_version",
-        "pod_template_paths",
-        "pod_opt_out",
-        "fail_on_empty_match",
-        "fail_on_warnings",
-        "on_error",
+    FIELDS: tuple[str, ...] = (
+        *PatternSpec.FIELDS,
         "position",
         "resources",
         "container",
@@ -97,14 +75,7 @@ class DownloadSpec(Validated, PatternSpecMethods):
         "container_name",
     )
     ALIASES = {
-        "targets": "targets",
-        "appContainers": "app_containers",
-        "kubernetesVersion": "kubernetes_version",
-        "podTemplatePaths": "pod_template_paths",
-        "podOptOut": "pod_opt_out",
-        "failOnEmptyMatch": "fail_on_empty_match",
-        "failOnWarnings": "fail_on_warnings",
-        "onError": "on_error",
+        **PatternSpec.ALIASES,
         "position": "position",
         "resources": "resources",
         "container": "container",
@@ -119,14 +90,6 @@ class DownloadSpec(Validated, PatternSpecMethods):
         "image": "image",
         "containerName": "container_name",
     }
-    targets: list[Target]
-    app_containers: list[str]
-    kubernetes_version: str
-    pod_template_paths: list[PodTemplatePath]
-    pod_opt_out: bool
-    fail_on_empty_match: bool
-    fail_on_warnings: bool
-    on_error: Literal["deny", "admit"]
     position: Literal["first", "last"] | Anchor
     resources: dict[str, dict[str, str | int | float]]
     container: dict[str, Any]
@@ -146,7 +109,7 @@ class DownloadS3(Validated):
     """S3 of krm_fn.patterns.models.download, validated."""
 
     __slots__ = ("endpoint", "region")
-    FIELDS = ("region", "endpoint")
+    FIELDS: tuple[str, ...] = ("region", "endpoint")
     ALIASES = {"region": "region", "endpoint": "endpoint"}
     region: str | None
     endpoint: str | None
@@ -159,7 +122,7 @@ def _checked_0(value: Any) -> Any:
 
 
 def _optional_1(value: Any) -> Any:
-    return None if value is None else _common_checked_44(value)
+    return None if value is None else _common_checked_45(value)
 
 
 def _checked_2(value: Any) -> Any:
@@ -208,7 +171,7 @@ def validate_DownloadS3(value: Any) -> DownloadS3:
     item = value.get("region", MISSING)
     result.region = None if item is MISSING else _optional_8(item)
     item = value.get("endpoint", MISSING)
-    result.endpoint = None if item is MISSING else _common_optional_43(item)
+    result.endpoint = None if item is MISSING else _common_optional_44(item)
     result.model_fields_set = frozenset(map(DownloadS3.ALIASES.__getitem__, value))
     return result
 
@@ -218,32 +181,13 @@ def validate_DownloadSpec(value: Any) -> DownloadSpec:
     if type(value) is not dict or not value.keys() <= DownloadSpec.ALIASES.keys():
         raise Unsure
     result: DownloadSpec = DownloadSpec.__new__(DownloadSpec)
-    item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _common_list_10(item)
-    item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _common_list_11(item)
-    item = value.get("kubernetesVersion", MISSING)
-    result.kubernetes_version = (
-        _common_checked_12(default_kubernetes_version())
-        if item is MISSING
-        else _common_checked_12(item)
-    )
-    item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
-    item = value.get("podOptOut", MISSING)
-    result.pod_opt_out = True if item is MISSING else boolean(item)
-    item = value.get("failOnEmptyMatch", MISSING)
-    result.fail_on_empty_match = False if item is MISSING else boolean(item)
-    item = value.get("failOnWarnings", MISSING)
-    result.fail_on_warnings = False if item is MISSING else boolean(item)
-    item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
+    fill_PatternSpec(result, value)
     item = value.get("position", MISSING)
-    result.position = "last" if item is MISSING else _common_tagged_22(item)
+    result.position = "last" if item is MISSING else _common_tagged_23(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _common_checked_41(item)
+    result.resources = init_resources() if item is MISSING else _common_checked_42(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_35(item)
+    result.container = dict() if item is MISSING else _common_checked_36(item)
     item = value.get("url", MISSING)
     result.url = required() if item is MISSING else _checked_0(item)
     item = value.get("file", MISSING)
@@ -251,7 +195,7 @@ def validate_DownloadSpec(value: Any) -> DownloadSpec:
     item = value.get("sha256", MISSING)
     result.sha256 = None if item is MISSING else _optional_3(item)
     item = value.get("mountPath", MISSING)
-    result.mount_path = required() if item is MISSING else _common_checked_33(item)
+    result.mount_path = required() if item is MISSING else _common_checked_34(item)
     item = value.get("volumeName", MISSING)
     result.volume_name = "download" if item is MISSING else _checked_4(item)
     item = value.get("sizeLimit", MISSING)
@@ -261,7 +205,7 @@ def validate_DownloadSpec(value: Any) -> DownloadSpec:
     item = value.get("s3", MISSING)
     result.s3 = validate_DownloadS3({}) if item is MISSING else validate_DownloadS3(item)
     item = value.get("image", MISSING)
-    result.image = None if item is MISSING else _common_optional_46(item)
+    result.image = None if item is MISSING else _common_optional_47(item)
     item = value.get("containerName", MISSING)
     result.container_name = "download" if item is MISSING else _checked_4(item)
     result.model_fields_set = frozenset(map(DownloadSpec.ALIASES.__getitem__, value))

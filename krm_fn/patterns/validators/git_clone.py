@@ -10,57 +10,35 @@ import re
 from typing import Any, Literal
 
 from krm_fn.kube.containers import init_resources
-from krm_fn.patterns.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.patterns.git_clone import check_duration, check_ref, check_repository
-from krm_fn.patterns.validated import (
-    MISSING,
-    Unsure,
-    Validated,
-    boolean,
-    checked,
-    matching,
-    required,
-    string,
-)
+from krm_fn.patterns.validated import MISSING, Unsure, boolean, checked, matching, required, string
 from krm_fn.patterns.validators import (
     Anchor,
-    PodTemplatePath,
-    Target,
-    _common_checked_12,
-    _common_checked_33,
+    PatternSpec,
     _common_checked_34,
     _common_checked_35,
-    _common_checked_41,
-    _common_checked_44,
+    _common_checked_36,
+    _common_checked_42,
     _common_checked_45,
-    _common_list_10,
-    _common_list_11,
-    _common_list_13,
-    _common_literal_14,
-    _common_literal_16,
-    _common_tagged_22,
+    _common_checked_46,
+    _common_literal_17,
+    _common_tagged_23,
+    fill_PatternSpec,
 )
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-class GitCloneSpec(Validated, PatternSpecMethods):
+class GitCloneSpec(PatternSpec):
     """Spec of krm_fn.patterns.models.git_clone, validated."""
 
     __slots__ = (
-        "app_containers",
         "container",
         "container_name",
         "depth",
-        "fail_on_empty_match",
-        "fail_on_warnings",
         "image",
-        "kubernetes_version",
         "mount_path",
         "native",
-        "on_error",
-        "pod_opt_out",
-        "pod_template_paths",
         "position",
         "ref",
         "repository",
@@ -69,18 +47,10 @@ class GitCloneSpec(Validated, PatternSpecMethods):
         "sync_image",
         "sync_link",
         "sync_period",
-        "targets",
         "volume_name",
     )
-    FIELDS = (
-        "targets",
-        "app_containers",
-        "kubernetes_version",
-        "pod_template_paths",
-        "pod_opt_out",
-        "fail_on_empty_match",
-        "fail_on_warnings",
-        "on_error",
+    FIELDS: tuple[str, ...] = (
+        *PatternSpec.FIELDS,
         "native",
         "position",
         "resources",
@@ -98,14 +68,7 @@ class GitCloneSpec(Validated, PatternSpecMethods):
         "sync_link",
     )
     ALIASES = {
-        "targets": "targets",
-        "appContainers": "app_containers",
-        "kubernetesVersion": "kubernetes_version",
-        "podTemplatePaths": "pod_template_paths",
-        "podOptOut": "pod_opt_out",
-        "failOnEmptyMatch": "fail_on_empty_match",
-        "failOnWarnings": "fail_on_warnings",
-        "onError": "on_error",
+        **PatternSpec.ALIASES,
         "native": "native",
         "position": "position",
         "resources": "resources",
@@ -122,14 +85,6 @@ class GitCloneSpec(Validated, PatternSpecMethods):
         "syncPeriod": "sync_period",
         "syncLink": "sync_link",
     }
-    targets: list[Target]
-    app_containers: list[str]
-    kubernetes_version: str
-    pod_template_paths: list[PodTemplatePath]
-    pod_opt_out: bool
-    fail_on_empty_match: bool
-    fail_on_warnings: bool
-    on_error: Literal["deny", "admit"]
     native: Literal["auto", True, False]
     position: Literal["first", "last"] | Anchor
     resources: dict[str, dict[str, str | int | float]]
@@ -182,58 +137,39 @@ def validate_GitCloneSpec(value: Any) -> GitCloneSpec:
     if type(value) is not dict or not value.keys() <= GitCloneSpec.ALIASES.keys():
         raise Unsure
     result: GitCloneSpec = GitCloneSpec.__new__(GitCloneSpec)
-    item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _common_list_10(item)
-    item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _common_list_11(item)
-    item = value.get("kubernetesVersion", MISSING)
-    result.kubernetes_version = (
-        _common_checked_12(default_kubernetes_version())
-        if item is MISSING
-        else _common_checked_12(item)
-    )
-    item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
-    item = value.get("podOptOut", MISSING)
-    result.pod_opt_out = True if item is MISSING else boolean(item)
-    item = value.get("failOnEmptyMatch", MISSING)
-    result.fail_on_empty_match = False if item is MISSING else boolean(item)
-    item = value.get("failOnWarnings", MISSING)
-    result.fail_on_warnings = False if item is MISSING else boolean(item)
-    item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
+    fill_PatternSpec(result, value)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _common_literal_16(item)
+    result.native = "auto" if item is MISSING else _common_literal_17(item)
     item = value.get("position", MISSING)
-    result.position = "last" if item is MISSING else _common_tagged_22(item)
+    result.position = "last" if item is MISSING else _common_tagged_23(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _common_checked_41(item)
+    result.resources = init_resources() if item is MISSING else _common_checked_42(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_35(item)
+    result.container = dict() if item is MISSING else _common_checked_36(item)
     item = value.get("repository", MISSING)
     result.repository = required() if item is MISSING else _checked_0(item)
     item = value.get("ref", MISSING)
     result.ref = None if item is MISSING else _optional_2(item)
     item = value.get("depth", MISSING)
-    result.depth = 1 if item is MISSING else _common_checked_45(item)
+    result.depth = 1 if item is MISSING else _common_checked_46(item)
     item = value.get("mountPath", MISSING)
-    result.mount_path = required() if item is MISSING else _common_checked_33(item)
+    result.mount_path = required() if item is MISSING else _common_checked_34(item)
     item = value.get("volumeName", MISSING)
     result.volume_name = "source" if item is MISSING else _checked_3(item)
     item = value.get("containerName", MISSING)
     result.container_name = "git-clone" if item is MISSING else _checked_3(item)
     item = value.get("image", MISSING)
-    result.image = "alpine/git:2.45.2" if item is MISSING else _common_checked_34(item)
+    result.image = "alpine/git:2.45.2" if item is MISSING else _common_checked_35(item)
     item = value.get("sync", MISSING)
     result.sync = False if item is MISSING else boolean(item)
     item = value.get("syncImage", MISSING)
     result.sync_image = (
-        "registry.k8s.io/git-sync/git-sync:v4.4.0" if item is MISSING else _common_checked_34(item)
+        "registry.k8s.io/git-sync/git-sync:v4.4.0" if item is MISSING else _common_checked_35(item)
     )
     item = value.get("syncPeriod", MISSING)
     result.sync_period = "60s" if item is MISSING else _checked_4(item)
     item = value.get("syncLink", MISSING)
-    result.sync_link = "current" if item is MISSING else _common_checked_44(item)
+    result.sync_link = "current" if item is MISSING else _common_checked_45(item)
     result.model_fields_set = frozenset(map(GitCloneSpec.ALIASES.__getitem__, value))
     return result
 

@@ -9,52 +9,25 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from krm_fn.kube.containers import init_resources
-from krm_fn.patterns.checks import PatternSpecMethods, default_kubernetes_version
-from krm_fn.patterns.validated import MISSING, Unsure, Validated, boolean, required
+from krm_fn.patterns.validated import MISSING, Unsure, required
 from krm_fn.patterns.validators import (
     Anchor,
-    PodTemplatePath,
-    Target,
-    _common_checked_12,
-    _common_checked_20,
-    _common_list_10,
-    _common_list_11,
-    _common_list_13,
-    _common_list_25,
-    _common_list_27,
-    _common_list_29,
-    _common_literal_14,
-    _common_tagged_22,
+    PatternSpec,
+    _common_checked_21,
+    _common_list_26,
+    _common_list_28,
+    _common_list_30,
+    _common_tagged_23,
+    fill_PatternSpec,
 )
 
 
-class InitContainerSpec(Validated, PatternSpecMethods):
+class InitContainerSpec(PatternSpec):
     """Spec of krm_fn.patterns.models.init_container, validated."""
 
-    __slots__ = (
-        "app_containers",
-        "fail_on_empty_match",
-        "fail_on_warnings",
-        "init_containers",
-        "kubernetes_version",
-        "on_error",
-        "pod_opt_out",
-        "pod_template_paths",
-        "position",
-        "resources",
-        "targets",
-        "volume_mounts",
-        "volumes",
-    )
-    FIELDS = (
-        "targets",
-        "app_containers",
-        "kubernetes_version",
-        "pod_template_paths",
-        "pod_opt_out",
-        "fail_on_empty_match",
-        "fail_on_warnings",
-        "on_error",
+    __slots__ = ("init_containers", "position", "resources", "volume_mounts", "volumes")
+    FIELDS: tuple[str, ...] = (
+        *PatternSpec.FIELDS,
         "init_containers",
         "volumes",
         "volume_mounts",
@@ -62,28 +35,13 @@ class InitContainerSpec(Validated, PatternSpecMethods):
         "resources",
     )
     ALIASES = {
-        "targets": "targets",
-        "appContainers": "app_containers",
-        "kubernetesVersion": "kubernetes_version",
-        "podTemplatePaths": "pod_template_paths",
-        "podOptOut": "pod_opt_out",
-        "failOnEmptyMatch": "fail_on_empty_match",
-        "failOnWarnings": "fail_on_warnings",
-        "onError": "on_error",
+        **PatternSpec.ALIASES,
         "initContainers": "init_containers",
         "volumes": "volumes",
         "volumeMounts": "volume_mounts",
         "position": "position",
         "resources": "resources",
     }
-    targets: list[Target]
-    app_containers: list[str]
-    kubernetes_version: str
-    pod_template_paths: list[PodTemplatePath]
-    pod_opt_out: bool
-    fail_on_empty_match: bool
-    fail_on_warnings: bool
-    on_error: Literal["deny", "admit"]
     init_containers: list[dict[str, Any]]
     volumes: list[dict[str, Any]]
     volume_mounts: list[dict[str, Any]]
@@ -92,7 +50,7 @@ class InitContainerSpec(Validated, PatternSpecMethods):
 
 
 def _checked_0(value: Any) -> Any:
-    value = _common_list_25(value)
+    value = _common_list_26(value)
     if len(value) < 1:
         raise Unsure
     return value
@@ -103,36 +61,17 @@ def validate_InitContainerSpec(value: Any) -> InitContainerSpec:
     if type(value) is not dict or not value.keys() <= InitContainerSpec.ALIASES.keys():
         raise Unsure
     result: InitContainerSpec = InitContainerSpec.__new__(InitContainerSpec)
-    item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _common_list_10(item)
-    item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _common_list_11(item)
-    item = value.get("kubernetesVersion", MISSING)
-    result.kubernetes_version = (
-        _common_checked_12(default_kubernetes_version())
-        if item is MISSING
-        else _common_checked_12(item)
-    )
-    item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
-    item = value.get("podOptOut", MISSING)
-    result.pod_opt_out = True if item is MISSING else boolean(item)
-    item = value.get("failOnEmptyMatch", MISSING)
-    result.fail_on_empty_match = False if item is MISSING else boolean(item)
-    item = value.get("failOnWarnings", MISSING)
-    result.fail_on_warnings = False if item is MISSING else boolean(item)
-    item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
+    fill_PatternSpec(result, value)
     item = value.get("initContainers", MISSING)
     result.init_containers = required() if item is MISSING else _checked_0(item)
     item = value.get("volumes", MISSING)
-    result.volumes = list() if item is MISSING else _common_list_27(item)
+    result.volumes = list() if item is MISSING else _common_list_28(item)
     item = value.get("volumeMounts", MISSING)
-    result.volume_mounts = list() if item is MISSING else _common_list_29(item)
+    result.volume_mounts = list() if item is MISSING else _common_list_30(item)
     item = value.get("position", MISSING)
-    result.position = "last" if item is MISSING else _common_tagged_22(item)
+    result.position = "last" if item is MISSING else _common_tagged_23(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _common_checked_20(item)
+    result.resources = init_resources() if item is MISSING else _common_checked_21(item)
     result.model_fields_set = frozenset(map(InitContainerSpec.ALIASES.__getitem__, value))
     return result
 

@@ -10,64 +10,43 @@ import re
 from typing import Any, Literal
 
 from krm_fn.kube.containers import sidecar_resources
-from krm_fn.patterns.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.patterns.local_cache import check_quantity
-from krm_fn.patterns.validated import MISSING, Unsure, Validated, boolean, checked, matching, string
+from krm_fn.patterns.validated import MISSING, Unsure, checked, matching, string
 from krm_fn.patterns.validators import (
     Anchor,
-    PodTemplatePath,
-    Target,
-    _common_checked_12,
-    _common_checked_20,
-    _common_checked_35,
-    _common_list_10,
-    _common_list_11,
-    _common_list_13,
-    _common_list_32,
-    _common_literal_14,
-    _common_literal_16,
-    _common_optional_38,
-    _common_optional_46,
-    _common_tagged_22,
+    PatternSpec,
+    _common_checked_21,
+    _common_checked_36,
+    _common_list_33,
+    _common_literal_17,
+    _common_optional_39,
+    _common_optional_47,
+    _common_tagged_23,
+    fill_PatternSpec,
 )
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-class LocalCacheSpec(Validated, PatternSpecMethods):
+class LocalCacheSpec(PatternSpec):
     """Spec of krm_fn.patterns.models.local_cache, validated."""
 
     __slots__ = (
-        "app_containers",
         "app_env",
         "container",
         "container_name",
         "cpu",
         "engine",
         "eviction_policy",
-        "fail_on_empty_match",
-        "fail_on_warnings",
         "image",
-        "kubernetes_version",
         "memory",
         "native",
-        "on_error",
-        "pod_opt_out",
-        "pod_template_paths",
         "port",
         "position",
         "resources",
-        "targets",
     )
-    FIELDS = (
-        "targets",
-        "app_containers",
-        "kubernetes_version",
-        "pod_template_paths",
-        "pod_opt_out",
-        "fail_on_empty_match",
-        "fail_on_warnings",
-        "on_error",
+    FIELDS: tuple[str, ...] = (
+        *PatternSpec.FIELDS,
         "native",
         "resources",
         "position",
@@ -82,14 +61,7 @@ class LocalCacheSpec(Validated, PatternSpecMethods):
         "container",
     )
     ALIASES = {
-        "targets": "targets",
-        "appContainers": "app_containers",
-        "kubernetesVersion": "kubernetes_version",
-        "podTemplatePaths": "pod_template_paths",
-        "podOptOut": "pod_opt_out",
-        "failOnEmptyMatch": "fail_on_empty_match",
-        "failOnWarnings": "fail_on_warnings",
-        "onError": "on_error",
+        **PatternSpec.ALIASES,
         "native": "native",
         "resources": "resources",
         "position": "position",
@@ -103,14 +75,6 @@ class LocalCacheSpec(Validated, PatternSpecMethods):
         "containerName": "container_name",
         "container": "container",
     }
-    targets: list[Target]
-    app_containers: list[str]
-    kubernetes_version: str
-    pod_template_paths: list[PodTemplatePath]
-    pod_opt_out: bool
-    fail_on_empty_match: bool
-    fail_on_warnings: bool
-    on_error: Literal["deny", "admit"]
     native: Literal["auto", True, False]
     resources: dict[str, dict[str, str | int | float]]
     position: Literal["first", "last"] | Anchor
@@ -181,38 +145,19 @@ def validate_LocalCacheSpec(value: Any) -> LocalCacheSpec:
     if type(value) is not dict or not value.keys() <= LocalCacheSpec.ALIASES.keys():
         raise Unsure
     result: LocalCacheSpec = LocalCacheSpec.__new__(LocalCacheSpec)
-    item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _common_list_10(item)
-    item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _common_list_11(item)
-    item = value.get("kubernetesVersion", MISSING)
-    result.kubernetes_version = (
-        _common_checked_12(default_kubernetes_version())
-        if item is MISSING
-        else _common_checked_12(item)
-    )
-    item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
-    item = value.get("podOptOut", MISSING)
-    result.pod_opt_out = True if item is MISSING else boolean(item)
-    item = value.get("failOnEmptyMatch", MISSING)
-    result.fail_on_empty_match = False if item is MISSING else boolean(item)
-    item = value.get("failOnWarnings", MISSING)
-    result.fail_on_warnings = False if item is MISSING else boolean(item)
-    item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
+    fill_PatternSpec(result, value)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _common_literal_16(item)
+    result.native = "auto" if item is MISSING else _common_literal_17(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _common_checked_20(item)
+    result.resources = sidecar_resources() if item is MISSING else _common_checked_21(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _common_tagged_22(item)
+    result.position = "first" if item is MISSING else _common_tagged_23(item)
     item = value.get("engine", MISSING)
     result.engine = "redis" if item is MISSING else _literal_0(item)
     item = value.get("image", MISSING)
-    result.image = None if item is MISSING else _common_optional_46(item)
+    result.image = None if item is MISSING else _common_optional_47(item)
     item = value.get("port", MISSING)
-    result.port = None if item is MISSING else _common_optional_38(item)
+    result.port = None if item is MISSING else _common_optional_39(item)
     item = value.get("memory", MISSING)
     result.memory = "256Mi" if item is MISSING else _checked_1(item)
     item = value.get("cpu", MISSING)
@@ -220,11 +165,11 @@ def validate_LocalCacheSpec(value: Any) -> LocalCacheSpec:
     item = value.get("evictionPolicy", MISSING)
     result.eviction_policy = "allkeys-lru" if item is MISSING else _literal_2(item)
     item = value.get("appEnv", MISSING)
-    result.app_env = list() if item is MISSING else _common_list_32(item)
+    result.app_env = list() if item is MISSING else _common_list_33(item)
     item = value.get("containerName", MISSING)
     result.container_name = None if item is MISSING else _optional_4(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_35(item)
+    result.container = dict() if item is MISSING else _common_checked_36(item)
     result.model_fields_set = frozenset(map(LocalCacheSpec.ALIASES.__getitem__, value))
     return result
 

@@ -9,66 +9,38 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from krm_fn.patterns.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.patterns.migration import migration_resources
-from krm_fn.patterns.validated import (
-    MISSING,
-    Unsure,
-    Validated,
-    boolean,
-    matching,
-    required,
-    string,
-)
+from krm_fn.patterns.validated import MISSING, Unsure, boolean, matching, required, string
 from krm_fn.patterns.validators import (
     Anchor,
-    PodTemplatePath,
-    Target,
-    _common_checked_12,
-    _common_checked_20,
-    _common_checked_35,
-    _common_list_10,
+    PatternSpec,
+    _common_checked_21,
+    _common_checked_36,
     _common_list_11,
-    _common_list_13,
-    _common_literal_14,
-    _common_optional_46,
-    _common_tagged_22,
+    _common_optional_47,
+    _common_tagged_23,
+    fill_PatternSpec,
 )
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-class MigrationSpec(Validated, PatternSpecMethods):
+class MigrationSpec(PatternSpec):
     """Spec of krm_fn.patterns.models.migration, validated."""
 
     __slots__ = (
-        "app_containers",
         "args",
         "command",
         "container",
         "container_name",
         "copy_env",
         "copy_volume_mounts",
-        "fail_on_empty_match",
-        "fail_on_warnings",
         "image",
-        "kubernetes_version",
-        "on_error",
-        "pod_opt_out",
-        "pod_template_paths",
         "position",
         "resources",
-        "targets",
     )
-    FIELDS = (
-        "targets",
-        "app_containers",
-        "kubernetes_version",
-        "pod_template_paths",
-        "pod_opt_out",
-        "fail_on_empty_match",
-        "fail_on_warnings",
-        "on_error",
+    FIELDS: tuple[str, ...] = (
+        *PatternSpec.FIELDS,
         "position",
         "resources",
         "container",
@@ -80,14 +52,7 @@ class MigrationSpec(Validated, PatternSpecMethods):
         "copy_volume_mounts",
     )
     ALIASES = {
-        "targets": "targets",
-        "appContainers": "app_containers",
-        "kubernetesVersion": "kubernetes_version",
-        "podTemplatePaths": "pod_template_paths",
-        "podOptOut": "pod_opt_out",
-        "failOnEmptyMatch": "fail_on_empty_match",
-        "failOnWarnings": "fail_on_warnings",
-        "onError": "on_error",
+        **PatternSpec.ALIASES,
         "position": "position",
         "resources": "resources",
         "container": "container",
@@ -98,14 +63,6 @@ class MigrationSpec(Validated, PatternSpecMethods):
         "copyEnv": "copy_env",
         "copyVolumeMounts": "copy_volume_mounts",
     }
-    targets: list[Target]
-    app_containers: list[str]
-    kubernetes_version: str
-    pod_template_paths: list[PodTemplatePath]
-    pod_opt_out: bool
-    fail_on_empty_match: bool
-    fail_on_warnings: bool
-    on_error: Literal["deny", "admit"]
     position: Literal["first", "last"] | Anchor
     resources: dict[str, dict[str, str | int | float]]
     container: dict[str, Any]
@@ -137,38 +94,19 @@ def validate_MigrationSpec(value: Any) -> MigrationSpec:
     if type(value) is not dict or not value.keys() <= MigrationSpec.ALIASES.keys():
         raise Unsure
     result: MigrationSpec = MigrationSpec.__new__(MigrationSpec)
-    item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _common_list_10(item)
-    item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _common_list_11(item)
-    item = value.get("kubernetesVersion", MISSING)
-    result.kubernetes_version = (
-        _common_checked_12(default_kubernetes_version())
-        if item is MISSING
-        else _common_checked_12(item)
-    )
-    item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
-    item = value.get("podOptOut", MISSING)
-    result.pod_opt_out = True if item is MISSING else boolean(item)
-    item = value.get("failOnEmptyMatch", MISSING)
-    result.fail_on_empty_match = False if item is MISSING else boolean(item)
-    item = value.get("failOnWarnings", MISSING)
-    result.fail_on_warnings = False if item is MISSING else boolean(item)
-    item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
+    fill_PatternSpec(result, value)
     item = value.get("position", MISSING)
-    result.position = "last" if item is MISSING else _common_tagged_22(item)
+    result.position = "last" if item is MISSING else _common_tagged_23(item)
     item = value.get("resources", MISSING)
-    result.resources = migration_resources() if item is MISSING else _common_checked_20(item)
+    result.resources = migration_resources() if item is MISSING else _common_checked_21(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_35(item)
+    result.container = dict() if item is MISSING else _common_checked_36(item)
     item = value.get("command", MISSING)
     result.command = required() if item is MISSING else _checked_0(item)
     item = value.get("args", MISSING)
     result.args = list() if item is MISSING else _common_list_11(item)
     item = value.get("image", MISSING)
-    result.image = None if item is MISSING else _common_optional_46(item)
+    result.image = None if item is MISSING else _common_optional_47(item)
     item = value.get("containerName", MISSING)
     result.container_name = "migrate" if item is MISSING else _checked_1(item)
     item = value.get("copyEnv", MISSING)

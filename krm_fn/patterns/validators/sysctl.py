@@ -10,66 +10,36 @@ import re
 from typing import Any, Literal
 
 from krm_fn.kube.containers import init_resources
-from krm_fn.patterns.checks import PatternSpecMethods, default_kubernetes_version
 from krm_fn.patterns.sysctl import check_names
-from krm_fn.patterns.validated import (
-    MISSING,
-    Unsure,
-    Validated,
-    boolean,
-    checked,
-    matching,
-    required,
-    string,
-)
+from krm_fn.patterns.validated import MISSING, Unsure, boolean, checked, matching, required, string
 from krm_fn.patterns.validators import (
     Anchor,
-    PodTemplatePath,
-    Target,
-    _common_checked_12,
-    _common_checked_34,
+    PatternSpec,
     _common_checked_35,
-    _common_checked_41,
-    _common_dict_30,
-    _common_list_10,
-    _common_list_11,
-    _common_list_13,
-    _common_literal_14,
-    _common_tagged_22,
+    _common_checked_36,
+    _common_checked_42,
+    _common_dict_31,
+    _common_tagged_23,
+    fill_PatternSpec,
 )
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-class SysctlSpec(Validated, PatternSpecMethods):
+class SysctlSpec(PatternSpec):
     """Spec of krm_fn.patterns.models.sysctl, validated."""
 
     __slots__ = (
         "allow_privileged",
-        "app_containers",
         "container",
         "container_name",
-        "fail_on_empty_match",
-        "fail_on_warnings",
         "image",
-        "kubernetes_version",
-        "on_error",
-        "pod_opt_out",
-        "pod_template_paths",
         "position",
         "resources",
         "sysctls",
-        "targets",
     )
-    FIELDS = (
-        "targets",
-        "app_containers",
-        "kubernetes_version",
-        "pod_template_paths",
-        "pod_opt_out",
-        "fail_on_empty_match",
-        "fail_on_warnings",
-        "on_error",
+    FIELDS: tuple[str, ...] = (
+        *PatternSpec.FIELDS,
         "position",
         "resources",
         "container",
@@ -79,14 +49,7 @@ class SysctlSpec(Validated, PatternSpecMethods):
         "image",
     )
     ALIASES = {
-        "targets": "targets",
-        "appContainers": "app_containers",
-        "kubernetesVersion": "kubernetes_version",
-        "podTemplatePaths": "pod_template_paths",
-        "podOptOut": "pod_opt_out",
-        "failOnEmptyMatch": "fail_on_empty_match",
-        "failOnWarnings": "fail_on_warnings",
-        "onError": "on_error",
+        **PatternSpec.ALIASES,
         "position": "position",
         "resources": "resources",
         "container": "container",
@@ -95,14 +58,6 @@ class SysctlSpec(Validated, PatternSpecMethods):
         "containerName": "container_name",
         "image": "image",
     }
-    targets: list[Target]
-    app_containers: list[str]
-    kubernetes_version: str
-    pod_template_paths: list[PodTemplatePath]
-    pod_opt_out: bool
-    fail_on_empty_match: bool
-    fail_on_warnings: bool
-    on_error: Literal["deny", "admit"]
     position: Literal["first", "last"] | Anchor
     resources: dict[str, dict[str, str | int | float]]
     container: dict[str, Any]
@@ -113,7 +68,7 @@ class SysctlSpec(Validated, PatternSpecMethods):
 
 
 def _checked_0(value: Any) -> Any:
-    value = _common_dict_30(value)
+    value = _common_dict_31(value)
     if len(value) < 1:
         raise Unsure
     value = checked(check_names, value)
@@ -133,32 +88,13 @@ def validate_SysctlSpec(value: Any) -> SysctlSpec:
     if type(value) is not dict or not value.keys() <= SysctlSpec.ALIASES.keys():
         raise Unsure
     result: SysctlSpec = SysctlSpec.__new__(SysctlSpec)
-    item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _common_list_10(item)
-    item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _common_list_11(item)
-    item = value.get("kubernetesVersion", MISSING)
-    result.kubernetes_version = (
-        _common_checked_12(default_kubernetes_version())
-        if item is MISSING
-        else _common_checked_12(item)
-    )
-    item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
-    item = value.get("podOptOut", MISSING)
-    result.pod_opt_out = True if item is MISSING else boolean(item)
-    item = value.get("failOnEmptyMatch", MISSING)
-    result.fail_on_empty_match = False if item is MISSING else boolean(item)
-    item = value.get("failOnWarnings", MISSING)
-    result.fail_on_warnings = False if item is MISSING else boolean(item)
-    item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
+    fill_PatternSpec(result, value)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _common_tagged_22(item)
+    result.position = "first" if item is MISSING else _common_tagged_23(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _common_checked_41(item)
+    result.resources = init_resources() if item is MISSING else _common_checked_42(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_35(item)
+    result.container = dict() if item is MISSING else _common_checked_36(item)
     item = value.get("sysctls", MISSING)
     result.sysctls = required() if item is MISSING else _checked_0(item)
     item = value.get("allowPrivileged", MISSING)
@@ -166,7 +102,7 @@ def validate_SysctlSpec(value: Any) -> SysctlSpec:
     item = value.get("containerName", MISSING)
     result.container_name = "sysctl" if item is MISSING else _checked_1(item)
     item = value.get("image", MISSING)
-    result.image = "busybox:1.36.1" if item is MISSING else _common_checked_34(item)
+    result.image = "busybox:1.36.1" if item is MISSING else _common_checked_35(item)
     result.model_fields_set = frozenset(map(SysctlSpec.ALIASES.__getitem__, value))
     return result
 

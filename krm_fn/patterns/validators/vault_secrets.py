@@ -10,12 +10,11 @@ import re
 from typing import Any, Literal
 
 from krm_fn.kube.containers import init_resources
-from krm_fn.patterns.checks import PatternSpecMethods, check_argument, default_kubernetes_version
+from krm_fn.patterns.checks import check_argument
 from krm_fn.patterns.validated import (
     MISSING,
     Unsure,
     Validated,
-    boolean,
     checked,
     matching,
     model_checked,
@@ -24,22 +23,17 @@ from krm_fn.patterns.validated import (
 )
 from krm_fn.patterns.validators import (
     Anchor,
-    PodTemplatePath,
-    Target,
-    _common_checked_12,
-    _common_checked_33,
+    PatternSpec,
     _common_checked_34,
     _common_checked_35,
-    _common_checked_41,
-    _common_checked_44,
-    _common_list_10,
-    _common_list_11,
-    _common_list_13,
-    _common_literal_14,
+    _common_checked_36,
+    _common_checked_42,
+    _common_checked_45,
     _common_optional_6,
-    _common_optional_40,
-    _common_optional_43,
-    _common_tagged_22,
+    _common_optional_41,
+    _common_optional_44,
+    _common_tagged_23,
+    fill_PatternSpec,
 )
 from krm_fn.patterns.vault_secrets import check_complete, check_distinct_files, check_one
 
@@ -48,42 +42,27 @@ PATTERN_1 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-
 PATTERN_2 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-class VaultSecretsSpec(Validated, PatternSpecMethods):
+class VaultSecretsSpec(PatternSpec):
     """Spec of krm_fn.patterns.models.vault_secrets, validated."""
 
     __slots__ = (
         "address",
-        "app_containers",
         "auth",
         "ca_secret_name",
         "command",
         "container",
         "container_name",
-        "fail_on_empty_match",
-        "fail_on_warnings",
         "image",
-        "kubernetes_version",
         "mount_path",
         "namespace",
-        "on_error",
-        "pod_opt_out",
-        "pod_template_paths",
         "position",
         "resources",
         "secrets",
         "size_limit",
-        "targets",
         "volume_name",
     )
-    FIELDS = (
-        "targets",
-        "app_containers",
-        "kubernetes_version",
-        "pod_template_paths",
-        "pod_opt_out",
-        "fail_on_empty_match",
-        "fail_on_warnings",
-        "on_error",
+    FIELDS: tuple[str, ...] = (
+        *PatternSpec.FIELDS,
         "position",
         "resources",
         "container",
@@ -100,14 +79,7 @@ class VaultSecretsSpec(Validated, PatternSpecMethods):
         "size_limit",
     )
     ALIASES = {
-        "targets": "targets",
-        "appContainers": "app_containers",
-        "kubernetesVersion": "kubernetes_version",
-        "podTemplatePaths": "pod_template_paths",
-        "podOptOut": "pod_opt_out",
-        "failOnEmptyMatch": "fail_on_empty_match",
-        "failOnWarnings": "fail_on_warnings",
-        "onError": "on_error",
+        **PatternSpec.ALIASES,
         "position": "position",
         "resources": "resources",
         "container": "container",
@@ -123,14 +95,6 @@ class VaultSecretsSpec(Validated, PatternSpecMethods):
         "mountPath": "mount_path",
         "sizeLimit": "size_limit",
     }
-    targets: list[Target]
-    app_containers: list[str]
-    kubernetes_version: str
-    pod_template_paths: list[PodTemplatePath]
-    pod_opt_out: bool
-    fail_on_empty_match: bool
-    fail_on_warnings: bool
-    on_error: Literal["deny", "admit"]
     position: Literal["first", "last"] | Anchor
     resources: dict[str, dict[str, str | int | float]]
     container: dict[str, Any]
@@ -151,7 +115,7 @@ class VaultSecretsAuth(Validated):
     """Auth of krm_fn.patterns.models.vault_secrets, validated."""
 
     __slots__ = ("kubernetes", "token")
-    FIELDS = ("kubernetes", "token")
+    FIELDS: tuple[str, ...] = ("kubernetes", "token")
     ALIASES = {"kubernetes": "kubernetes", "token": "token"}
     kubernetes: VaultSecretsKubernetesAuth | None
     token: VaultSecretsTokenAuth | None
@@ -161,7 +125,7 @@ class VaultSecretsKubernetesAuth(Validated):
     """KubernetesAuth of krm_fn.patterns.models.vault_secrets, validated."""
 
     __slots__ = ("mount", "role", "token_path")
-    FIELDS = ("role", "mount", "token_path")
+    FIELDS: tuple[str, ...] = ("role", "mount", "token_path")
     ALIASES = {"role": "role", "mount": "mount", "tokenPath": "token_path"}
     role: str
     mount: str
@@ -172,7 +136,7 @@ class VaultSecretsTokenAuth(Validated):
     """TokenAuth of krm_fn.patterns.models.vault_secrets, validated."""
 
     __slots__ = ("key", "secret_name")
-    FIELDS = ("secret_name", "key")
+    FIELDS: tuple[str, ...] = ("secret_name", "key")
     ALIASES = {"secretName": "secret_name", "key": "key"}
     secret_name: str
     key: str
@@ -182,7 +146,7 @@ class VaultSecretsSecretFile(Validated):
     """SecretFile of krm_fn.patterns.models.vault_secrets, validated."""
 
     __slots__ = ("field", "file", "path")
-    FIELDS = ("path", "field", "file")
+    FIELDS: tuple[str, ...] = ("path", "field", "file")
     ALIASES = {"path": "path", "field": "field", "file": "file"}
     path: str
     field: str | None
@@ -217,7 +181,7 @@ def validate_VaultSecretsKubernetesAuth(value: Any) -> VaultSecretsKubernetesAut
     result.token_path = (
         "/var/run/secrets/kubernetes.io/serviceaccount/token"
         if item is MISSING
-        else _common_checked_33(item)
+        else _common_checked_34(item)
     )
     result.model_fields_set = frozenset(map(VaultSecretsKubernetesAuth.ALIASES.__getitem__, value))
     return result
@@ -241,7 +205,7 @@ def validate_VaultSecretsTokenAuth(value: Any) -> VaultSecretsTokenAuth:
     item = value.get("secretName", MISSING)
     result.secret_name = required() if item is MISSING else _checked_4(item)
     item = value.get("key", MISSING)
-    result.key = "token" if item is MISSING else _common_checked_44(item)
+    result.key = "token" if item is MISSING else _common_checked_45(item)
     result.model_fields_set = frozenset(map(VaultSecretsTokenAuth.ALIASES.__getitem__, value))
     return result
 
@@ -288,7 +252,7 @@ def validate_VaultSecretsSecretFile(value: Any) -> VaultSecretsSecretFile:
     item = value.get("field", MISSING)
     result.field = None if item is MISSING else _optional_10(item)
     item = value.get("file", MISSING)
-    result.file = required() if item is MISSING else _common_checked_44(item)
+    result.file = required() if item is MISSING else _common_checked_45(item)
     result.model_fields_set = frozenset(map(VaultSecretsSecretFile.ALIASES.__getitem__, value))
     return result
 
@@ -322,34 +286,15 @@ def validate_VaultSecretsSpec(value: Any) -> VaultSecretsSpec:
     if type(value) is not dict or not value.keys() <= VaultSecretsSpec.ALIASES.keys():
         raise Unsure
     result: VaultSecretsSpec = VaultSecretsSpec.__new__(VaultSecretsSpec)
-    item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _common_list_10(item)
-    item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _common_list_11(item)
-    item = value.get("kubernetesVersion", MISSING)
-    result.kubernetes_version = (
-        _common_checked_12(default_kubernetes_version())
-        if item is MISSING
-        else _common_checked_12(item)
-    )
-    item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
-    item = value.get("podOptOut", MISSING)
-    result.pod_opt_out = True if item is MISSING else boolean(item)
-    item = value.get("failOnEmptyMatch", MISSING)
-    result.fail_on_empty_match = False if item is MISSING else boolean(item)
-    item = value.get("failOnWarnings", MISSING)
-    result.fail_on_warnings = False if item is MISSING else boolean(item)
-    item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
+    fill_PatternSpec(result, value)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _common_tagged_22(item)
+    result.position = "first" if item is MISSING else _common_tagged_23(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _common_checked_41(item)
+    result.resources = init_resources() if item is MISSING else _common_checked_42(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_35(item)
+    result.container = dict() if item is MISSING else _common_checked_36(item)
     item = value.get("address", MISSING)
-    result.address = None if item is MISSING else _common_optional_43(item)
+    result.address = None if item is MISSING else _common_optional_44(item)
     item = value.get("auth", MISSING)
     result.auth = None if item is MISSING else _optional_8(item)
     item = value.get("secrets", MISSING)
@@ -359,15 +304,15 @@ def validate_VaultSecretsSpec(value: Any) -> VaultSecretsSpec:
     item = value.get("caSecretName", MISSING)
     result.ca_secret_name = None if item is MISSING else _optional_14(item)
     item = value.get("command", MISSING)
-    result.command = None if item is MISSING else _common_optional_40(item)
+    result.command = None if item is MISSING else _common_optional_41(item)
     item = value.get("image", MISSING)
-    result.image = "hashicorp/vault:1.17.6" if item is MISSING else _common_checked_34(item)
+    result.image = "hashicorp/vault:1.17.6" if item is MISSING else _common_checked_35(item)
     item = value.get("containerName", MISSING)
     result.container_name = "vault-secrets" if item is MISSING else _checked_15(item)
     item = value.get("volumeName", MISSING)
     result.volume_name = "secrets" if item is MISSING else _checked_15(item)
     item = value.get("mountPath", MISSING)
-    result.mount_path = "/secrets" if item is MISSING else _common_checked_33(item)
+    result.mount_path = "/secrets" if item is MISSING else _common_checked_34(item)
     item = value.get("sizeLimit", MISSING)
     result.size_limit = None if item is MISSING else _common_optional_6(item)
     result.model_fields_set = frozenset(map(VaultSecretsSpec.ALIASES.__getitem__, value))

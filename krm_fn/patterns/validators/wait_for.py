@@ -10,71 +10,42 @@ import re
 from typing import Any, Literal
 
 from krm_fn.kube.containers import init_resources
-from krm_fn.patterns.checks import PatternSpecMethods, default_kubernetes_version
-from krm_fn.patterns.validated import (
-    MISSING,
-    Unsure,
-    Validated,
-    boolean,
-    checked,
-    matching,
-    model_checked,
-    string,
-)
+from krm_fn.patterns.validated import MISSING, Unsure, checked, matching, model_checked, string
 from krm_fn.patterns.validators import (
     Anchor,
-    PodTemplatePath,
-    Target,
-    _common_checked_12,
-    _common_checked_34,
+    PatternSpec,
     _common_checked_35,
-    _common_checked_39,
-    _common_checked_41,
+    _common_checked_36,
+    _common_checked_40,
     _common_checked_42,
-    _common_checked_47,
-    _common_list_10,
+    _common_checked_43,
+    _common_checked_48,
     _common_list_11,
-    _common_list_13,
-    _common_literal_14,
-    _common_tagged_22,
+    _common_tagged_23,
+    fill_PatternSpec,
 )
 from krm_fn.patterns.wait_for import check_host_port, check_something
 
 PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-class WaitForSpec(Validated, PatternSpecMethods):
+class WaitForSpec(PatternSpec):
     """Spec of krm_fn.patterns.models.wait_for, validated."""
 
     __slots__ = (
-        "app_containers",
         "container",
         "container_name",
         "dns",
-        "fail_on_empty_match",
-        "fail_on_warnings",
         "http",
         "image",
         "interval_seconds",
-        "kubernetes_version",
-        "on_error",
-        "pod_opt_out",
-        "pod_template_paths",
         "position",
         "resources",
-        "targets",
         "tcp",
         "timeout_seconds",
     )
-    FIELDS = (
-        "targets",
-        "app_containers",
-        "kubernetes_version",
-        "pod_template_paths",
-        "pod_opt_out",
-        "fail_on_empty_match",
-        "fail_on_warnings",
-        "on_error",
+    FIELDS: tuple[str, ...] = (
+        *PatternSpec.FIELDS,
         "position",
         "resources",
         "container",
@@ -87,14 +58,7 @@ class WaitForSpec(Validated, PatternSpecMethods):
         "container_name",
     )
     ALIASES = {
-        "targets": "targets",
-        "appContainers": "app_containers",
-        "kubernetesVersion": "kubernetes_version",
-        "podTemplatePaths": "pod_template_paths",
-        "podOptOut": "pod_opt_out",
-        "failOnEmptyMatch": "fail_on_empty_match",
-        "failOnWarnings": "fail_on_warnings",
-        "onError": "on_error",
+        **PatternSpec.ALIASES,
         "position": "position",
         "resources": "resources",
         "container": "container",
@@ -106,14 +70,6 @@ class WaitForSpec(Validated, PatternSpecMethods):
         "image": "image",
         "containerName": "container_name",
     }
-    targets: list[Target]
-    app_containers: list[str]
-    kubernetes_version: str
-    pod_template_paths: list[PodTemplatePath]
-    pod_opt_out: bool
-    fail_on_empty_match: bool
-    fail_on_warnings: bool
-    on_error: Literal["deny", "admit"]
     position: Literal["first", "last"] | Anchor
     resources: dict[str, dict[str, str | int | float]]
     container: dict[str, Any]
@@ -135,13 +91,13 @@ def _checked_0(value: Any) -> Any:
 def _list_1(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_common_checked_42(item) for item in value]
+    return [_common_checked_43(item) for item in value]
 
 
 def _list_2(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_common_checked_39(item) for item in value]
+    return [_common_checked_40(item) for item in value]
 
 
 def _checked_3(value: Any) -> Any:
@@ -157,32 +113,13 @@ def validate_WaitForSpec(value: Any) -> WaitForSpec:
     if type(value) is not dict or not value.keys() <= WaitForSpec.ALIASES.keys():
         raise Unsure
     result: WaitForSpec = WaitForSpec.__new__(WaitForSpec)
-    item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _common_list_10(item)
-    item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _common_list_11(item)
-    item = value.get("kubernetesVersion", MISSING)
-    result.kubernetes_version = (
-        _common_checked_12(default_kubernetes_version())
-        if item is MISSING
-        else _common_checked_12(item)
-    )
-    item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
-    item = value.get("podOptOut", MISSING)
-    result.pod_opt_out = True if item is MISSING else boolean(item)
-    item = value.get("failOnEmptyMatch", MISSING)
-    result.fail_on_empty_match = False if item is MISSING else boolean(item)
-    item = value.get("failOnWarnings", MISSING)
-    result.fail_on_warnings = False if item is MISSING else boolean(item)
-    item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
+    fill_PatternSpec(result, value)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _common_tagged_22(item)
+    result.position = "first" if item is MISSING else _common_tagged_23(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _common_checked_41(item)
+    result.resources = init_resources() if item is MISSING else _common_checked_42(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_35(item)
+    result.container = dict() if item is MISSING else _common_checked_36(item)
     item = value.get("tcp", MISSING)
     result.tcp = list() if item is MISSING else _checked_0(item)
     item = value.get("http", MISSING)
@@ -190,11 +127,11 @@ def validate_WaitForSpec(value: Any) -> WaitForSpec:
     item = value.get("dns", MISSING)
     result.dns = list() if item is MISSING else _list_2(item)
     item = value.get("timeoutSeconds", MISSING)
-    result.timeout_seconds = 300 if item is MISSING else _common_checked_47(item)
+    result.timeout_seconds = 300 if item is MISSING else _common_checked_48(item)
     item = value.get("intervalSeconds", MISSING)
-    result.interval_seconds = 2 if item is MISSING else _common_checked_47(item)
+    result.interval_seconds = 2 if item is MISSING else _common_checked_48(item)
     item = value.get("image", MISSING)
-    result.image = "busybox:1.36.1" if item is MISSING else _common_checked_34(item)
+    result.image = "busybox:1.36.1" if item is MISSING else _common_checked_35(item)
     item = value.get("containerName", MISSING)
     result.container_name = "wait-for" if item is MISSING else _checked_3(item)
     result.model_fields_set = frozenset(map(WaitForSpec.ALIASES.__getitem__, value))

@@ -152,14 +152,15 @@ class _Run:
         self.keys = [i.key for i in instances]
         self.results: list[Result] = []
         self.undid: set[int] = set()  # resources with an earlier injection undone in this run
-        resources = [r for r in flatten(items) if not passes_through(r)]
+        everything = flatten(items)
+        resources = [r for r in everything if not passes_through(r)]
         self.workloads = resources
         self.services = [r for r in resources if is_service(r) and self._well_shaped(r)]
         self.service_index = ServiceIndex(self.services, self.namespace)
         self.service_records = ServiceRecords(
             self.keys, self._save, lambda s: id(s) in self.saved, self.results
         )
-        self.generated = GeneratedResources(items, instances, self._save, self.results)
+        self.generated = GeneratedResources(items, everything, instances, self._save, self.results)
         for resource in resources:
             self.generated.find(resource)
         self.enforced = _enforced_levels(resources)

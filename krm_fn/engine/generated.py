@@ -12,7 +12,7 @@ from typing import Any
 
 from krm_fn.editing.record import digest
 from krm_fn.engine.config import Instance, facts
-from krm_fn.kube.workloads import PodTemplate, flatten
+from krm_fn.kube.workloads import PodTemplate
 from krm_fn.manifests.results import INDEX_ANNOTATIONS, PATH_ANNOTATIONS, Result, describe
 from krm_fn.manifests.yamlio import clone
 from krm_fn.patterns.checks import DNS_LABEL, DNS_NAME
@@ -79,7 +79,8 @@ def is_package_path(path: str) -> bool:
 class GeneratedResources:
     """What one run generates, and what its configs generated last time.
 
-    `items` is the run's list: what is generated is appended to it, what is stale removed.
+    `items` is the run's list: what is generated is appended to it, what is stale removed;
+    `resources` are its resources, the items of v1 Lists included (`flatten(items)`).
     `save` is called with a resource before it is changed in place (the run can roll back);
     `results` is the run's list of results, which this adds to as it goes.
     """
@@ -87,6 +88,7 @@ class GeneratedResources:
     def __init__(
         self,
         items: list[Any],
+        resources: list[dict[str, Any]],
         instances: list[Instance],
         save: Callable[[dict[str, Any]], None],
         results: list[Result],
@@ -95,7 +97,7 @@ class GeneratedResources:
         self.save = save
         self.results = results
         self.kinds = {i.key: facts(i.kind).generates for i in instances}
-        self.by_identity = {identity(r): r for r in flatten(items)}
+        self.by_identity = {identity(r): r for r in resources}
         self.generated: dict[Identity, dict[str, Any]] = {}
         self.stale: dict[Identity, dict[str, Any]] = {}  # what a config generated last time
         self.stale_changed: dict[Identity, dict[str, Any]] = {}  # ...and was changed since

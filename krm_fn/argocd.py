@@ -15,12 +15,17 @@ as "delete everything".
   krm-fn's configs are applied: the `configs` parameter, or else the krm-fn config files beside
   Chart.yaml.
 
-Parameters are read as data, never as shell: a value cannot become a command, and a file it
-names must lie inside the repository.
+Parameters are read as data, never as shell: a value cannot become a command or an option,
+and a file it names must lie inside the repository. The repository's author may be hostile (the
+sidecar serves every app): nothing in the repository runs in krm-fn's Python (`-I`), the exec
+plugins kustomize runs are verified before each use, kustomize's build options come from the
+sidecar's environment (whoever installs the plugin), not from an Application.
 """
 
 import contextlib
 import os
+import posixpath
+import re
 import shlex
 import subprocess
 import sys
@@ -48,6 +53,19 @@ PARAMETERS: dict[str, tuple[str, str]] = {
     "release-name": ("string", "the Helm release name; default: the Application's name"),
 }  # fmt: skip
 BOOLEANS = {"true": True, "false": False, "": False}
+# Helm's own rule for a release name (chartutil.ValidateReleaseName): a DNS-1123 subdomain of at
+# most 53 characters, so that it never reads as an option.
+RELEASE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+RELEASE_NAME_LENGTH = 53
+# `kustomize build` flags an Application may set in its plugin.env (KUSTOMIZE_BUILD_OPTIONS), with
+# the values each takes: none reads a file outside the repository, runs a command or writes.
+# Anything else is the sidecar's to set (KRM_FN_KUSTOMIZE_BUILD_OPTIONS), as Argo CD keeps its
+# own kustomize.buildOptions to the admin.
+APP_BUILD_OPTIONS: dict[str, frozenset[str] | None] = {
+    "--reorder": frozenset(["legacy", "none"]),
+    "--load-restrictor": frozenset(["LoadRestrictionsRootOnly"]),
+    "--enable-managedby-label": None,
+}
 
 
 class PluginError(Exception):
@@ -91,6 +109,13 @@ def settings(environ: Mapping[str, str]) -> Settings:
         return value
 
     version = text("kubernetes-version", "ARGOCD_ENV_KRM_FN_KUBERNETES_VERSION")
+    release = text("release-name", default=environ.get("ARGOCD_APP_NAME", ""))
+    if release and (len(release) > RELEASE_NAME_LENGTH or not RELEASE_NAME.fullmatch(release)):
+        raise PluginError(
+            f"release-name {release!r} (the parameter, or else the Application's name) is not a "
+            f"Helm release name: lowercase letters, digits, '-' and '.', at most "
+            f"{RELEASE_NAME_LENGTH} characters, starting and ending with a letter or digit"
+        )
     return Settings(
         kubernetes_version=version or environ.get("KUBE_VERSION", ""),
         fail_on_warnings=flag("fail-on-warnings", "ARGOCD_ENV_KRM_FN_FAIL_ON_WARNINGS"),
@@ -98,7 +123,7 @@ def settings(environ: Mapping[str, str]) -> Settings:
         configs=paths("configs"),
         values_files=paths("values-files"),
         values=text("values"),
-        release_name=text("release-name", default=environ.get("ARGOCD_APP_NAME", "")),
+        release_name=release,
     )
 
 
@@ -138,12 +163,26 @@ def _well_typed(value: object) -> bool:
 
 
 def repository_root(directory: Path, environ: Mapping[str, str]) -> Path:
-    """The repository copy the app lies in: its directory minus ARGOCD_APP_SOURCE_PATH."""
-    source_path = environ.get("ARGOCD_APP_SOURCE_PATH", "").strip("/")
-    depth = len([p for p in Path(source_path).parts if p not in (".", "")])
-    root = directory.resolve()
-    for _ in range(depth):
+    """The repository copy the app lies in: its directory minus ARGOCD_APP_SOURCE_PATH.
+
+    Argo CD cleans the path to find the app's directory but passes it raw: `x/../apps/chart`
+    is `apps/chart`. A path that leaves the repository, or that does not lead from the root so
+    found to the app's directory, is refused (every file a parameter names is checked against
+    this root).
+    """
+    raw = environ.get("ARGOCD_APP_SOURCE_PATH", "")
+    cleaned = posixpath.normpath(raw.lstrip("/") or ".")
+    if cleaned == ".." or cleaned.startswith("../"):
+        raise PluginError(f"ARGOCD_APP_SOURCE_PATH {raw!r} leaves the repository")
+    parts = [] if cleaned == "." else cleaned.split("/")
+    here = directory.resolve()
+    root = here
+    for _ in parts:
         root = root.parent
+    if root.joinpath(*parts) != here:
+        raise PluginError(
+            f"ARGOCD_APP_SOURCE_PATH {raw!r} does not lead to the app's directory {here}"
+        )
     return root
 
 
@@ -190,21 +229,70 @@ def _run(command: list[str], env: dict[str, str], cwd: Path, stdin: str | None =
 
 def kustomize_build(directory: Path, wanted: Settings, environ: Mapping[str, str]) -> str:
     """`kustomize build --enable-alpha-plugins` with krm-fn's exec plugins for its transformers."""
-    env = {**environ, "KUSTOMIZE_PLUGIN_HOME": plugin_home(), **_krm_fn_env(wanted)}
+    env = {**environ, "KUSTOMIZE_PLUGIN_HOME": plugin_home(environ), **_krm_fn_env(wanted)}
     command = _command(environ, "KRM_FN_KUSTOMIZE", "kustomize build")
-    options = shlex.split(environ.get("ARGOCD_ENV_KUSTOMIZE_BUILD_OPTIONS", ""))
+    options = shlex.split(environ.get("KRM_FN_KUSTOMIZE_BUILD_OPTIONS", ""))
+    options += app_build_options(environ.get("ARGOCD_ENV_KUSTOMIZE_BUILD_OPTIONS", ""))
     return _run([*command, "--enable-alpha-plugins", *options, "."], env, directory)
 
 
-def plugin_home() -> str:
-    """krm-fn's exec plugins, written once per version and Python into a directory of this user.
+def app_build_options(text: str) -> list[str]:
+    """The Application's KUSTOMIZE_BUILD_OPTIONS, each flag on the allow-list, as `--flag=value`."""
+    words = shlex.split(text)
+    options = []
+    while words:
+        word = words.pop(0)
+        flag, equals, value = word.partition("=")
+        if flag not in APP_BUILD_OPTIONS:
+            raise PluginError(
+                f"KUSTOMIZE_BUILD_OPTIONS in the Application's plugin.env: {flag!r} is not one "
+                f"an app may set ({', '.join(APP_BUILD_OPTIONS)}); kustomize flags can run "
+                "commands and read files outside the repository, so the sidecar's "
+                "KRM_FN_KUSTOMIZE_BUILD_OPTIONS sets the others (whoever installs the plugin)"
+            )
+        allowed = APP_BUILD_OPTIONS[flag]
+        if allowed is None:
+            if equals:
+                raise PluginError(f"KUSTOMIZE_BUILD_OPTIONS: {flag} takes no value")
+            options.append(flag)
+            continue
+        if not equals:
+            value = words.pop(0) if words else ""
+        if value not in allowed:
+            raise PluginError(
+                f"KUSTOMIZE_BUILD_OPTIONS: {flag} {value!r} is not one an app may set "
+                f"({', '.join(sorted(allowed))})"
+            )
+        options.append(f"{flag}={value}")
+    return options
 
-    The cmp-server runs generate for every app and refresh: writing them each time (and
-    importing what that needs) would cost more than the build. A directory that is not this
-    user's alone is never used; then they are written into a fresh one.
+
+def plugin_home(environ: Mapping[str, str]) -> str:
+    """krm-fn's exec plugins for kustomize, in a directory the apps cannot have changed.
+
+    The image writes them at build time, owned by root (`KRM_FN_PLUGIN_HOME`); without it they
+    are written once per version and Python into a directory of this user (writing them for
+    every generate would cost more than the build) and checked, byte for byte, before each use:
+    a directory that is not this user's alone, or that holds anything else, is not used.
     """
+    from krm_fn.plugins import plugins_intact
+
+    built = environ.get("KRM_FN_PLUGIN_HOME", "")
+    if built:
+        if not plugins_intact(built):
+            raise PluginError(
+                f"KRM_FN_PLUGIN_HOME {built}: the exec plugins there are not this krm-fn's "
+                "(write them again with krm-fn install-plugins when building the image)"
+            )
+        return built
+    return _cached_plugins()
+
+
+def _cached_plugins() -> str:
     import stat
     import zlib
+
+    from krm_fn.plugins import plugins_intact
 
     base = os.path.join(tempfile.gettempdir(), f"krm-fn-plugins-{os.getuid()}")
     key = f"{__version__}-{zlib.crc32(sys.executable.encode()):08x}"  # scripts name the Python
@@ -215,47 +303,51 @@ def plugin_home() -> str:
     private = stat.S_ISDIR(found.st_mode) and found.st_uid == os.getuid()
     if not private or found.st_mode & 0o077:
         return _written(tempfile.mkdtemp(prefix="krm-fn-plugins-"))
-    if os.path.exists(os.path.join(home, ".complete")):
+    if plugins_intact(home):
         return home
     fresh = _written(tempfile.mkdtemp(prefix="new-", dir=base))
+    import shutil
+
+    if os.path.lexists(home):  # not as written (changed, or half written): replaced
+        stale = tempfile.mkdtemp(prefix="stale-", dir=base)
+        with contextlib.suppress(OSError):
+            os.rename(home, os.path.join(stale, "plugins"))
+        shutil.rmtree(stale, ignore_errors=True)
     try:
         os.rename(fresh, home)
-    except OSError:  # another generate was first: use its copy
-        import shutil
-
+    except OSError:  # another generate was first: use its copy if it is intact
         shutil.rmtree(fresh, ignore_errors=True)
-    return home if os.path.exists(os.path.join(home, ".complete")) else _written(home)
+    return home if plugins_intact(home) else _written(tempfile.mkdtemp(prefix="new-", dir=base))
 
 
 def _written(directory: str) -> str:
     from krm_fn.plugins import install_plugins
 
     install_plugins(directory)
-    with open(os.path.join(directory, ".complete"), "w", encoding="utf-8"):
-        pass
     return directory
 
 
 def helm_template(directory: Path, root: Path, wanted: Settings, environ: Mapping[str, str]) -> str:
     """`helm template` of the chart, as Argo CD's own Helm renders it."""
     release = wanted.release_name or "release"
-    command = [*_command(environ, "KRM_FN_HELM", "helm"), "template", release, ".",
-               "--include-crds"]  # fmt: skip
+    # every value attached to its flag (`--flag=value` cannot read as another flag), and the
+    # release name and chart after `--`
+    command = [*_command(environ, "KRM_FN_HELM", "helm"), "template", "--include-crds"]
     namespace = environ.get("ARGOCD_APP_NAMESPACE", "")
     if namespace:
-        command += ["--namespace", namespace]
+        command.append(f"--namespace={namespace}")
     if environ.get("KUBE_VERSION"):
-        command += ["--kube-version", environ["KUBE_VERSION"]]
+        command.append(f"--kube-version={environ['KUBE_VERSION']}")
     for api in filter(None, environ.get("KUBE_API_VERSIONS", "").split(",")):
-        command += ["--api-versions", api]
+        command.append(f"--api-versions={api}")
     for name in wanted.values_files:
-        command += ["--values", inside(root, directory, name, "values file")]
+        command.append(f"--values={inside(root, directory, name, 'values file')}")
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", prefix="krm-fn-values-") as values:
         if wanted.values:
             values.write(wanted.values)
             values.flush()
-            command += ["--values", values.name]
-        return _run(command, dict(environ), directory)
+            command.append(f"--values={values.name}")
+        return _run([*command, "--", release, "."], dict(environ), directory)
 
 
 def _krm_fn_env(wanted: Settings) -> dict[str, str]:
@@ -269,7 +361,9 @@ def _krm_fn_env(wanted: Settings) -> dict[str, str]:
 
 def apply_configs(rendered: str, configs: list[str], namespace: str, wanted: Settings) -> str:
     """`krm-fn run` of the configs, in order, on the rendered manifests."""
-    command = [sys.executable, "-m", "krm_fn", "run", "--quiet"]
+    # -I: the app's directory (the working directory) is not on sys.path, so a `krm_fn` folder
+    # in the repository cannot stand in for krm-fn
+    command = [sys.executable, "-I", "-m", "krm_fn", "run", "--quiet"]
     if namespace:
         command += ["--namespace", namespace]
     for config in configs:

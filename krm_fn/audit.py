@@ -15,11 +15,16 @@ says the pod got:
 
 Pods are grouped by their top owner (ReplicaSet -> Deployment, Job -> CronJob, StatefulSet,
 DaemonSet; a pod without one stands for itself), and pods of one owner with the same template
-are judged once. The `kubernetes` client is imported here and nowhere on the KRM function's or
-the webhook's path. `--restart` restarts the owners of stale and missing pods as `kubectl rollout
-restart` does (Deployments, StatefulSets, DaemonSets), in batches, only where the webhook
-selects the namespace, and only where the injection comes from admission (a template injected
-at build time is restarted into the same pods: render it again instead).
+are judged once. A pod's author writes its owner references: an owner is only ever one of the
+listed objects, found by uid, of the kind the reference names, whose selector takes the pod (a
+Deployment only through a ReplicaSet it controls), and names reach the API only as quoted path
+segments and the report only with control characters escaped.
+
+The `kubernetes` client is imported here and nowhere on the KRM function's or the webhook's
+path. `--restart` restarts the owners of stale and missing pods as `kubectl rollout restart` does
+(Deployments, StatefulSets, DaemonSets), in batches, only where the webhook selects the
+namespace, only where the injection comes from admission (a template injected at build time is
+restarted into the same pods: render it again instead), and never where the pods opt out.
 """
 
 import hashlib
@@ -27,6 +32,8 @@ import json
 import os
 import re
 import time
+import unicodedata
+import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -47,6 +54,20 @@ NO_RECORD = (
 )
 TOKEN_VOLUME = re.compile(r"kube-api-access-[a-z0-9]+")
 REPORT_KIND = "AuditReport"
+# What lists the audit reads, by kind: (API path, plural); owners are looked up among them.
+OWNER_KINDS = {
+    "ReplicaSet": ("/apis/apps/v1", "replicasets"),
+    "Job": ("/apis/batch/v1", "jobs"),
+    "CronJob": ("/apis/batch/v1", "cronjobs"),
+    "Deployment": ("/apis/apps/v1", "deployments"),
+    "StatefulSet": ("/apis/apps/v1", "statefulsets"),
+    "DaemonSet": ("/apis/apps/v1", "daemonsets"),
+}
+# Who may own whom: a pod's controller, and that controller's own controller.
+OWNS = {"Pod": ("ReplicaSet", "Job", "StatefulSet", "DaemonSet"),
+        "ReplicaSet": ("Deployment",), "Job": ("CronJob",)}  # fmt: skip
+DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+OPTED_OUT = "opted out"
 
 
 class ClusterError(Exception):
@@ -135,7 +156,7 @@ def judge(pod: dict[str, Any], instances: list[Instance]) -> list[Finding]:
         if key not in record:
             if opted_out and instance.spec.pod_opt_out:
                 findings.append(
-                    Finding(key, "missing", f'opted out ({OPT_OUT_ANNOTATION}: "false")')
+                    Finding(key, "missing", f'{OPTED_OUT} ({OPT_OUT_ANNOTATION}: "false")')
                 )
             else:
                 findings.append(Finding(key, "missing", NO_RECORD))
@@ -195,30 +216,49 @@ class Cluster:
     """What the audit reads: pods, their owners, namespaces' labels, the webhook's selector."""
 
     pods: list[dict[str, Any]]
-    owners: dict[str, dict[str, Any]]  # uid -> ReplicaSet or Job
+    owners: dict[str, dict[str, Any]]  # uid -> a listed owner (its `kind` set), of OWNER_KINDS
     namespaces: dict[str, dict[str, str]]  # name -> labels
     templates: dict[tuple[str, str, str], dict[str, Any]]  # (kind, ns, name) -> pod template
 
 
 def top_owner(pod: dict[str, Any], owners: dict[str, dict[str, Any]]) -> tuple[str, str]:
-    """(kind, name) of what the pod belongs to: ReplicaSet -> Deployment, Job -> CronJob."""
+    """(kind, name) of what the pod belongs to: ReplicaSet -> Deployment, Job -> CronJob.
+
+    Only through listed objects: a reference whose uid is not one of the kind it names, in the
+    pod's namespace, with a selector that takes the pod, is not followed (the pod stands for
+    itself), so a pod cannot make another workload its owner.
+    """
     meta = pod.get("metadata") or {}
-    reference = _controller(meta)
-    if reference is None:
-        return "Pod", str(meta.get("name", ""))
-    parent = owners.get(str(reference.get("uid")))
-    if reference.get("kind") in ("ReplicaSet", "Job") and parent is not None:
-        grand = _controller(parent.get("metadata") or {})
-        if grand is not None and grand.get("kind") in ("Deployment", "CronJob"):
-            return str(grand["kind"]), str(grand.get("name", ""))
-    return str(reference.get("kind")), str(reference.get("name", ""))
+    kind, name, found = "Pod", str(meta.get("name", "")), pod
+    while True:
+        owner = _owner(found, owners)
+        if owner is None:
+            return kind, name
+        kind, name, found = owner["kind"], str(owner["metadata"]["name"]), owner
 
 
-def _controller(meta: dict[str, Any]) -> dict[str, Any] | None:
-    for reference in meta.get("ownerReferences") or []:
-        if isinstance(reference, dict) and reference.get("controller"):
-            return reference
-    return None
+def _owner(child: dict[str, Any], owners: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The listed object that controls child, if its reference and the object agree."""
+    from krm_fn.kube.selection import matches_label_selector
+
+    meta = child.get("metadata") or {}
+    reference = next((r for r in meta.get("ownerReferences") or []
+                      if isinstance(r, dict) and r.get("controller") is True), None)  # fmt: skip
+    owner = owners.get(str(reference.get("uid"))) if reference else None
+    if reference is None or owner is None:
+        return None
+    owner_meta = owner.get("metadata") or {}
+    allowed = OWNS.get(str(child.get("kind", "Pod")), ())
+    same = (
+        owner.get("kind") == reference.get("kind")
+        and owner["kind"] in allowed
+        and owner_meta.get("name") == reference.get("name")
+        and owner_meta.get("namespace") == meta.get("namespace")
+    )
+    selector = (owner.get("spec") or {}).get("selector")
+    if owner.get("kind") == "CronJob":  # a CronJob has no selector: its Jobs carry its uid
+        return owner if same else None
+    return owner if same and matches_label_selector(selector, meta.get("labels") or {}) else None
 
 
 def signature(pod: dict[str, Any]) -> str:
@@ -280,6 +320,10 @@ def restart_plan(rows: list[Workload], selected: Callable[[str], bool] | None) -
                 row.restart = f"not restarted: a {row.kind}'s next pods get it"
             else:
                 row.restart = f"not restarted: a {row.kind}; recreate it"
+            continue
+        problems = [(s, d) for (_, s, d), _n in row.findings.items() if s != "current"]
+        if all(s == "missing" and d.startswith(OPTED_OUT) for s, d in problems):
+            row.restart = "not restarted: its pods opt out; a restart would not inject them"
             continue
         built = sorted(
             c for (c, s, _), _n in row.findings.items() if s == "stale" and c in row.built
@@ -348,32 +392,56 @@ def read_cluster(options: Any) -> tuple[Any, Cluster, dict[str, Any] | None]:
             raise ClusterError(f"{context}: GET {path}: {status} {_reason(data)}")
         return json.loads(data)
 
+    def listed(path: str, kind: str, query: dict[str, str] | None = None) -> list[Any]:
+        """Every item of a list, a page at a time (its `kind` set: list items have none)."""
+        items: list[Any] = []
+        token = ""
+        while True:
+            page = get(path, {**(query or {}), "limit": str(options.chunk_size),
+                              **({"continue": token} if token else {})})  # fmt: skip
+            if page is None:
+                return items
+            items += page.get("items") or []
+            token = str((page.get("metadata") or {}).get("continue") or "")
+            if not token:
+                break
+        for item in items:
+            item["kind"] = kind
+        return items
+
     if not options.all_namespaces and not options.namespace:
         options.namespace = _context_namespace(kubernetes, options) or "default"
+    if not options.all_namespaces and not DNS_SUBDOMAIN.fullmatch(options.namespace):
+        raise ClusterError(f"{context}: {options.namespace!r} is not a namespace name")
     query = {"labelSelector": options.selector} if options.selector else {}
-    scope = "" if options.all_namespaces else f"/namespaces/{options.namespace}"
-    pods = get(f"/api/v1{scope}/pods", query)["items"]
-    for pod in pods:  # a list's items do not say what they are
-        pod["apiVersion"], pod["kind"] = "v1", "Pod"
+    scope = "" if options.all_namespaces else f"/namespaces/{segment(options.namespace)}"
+    pods = listed(f"/api/v1{scope}/pods", "Pod", query)
+    for pod in pods:
+        pod["apiVersion"] = "v1"
     owners = {}
-    for path in (f"/apis/apps/v1{scope}/replicasets", f"/apis/batch/v1{scope}/jobs"):
-        for owner in get(path)["items"]:
-            owners[owner["metadata"]["uid"]] = owner
     templates = {}
-    for kind, plural in RESTARTABLE.items():
-        for workload in get(f"/apis/apps/v1{scope}/{plural}")["items"]:
-            meta = workload["metadata"]
-            templates[(kind, meta["namespace"], meta["name"])] = workload["spec"]["template"]
+    for kind, (api, plural) in OWNER_KINDS.items():
+        for owner in listed(f"{api}{scope}/{plural}", kind):
+            meta = owner["metadata"]
+            owners[meta["uid"]] = owner
+            if kind in RESTARTABLE:
+                templates[(kind, meta["namespace"], meta["name"])] = owner["spec"]["template"]
     if options.all_namespaces:
-        listed = get("/api/v1/namespaces")["items"]
+        namespaces = listed("/api/v1/namespaces", "Namespace")
     else:
-        one = get(f"/api/v1/namespaces/{options.namespace}")
-        listed = [one] if one else []
-    namespaces = {n["metadata"]["name"]: n["metadata"].get("labels") or {} for n in listed}
+        one = get(f"/api/v1/namespaces/{segment(options.namespace)}")
+        namespaces = [one] if one else []
+    labels = {n["metadata"]["name"]: n["metadata"].get("labels") or {} for n in namespaces}
     webhook = get(
-        f"/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/{options.webhook}"
+        "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/"
+        + segment(options.webhook)
     )
-    return client, Cluster(pods, owners, namespaces, templates), webhook
+    return client, Cluster(pods, owners, labels, templates), webhook
+
+
+def segment(name: str) -> str:
+    """A name as one segment of a URL path: nothing in it can make another path."""
+    return urllib.parse.quote(name, safe="")
 
 
 def _context_namespace(kubernetes: Any, options: Any) -> str:
@@ -431,14 +499,18 @@ def restart(client: Any, rows: list[Workload], options: Any, stderr: TextIO) -> 
     for index, row in enumerate(rows):
         if index and index % options.batch_size == 0:
             time.sleep(options.batch_pause)
-        path = f"/apis/apps/v1/namespaces/{row.namespace}/{RESTARTABLE[row.kind]}/{row.name}"
+        if not (DNS_SUBDOMAIN.fullmatch(row.namespace) and DNS_SUBDOMAIN.fullmatch(row.name)):
+            row.restart = "not restarted: not a name the API server gives an object"
+            continue
+        path = (f"/apis/apps/v1/namespaces/{segment(row.namespace)}/{RESTARTABLE[row.kind]}/"
+                f"{segment(row.name)}")  # fmt: skip
         status, data = call(client, context, "PATCH", path, body=body,
                             content_type="application/strategic-merge-patch+json")  # fmt: skip
         if status != 200:
             row.restart = f"restart failed: {status} {_reason(data)}"
             continue
         row.restart = "restarted"
-        stderr.write(f"restarted {row.kind}/{row.namespace}/{row.name}\n")
+        stderr.write(f"restarted {row.kind}/{row.namespace}/{row.name}\n")  # names the API gave
 
 
 def table(rows: Iterable[Workload]) -> str:
@@ -448,17 +520,34 @@ def table(rows: Iterable[Workload]) -> str:
     details = []
     for row in rows:
         counts = [str(row.counts[s]) for s in STATES]
-        lines.append((row.namespace, f"{row.kind}/{row.name}", row.state, str(row.pods), *counts))
+        where = escaped(f"{row.kind}/{row.namespace}/{row.name}")
+        lines.append((escaped(row.namespace), escaped(f"{row.kind}/{row.name}"), row.state,
+                      str(row.pods), *counts))  # fmt: skip
         for (config, state, detail), count in sorted(row.findings.items()):
             if state != "current":
-                details.append(f"{row.kind}/{row.namespace}/{row.name}: {config}: {state}"
-                               f" ({count} pods): {detail}")  # fmt: skip
+                details.append(f"{where}: {escaped(config)}: {state} ({count} pods): "
+                               f"{escaped(detail)}")  # fmt: skip
         if row.restart:
-            details.append(f"{row.kind}/{row.namespace}/{row.name}: {row.restart}")
+            details.append(f"{where}: {escaped(row.restart)}")
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     text = "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
                      for line in lines)  # fmt: skip
     return text + "\n" + "".join(f"{d}\n" for d in details)
+
+
+def escaped(text: str) -> str:
+    r"""Text for a terminal, where no name can disguise a line.
+
+    Control and format characters (escape sequences, a carriage return, right-to-left marks)
+    are written as `\xNN` or `\uNNNN`.
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c == " " or not unicodedata.category(c).startswith(("C", "Z")) else
+        (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+        for c in text
+    )  # fmt: skip
 
 
 def main(options: Any, stdout: TextIO, stderr: TextIO) -> int:

@@ -145,6 +145,8 @@ def _parser() -> argparse.ArgumentParser:
     scope.add_argument("-n", "--namespace", help="one namespace (default: the context's)")
     scope.add_argument("-A", "--all-namespaces", action="store_true", help="every namespace")
     audit.add_argument("-l", "--selector", help="only pods with these labels (a=b,c!=d)")
+    audit.add_argument("--chunk-size", type=_positive, default=500, metavar="N",
+                       help="list N objects a request, as kubectl (default 500)")  # fmt: skip
     audit.add_argument("-o", "--output", choices=("table", "json", "yaml"), default="table",
                        help="the report's format (json, yaml: stable, docs/audit.md)")  # fmt: skip
     audit.add_argument("--not-selected", action="store_true", help="also list the workloads "

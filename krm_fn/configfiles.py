@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from krm_fn.engine.config import API_VERSION, ConfigError, Instance, load_config
+from krm_fn.engine.config import API_VERSION, ConfigError, Instance, as_config, load_config
 from krm_fn.manifests.results import Result
 from krm_fn.manifests.yamlio import InputError, load_all
 
@@ -90,6 +90,7 @@ def redacted(result: Result, document: Any) -> str:
     What the webhook says about its configs (its log, /readyz over plain HTTP) leaves the
     process, and a value may be a credential (`vault://user:password@...`).
     """
+    document = as_config(document)  # a ConfigMap's fields point into its data.spec
     node = document
     for step in FIELD_STEP.findall(result.field or ""):  # as far as the path resolves
         key = int(step[1:-1]) if step.startswith("[") else step

@@ -7,7 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VERSION="$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' krm_fn/__init__.py)"  # the one place
 IMAGE="${IMAGE:-localhost/krm-fn:$VERSION}"
-BASE="${BASE:-localhost/krm-fn-base:bookworm}"
+# The base's Debian packages: Python, and the C++ runtime google-re2's wheel links against (as
+# python:3.11-slim has it). The base's tag names the list, so a change builds it again.
+PACKAGES=python3,python3-venv,python3-pip,ca-certificates,libstdc++6
+BASE="${BASE:-localhost/krm-fn-base:bookworm-$(printf %s "$PACKAGES" | sha256sum | cut -c1-8)}"
 BUILD=.build
 mkdir -p "$BUILD/shim"
 
@@ -30,7 +33,7 @@ ln -sf "$(command -v podman)" "$BUILD/shim/docker"
 
 if ! podman image exists "$BASE"; then
   mmdebstrap --quiet --mode=root --variant=essential \
-    --include=python3,python3-venv,python3-pip,ca-certificates \
+    --include="$PACKAGES" \
     bookworm "$BUILD/rootfs.tar" "deb http://deb.debian.org/debian bookworm main"
   podman import -q --change 'CMD ["/bin/bash"]' "$BUILD/rootfs.tar" "$BASE" >/dev/null
   rm -f "$BUILD/rootfs.tar"

@@ -89,8 +89,12 @@ class ArgoCD:
         env: dict[str, str] | None = None,
         parameters: list[dict[str, Any]] | None = None,
         automated: bool = True,
+        revision: str = "HEAD",
     ) -> dict[str, Any]:
-        """An Application whose source uses the krm-fn plugin, synced automatically with prune."""
+        """An Application whose source uses the krm-fn plugin, synced automatically with prune.
+
+        `revision`: a commit pins the app, so that commits of other tests do not sync it again.
+        """
         plugin: dict[str, Any] = {"name": PLUGIN_NAME}
         if env:
             plugin["env"] = [{"name": k, "value": v} for k, v in env.items()]
@@ -98,7 +102,7 @@ class ArgoCD:
             plugin["parameters"] = parameters
         spec: dict[str, Any] = {
             "project": "default",
-            "source": {"repoURL": self.repo_url, "targetRevision": "HEAD", "path": path,
+            "source": {"repoURL": self.repo_url, "targetRevision": revision, "path": path,
                        "plugin": plugin},
             "destination": {"server": "https://kubernetes.default.svc", "namespace": destination},
             "syncPolicy": {"syncOptions": ["CreateNamespace=true"]},

@@ -52,6 +52,18 @@ def run(cmd: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, capture_output=True, text=True, check=False, **kwargs)
 
 
+def impostor(directory: Path, marker: Path) -> None:
+    """A `krm_fn` package in directory, which `python -m krm_fn` started there would run: it
+    writes marker and passes its input through."""
+    package = directory / "krm_fn"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "__main__.py").write_text(
+        f"import pathlib, sys\npathlib.Path({str(marker)!r}).write_text('ran')\n"
+        "sys.stdout.write(sys.stdin.read())\n"
+    )
+
+
 def is_tool_resource(resource: dict[str, Any]) -> bool:
     """Kptfiles, function configs and local-config items: not part of what gets deployed."""
     annotations = (resource.get("metadata") or {}).get("annotations") or {}

@@ -16,6 +16,7 @@ from support import (
     EXAMPLES,
     built_tool,
     corpus_file,
+    impostor,
     krm_fn_command,
     normalize,
     run,
@@ -42,7 +43,7 @@ def cmp_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "ARGOCD_APP_NAMESPACE": "shop",
         "ARGOCD_APP_PROJECT_NAME": "default",
         "ARGOCD_APP_REVISION": "4c1e5d0",
-        "ARGOCD_APP_SOURCE_PATH": "apps/shop",
+        "ARGOCD_APP_SOURCE_PATH": "apps/shop",  # app_copy puts the app there
         "ARGOCD_APP_SOURCE_REPO_URL": "https://git.example.com/apps.git",
         "KUBE_VERSION": "1.33.2",
         "KUBE_API_VERSIONS": "v1,apps/v1,batch/v1",
@@ -64,7 +65,8 @@ def generate(app: Path, tmp_path: Path, **extra: str) -> Any:
 
 
 def app_copy(name: str, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(EXAMPLES / name, tmp_path / "app"))
+    """An example at apps/shop of a repository (ARGOCD_APP_SOURCE_PATH)."""
+    return Path(shutil.copytree(EXAMPLES / name, tmp_path / "repo" / "apps" / "shop"))
 
 
 def test_discover_finds_kustomizations_that_use_krm_fn(tmp_path: Path) -> None:
@@ -112,8 +114,8 @@ def test_generate_fails_loudly_and_prints_nothing_on_an_error(tmp_path: Path) ->
 
 
 def test_generate_refuses_an_empty_manifest(tmp_path: Path) -> None:
-    app = tmp_path / "app"
-    app.mkdir()
+    app = tmp_path / "repo" / "apps" / "shop"
+    app.mkdir(parents=True)
     shutil.copy(EXAMPLES / "sidecar-log-shipper" / "log-shipper.yaml", app)
     (app / "kustomization.yaml").write_text("resources: []\ntransformers: [log-shipper.yaml]\n")
     done = generate(app, tmp_path)
@@ -273,7 +275,10 @@ def test_discover_finds_charts_with_a_config_beside_them(tmp_path: Path) -> None
     assert discover(chart, tmp_path) == ""
 
 
-def test_the_plugins_are_written_once_into_a_private_directory(
+SIDECAR_PLUGIN = Path("krm-fn.dev") / "v1alpha1" / "sidecar" / "Sidecar"
+
+
+def test_the_plugins_are_written_once_and_checked_before_each_use(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import os
@@ -282,18 +287,129 @@ def test_the_plugins_are_written_once_into_a_private_directory(
     from krm_fn.argocd import plugin_home
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    home = plugin_home()
-    assert Path(home).parent == tmp_path / f"krm-fn-plugins-{os.getuid()}"
-    script = Path(home) / "krm-fn.dev" / "v1alpha1" / "sidecar" / "Sidecar"
-    assert script.read_text().startswith("#!/bin/sh\n")
-    script.write_text("#!/bin/sh\nexit 3\n")  # a second generate reuses what is there
-    assert plugin_home() == home and script.read_text() == "#!/bin/sh\nexit 3\n"
+    home = Path(plugin_home({}))
+    assert home.parent == tmp_path / f"krm-fn-plugins-{os.getuid()}"
+    script = home / SIDECAR_PLUGIN
+    written = script.read_text()
+    assert written.startswith("#!/bin/sh\n") and " -I -m krm_fn plugin " in written
+    stamp = script.stat().st_mtime_ns
+    assert plugin_home({}) == str(home) and script.stat().st_mtime_ns == stamp  # reused
+    # what an app's code could have done to them: each is put right before the next build
+    script.write_text("#!/bin/sh\nexit 3\n")
+    assert plugin_home({}) == str(home) and script.read_text() == written
+    extra = home / "evil.example" / "v1" / "run" / "Run"  # a plugin for a kind of the app's
+    extra.parent.mkdir(parents=True)
+    extra.write_text("#!/bin/sh\nexit 3\n")
+    assert plugin_home({}) == str(home) and not extra.exists()
+    script.unlink()
+    script.symlink_to("/bin/true")
+    assert plugin_home({}) == str(home) and script.read_text() == written
     # a directory others can write into is never used: a fresh one instead
     shared = tmp_path / "shared"
     shared.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(shared))
     (shared / f"krm-fn-plugins-{os.getuid()}").mkdir(mode=0o777)
     os.chmod(shared / f"krm-fn-plugins-{os.getuid()}", 0o777)
-    other = plugin_home()
+    other = plugin_home({})
     assert Path(other).parent == shared and Path(other).name.startswith("krm-fn-plugins-")
-    assert (Path(other) / "krm-fn.dev" / "v1alpha1" / "sidecar" / "Sidecar").exists()
+    assert (Path(other) / SIDECAR_PLUGIN).read_text() == written
+
+
+def test_the_images_plugins_are_used_only_as_written(tmp_path: Path) -> None:
+    from krm_fn.argocd import PluginError, plugin_home
+    from krm_fn.plugins import install_plugins
+
+    built = tmp_path / "image-plugins"
+    install_plugins(str(built))
+    assert plugin_home({"KRM_FN_PLUGIN_HOME": str(built)}) == str(built)
+    (built / SIDECAR_PLUGIN).write_text("#!/bin/sh\nexit 3\n")
+    with pytest.raises(PluginError, match=r"KRM_FN_PLUGIN_HOME .* not this krm-fn's"):
+        plugin_home({"KRM_FN_PLUGIN_HOME": str(built)})
+
+
+def test_the_repositorys_code_never_runs_as_krm_fn(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    app = app_copy("sidecar-log-shipper", tmp_path)
+    impostor(app, marker)
+    done = generate(app, tmp_path)  # kustomize runs the exec plugins in the app's directory
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists() and "access-log" in done.stdout
+    chart = chart_app(tmp_path / "chart")  # `krm-fn run` after helm, in the chart's directory
+    impostor(chart, marker)
+    done = generate(chart, tmp_path, **chart_env())
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists() and "access-log" in done.stdout
+
+
+def test_an_apps_build_options_are_limited_to_harmless_flags(tmp_path: Path) -> None:
+    app = app_copy("sidecar-log-shipper", tmp_path)
+    secret = tmp_path / "secret.txt"  # outside the repository
+    secret.write_text("s3cr3t\n")
+    (app / "kustomization.yaml").write_text(
+        (app / "kustomization.yaml").read_text()
+        + f"configMapGenerator:\n- name: leak\n  files: [{secret}]\n"
+    )
+    for options in (
+        "--load-restrictor LoadRestrictionsNone",
+        "--load-restrictor=LoadRestrictionsNone",
+        f"-o {tmp_path / 'written'}",
+        "--enable-exec",
+        "--reorder sideways",
+    ):
+        done = generate(app, tmp_path, ARGOCD_ENV_KUSTOMIZE_BUILD_OPTIONS=options)
+        assert done.returncode == 1 and done.stdout == "", options
+        assert "KUSTOMIZE_BUILD_OPTIONS" in done.stderr, done.stderr
+        assert "s3cr3t" not in done.stderr and not (tmp_path / "written").exists()
+    # the sidecar's own setting (whoever installs the plugin) is trusted
+    done = generate(app, tmp_path, KRM_FN_KUSTOMIZE_BUILD_OPTIONS="--load-restrictor "
+                    "LoadRestrictionsNone")  # fmt: skip
+    assert done.returncode == 0 and "s3cr3t" in done.stdout, done.stderr
+    (app / "kustomization.yaml").write_text(
+        "resources: [deployment.yaml, service.yaml]\ntransformers: [log-shipper.yaml]\n"
+    )
+    done = generate(app, tmp_path, ARGOCD_ENV_KUSTOMIZE_BUILD_OPTIONS="--reorder none "
+                    "--enable-managedby-label")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    kinds = [r["kind"] for r in yamlio.load_all(done.stdout)]
+    assert kinds == ["Deployment", "Service"]  # --reorder none: the order of resources:
+
+
+@pytest.mark.parametrize(
+    "release",
+    ["--set-file=leak=/etc/hostname", "--post-renderer=/bin/sh", "-h", "Shop", "a" * 54, "a_b"],
+)
+def test_a_release_name_is_never_a_helm_option(tmp_path: Path, release: str) -> None:
+    chart = chart_app(tmp_path)
+    done = generate(chart, tmp_path, **chart_env(**{"release-name": release}))
+    assert done.returncode == 1 and done.stdout == ""
+    assert "is not a Helm release name" in done.stderr
+
+
+def test_an_apps_name_that_is_not_a_release_name_needs_the_parameter(tmp_path: Path) -> None:
+    chart = chart_app(tmp_path)
+    done = generate(chart, tmp_path, ARGOCD_APP_NAME="--debug", **chart_env())
+    assert done.returncode == 1 and "release-name '--debug'" in done.stderr
+    done = generate(chart, tmp_path, ARGOCD_APP_NAME="--debug",
+                    **chart_env(**{"release-name": "shop.v2"}))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("source_path", "message"),
+    [
+        ("x/../charts/shop", "lies outside the repository"),  # Argo CD cleans it: charts/shop
+        ("charts/./shop/", "lies outside the repository"),
+        ("../charts/shop", "leaves the repository"),
+        ("charts/shop/../../..", "leaves the repository"),
+        ("other/shop", "does not lead to the app's directory"),
+    ],
+)
+def test_the_source_path_cannot_move_the_repository(
+    tmp_path: Path, source_path: str, message: str
+) -> None:
+    chart = chart_app(tmp_path)  # at tmp_path/repo/charts/shop
+    (tmp_path / "secret.yaml").write_text("image: s3cr3t\n")  # beside the repository
+    environment = chart_env(**{"values-files": ["../../../secret.yaml"]})
+    done = generate(chart, tmp_path, **{**environment, "ARGOCD_APP_SOURCE_PATH": source_path})
+    assert done.returncode == 1 and done.stdout == ""
+    assert message in done.stderr and "s3cr3t" not in done.stderr

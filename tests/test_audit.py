@@ -115,6 +115,11 @@ def workloads(
         create(cluster, "audit-w", opted)
     create(cluster, "audit-w", deployment("late"))  # the webhook is down now
     pods_of(cluster, "audit-w", "late", 2)
+    optout = deployment("optout")  # its pods refuse the injection: a restart cannot bring it
+    optout["spec"]["template"]["metadata"]["annotations"] = {"krm-fn.dev/inject": "false"}
+    create(cluster, "audit-w", optout)
+    pods_of(cluster, "audit-w", "optout", 2)
+    hostile_pods(cluster)
     create(cluster, "audit-b", deployment("built", SIDECAR / "expected.yaml"))
     pods_of(cluster, "audit-b", "built", 2)
     [forged] = pods_of(cluster, "audit-b", "built", 1)[:1]
@@ -133,6 +138,42 @@ def workloads(
     create(cluster, "audit-b", pod)
     yield cluster
     cluster.kubectl("delete", "mutatingwebhookconfiguration", WEBHOOK, check=True)
+
+
+FORGED = "x/../../../audit-v/deployments/victim"  # path segments, on the owner's name
+DISGUISE = "w\x1b[2K\rDeployment/shop  current"  # a terminal would show it as another row
+
+
+def victim(name: str) -> dict[str, Any]:
+    """A Deployment with no pods of its own: nothing makes it stale or missing."""
+    made = deployment(name)
+    made["spec"]["replicas"] = 0
+    return made
+
+
+def hostile_pods(cluster: ControlPlane) -> None:
+    """audit-r (the webhook's namespace, its pods missing the injection): pods whose authors
+    name owners they do not have. audit-v: a Deployment the path of one of them reaches."""
+    cluster.namespace("audit-v")
+    cluster.namespace("audit-r", {LABEL: "enabled"})
+    create(cluster, "audit-v", victim("victim"))
+    create(cluster, "audit-r", victim("victim"))
+    uid = stored(cluster, "victim", "audit-r")["metadata"]["uid"]
+    claims = {
+        # an unknown version: the garbage collector cannot look it up, and leaves the pod be
+        "traversal": {"apiVersion": "apps/v9", "kind": "Deployment", "name": FORGED},
+        # the real uid of another Deployment: the collector finds the owner, and keeps the pod
+        "same-uid": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "victim", "uid": uid},
+        "disguise": {"apiVersion": "example.com/v1", "kind": "Widget", "name": DISGUISE},
+    }
+    for name, reference in claims.items():
+        reference = {"uid": "0e7b0a39-96a3-4b0f-9a46-d2f1a1b7c0de", **reference,
+                     "controller": True}  # fmt: skip
+        pod = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": name, "labels": {"app.kubernetes.io/name": "victim"},
+                            "ownerReferences": [reference]},
+               "spec": copy.deepcopy(deployment("x")["spec"]["template"]["spec"])}  # fmt: skip
+        create(cluster, "audit-r", pod)
 
 
 def test_current_stale_missing_and_unverifiable(
@@ -200,6 +241,10 @@ def test_restart_dry_run_then_restart(workloads: ControlPlane, configs: dict[str
     assert found["Deployment/late"]["restart"] == "restart"  # missing
     assert "build time" in found["Deployment/built"]["restart"]
     assert "recreate it" in found["Pod/opted-out"]["restart"]
+    assert "opt out" in found["Deployment/optout"]["restart"]  # missing, but by their choice
+    for name in ("traversal", "same-uid", "disguise"):  # owners they claim are not theirs
+        assert found[f"Pod/{name}"]["namespace"] == "audit-r"
+        assert "recreate it" in found[f"Pod/{name}"]["restart"]
     after = {n: stored(plane, n, ns) for n, ns in names[:2]}
     for name in after:  # a dry run changes nothing
         assert after[name]["metadata"]["generation"] == before[name]["metadata"]["generation"]
@@ -207,6 +252,9 @@ def test_restart_dry_run_then_restart(workloads: ControlPlane, configs: dict[str
                               "--batch-size", "1", "-o", "json")  # fmt: skip
     assert code == 1 and rows(report)["Deployment/shop"]["restart"] == "restarted", err
     assert "restarted Deployment/audit-w/late" in err
+    for name, namespace in (("victim", "audit-v"), ("victim", "audit-r"), ("optout", "audit-w")):
+        template = stored(plane, name, namespace)["spec"]["template"]
+        assert "kubectl.kubernetes.io/restartedAt" not in str(template), (namespace, name)
     for name, namespace in (("shop", "audit-w"), ("late", "audit-w"), ("built", "audit-b")):
         now = stored(plane, name, namespace)
         old_template = copy.deepcopy(before[name]["spec"]["template"])
@@ -220,6 +268,38 @@ def test_restart_dry_run_then_restart(workloads: ControlPlane, configs: dict[str
             if not new_template["metadata"].get("annotations"):
                 new_template["metadata"].pop("annotations", None)
         assert new_template == old_template, name  # nothing else changed
+
+
+def test_a_name_cannot_disguise_the_table(
+    workloads: ControlPlane, configs: dict[str, Path]
+) -> None:
+    code, text, err = audit(workloads, str(configs["v1"]), "-n", "audit-r")
+    assert code == 1, err
+    assert "\x1b" not in text and "\r" not in text, text
+    assert [line.split()[1] for line in text.splitlines()[1:4]] == [
+        "Pod/disguise", "Pod/same-uid", "Pod/traversal"]  # fmt: skip
+
+
+def list_requests(plane: ControlPlane) -> float:
+    """The LISTs of pods the API server has answered (its own metrics)."""
+    metrics = plane.kubectl("get", "--raw", "/metrics", check=True).stdout
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith("apiserver_request_total{")
+        and 'resource="pods"' in line
+        and 'verb="LIST"' in line
+    )
+
+
+def test_lists_are_read_a_page_at_a_time(workloads: ControlPlane, configs: dict[str, Path]) -> None:
+    _, whole, err = audit(workloads, str(configs["v1"]), "-n", "audit-w", "-o", "json")
+    before = list_requests(workloads)
+    _, paged, err = audit(workloads, str(configs["v1"]), "-n", "audit-w", "-o", "json",
+                             "--chunk-size", "1")  # fmt: skip
+    assert paged == whole, err
+    pods = sum(row["pods"] for row in whole["workloads"])
+    assert pods >= 5 and list_requests(workloads) - before >= pods  # one request per pod
 
 
 def test_cluster_errors_are_one_line(configs: dict[str, Path], tmp_path: Path) -> None:

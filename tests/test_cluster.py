@@ -380,7 +380,7 @@ def test_records_still_verify_on_what_the_server_stores(
 ) -> None:
     """The server fills in defaults (and the token mount, in pods): krm-fn's items still are
     krm-fn's by their digests, in the workloads and in the pods made from them."""
-    from krm_fn.editing.record import entry_items, lookup, unchanged
+    from krm_fn.editing.record import PodItems, entry_items, unchanged
     from krm_fn.kube.workloads import all_containers
 
     resources, custom = built(example)
@@ -397,7 +397,7 @@ def test_records_still_verify_on_what_the_server_stores(
             for item, recorded in entry_items(entry):
                 if item.field == "ports":
                     continue
-                value = lookup(pod, item.field, item.owner, item.name)
+                value = PodItems(pod).lookup(item)
                 assert value is not None, f"{item} is not stored"
                 assert unchanged(item.field, value, recorded), f"{pod.workload['kind']}: {item}"
                 checked += 1

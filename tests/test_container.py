@@ -183,3 +183,24 @@ def test_the_image_serves_the_webhook_too(tmp_path: Path) -> None:
         assert answer["response"]["allowed"] and answer["response"]["patchType"] == "JSONPatch"
     finally:
         run([tool("podman"), "rm", "-f", name], env=env)
+
+
+def test_the_images_exec_plugins_are_roots_and_used_as_written() -> None:
+    """The Argo CD plugin's kustomize runs the image's exec plugins: written at build time, owned
+    by root, so that the sidecar's user (an app's build) cannot change them, and verified."""
+    script = (
+        "import os, sys\n"
+        "from krm_fn.argocd import plugin_home\n"
+        "from krm_fn.plugins import plugins_intact\n"
+        "home = os.environ['KRM_FN_PLUGIN_HOME']\n"
+        "assert plugin_home(os.environ) == home and plugins_intact(home)\n"
+        "assert os.stat(home).st_uid == 0 and not os.access(home, os.W_OK)\n"
+        "path = os.path.join(home, 'krm-fn.dev/v1alpha1/sidecar/Sidecar')\n"
+        "assert os.stat(path).st_uid == 0 and not os.access(path, os.W_OK)\n"
+        "print(open(path).read())\n"
+    )
+    done = run([tool("podman"), "run", "--rm", "--user", "999", "--read-only",
+                "--entrypoint", "/opt/krm-fn/bin/python", IMAGE, "-c", script],
+               env=container_env())  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "/opt/krm-fn/bin/python3 -I -m krm_fn plugin" in done.stdout

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from cluster import ControlPlane
-from support import EXAMPLES, ROOT, built_tool, krm_fn_command, run
+from support import EXAMPLES, ROOT, built_tool, impostor, krm_fn_command, run
 
 from krm_fn.manifests import yamlio
 
@@ -154,10 +154,22 @@ def test_the_helm_4_plugin_runs_this_python_and_refuses_a_path_helm_would_expand
     manifest = yamlio.load((tmp_path / "krm-fn-helm-plugin" / "plugin.yaml").read_text())
     [command] = manifest["runtimeConfig"]["platformCommand"]
     assert os.path.samefile(command["command"], Path(krm_fn_command()).parent / "python")
-    assert command["args"] == ["-m", "krm_fn", "helm-post-render"]
+    assert command["args"] == ["-I", "-m", "krm_fn", "helm-post-render"]
     monkeypatch.setattr("sys.executable", "/opt/$HOME/python")
     with pytest.raises(ValueError, match="Helm would expand"):
         helm_plugin_manifest()
+
+
+def test_the_helm_4_plugin_never_runs_a_krm_fn_folder_where_helm_runs(tmp_path: Path) -> None:
+    """Helm starts the post-renderer in its own working directory: a `krm_fn` folder there (a
+    chart's checkout, a repository) is not imported in krm-fn's place."""
+    marker, work = tmp_path / "ran", tmp_path / "work"
+    impostor(work, marker)
+    args = ["-q", str(CONFIG)]
+    done = helm("template", "shop", str(CHART), home=tmp_path, post_render=args,
+                binary="helm4", cwd=work)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists() and "krm-fn.dev/injected" in done.stdout
 
 
 def test_a_chart_that_renders_only_hooks_needs_allow_empty_under_helm_3(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import built_tool, krm_fn_command, run
+from support import EXAMPLES, built_tool, impostor, krm_fn_command, run, tool
 from test_examples import ALL_EXAMPLES, IDS, assert_built, configs, expected_errors
 
 from krm_fn.manifests import yamlio
@@ -48,3 +48,18 @@ def test_legacy_exec_plugin(example: Path, plugin_home: Path) -> None:
     env = {"KUSTOMIZE_PLUGIN_HOME": str(plugin_home), "PATH": "/usr/bin:/bin"}
     done = run([built_tool("kustomize"), "build", "--enable-alpha-plugins", str(example)], env=env)
     assert_built(example, done)
+
+
+def test_a_krm_fn_folder_in_the_kustomization_is_never_run(
+    plugin_home: Path, tmp_path: Path
+) -> None:
+    """kustomize starts exec plugins in the kustomization's directory (a remote base's too):
+    a `krm_fn` package there is not imported in krm-fn's place."""
+    marker = tmp_path / "ran"
+    example = Path(shutil.copytree(EXAMPLES / "sidecar-log-shipper", tmp_path / "app"))
+    impostor(example, marker)
+    env = {"KUSTOMIZE_PLUGIN_HOME": str(plugin_home), "PATH": "/usr/bin:/bin"}
+    for build in ([built_tool("kustomize"), "build"], [tool("kubectl"), "kustomize"]):
+        done = run([*build, "--enable-alpha-plugins", str(example)], env=env, cwd=example)
+        assert done.returncode == 0, done.stderr
+        assert not marker.exists() and "krm-fn.dev/injected" in done.stdout

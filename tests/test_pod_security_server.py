@@ -1,8 +1,10 @@
 """krm-fn's Pod Security check against the real one: the same verdict, for the same reasons.
 
-Generated pods (hypothesis, seeded) are created with dry run in two namespaces of the test API
-server, enforcing `baseline` and `restricted`. For each level, krm-fn's `violations` must be
-empty exactly when the server admits the pod, and name the same checks the server names.
+Generated pods (hypothesis, seeded) are created with dry run in namespaces of the test API
+server enforcing `baseline` and `restricted`, each at the versions the checks changed at
+(`pod-security.kubernetes.io/enforce-version`, `latest` among them). For each, krm-fn's
+`violations` at that version must be empty exactly when the server admits the pod, and name the
+same checks the server names.
 Every disagreement found this way was a bug in krm_fn/kube/podsecurity.py; the pods that showed
 them are kept as explicit examples.
 """
@@ -17,7 +19,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_cluster import normalized_reasons, pod_security_reasons, reason_of
 
-from krm_fn.kube.podsecurity import ENFORCE_LABEL, violations
+from krm_fn.kube.podsecurity import (
+    ENFORCE_LABEL,
+    ENFORCE_VERSION_LABEL,
+    LATEST,
+    enforced_policy,
+    violations,
+)
 
 EXAMPLES = int(os.environ.get("KRM_FN_PROPERTY_EXAMPLES", "300"))
 
@@ -43,6 +51,7 @@ SECURITY = st.fixed_dictionaries(
         "procMount": st.sampled_from(["Default", "Unmasked"]),
         "seLinuxOptions": st.sampled_from([
             {"type": "container_t"}, {"type": "spc_t"}, {"user": "system_u"}, {"level": "s0"},
+            {"type": "container_engine_t"},
         ]),
     },
 )  # fmt: skip
@@ -56,6 +65,9 @@ POD_SECURITY = st.fixed_dictionaries(
         "seLinuxOptions": st.sampled_from([{"type": "container_t"}, {"role": "r"}]),
         "sysctls": st.sampled_from([
             [{"name": "net.ipv4.tcp_syncookies", "value": "1"}],
+            [{"name": "net.ipv4.ip_local_reserved_ports", "value": "8080"}],
+            [{"name": "net.ipv4.tcp_keepalive_time", "value": "600"}],
+            [{"name": "net.ipv4.tcp_rmem", "value": "4096 87380 6291456"}],
             [{"name": "net.ipv4.tcp_notsent_lowat", "value": "16384"}],
             [{"name": "kernel.msgmax", "value": "65536"}],
         ]),
@@ -125,12 +137,20 @@ def pod_specs(draw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return spec, annotations
 
 
+# the versions some check changed at (and one before the first of them), and latest
+VERSIONS = ["v1.18", "v1.21", "v1.22", "v1.24", "v1.26", "v1.28", "v1.30", "v1.33", "v1.34",
+            "v1.36", "latest"]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
-def levels(cluster: ControlPlane) -> dict[str, str]:
+def levels(cluster: ControlPlane) -> dict[tuple[str, str], str]:
+    """A namespace enforcing each level at each version: (level, version) -> its name."""
     names = {}
     for level in ("baseline", "restricted"):
-        labels = {ENFORCE_LABEL: level, "pod-security.kubernetes.io/enforce-version": "latest"}
-        names[level] = cluster.namespace(f"pss-{level}", labels)
+        for version in VERSIONS:
+            labels = {ENFORCE_LABEL: level, ENFORCE_VERSION_LABEL: version}
+            name = f"pss-{level}-{version.replace('.', '-')}"
+            names[(level, version)] = cluster.namespace(name, labels)
     return names
 
 
@@ -173,8 +193,14 @@ KEPT: list[tuple[dict[str, Any], dict[str, Any]]] = [
      {"container.apparmor.security.beta.kubernetes.io/c0": ""}),
     # with hostNetwork, the API server defaults hostPort to containerPort
     (pod({"ports": [{"containerPort": 8080}]}, hostNetwork=True), {}),
-    # capabilities added beyond baseline: one restricted check, not two
+    # capabilities added beyond baseline: one restricted check, not two (1.22+; before, the
+    # baseline one)
     (pod({"securityContext": {"capabilities": {"add": ["NET_ADMIN"]}}}), {}),
+    # a Windows pod is spared the Linux-only restricted checks (1.25+)
+    (pod({"securityContext": {"runAsNonRoot": True}}, os={"name": "windows"}), {}),
+    # runAsUser: 0 is refused from 1.23; an unconfined seccomp annotation before 1.19
+    (pod({"securityContext": {"runAsUser": 0, "runAsNonRoot": False}}),
+     {"seccomp.security.alpha.kubernetes.io/pod": "unconfined"}),
 ]  # fmt: skip
 
 
@@ -189,11 +215,15 @@ SLOW = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 @example(KEPT[3])
 @example(KEPT[4])
 @example(KEPT[5])
+@example(KEPT[6])
+@example(KEPT[7])
 def test_krm_fn_and_the_api_server_agree_on_pod_security(
-    cluster: ControlPlane, levels: dict[str, str], generated: tuple[dict[str, Any], dict[str, Any]]
+    cluster: ControlPlane,
+    levels: dict[tuple[str, str], str],
+    generated: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
     spec, annotations = generated
-    for level, namespace in levels.items():
+    for (level, version), namespace in levels.items():
         metadata: dict[str, Any] = {"name": "p"}
         if annotations:
             metadata["annotations"] = annotations
@@ -203,8 +233,29 @@ def test_krm_fn_and_the_api_server_agree_on_pod_security(
             STATS["invalid"] += 1
             return  # the API refuses the pod as invalid before Pod Security looks at it
         STATS["refused" if server else "admitted"] += 1
-        ours = {reason_of(f, p, level) for f, p in violations(spec, level, metadata)}
-        assert ours == server, (level, spec, annotations)
+        policy = enforced_policy({ENFORCE_LABEL: level, ENFORCE_VERSION_LABEL: version})
+        assert policy is not None
+        found = violations(spec, level, metadata, policy.version)
+        ours = {reason_of(f, p, level) for f, p in found}
+        assert ours == server, (level, version, spec, annotations)
+
+
+def test_a_namespace_pinned_to_an_older_version_is_judged_by_it() -> None:
+    """What a pin changes, both ways: a sysctl made safe in 1.37, runAsUser: 0 before 1.23."""
+    sysctl = pod({}, securityContext={"sysctls": [{"name": "net.ipv4.tcp_notsent_lowat",
+                                                   "value": "1"}]})  # fmt: skip
+    assert violations(sysctl, "baseline") == []
+    old = enforced_policy({ENFORCE_LABEL: "baseline", ENFORCE_VERSION_LABEL: "v1.36"})
+    assert old is not None and violations(sysctl, "baseline", None, old.version)
+    root = pod({"securityContext": {"runAsUser": 0, "runAsNonRoot": True,
+                                    "allowPrivilegeEscalation": False,
+                                    "seccompProfile": {"type": "RuntimeDefault"},
+                                    "capabilities": {"drop": ["ALL"]}}})  # fmt: skip
+    assert violations(root, "restricted") != []
+    assert violations(root, "restricted", None, (1, 22)) == []
+    for text in ("latest", "v1.99", "1.30", "v1.030", "nonsense"):  # latest, as the plugin reads
+        policy = enforced_policy({ENFORCE_LABEL: "baseline", ENFORCE_VERSION_LABEL: text})
+        assert policy is not None and policy.version == LATEST, text
 
 
 def test_most_generated_pods_were_judged() -> None:

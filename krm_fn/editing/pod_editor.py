@@ -9,6 +9,7 @@ changed config replaces its old injection.
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
 from krm_fn.editing.record import (
@@ -16,17 +17,17 @@ from krm_fn.editing.record import (
     POD_FIELDS_REPLACED,
     RECORD_ANNOTATION,
     Entry,
+    PodItems,
     Replaced,
     digest,
     drop_empty,
     entry_items,
     env_from_key,
     item_digest,
-    lookup,
 )
 from krm_fn.editing.service_editor import ServiceEdits
 from krm_fn.kube.quantities import parse_quantity
-from krm_fn.kube.workloads import PodTemplate, all_containers
+from krm_fn.kube.workloads import PodTemplate
 from krm_fn.manifests.results import Result, Severity, config_tags, describe
 from krm_fn.manifests.yamlio import clone
 
@@ -90,8 +91,11 @@ class PodEditor:
         key: str,
         record: dict[str, Entry] | None = None,
         services: list[dict[str, Any]] | None = None,
+        checkpoint: Callable[[], None] = lambda: None,
     ) -> None:
         self.pod = pod
+        # called at every change and item (the webhook's deadline): a pattern's loops stop
+        self.checkpoint = checkpoint
         self.spec = pod.spec
         self.kind = kind
         self.name = name
@@ -108,6 +112,7 @@ class PodEditor:
     # results -------------------------------------------------------------------------
     def report(self, severity: Severity, message: str, field: str = "spec") -> None:
         """Add a result about this workload, prefixed with the pattern instance."""
+        self.checkpoint()
         self.results.append(
             Result(
                 f'{self.kind} "{self.name}": {message}',
@@ -132,16 +137,18 @@ class PodEditor:
     def seal(self) -> None:
         """Store the digest of every item the instance added and of every value it set."""
         entry = self.entry
+        items = PodItems(self.pod)
         for item, _ in entry_items(entry):
             if item.field == "ports":
                 continue
-            value = lookup(self.pod, item.field, item.owner, item.name)
+            self.checkpoint()
+            value = items.lookup(item)
             if item.owner is None:
                 getattr(entry, item.field)[item.name] = item_digest(item.field, value)
             else:
                 getattr(entry, item.field)[item.owner][item.name] = item_digest(item.field, value)
         for owner, replaced in entry.fieldsWas.items():
-            container = _by_name(all_containers(self.spec), owner) or {}
+            container = items.container(owner) or {}
             for field, change in replaced.items():
                 change.set = item_digest(field, container.get(field))
         for field, change in entry.podFieldsWas.items():

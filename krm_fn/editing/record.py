@@ -342,27 +342,55 @@ def _by_name(items: Any, name: str) -> dict[str, Any] | None:
     return next((i for i in items if isinstance(i, dict) and i.get("name") == name), None)
 
 
-def container_by_name(spec: dict[str, Any], name: str) -> dict[str, Any] | None:
-    """An init container or container by name."""
-    return _by_name(spec.get("initContainers"), name) or _by_name(spec.get("containers"), name)
+def _name(item: dict[str, Any]) -> Any:
+    return item.get("name")
 
 
-def lookup(pod: PodTemplate, record_field: str, owner: str | None, name: str) -> Any:
-    """The item a record entry names, as it is in the pod now (None when it is not there)."""
-    spec = pod.spec
-    if record_field in NAMED_LISTS:
-        return _by_name(spec.get(record_field), name)
-    if record_field in PER_CONTAINER:
-        container = container_by_name(spec, owner or "")
-        items = container.get(record_field) if container else None
-        identity = IDENTITY[record_field]
-        return next((i for i in items or [] if isinstance(i, dict) and identity(i) == name), None)
-    if record_field in ("labels", "annotations"):
-        values = (pod.template.get("metadata") or {}).get(record_field) or {}
-        return values.get(name)
-    if record_field == "sysctls":
-        return _by_name((spec.get("securityContext") or {}).get("sysctls"), name)
-    raise AssertionError(record_field)
+class PodItems:
+    """A pod template's items by identity, each list indexed once, the first time it is looked in.
+
+    So that finding every item of a record costs one pass over the pod, not one per item (a
+    pod may have thousands of containers, and a record thousands of items).
+    """
+
+    def __init__(self, pod: PodTemplate) -> None:
+        self.pod = pod
+        self._indexes: dict[int, tuple[list[Any], dict[Any, Any]]] = {}  # id(list) -> index
+
+    def find(self, parent: Any, key: str, identity: Any, name: Any) -> Any:
+        """The first item of parent[key] whose identity is name (None when there is none)."""
+        items = parent.get(key) if isinstance(parent, dict) else None
+        if not isinstance(items, list):
+            return None
+        known = self._indexes.get(id(items))
+        if known is None or known[0] is not items:  # a list replaced since: indexed again
+            index: dict[Any, Any] = {}
+            for item in items:
+                if isinstance(item, dict):
+                    index.setdefault(identity(item), item)
+            known = self._indexes[id(items)] = (items, index)
+        return known[1].get(name)
+
+    def container(self, name: str) -> Any:
+        """An init container or container by name."""
+        spec = self.pod.spec
+        return self.find(spec, "initContainers", _name, name) or self.find(
+            spec, "containers", _name, name
+        )
+
+    def lookup(self, item: "Item") -> Any:
+        """The item a record entry names, as it is in the pod now (None when it is not there)."""
+        if item.field in NAMED_LISTS:
+            return self.find(self.pod.spec, item.field, _name, item.name)
+        if item.field in PER_CONTAINER:
+            container = self.container(item.owner or "")
+            return self.find(container, item.field, IDENTITY[item.field], item.name)
+        if item.field in ("labels", "annotations"):
+            values = (self.pod.template.get("metadata") or {}).get(item.field) or {}
+            return values.get(item.name)
+        if item.field == "sysctls":
+            return self.find(self.pod.spec.get("securityContext"), "sysctls", _name, item.name)
+        raise AssertionError(item.field)
 
 
 def service_port(service: dict[str, Any], name: str) -> dict[str, Any] | None:

@@ -153,6 +153,19 @@ def load_config(function_config: Any, raise_internal_errors: bool = False) -> li
     return instances
 
 
+def as_config(document: Any) -> Any:
+    """A ConfigMap-form config as the config it stands for; anything else as it is.
+
+    The fields of a ConfigMap-form config's results point into the config it stands for.
+    """
+    if not isinstance(document, dict) or document.get("kind") != "ConfigMap":
+        return document
+    try:
+        return _from_configmap(document)
+    except ConfigError:
+        return document
+
+
 def _from_configmap(configmap: dict[str, Any]) -> dict[str, Any]:
     data = configmap.get("data") or {}
     if not data:

@@ -28,7 +28,7 @@ from krm_fn.engine.pod_checks import (
 )
 from krm_fn.engine.service_records import ServiceRecords
 from krm_fn.engine.undo import Undone, judge_undone, record_error, undo_pod
-from krm_fn.kube.podsecurity import ENFORCE_LABEL, weakened_isolation
+from krm_fn.kube.podsecurity import Policy, enforced_policy, weakened_isolation
 from krm_fn.kube.selection import selects
 from krm_fn.kube.services import ServiceIndex, is_service
 from krm_fn.kube.shapes import SERVICE, problems
@@ -194,7 +194,8 @@ class _Run:
         self.generated.drop_stale()
         for resource, saved in self.saved.values():
             if id(resource) in self.undid:  # what was undone and injected again: where it was
-                keep_order(resource, saved)  # (a pipeline's second pass gives the same bytes)
+                # (a pipeline's second pass gives the same bytes)
+                keep_order(resource, saved, self.options.deadline)
         self._keep_unchanged_as_they_were()
         return self.results
 
@@ -222,8 +223,10 @@ class _Run:
             field = pod.field("metadata.annotations")
             asked = self.options.uninjecting
             results += judge_undone(pod.workload, field, key, done, record.get(key), asked)
+        self.options.deadline.check()
         results += conflicts(pod, editors)
         if any(e.entry for e in editors):
+            self.options.deadline.check()
             results += pod_security(pod, self._namespace(pod), self.enforced, editors)
             if self.options.notes and any(changes_resources(e.entry) for e in editors):
                 results += effective_resources(pod)
@@ -290,9 +293,12 @@ class _Run:
         editors = []
         isolation = weakened_isolation(pod.spec, pod.template.get("metadata") or {})
         level = self.enforced.get(self._namespace(pod))
+        deadline = self.options.deadline
         for instance in chosen:
-            self.options.deadline.check()
-            editor = PodEditor(pod, instance.kind, instance.name, instance.key, record, services)
+            deadline.check()
+            editor = PodEditor(
+                pod, instance.kind, instance.name, instance.key, record, services, deadline.check
+            )
             try:
                 instance.inject(instance.spec, editor)
                 editor.seal()
@@ -407,14 +413,15 @@ class _Run:
         self.results[:] = kept
 
 
-def _enforced_levels(resources: list[dict[str, Any]]) -> dict[str, str]:
-    """The Pod Security level each Namespace of the input enforces, by name."""
+def _enforced_levels(resources: list[dict[str, Any]]) -> dict[str, Policy]:
+    """The Pod Security level and version each Namespace of the input enforces, by name."""
     levels = {}
     for resource in resources:
         meta = resource.get("metadata") or {}
-        labels = meta.get("labels") or {}
-        if resource.get("kind") == "Namespace" and ENFORCE_LABEL in labels:
-            levels[str(meta.get("name"))] = str(labels.get(ENFORCE_LABEL))
+        labels = meta.get("labels")
+        policy = enforced_policy(labels) if isinstance(labels, dict) else None
+        if resource.get("kind") == "Namespace" and policy is not None:
+            levels[str(meta.get("name"))] = policy
     return levels
 
 

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from krm_fn.editing.record import RECORD_ANNOTATION, Entry, env_from_key, parse_record
+from krm_fn.engine.deadline import NONE as NO_DEADLINE
+from krm_fn.engine.deadline import Deadline
 
 Identity = Callable[[dict[str, Any]], Any]
 
@@ -29,21 +31,24 @@ POD_LISTS: dict[str, Identity] = {"containers": NAME, "initContainers": NAME, "v
 SERVICE_LISTS: dict[str, Identity] = {"ports": NAME}
 
 
-def keep_order(new: Any, old: Any) -> None:
-    """Give `new` (changed in place) the order of `old` where only the order moved."""
+def keep_order(new: Any, old: Any, deadline: Deadline = NO_DEADLINE) -> None:
+    """Give `new` (changed in place) the order of `old` where only the order moved.
+
+    Linear in the two resources; past `deadline`, DeadlineExceeded.
+    """
     _keys(new, old)
     from krm_fn.kube.workloads import pod_templates
 
     new_pods, old_pods = list(pod_templates(new)), list(pod_templates(old))
     if len(new_pods) == len(old_pods):
         for new_pod, old_pod in zip(new_pods, old_pods, strict=True):
-            _pod(new_pod.template, old_pod.template)
+            _pod(new_pod.template, old_pod.template, deadline)
     if new.get("kind") == "Service" and isinstance(new.get("spec"), dict):
         old_spec = old.get("spec") if isinstance(old.get("spec"), dict) else {}
         _lists(new["spec"], old_spec, SERVICE_LISTS, {})
 
 
-def _pod(new: dict[str, Any], old: dict[str, Any]) -> None:
+def _pod(new: dict[str, Any], old: dict[str, Any], deadline: Deadline) -> None:
     spec, old_spec = new.get("spec"), old.get("spec")
     if not isinstance(spec, dict) or not isinstance(old_spec, dict):
         return
@@ -61,6 +66,7 @@ def _pod(new: dict[str, Any], old: dict[str, Any]) -> None:
     }
     for key in ("initContainers", "containers"):
         for container in spec.get(key) or []:
+            deadline.check()
             if not isinstance(container, dict):
                 continue
             before = old_containers.get(container.get("name"))
@@ -117,10 +123,11 @@ def _ordered(
         return None  # not a list of named items: nothing to match by
     by_id = dict(zip(ids, items, strict=True))
     common = [i for i in old_ids if i in by_id]
-    if [i for i in ids if i in set(common)] == common:
+    in_common = set(common)
+    if [i for i in ids if i in in_common] == common:
         return None  # the order did not move
     slots = iter(common)
-    result = [by_id[next(slots)] if i in by_id and i in set(common) else by_id[i] for i in ids]
+    result = [by_id[next(slots)] if i in in_common else by_id[i] for i in ids]
     order = [identity(r) for r in result]
     for owner in set(owners.values()):  # a config's own items in its own (new) order
         mine = [i for i in ids if owners.get(i) == owner]

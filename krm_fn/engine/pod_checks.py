@@ -11,7 +11,7 @@ from typing import Any
 
 from krm_fn.editing.pod_editor import PodEditor
 from krm_fn.editing.record import Entry
-from krm_fn.kube.podsecurity import violations
+from krm_fn.kube.podsecurity import Policy, violations
 from krm_fn.kube.quantities import effective
 from krm_fn.kube.shapes import METADATA, POD_SPEC, problems
 from krm_fn.kube.workloads import PodTemplate, all_containers
@@ -113,14 +113,15 @@ def conflicts(pod: PodTemplate, editors: list[PodEditor]) -> list[Result]:
 
 
 def isolation_warnings(
-    pod: PodTemplate, editor: PodEditor, weakened: set[tuple[str, str]], level: str | None
+    pod: PodTemplate, editor: PodEditor, weakened: set[tuple[str, str]], policy: Policy | None
 ) -> list[Result]:
     """A warning for everything an instance did that weakens the pod's isolation.
 
     Not where the namespace enforces a Pod Security level that rejects it: that is an error.
     """
-    if level and weakened:
-        weakened -= set(violations(pod.spec, level, pod.template.get("metadata") or {}))
+    if policy and weakened:
+        metadata = pod.template.get("metadata") or {}
+        weakened -= set(violations(pod.spec, policy.level, metadata, policy.version))
     results = []
     warned = {r.field for r in editor.results if r.severity == "warning"}
     for field, problem in sorted(weakened):
@@ -138,18 +139,20 @@ def isolation_warnings(
 
 
 def pod_security(
-    pod: PodTemplate, namespace: str, enforced: dict[str, str], editors: list[PodEditor]
+    pod: PodTemplate, namespace: str, enforced: dict[str, Policy], editors: list[PodEditor]
 ) -> list[Result]:
-    """Errors for what the namespace's enforced Pod Security level would reject.
+    """Errors for what the namespace's enforced Pod Security level (at its version) would reject.
 
     Each names the config that injected the item; a problem of the app's own containers, none.
     """
     results = []
-    level = enforced.get(namespace)
+    policy = enforced.get(namespace)
     metadata = pod.template.get("metadata") or {}
-    if level in ("baseline", "restricted"):
-        for field, problem in violations(pod.spec, level, metadata):
-            message = f'namespace "{namespace}" enforces Pod Security "{level}": {problem}'
+    if policy is not None and policy.level in ("baseline", "restricted"):
+        for field, problem in violations(pod.spec, policy.level, metadata, policy.version):
+            message = (
+                f'namespace "{namespace}" enforces Pod Security {policy.describe()}: {problem}'
+            )
             editor = _injector(field, editors)
             if editor is None:
                 results.append(Result(message, "error", pod.workload, pod.field(field)))

@@ -12,19 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from krm_fn.editing.record import (
-    IDENTITY,
     NAMED_LISTS,
     PER_CONTAINER,
     RECORD_ANNOTATION,
     Entry,
     Item,
+    PodItems,
     RecordError,
     Replaced,
-    container_by_name,
     digest,
     drop_empty,
     entry_items,
-    lookup,
     service_port,
     unchanged,
 )
@@ -110,52 +108,24 @@ def undo_pod(pod: PodTemplate, key: str, entry: Entry, deadline: Deadline = NO_D
             done.restored.append(f"{key}.envWas.{item.owner}.{item.name}")
         lists.change(item, current, was if item.field == "env" else None)
     lists.apply()
-    _undo_args(pod, key, entry, done)
-    _restore_fields(pod, key, entry, done)
-    _restore_ports(pod, key, entry, done)
+    _undo_args(lists, key, entry, done)
+    _restore_fields(lists, key, entry, done)
+    _restore_ports(lists, key, entry, done)
     return done
 
 
-class _Lists:
-    """A pod's lists, each indexed by identity the first time an undo looks in it."""
+class _Lists(PodItems):
+    """A pod's items by identity, and the changes an undo makes to its lists, made at the end."""
 
     def __init__(self, pod: PodTemplate) -> None:
-        self.pod = pod
-        self.indexes: dict[int, dict[Any, Any]] = {}  # id(list) -> identity -> first item
+        super().__init__(pod)
         self.changes: dict[tuple[int, str], tuple[dict[str, Any], str, dict[int, Any]]] = {}
         self.gone: set[int] = set()  # containers removed: their own items are gone with them
 
-    def _find(self, parent: Any, key: str, identity: Any, name: str) -> Any:
-        items = parent.get(key) if isinstance(parent, dict) else None
-        if not isinstance(items, list):
-            return None
-        index = self.indexes.get(id(items))
-        if index is None:
-            index = self.indexes[id(items)] = {}
-            for i in items:
-                if isinstance(i, dict):
-                    index.setdefault(identity(i), i)
-        return index.get(name)
-
     def container(self, name: str) -> Any:
         """An init container or container by name, unless this undo removes it."""
-        spec = self.pod.spec
-        found = self._find(spec, "initContainers", _name, name) or self._find(
-            spec, "containers", _name, name
-        )
+        found = super().container(name)
         return None if found is None or id(found) in self.gone else found
-
-    def lookup(self, item: Item) -> Any:
-        """The item as it is in the pod now (None when it is not there)."""
-        if item.field in NAMED_LISTS:
-            return self._find(self.pod.spec, item.field, _name, item.name)
-        if item.field in PER_CONTAINER:
-            container = self.container(item.owner or "")
-            return self._find(container, item.field, IDENTITY[item.field], item.name)
-        if item.field == "sysctls":
-            security = self.pod.spec.get("securityContext")
-            return self._find(security, "sysctls", _name, item.name)
-        return lookup(self.pod, item.field, item.owner, item.name)  # labels, annotations
 
     def change(self, item: Item, current: Any, replacement: Any) -> None:
         """Note that `current` goes (or is replaced); labels and annotations go at once."""
@@ -188,15 +158,12 @@ class _Lists:
         security = self.pod.spec.get("securityContext")
         if isinstance(security, dict) and any(p is security for p, _, _ in self.changes.values()):
             drop_empty(self.pod.spec, "securityContext")
+        self.gone.clear()  # out of the lists now (and their ids free for other objects)
 
 
-def _name(item: dict[str, Any]) -> Any:
-    return item.get("name")
-
-
-def _undo_args(pod: PodTemplate, key: str, entry: Entry, done: Undone) -> None:
+def _undo_args(lists: _Lists, key: str, entry: Entry, done: Undone) -> None:
     for owner, values in entry.args.items():
-        container = container_by_name(pod.spec, owner)
+        container = lists.container(owner)
         args = container.get("args") if container else None
         if not isinstance(args, list):
             continue
@@ -209,16 +176,17 @@ def _undo_args(pod: PodTemplate, key: str, entry: Entry, done: Undone) -> None:
             )
 
 
-def _restore_fields(pod: PodTemplate, key: str, entry: Entry, done: Undone) -> None:
+def _restore_fields(lists: _Lists, key: str, entry: Entry, done: Undone) -> None:
     for owner, replaced in entry.fieldsWas.items():
-        container = container_by_name(pod.spec, owner)
+        container = lists.container(owner)
         if container is None:
             continue
         for name, change in replaced.items():
             path = f"{key}.fieldsWas.{owner}.{name}"
             _restore(container, name, change, path, _allowed_container_change, done)
     for name, change in entry.podFieldsWas.items():
-        _restore(pod.spec, name, change, f"{key}.podFieldsWas.{name}", _allowed_pod_change, done)
+        path = f"{key}.podFieldsWas.{name}"
+        _restore(lists.pod.spec, name, change, path, _allowed_pod_change, done)
 
 
 def _restore(
@@ -301,11 +269,11 @@ def _differs_in(a: Any, b: Any, keys: frozenset[str]) -> bool:
     return False
 
 
-def _restore_ports(pod: PodTemplate, key: str, entry: Entry, done: Undone) -> None:
+def _restore_ports(lists: _Lists, key: str, entry: Entry, done: Undone) -> None:
     """Put back the container ports an Ambassador moved to its proxy."""
     moved = {int(port) for port in entry.movedPorts}
     for owner, removed in entry.portsRemoved.items():
-        container = container_by_name(pod.spec, owner)
+        container = lists.container(owner)
         if container is None:
             continue
         ports = container.get("ports")

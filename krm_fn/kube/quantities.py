@@ -8,6 +8,7 @@ and a native sidecar with those before it and itself; plus the pod overhead. Pod
 """
 
 import functools
+import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -33,18 +34,39 @@ SUFFIXES: dict[str, Fraction] = {
 }
 QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+)|([a-zA-Z]*))$")
 ORDER = ("cpu", "memory", "ephemeral-storage")
+# As the API server stores a quantity: no magnitude above 2^63-1 (capped), no step below 1n
+# (rounded up, away from zero). The text is bounded, so an exponent past these bounds only
+# caps or rounds: it is clamped before any arithmetic (`1e10000000` costs nothing).
+MAX_QUANTITY = Fraction(2**63 - 1)
+SMALLEST_STEP = Fraction(1, 10**9)
+MAX_QUANTITY_TEXT = 64
+_EXPONENTS = (-(MAX_QUANTITY_TEXT + 10), MAX_QUANTITY_TEXT + 20)
 
 
 @functools.lru_cache(maxsize=1024)  # manifests repeat the same few quantities
 def parse_quantity(value: Any) -> Fraction:
-    """A Kubernetes quantity (`500m`, `1.5`, `128Mi`, `1e3`) as an exact number."""
-    match = QUANTITY.match(str(value).strip())
+    """A Kubernetes quantity (`500m`, `1.5`, `128Mi`, `1e3`) as an exact number, as stored."""
+    text = str(value).strip()
+    match = QUANTITY.match(text) if len(text) <= MAX_QUANTITY_TEXT else None
     if not match or (match[3] or "") not in SUFFIXES:
-        raise ValueError(f'"{value}" is not a Kubernetes quantity')
+        raise ValueError(f'"{_short(value)}" is not a Kubernetes quantity')
     number = Fraction(match[1])
     if match[2]:
-        return number * Fraction(10) ** int(match[2])
-    return number * SUFFIXES[match[3] or ""]
+        low, high = _EXPONENTS
+        amount = number * Fraction(10) ** max(low, min(high, int(match[2])))
+    else:
+        amount = number * SUFFIXES[match[3] or ""]
+    magnitude = abs(amount)
+    if magnitude > MAX_QUANTITY:
+        magnitude = MAX_QUANTITY
+    elif (magnitude / SMALLEST_STEP).denominator != 1:
+        magnitude = math.ceil(magnitude / SMALLEST_STEP) * SMALLEST_STEP
+    return magnitude if amount >= 0 else -magnitude
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= MAX_QUANTITY_TEXT else text[:MAX_QUANTITY_TEXT] + "..."
 
 
 def format_quantity(name: str, value: Fraction) -> str:

@@ -1,8 +1,6 @@
 """Which resources a pattern applies to: kustomize-style selectors with label selector syntax."""
 
 import re
-import re._constants as re_constants  # type: ignore[import-not-found]  # what re parses into
-import re._parser as re_parser  # type: ignore[import-not-found]
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
@@ -70,45 +68,28 @@ def parse_selector(text: str) -> tuple[Requirement, ...]:
     return tuple(requirements)
 
 
+class PatternError(ValueError):
+    """A selector regex that RE2 (kustomize's engine) does not accept."""
+
+
 @lru_cache(maxsize=256)
-def compile_pattern(pattern: str) -> re.Pattern[str]:
+def compile_pattern(pattern: str) -> Any:
     """A selector field is a regex that must match the whole value, as in kustomize.
 
-    Patterns whose matching can take exponential time on a crafted value (a repetition of
-    something that itself repeats or has alternatives, like `(a+)+`, `(a|aa)*`; a
-    backreference) are refused: the values they run on come from the input.
+    Compiled by RE2, the engine (and syntax) of kustomize's Go regexp: matching takes time
+    linear in the value whatever the pattern, so no input can make it slow. What RE2 does not
+    have (backreferences, lookarounds) is a PatternError.
     """
-    compiled = re.compile(pattern)
-    problem = _backtracking(re_parser.parse(pattern), inside_repeat=False)
-    if problem:
-        raise re.error(f"{problem}, which can take exponential time; write it without")
-    return compiled
+    import re2  # google-re2, imported only when a config has a selector regex
 
-
-def _backtracking(items: Any, inside_repeat: bool) -> str | None:
-    """Why a parsed pattern may backtrack exponentially, or None."""
-    for op, value in items:
-        if op in (re_constants.MAX_REPEAT, re_constants.MIN_REPEAT, re_constants.POSSESSIVE_REPEAT):
-            _, high, body = value
-            repeats = high > 1 and op is not re_constants.POSSESSIVE_REPEAT
-            if repeats and inside_repeat:
-                return "a repetition inside a repetition"
-            found = _backtracking(body, inside_repeat or repeats)
-        elif op is re_constants.SUBPATTERN:
-            found = _backtracking(value[-1], inside_repeat)
-        elif op is re_constants.BRANCH:
-            if inside_repeat:
-                return "alternatives inside a repetition"
-            found = next((f for b in value[1] if (f := _backtracking(b, inside_repeat))), None)
-        elif op in (re_constants.GROUPREF, re_constants.GROUPREF_EXISTS):
-            return "a backreference"
-        elif op in (re_constants.ASSERT, re_constants.ASSERT_NOT):
-            found = _backtracking(value[1], inside_repeat)
-        else:
-            found = None
-        if found:
-            return found
-    return None
+    options = re2.Options()
+    options.log_errors = False  # the error is the caller's to report, not RE2's on stderr
+    try:
+        return re2.compile(pattern, options=options)
+    except re2.error as err:
+        reason = err.args[0] if err.args else err
+        text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+        raise PatternError(text) from None
 
 
 class Selector(Protocol):

@@ -1,16 +1,16 @@
 """Manifests read from files the way kpt reads a package, and written back as they were written.
 
-A directory is read as kpt reads a package: `.yaml`/`.yml` files, without the Kptfile,
-kustomization files, hidden files and what `.krmignore` files exclude. Every document keeps its
+A directory is read as kpt reads a package: `.yaml`/`.yml` files but what `.krmignore` files
+exclude (gitignore's rules, by pathspec; a subdirectory with a Kptfile is a package of its own,
+with its own `.krmignore` and none of its parent's), and never the Kptfile, kustomization files
+or hidden files and directories (which kpt would read: `.git`, `.github`). Every document keeps its
 file, its position and its text; two resources with the same identity are an error naming both
 files. Written back, a document krm-fn did not change is its original text, byte for byte, and
 a file with no changed document is not touched.
 """
 
-import fnmatch
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,55 +60,51 @@ def split_documents(text: str) -> list[str]:
     return [p for p in pieces if p]
 
 
-def _ignored(root: str) -> Callable[[str, bool], bool]:
-    """A test for paths below root that a `.krmignore` there excludes (gitignore patterns)."""
-    patterns: list[tuple[str, bool, bool]] = []  # (pattern, anchored, directories only)
-    path = os.path.join(root, ".krmignore")
-    if os.path.isfile(path):
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                line = line.strip()
-                if not line or line.startswith("#"):
-                    continue
-                directory = line.endswith("/")
-                line = line.rstrip("/")
-                anchored = line.startswith("/") or "/" in line
-                patterns.append((line.lstrip("/"), anchored, directory))
+def _ignore_rules(package: str) -> Any:
+    """The `.krmignore` of a package directory, as gitignore reads its patterns (or None)."""
+    path = os.path.join(package, ".krmignore")
+    if not os.path.isfile(path):
+        return None
+    import pathspec
 
-    def ignored(relative: str, is_directory: bool) -> bool:
-        name = os.path.basename(relative)
-        for pattern, anchored, directory_only in patterns:
-            if directory_only and not is_directory:
-                continue
-            if fnmatch.fnmatch(relative if anchored else name, pattern):
-                return True
-        return False
-
-    return ignored
+    with open(path, encoding="utf-8") as handle:
+        return pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())
 
 
 def package_files(directory: str) -> list[str]:
     """The YAML files of a directory, as kpt reads a package (sorted)."""
-    ignored = _ignored(directory)
+    scopes: dict[str, tuple[str, Any]] = {}  # directory -> (its package, that package's rules)
     found = []
     for root, directories, names in os.walk(directory):
-        relative_root = os.path.relpath(root, directory)
+        parent = scopes.get(os.path.dirname(root))
+        if parent is None or "Kptfile" in names:  # the top, or a package of its own
+            scopes[root] = (root, _ignore_rules(root))
+        else:
+            scopes[root] = parent
+        scope = scopes[root]
         directories[:] = sorted(
             d
             for d in directories
-            if not d.startswith(".")
-            and not ignored(os.path.normpath(os.path.join(relative_root, d)), True)
+            if not d.startswith(".") and not _ignored(scope, os.path.join(root, d), True)
         )
         for name in names:
-            relative = os.path.normpath(os.path.join(relative_root, name))
             if (
                 name.endswith((".yaml", ".yml"))
                 and not name.startswith(".")
                 and name not in SKIPPED_NAMES
-                and not ignored(relative, False)
+                and not _ignored(scope, os.path.join(root, name), False)
             ):
                 found.append(os.path.join(root, name))
     return sorted(found)
+
+
+def _ignored(scope: tuple[str, Any], path: str, is_directory: bool) -> bool:
+    """Whether its package's `.krmignore` excludes path (a directory: with its contents)."""
+    package, rules = scope
+    if rules is None:
+        return False
+    relative = os.path.relpath(path, package).replace(os.sep, "/")
+    return bool(rules.match_file(relative + ("/" if is_directory else "")))
 
 
 def read(inputs: list[tuple[str, str]]) -> Source:

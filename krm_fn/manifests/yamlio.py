@@ -47,6 +47,63 @@ class InputError(ValueError):
     """Input that is not the YAML or KRM it should be."""
 
 
+# Plain scalars as go-yaml v3 (kustomize, kpt, kyaml) resolves them: the YAML 1.2 core schema
+# (`true`/`false` in three spellings, `null` and `~`, `.inf` and `.nan`) plus what go-yaml keeps
+# of YAML 1.1 (`0755` octal, `0b101`, underscores between digits), a number being an int when
+# Go's strconv reads it as one in 64 bits and otherwise a float in YAML's spelling (`1e3`, `08`,
+# a number past 64 bits). Not YAML 1.1's base 60 (`12:30` stays a string), `yes`/`no`/`on`/`off`,
+# or `=`; dates stay strings too (kubectl reads them so, and kustomize writes them back as read).
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+_GO_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
+_YAML_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+# a number that starts with its dot, as strconv.ParseFloat reads it: underscores between digits
+_DOT_FLOAT = re.compile(r"\.[0-9]+(?:_[0-9]+)*(?:[eE][-+]?[0-9]+(?:_[0-9]+)*)?")
+_NUMBER_START = frozenset("0123456789+-.")
+_INT_RANGE = (-(2**63), 2**63 - 1)
+_UINT_MAX = 2**64 - 1
+_BASES = {"0x": 16, "0o": 8, "0b": 2}
+
+
+def go_int(text: str) -> int | None:
+    """The int go-yaml reads a plain scalar as (strconv.ParseInt/ParseUint, base 0), or None."""
+    plain = text.replace("_", "")
+    if not _GO_INT.fullmatch(plain):
+        return None
+    digits = plain.lstrip("+-")
+    base = _BASES.get(digits[:2].lower())
+    if base is not None:
+        value = int(digits[2:], base)
+    elif len(digits) > 1:  # 0755: YAML 1.1's octal, which go-yaml still reads
+        value = int(digits, 8 if digits[0] == "0" else 10)
+    else:
+        value = int(digits)
+    value = -value if plain[0] == "-" else value
+    low, high = _INT_RANGE
+    unsigned = plain[0] not in "+-" and 0 <= value <= _UINT_MAX
+    return value if low <= value <= high or unsigned else None
+
+
+def go_float(text: str) -> float | None:
+    """The float go-yaml reads a plain scalar as (YAML's spelling, finite), or None."""
+    if text[:1] == ".":  # strconv.ParseFloat as it is
+        plain = text.replace("_", "") if _DOT_FLOAT.fullmatch(text) else ""
+    else:
+        plain = text.replace("_", "")
+        plain = plain if _YAML_FLOAT.fullmatch(plain) else ""
+    value = float(plain) if plain else None
+    return value if value not in (None, float("inf"), float("-inf")) else None  # past 64 bits
+
+
+def _number_tag(value: str) -> str | None:
+    """INT or FLOAT for a plain scalar that go-yaml reads as a number, else None."""
+    if value[:1] not in _NUMBER_START:
+        return None
+    if value[0] != "." and go_int(value) is not None:
+        return INT
+    return FLOAT if go_float(value) is not None else None
+
+
 class _CachedResolver:
     """Remembers how short scalars resolve: manifests repeat the same keys and values."""
 
@@ -54,18 +111,25 @@ class _CachedResolver:
 
     def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is not ScalarNode or len(value) > _CACHED_VALUE_LENGTH:
-            return super().resolve(kind, value, implicit)  # type: ignore[misc, no-any-return]
+            return self._resolve(kind, value, implicit)
         key = (value, implicit)
         tag = self.resolve_cache.get(key)
         if tag is None:
-            tag = super().resolve(kind, value, implicit)  # type: ignore[misc]
+            tag = self._resolve(kind, value, implicit)
             if len(self.resolve_cache) < _RESOLVE_CACHE_SIZE:
                 self.resolve_cache[key] = tag
         return tag
 
+    def _resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode and implicit[0]:
+            number = _number_tag(value)
+            if number is not None:
+                return number
+        return super().resolve(kind, value, implicit)  # type: ignore[misc, no-any-return]
+
 
 class Loader(_CachedResolver, yaml.CSafeLoader):
-    """libyaml loader that keeps dates, `yes`/`no`/`on`/`off` and `=` as strings, like kyaml."""
+    """libyaml loader that resolves plain scalars as go-yaml v3 does (kustomize, kpt)."""
 
     resolve_cache = {}
 
@@ -297,20 +361,43 @@ def _data_name(value: Any) -> str | None:
     return name if type(name) is str else None
 
 
-def _yaml12_resolvers() -> dict[Any, Any]:
-    bool_re = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-    dropped = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value", "tag:yaml.org,2002:bool"}
-    resolvers: dict[Any, Any] = {}
-    for first, entries in yaml.resolver.Resolver.yaml_implicit_resolvers.items():
-        kept = [(tag, regexp) for tag, regexp in entries if tag not in dropped]
-        if first in "tTfF":
-            kept.insert(0, ("tag:yaml.org,2002:bool", bool_re))
-        if kept:
-            resolvers[first] = kept
+def _go_yaml_resolvers() -> dict[Any, Any]:
+    """The regex resolvers for what is not a number (numbers: `_number_tag`)."""
+    words = [
+        ("tag:yaml.org,2002:bool", "tTfF", r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        ("tag:yaml.org,2002:null", "~nN", r"^(?:~|null|Null|NULL|)$"),
+        (FLOAT, ".+-", r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+        (MERGE, "<", r"^<<$"),
+    ]
+    resolvers: dict[Any, Any] = {"": [("tag:yaml.org,2002:null", re.compile(r"^$"))]}
+    for tag, firsts, pattern in words:
+        for first in firsts:
+            resolvers.setdefault(first, []).append((tag, re.compile(pattern)))
     return resolvers
 
 
-Loader.yaml_implicit_resolvers = _yaml12_resolvers()
+def _construct_int(loader: yaml.BaseLoader, node: ScalarNode) -> int:
+    value = go_int(str(node.value))
+    assert value is not None  # resolved as INT: it is one
+    return value
+
+
+def _construct_float(loader: yaml.BaseLoader, node: ScalarNode) -> float:
+    text = str(node.value)
+    special = {".inf": float("inf"), ".nan": float("nan")}.get(text.lstrip("+-").lower())
+    if special is not None:
+        return -special if text.startswith("-") else special
+    value = go_float(text)
+    if value is None:  # an explicit !!float tag on something else: as go-yaml, an error
+        raise yaml.constructor.ConstructorError(
+            None, None, f"cannot read {text!r} as a float", node.start_mark
+        )
+    return value
+
+
+Loader.yaml_implicit_resolvers = _go_yaml_resolvers()
+Loader.add_constructor(INT, _construct_int)
+Loader.add_constructor(FLOAT, _construct_float)
 
 
 def _block_style(value: str) -> str | None:

@@ -8,7 +8,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
-from krm_fn.kube.selection import compile_pattern, parse_selector
+from krm_fn.kube.selection import PatternError, compile_pattern, parse_selector
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -166,11 +166,11 @@ def check_env_from(value: Any) -> dict[str, Any]:
 
 
 def check_regex(value: str) -> str:
-    """A regular expression as krm-fn's selectors use it."""
+    """A regular expression as krm-fn's selectors use it (RE2, as kustomize)."""
     try:
         compile_pattern(value)
-    except re.error as err:
-        raise ValueError(f"not a valid regular expression: {err}") from None
+    except PatternError as err:
+        raise ValueError(f"not a valid regular expression (RE2, as kustomize's): {err}") from None
     return value
 
 

@@ -20,6 +20,7 @@ from krm_fn.configfiles import (
 from krm_fn.editing.record import RECORD_ANNOTATION
 from krm_fn.engine.config import API_VERSION, Instance, facts
 from krm_fn.engine.core import Options, apply
+from krm_fn.engine.deadline import NONE as NO_DEADLINE
 from krm_fn.engine.deadline import Deadline, DeadlineExceeded
 from krm_fn.engine.order import keep_order
 from krm_fn.kube.selection import selects
@@ -40,6 +41,11 @@ MAX_NODES = 20_000
 # version and with its uid.
 REVIEW_VERSION = re.compile(rb'"apiVersion"\s*:\s*"(admission\.k8s\.io/v1(?:beta1)?)"')
 REVIEW_UID = re.compile(rb'"request"\s*:\s*\{\s*"uid"\s*:\s*"([0-9A-Za-z-]{1,64})"')
+# Containers, init containers and ephemeral containers a pod may have for krm-fn to answer it: a
+# real pod has a handful; past this, the pod is refused before the core sees it (the work per
+# pod is linear, and this bounds it).
+MAX_CONTAINERS = 1_000
+CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
 
 class ReviewError(ValueError):
@@ -156,6 +162,13 @@ def answer(
         shape.append(("metadata.ownerReferences", "must be a list of mappings"))
     if shape:
         raise ReviewError("request.object." + "; ".join(f"{f}: {m}" for f, m in shape))
+    spec = pod.get("spec")
+    listed = spec if isinstance(spec, dict) else {}
+    count = sum(len(v) for k in CONTAINER_LISTS if isinstance(v := listed.get(k), list))
+    if count > MAX_CONTAINERS:
+        message = (f"the pod has {count:,} containers, init containers and ephemeral containers; "
+                   f"krm-fn answers pods with at most {MAX_CONTAINERS:,}")  # fmt: skip
+        return Answer(respond(False, message=message), "denied", "too large")
     namespace = str(request.get("namespace") or (pod.get("metadata") or {}).get("namespace") or "")
     working = clone(pod)
     meta = working.get("metadata")
@@ -171,19 +184,19 @@ def answer(
         return any(selects(t, c) for t in instance.spec.targets for c in candidates)
 
     selected = [i for i in configs.instances if selector(i, PodTemplate(working, working, ""))]
+    budget = Deadline(deadline)
     try:
         options = Options(
             selector=selector,
             notes=False,
             restore=False,
             report_unmatched=False,
-            deadline=Deadline(deadline),
+            deadline=budget,
             raise_internal_errors=raise_internal_errors,
         )
         results = apply([working], configs.instances, options)
     except DeadlineExceeded:
-        return Answer(respond(False, message="no answer within the time budget"), "error",
-                      "time budget")  # fmt: skip
+        return _over_budget(respond)
     except Exception as err:  # a bug in krm-fn: deny (or admit) as an error, never a 500
         if raise_internal_errors:
             raise
@@ -204,10 +217,14 @@ def answer(
         return Answer(respond(False, message="; ".join(messages), warnings=warnings), "denied")
     if not had_namespace:
         del working["metadata"]["namespace"]
-    if RECORD_ANNOTATION in ((pod.get("metadata") or {}).get("annotations") or {}):  # reinvoked
-        keep_order(working, pod)  # after another webhook: an empty patch, not a reorder
-        if settled(working, pod):  # a pod made from an injected template, or seen again
-            working = pod
+    try:
+        if RECORD_ANNOTATION in ((pod.get("metadata") or {}).get("annotations") or {}):
+            keep_order(working, pod, budget)  # reinvoked: an empty patch, not a reorder
+            if settled(working, pod, budget):  # made from an injected template, or seen again
+                working = pod
+        budget.check()
+    except DeadlineExceeded:
+        return _over_budget(respond)
     patch = json_patch(pod, working)
     if patch == b"[]":
         reason = (
@@ -221,7 +238,12 @@ def answer(
     return Answer(review, "injected", patch_bytes=len(patch))
 
 
-def settled(working: dict[str, Any], pod: dict[str, Any]) -> bool:
+def _over_budget(respond: Any) -> Answer:
+    return Answer(respond(False, message="no answer within the time budget"), "error",
+                  "time budget")  # fmt: skip
+
+
+def settled(working: dict[str, Any], pod: dict[str, Any], deadline: Deadline = NO_DEADLINE) -> bool:
     """Whether injecting again only gave the pod's own items back, as krm-fn left them.
 
     A pod made from a template injected at build time (or seen again after another webhook)
@@ -252,6 +274,7 @@ def settled(working: dict[str, Any], pod: dict[str, Any]) -> bool:
         return by_name if len(by_name) == len(listed) else None
 
     for section in named:
+        deadline.check()
         new, old = items(spec, section), items(before, section)
         if new is None or new != old:
             return False

@@ -1,22 +1,36 @@
 """A small HTTP/1.1 server on asyncio streams, bounded in every way a client can push.
 
 The webhook needs one kind of request (POST of a JSON body with Content-Length, on kept-alive
-connections from the API server), and must not let any client hold it: every read has a
-deadline (the TLS handshake, the request line and headers, the body, the answer being read),
-headers and bodies have a size limit, connections have a number limit, and large bodies are
-read and answered a few at a time, so memory per worker stays bounded. On shutdown it stops
-accepting, closes idle connections at once and gives in-flight requests a grace period.
+connections from the API server), and must not let any client hold it:
+
+- every read has a deadline (the TLS handshake, the request line and headers, the body, the
+  answer being read), headers and bodies have a size limit, and large bodies are read and
+  answered a few at a time, so memory per worker stays bounded;
+- connections are counted from the moment they are accepted (the server accepts them itself and
+  does the TLS handshake afterwards, so a handshake never finished counts too), each address may
+  hold only a share of them, and when a limit is reached the oldest connection that is not being
+  answered (idle, mid-handshake or mid-request) of the address holding the most gives way to the
+  new one: one client cannot lock the others out, it can only take its own share;
+- on shutdown it stops accepting, closes at once every connection that does not hold a whole
+  request, and gives the requests being answered a grace period.
 """
 
 import asyncio
 import contextlib
+import logging
+import re
+import resource
 import socket
 import ssl
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
 MAX_HEADERS = 64
+CONTENT_LENGTH = re.compile(r"[0-9]{1,12}")  # ASCII digits only: "²".isdigit() is True
+FILE_DESCRIPTORS_KEPT = 64  # of the process's limit, for what is not a connection
+log = logging.getLogger("krm-fn.webhook")
 
 
 @dataclass(frozen=True)
@@ -28,11 +42,12 @@ class Limits:
     idle_seconds: float = 30.0  # a kept-alive connection between requests
     header_bytes: int = 16 * 1024
     body_bytes: int = 4 * 1024 * 1024
-    connections: int = 256
+    connections: int = 256  # open at once, counted from accept (handshakes included)
+    connections_per_peer: int = 64  # of those, from one address
     large_body: int = 256 * 1024  # bodies over this are read and answered...
     large_at_once: int = 2  # ...this many at a time
     large_wait_seconds: float = 5.0  # how long the others wait for their turn (then 503)
-    grace_seconds: float = 10.0  # in-flight requests at shutdown
+    grace_seconds: float = 10.0  # requests being answered at shutdown
 
 
 @dataclass
@@ -65,10 +80,18 @@ class BadRequest(Exception):
         self.status = status
 
 
-@dataclass
+# What a connection is doing: only one that holds a whole request is never closed for another.
+OPENING, IDLE, READING, ANSWERING = "opening", "idle", "reading", "answering"
+
+
+@dataclass(eq=False)
 class _Connection:
-    writer: asyncio.StreamWriter
-    busy: bool = False
+    sock: socket.socket
+    peer: str
+    task: "asyncio.Task[None] | None" = None
+    started: bool = False  # its task runs (and closes the connection when it ends)
+    state: str = OPENING
+    since: float = field(default_factory=time.monotonic)  # when it last became idle or began
 
 
 @dataclass
@@ -80,75 +103,138 @@ class Server:
     error_body: Callable[[int, str], Response] | None = None  # how refusals are written
 
     def __post_init__(self) -> None:
-        self.connections: dict[int, _Connection] = {}
+        self.connections: set[_Connection] = set()
+        self.by_peer: dict[str, set[_Connection]] = {}
         self.large = asyncio.Semaphore(self.limits.large_at_once)
         self.stopping = False
-        self.server: asyncio.Server | None = None
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.accepting: asyncio.Task[None] | None = None
+        self.tls: Callable[[], ssl.SSLContext] | None = None
+        self.capacity = _capacity(self.limits.connections)
+        self.dropped = {"evicted": 0, "refused": 0}  # connections closed for others, or at once
 
-    async def start(self, sock: socket.socket, context: ssl.SSLContext | None = None) -> None:
-        """Begin accepting on the (already listening) socket."""
-        self.server = await asyncio.start_server(
-            self._serve,
-            sock=sock,
-            ssl=context,
-            ssl_handshake_timeout=self.limits.header_seconds if context else None,
-            limit=self.limits.header_bytes,
-        )
+    async def start(
+        self, sock: socket.socket, tls: Callable[[], ssl.SSLContext] | None = None
+    ) -> None:
+        """Begin accepting on the (already listening) socket; `tls` gives the context to use."""
+        sock.setblocking(False)
+        self.tls = tls
+        self.accepting = asyncio.get_running_loop().create_task(self._accept(sock))
 
     async def shutdown(self) -> None:
-        """Stop accepting, close idle connections now, give in-flight ones the grace period."""
+        """Stop accepting; close what holds no whole request now, give the rest the grace."""
         self.stopping = True
-        if self.server is not None:
-            self.server.close()
-        for connection in list(self.connections.values()):
-            if not connection.busy:
-                connection.writer.close()
-        waited = 0.0
-        while any(c.busy for c in self.connections.values()) and waited < self.limits.grace_seconds:
+        if self.accepting is not None:
+            self.accepting.cancel()
+        for connection in list(self.connections):
+            if connection.state != ANSWERING:
+                _cancel(connection)
+        deadline = time.monotonic() + self.limits.grace_seconds
+        while any(c.state == ANSWERING for c in self.connections) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-            waited += 0.05
-        for connection in list(self.connections.values()):
-            connection.writer.close()
-        for task in list(self.tasks):
-            task.cancel()
-        if self.tasks:
-            await asyncio.wait(self.tasks, timeout=1.0)
+        tasks = [c.task for c in self.connections if c.task is not None]
+        for connection in list(self.connections):
+            _cancel(connection)
+        if tasks:
+            await asyncio.wait(tasks, timeout=1.0)
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        if len(self.connections) >= self.limits.connections or self.stopping or task is None:
-            writer.close()  # over the limit: refused at once, holding nothing
-            return
-        self.tasks.add(task)
-        connection = self.connections[id(writer)] = _Connection(writer)
+    async def _accept(self, listening: socket.socket) -> None:
+        loop = asyncio.get_running_loop()
+        while not self.stopping:
+            try:
+                sock, address = await loop.sock_accept(listening)
+            except OSError as err:  # out of file descriptors, most likely: room comes back
+                log.warning("accepting a connection failed: %s", err)
+                await asyncio.sleep(0.1)
+                continue
+            peer = str(address[0]) if isinstance(address, tuple) else ""
+            if not self._make_room(peer):
+                self.dropped["refused"] += 1
+                sock.close()  # every connection is answering: refused at once, holding nothing
+                continue
+            connection = _Connection(sock, peer)
+            self.connections.add(connection)
+            self.by_peer.setdefault(peer, set()).add(connection)
+            connection.task = loop.create_task(self._serve(sock, connection))
+
+    def _make_room(self, peer: str) -> bool:
+        """Whether a new connection from peer fits, once an older one has given way if needed."""
+        own = self.by_peer.get(peer, set())
+        if len(own) >= self.limits.connections_per_peer:
+            return self._evict(own)
+        if len(self.connections) >= self.capacity:
+            largest = max(self.by_peer.values(), key=len)
+            return self._evict(largest) or self._evict(self.connections)
+        return True
+
+    def _evict(self, among: set[_Connection]) -> bool:
+        waiting = [c for c in among if c.state != ANSWERING]
+        if not waiting:
+            return False
+        oldest = min(waiting, key=lambda c: c.since)
+        self._forget(oldest)
+        _cancel(oldest)
+        self.dropped["evicted"] += 1
+        return True
+
+    def _forget(self, connection: _Connection) -> None:
+        self.connections.discard(connection)
+        own = self.by_peer.get(connection.peer)
+        if own is not None:
+            own.discard(connection)
+            if not own:
+                del self.by_peer[connection.peer]
+
+    async def _serve(self, sock: socket.socket, connection: _Connection) -> None:
+        connection.started = True
+        loop = asyncio.get_running_loop()
+        limits = self.limits
+        reader = asyncio.StreamReader(limit=limits.header_bytes)
+        protocol = asyncio.StreamReaderProtocol(reader)
+        writer = None
         try:
-            await self._requests(reader, connection)
-        except (ConnectionError, TimeoutError, asyncio.IncompleteReadError, ssl.SSLError):
+            opened = loop.connect_accepted_socket(
+                lambda: protocol,
+                sock,
+                ssl=self.tls() if self.tls else None,
+                ssl_handshake_timeout=limits.header_seconds if self.tls else None,
+            )
+            transport, _ = await asyncio.wait_for(opened, limits.header_seconds)
+            writer = asyncio.StreamWriter(transport, protocol, reader, loop)
+            await self._requests(reader, writer, connection)
+        except (ConnectionError, TimeoutError, asyncio.IncompleteReadError, ssl.SSLError, OSError):
             pass  # the client went away or was too slow: nothing to answer
+        except asyncio.CancelledError:
+            pass  # closed for another connection, or at shutdown
+        except Exception as err:  # a bug here: one line, the connection closed, the server on
+            log.error("connection from %s closed: %s: %s", connection.peer, type(err).__name__, err)
         finally:
-            self.connections.pop(id(writer), None)
-            self.tasks.discard(task)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(writer.wait_closed(), 1.0)
+            self._forget(connection)
+            if writer is not None:
+                writer.close()
+            else:
+                sock.close()
 
-    async def _requests(self, reader: asyncio.StreamReader, connection: _Connection) -> None:
+    async def _requests(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, connection: _Connection
+    ) -> None:
         limits = self.limits
         first = True
         while not self.stopping:
+            connection.state, connection.since = IDLE, time.monotonic()
             wait = limits.header_seconds if first else limits.idle_seconds
             try:
                 start = await asyncio.wait_for(reader.readexactly(1), wait)
             except asyncio.IncompleteReadError:
                 return  # closed between requests
-            connection.busy = True
+            connection.state, connection.since = READING, time.monotonic()
             first = False
             try:
                 request = await self._read(start, reader)
             except BadRequest as refused:
-                await self._write(connection, self._refusal(refused.status, str(refused)), True)
+                connection.state = ANSWERING
+                await self._write(writer, self._refusal(refused.status, str(refused)), True)
                 return
+            connection.state = ANSWERING
             keep = request.headers.get("connection", "").lower() != "close"
             if len(request.body) > limits.large_body:
                 try:
@@ -157,8 +243,7 @@ class Server:
                     self.large.release()  # taken by _read before reading the body
             else:
                 response = await self.handler(request)
-            await self._write(connection, response, not keep or self.stopping)
-            connection.busy = False
+            await self._write(writer, response, not keep or self.stopping)
             if not keep:
                 return
 
@@ -190,7 +275,7 @@ class Server:
         if "transfer-encoding" in headers:
             raise BadRequest(411, "send the body with Content-Length, not Transfer-Encoding")
         length_text = headers.get("content-length", "0")
-        if not length_text.isdigit() or len(length_text) > 12:
+        if not CONTENT_LENGTH.fullmatch(length_text):
             raise BadRequest(400, "Content-Length is not a number")
         length = int(length_text)
         if length > limits.body_bytes:
@@ -214,7 +299,7 @@ class Server:
             return self.error_body(status, message)
         return Response(status, message.encode() + b"\n", "text/plain")
 
-    async def _write(self, connection: _Connection, response: Response, close: bool) -> None:
+    async def _write(self, writer: asyncio.StreamWriter, response: Response, close: bool) -> None:
         reason = HTTPStatus(response.status).phrase
         head = (
             f"HTTP/1.1 {response.status} {reason}\r\n"
@@ -223,5 +308,22 @@ class Server:
             + ("Connection: close\r\n" if close else "")
             + "\r\n"
         )
-        connection.writer.write(head.encode("latin-1") + response.body)
-        await asyncio.wait_for(connection.writer.drain(), self.limits.body_seconds)
+        writer.write(head.encode("latin-1") + response.body)
+        await asyncio.wait_for(writer.drain(), self.limits.body_seconds)
+
+
+def _cancel(connection: _Connection) -> None:
+    """Close a connection: its task ends (a task that never ran cannot close its socket)."""
+    if connection.task is not None:
+        connection.task.cancel()
+    if not connection.started:
+        connection.sock.close()
+
+
+def _capacity(connections: int) -> int:
+    """The connection limit, within what the process may open (a few kept for the rest)."""
+    with contextlib.suppress(ValueError, OSError):
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != resource.RLIM_INFINITY:
+            return max(1, min(connections, soft - FILE_DESCRIPTORS_KEPT))
+    return connections

@@ -42,12 +42,22 @@ from krm_fn.webhook.http import Limits, Request, Response, Server
 POLL_SECONDS = 2.0
 TIME_BUDGET_SECONDS = 5.0  # well under the webhook's timeoutSeconds (10 in the install example)
 # The TLS port: the API server validates a pod only after the webhooks, so a body can be as large
-# as its request limit (3 MiB) and the review around it; bodies over 256 KiB are answered from a
-# thread, two at a time per worker, so a worker holds at most a few of them in memory.
-LIMITS = Limits(body_bytes=3 * 1024 * 1024 + 256 * 1024, connections=256, large_at_once=2)
+# as its request limit (3 MiB) and the review around it; bodies over 256 KiB are read and
+# answered two at a time per worker, so a worker holds at most a few of them in memory. Every
+# answer is worked out in a thread, off the event loop: a slow one never holds the others.
+# Connections per worker: an address may hold a quarter of them, and a new one makes the oldest
+# that is not being answered, of the address holding the most, give way.
+LIMITS = Limits(
+    body_bytes=3 * 1024 * 1024 + 256 * 1024, connections=512, connections_per_peer=128,
+    large_at_once=2,
+)  # fmt: skip
+ANSWER_THREADS = 2
+# The health port is the supervisor's own, in a thread of its own: request traffic on the TLS port
+# never reaches it, and a client holding connections here takes only its share (the kubelet's
+# probes and Prometheus come from addresses of their own).
 HEALTH_LIMITS = Limits(
     header_seconds=5, body_seconds=5, idle_seconds=5, body_bytes=0, connections=64,
-    large_at_once=1, grace_seconds=1,
+    connections_per_peer=16, large_at_once=1, grace_seconds=1,
 )  # fmt: skip
 log = logging.getLogger("krm-fn.webhook")
 
@@ -108,14 +118,27 @@ class WatchedConfigs:
 
 
 class WatchedCertificate:
-    """The serving certificate: one SSL context, reloaded in place when the files change."""
+    """The serving certificate: an SSL context, replaced by a new one when the files change.
+
+    A new context is made from the files and used only once it loaded (a certificate and the key
+    that matches it); until then the old one serves. A rotation that replaces the two files one
+    after the other never leaves a context without a certificate.
+    """
 
     def __init__(self, cert_file: str, key_file: str) -> None:
         self.cert_file, self.key_file = cert_file, key_file
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.minimum_version = ssl.TLSVersion.TLSv1_2
         self.stamp = self._stamp()
-        self.context.load_cert_chain(cert_file, key_file)
+        self.context = self._load()
+
+    def _load(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(self.cert_file, self.key_file)
+        return context
+
+    def current(self) -> ssl.SSLContext:
+        """The context new handshakes use."""
+        return self.context
 
     def _stamp(self) -> tuple[Any, ...]:
         try:
@@ -132,7 +155,7 @@ class WatchedCertificate:
         if stamp == self.stamp or not stamp:
             return False
         try:
-            self.context.load_cert_chain(self.cert_file, self.key_file)
+            self.context = self._load()
         except (ssl.SSLError, OSError) as err:
             log.warning("certificate not reloaded yet (%s); trying again", err)
             return False
@@ -150,12 +173,12 @@ class App:
         from krm_fn.webhook import metrics
 
         self.metrics = metrics
-        self.threads = ThreadPoolExecutor(LIMITS.large_at_once, thread_name_prefix="answer")
+        self.threads = ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="answer")
 
     async def serve(self, sock: socket.socket, parent: int) -> None:
         """Serve until SIGTERM (or the supervisor is gone), then shut down within the grace."""
         server = Server(self.handle, LIMITS, error_body=_refusal)
-        await server.start(sock, self.certificate.context)
+        await server.start(sock, self.certificate.current)
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -199,8 +222,6 @@ class App:
     async def _answer(self, body: bytes, started: float) -> Answer:
         configs = self.configs.current
         deadline = time.monotonic() + TIME_BUDGET_SECONDS - (time.perf_counter() - started)
-        if len(body) <= LIMITS.large_body:
-            return answer_body(body, configs, deadline)
         loop = asyncio.get_running_loop()
         work = loop.run_in_executor(self.threads, answer_body, body, configs, deadline)
         try:  # the deadline stops the work inside; this is the backstop

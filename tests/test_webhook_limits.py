@@ -17,6 +17,7 @@ tells them apart by address, as it tells a pod from the API server.
 import asyncio
 import contextlib
 import json
+import re
 import resource
 import socket
 import ssl
@@ -228,6 +229,9 @@ def test_one_client_holding_connections_locks_no_one_out(server: Any) -> None:
             assert status == 200 and answered["response"]["allowed"]
         # counted from accept, within the limit: not a descriptor per half-open connection
         assert all(count < 700 for count in worker_descriptors(server)), worker_descriptors(server)
+        metrics = server.health("/metrics")[1]
+        evicted = re.search(r'connections_dropped_total\{reason="evicted"\} (\S+)', metrics)
+        assert evicted and float(evicted.group(1)) >= 600, metrics  # theirs gave way, counted
     finally:
         for sock in held:
             sock.close()

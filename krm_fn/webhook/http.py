@@ -101,6 +101,8 @@ class Server:
     handler: Handler
     limits: Limits = field(default_factory=Limits)
     error_body: Callable[[int, str], Response] | None = None  # how refusals are written
+    dropped: Callable[[str], None] = lambda reason: None  # a connection closed for another
+    # ("evicted") or at once ("refused")
 
     def __post_init__(self) -> None:
         self.connections: set[_Connection] = set()
@@ -110,7 +112,6 @@ class Server:
         self.accepting: asyncio.Task[None] | None = None
         self.tls: Callable[[], ssl.SSLContext] | None = None
         self.capacity = _capacity(self.limits.connections)
-        self.dropped = {"evicted": 0, "refused": 0}  # connections closed for others, or at once
 
     async def start(
         self, sock: socket.socket, tls: Callable[[], ssl.SSLContext] | None = None
@@ -148,7 +149,7 @@ class Server:
                 continue
             peer = str(address[0]) if isinstance(address, tuple) else ""
             if not self._make_room(peer):
-                self.dropped["refused"] += 1
+                self.dropped("refused")
                 sock.close()  # every connection is answering: refused at once, holding nothing
                 continue
             connection = _Connection(sock, peer)
@@ -173,7 +174,7 @@ class Server:
         oldest = min(waiting, key=lambda c: c.since)
         self._forget(oldest)
         _cancel(oldest)
-        self.dropped["evicted"] += 1
+        self.dropped("evicted")
         return True
 
     def _forget(self, connection: _Connection) -> None:

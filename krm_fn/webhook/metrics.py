@@ -39,6 +39,12 @@ config_generation = Gauge(
     "Generation of the configs in force (1 at start, one more per successful reload).",
     multiprocess_mode="max",
 )
+connections_dropped = Counter(
+    "krm_fn_webhook_connections_dropped_total",
+    "Connections closed because the limits were reached: evicted (the oldest waiting one of the "
+    "address holding the most, for a new one) or refused (every connection was being answered).",
+    ["reason"],
+)
 config_reload_failures = Counter(
     "krm_fn_webhook_config_reload_failures_total",
     "Config directory changes that were not valid (the previous configs kept serving).",

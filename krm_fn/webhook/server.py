@@ -182,7 +182,8 @@ class App:
 
     async def serve(self, sock: socket.socket, parent: int) -> None:
         """Serve until SIGTERM (or the supervisor is gone), then shut down within the grace."""
-        server = Server(self.handle, LIMITS, error_body=_refusal)
+        dropped = self.metrics.connections_dropped
+        server = Server(self.handle, LIMITS, _refusal, lambda reason: dropped.labels(reason).inc())
         await server.start(sock, self.certificate.current)
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()

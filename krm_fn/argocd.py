@@ -179,7 +179,7 @@ def repository_root(directory: Path, environ: Mapping[str, str]) -> Path:
     root = here
     for _ in parts:
         root = root.parent
-    if root.joinpath(*parts) != here:
+    if root.joinpath(*parts).resolve() != here:  # (a link on the way may lead here, too)
         raise PluginError(
             f"ARGOCD_APP_SOURCE_PATH {raw!r} does not lead to the app's directory {here}"
         )

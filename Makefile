@@ -43,6 +43,8 @@ corpus: setup
 	$(BIN)/python scripts/corpus.py
 
 # kubectl (with kustomize) and kpt ship with these machines; the tests run them for real.
+# The node of the tests (kubelet, containerd, runc, CNI, kube-proxy, CoreDNS) is built here too,
+# and its pods' images made from Debian's packages (scripts/node-images.py, .build/node/images).
 # nginx (Debian's, with the stream module) runs the configs Ambassador generates; busybox runs
 # the init containers' scripts with the applets their images have. etcd, kube-apiserver,
 # kube-controller-manager and standalone kustomize are built from their Go modules into
@@ -52,8 +54,10 @@ tools:
 	@command -v kpt >/dev/null || { echo "kpt is missing: the kpt tests need it"; exit 1; }
 	@command -v openssl >/dev/null || { echo "openssl is missing: the nginx tests need it"; exit 1; }
 	@test -x /usr/sbin/nginx -a -e /usr/lib/nginx/modules/ngx_stream_module.so -a -x /bin/busybox -a -x /usr/bin/shellcheck -a -x /usr/bin/redis-server \
+		-a -e /usr/include/seccomp.h -a -x /usr/bin/mmdebstrap -a -x /usr/sbin/nft -a -x /usr/sbin/conntrack \
 		|| bash scripts/install-test-tools.sh
 	@bash scripts/test-tools.sh
+	@$(PYTHON) scripts/node-images.py
 
 # After changing a config model (krm_fn/patterns/models, krm_fn/patterns/models/spec.py): regenerate the validators the
 # run path uses instead of pydantic, and the webhook chart's values.schema.json (scripts/codegen.py;

@@ -19,25 +19,56 @@ metrics mount-utils pod-security-admission sample-apiserver sample-cli-plugin sa
 streaming"
 
 # tool -> "module@version package..." (what `go get -tool` pins and `go build` builds)
+K8S_CMDS="kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy"
+CONTAINERD_CMDS="containerd ctr containerd-shim-runc-v2"
+CNI_CMDS="main/bridge main/loopback ipam/host-local meta/portmap"
 declare -A MODULE=(
-  [kubernetes]="k8s.io/kubernetes@$KUBERNETES k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager"
+  [kubernetes]="k8s.io/kubernetes@$KUBERNETES $(printf 'k8s.io/kubernetes/cmd/%s ' $K8S_CMDS)"
   [etcd]="go.etcd.io/etcd/server/v3@$ETCD go.etcd.io/etcd/server/v3"
   [kustomize]="sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE sigs.k8s.io/kustomize/kustomize/v5"
   [helm]="helm.sh/helm/v3@$HELM helm.sh/helm/v3/cmd/helm"
   [helm4]="helm.sh/helm/v4@$HELM4 helm.sh/helm/v4/cmd/helm"
   [actionlint]="github.com/rhysd/actionlint@$ACTIONLINT github.com/rhysd/actionlint/cmd/actionlint"
   [argocd]="github.com/argoproj/argo-cd/v3@$ARGOCD github.com/argoproj/argo-cd/v3/cmd"
+  [containerd]="github.com/containerd/containerd/v2@$CONTAINERD $(printf 'github.com/containerd/containerd/v2/cmd/%s ' $CONTAINERD_CMDS)"
+  [runc]="github.com/opencontainers/runc@$RUNC github.com/opencontainers/runc"
+  [cni]="github.com/containernetworking/plugins@$CNI_PLUGINS $(printf 'github.com/containernetworking/plugins/plugins/%s ' $CNI_CMDS)"
+  [crictl]="sigs.k8s.io/cri-tools@$CRI_TOOLS sigs.k8s.io/cri-tools/cmd/crictl"
+  [coredns]="github.com/coredns/coredns@$COREDNS github.com/coredns/coredns"
 )
 declare -A BINARIES=(
-  [kubernetes]="kube-apiserver kube-controller-manager"
+  [kubernetes]="$K8S_CMDS"
   [etcd]="etcd"
   [kustomize]="kustomize"
   [helm]="helm"
   [helm4]="helm4"
   [actionlint]="actionlint"
   [argocd]="argocd"
+  [containerd]="$CONTAINERD_CMDS"
+  [runc]="runc"
+  [cni]="bridge loopback host-local portmap"
+  [crictl]="crictl"
+  [coredns]="coredns"
 )
-TOOLS="etcd kustomize helm helm4 actionlint kubernetes argocd"
+TOOLS="etcd kustomize helm helm4 actionlint kubernetes argocd containerd runc cni crictl coredns"
+# Where a tool's binaries go: the CNI plugins in a directory of their own (containerd runs every
+# file there as a plugin).
+outdir() {
+  if [ "$1" = cni ]; then echo "$ROOT/.build/cni-bin"; else echo "$BIN"; fi
+}
+# Build tags: containerd without the snapshotters that need cgo (btrfs, devmapper, zfs), runc
+# with seccomp (the kubelet asks every pod for RuntimeDefault, and a runc without it fails them).
+tags() {
+  case "$1" in
+    containerd) echo "urfave_cli_no_docs no_btrfs no_devmapper no_zfs" ;;
+    runc) echo "urfave_cli_no_docs seccomp" ;;
+    *) echo "" ;;
+  esac
+}
+# runc is the one tool built with cgo (its nsenter is C; seccomp links libseccomp).
+cgo() {
+  if [ "$1" = runc ]; then echo 1; else echo 0; fi
+}
 # The Go each tool is built with: Argo CD needs a newer one than the machine's, which the go
 # command fetches from the module proxy as a pinned toolchain module.
 toolchain() {
@@ -57,6 +88,16 @@ ldflags() {
     echo "-s -w -X github.com/rhysd/actionlint.version=$ACTIONLINT"
   elif [ "$1" = argocd ]; then  # what `argocd version` says, as Argo CD's own Makefile sets it
     echo "-s -w -X github.com/argoproj/argo-cd/v3/common.version=${ARGOCD#v}"
+  elif [ "$1" = containerd ]; then  # what `containerd --version` says (and CRI reports)
+    local package=github.com/containerd/containerd/v2/version
+    echo "-s -w -X $package.Version=$CONTAINERD -X $package.Revision=$CONTAINERD" \
+      "-X $package.Package=github.com/containerd/containerd"
+  elif [ "$1" = runc ]; then
+    echo "-s -w -X main.version=${RUNC#v} -X main.gitCommit=$RUNC"
+  elif [ "$1" = cni ]; then
+    echo "-s -w -X github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion=$CNI_PLUGINS"
+  elif [ "$1" = crictl ]; then
+    echo "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$CRI_TOOLS"
   else
     echo "-s -w"
   fi
@@ -96,12 +137,14 @@ build() {
       "run make test-tools-update" >&2
     exit 1
   fi
-  local stamp
+  local stamp out_dir
+  out_dir="$(outdir "$tool")"
   stamp="$(cat "$dir/go.mod" "$dir/go.sum" <(ldflags "$tool") <(toolchain "$tool") <(go version) \
-    | sha256sum | cut -c1-16)"
+    <(tags "$tool") | sha256sum | cut -c1-16)"
   local all_there=yes
   for binary in ${BINARIES[$tool]}; do
-    [ -x "$BIN/$binary" ] && [ "$(cat "$BIN/.$binary.stamp" 2>/dev/null)" = "$stamp" ] || all_there=no
+    [ -x "$out_dir/$binary" ] && [ "$(cat "$out_dir/.$binary.stamp" 2>/dev/null)" = "$stamp" ] \
+      || all_there=no
   done
   if [ "$tool" = argocd ]; then  # its CRDs and install.yaml, from the module the binary is built from
     [ "$(cat "$ROOT/.build/argocd/.crds.stamp" 2>/dev/null)" = "$stamp" ] || all_there=no
@@ -109,13 +152,24 @@ build() {
   if [ "$all_there" = yes ]; then
     return
   fi
-  echo "building ${BINARIES[$tool]} ($pinned) into .build/bin: the first time takes minutes"
+  echo "building ${BINARIES[$tool]} ($pinned) into ${out_dir#"$ROOT/"}: the first time takes minutes"
   local start=$SECONDS
-  mkdir -p "$BIN"
-  local out="$BIN/"
-  case "${BINARIES[$tool]}" in *" "*) ;; *) out="$BIN/${BINARIES[$tool]}" ;; esac  # one binary: its name
+  mkdir -p "$out_dir"
+  local out="$out_dir/"
+  case "${BINARIES[$tool]}" in *" "*) ;; *) out="$out_dir/${BINARIES[$tool]}" ;; esac  # one: its name
+  if [ "$tool" = runc ] && ! pkg-config --exists libseccomp; then
+    echo "runc needs libseccomp-dev and pkg-config (scripts/install-test-tools.sh installs them)" >&2
+    exit 1
+  fi
+  local extra=()
+  [ "$tool" = runc ] && extra=(-buildmode=pie)
   # shellcheck disable=SC2086
-  (cd "$dir" && GOTOOLCHAIN="$(toolchain "$tool")" go build -trimpath -ldflags "$(ldflags "$tool")" -o "$out" $packages)
+  (cd "$dir" && CGO_ENABLED="$(cgo "$tool")" GOTOOLCHAIN="$(toolchain "$tool")" go build -trimpath \
+    "${extra[@]}" -tags "$(tags "$tool")" -ldflags "$(ldflags "$tool")" -o "$out" $packages)
+  if [ "$tool" = containerd ]; then  # the shim talks ttrpc only: built without gRPC, as upstream
+    (cd "$dir" && go build -trimpath -tags "$(tags "$tool") no_grpc" -ldflags "$(ldflags "$tool")" \
+      -o "$out_dir/" github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2)
+  fi
   if [ "$tool" = argocd ]; then
     local source
     source="$(cd "$dir" && GOTOOLCHAIN="$(toolchain "$tool")" go list -m -f '{{.Dir}}' "$module")"
@@ -130,7 +184,7 @@ build() {
     echo "$stamp" > "$ROOT/.build/argocd/.crds.stamp"
   fi
   for binary in ${BINARIES[$tool]}; do
-    echo "$stamp" > "$BIN/.$binary.stamp"
+    echo "$stamp" > "$out_dir/.$binary.stamp"
   done
   echo "built ${BINARIES[$tool]} in $((SECONDS - start)) s"
 }

@@ -48,7 +48,7 @@ def binary(name: str) -> str:
     return str(path)
 
 
-def write_certificates(directory: Path) -> None:
+def write_certificates(directory: Path, service_ip: str = "10.0.0.1") -> None:
     """A CA, the API server's serving certificate, and the service-account signing key."""
     import ipaddress
 
@@ -80,7 +80,7 @@ def write_certificates(directory: Path) -> None:
     )
     key = ec.generate_private_key(ec.SECP256R1())
     names = [x509.DNSName(n) for n in ("localhost", "kubernetes", "kubernetes.default.svc")]
-    names += [x509.IPAddress(ipaddress.ip_address(a)) for a in ("127.0.0.1", "10.0.0.1")]
+    names += [x509.IPAddress(ipaddress.ip_address(a)) for a in ("127.0.0.1", service_ip)]
     serving = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")]))
@@ -187,12 +187,54 @@ def log_tails(logs: dict[str, Path], lines: int) -> str:
     return "\n".join(parts)
 
 
+def client_certificate(certs: Path, name: str, user: str, group: str) -> None:
+    """A client certificate of the control plane's CA: NAME.crt and NAME.key in certs."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    ca = x509.load_pem_x509_certificate((certs / "ca.crt").read_bytes())
+    ca_key = serialization.load_pem_private_key((certs / "ca.key").read_bytes(), None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, user),
+                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, group)])  # fmt: skip
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    (certs / f"{name}.crt").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    pem = serialization.Encoding.PEM
+    private = key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    (certs / f"{name}.key").write_bytes(private)
+
+
 @contextmanager
-def control_plane(directory: Path) -> Iterator[ControlPlane]:
-    """Start etcd, kube-apiserver and kube-controller-manager; stop them at the end."""
+def control_plane(
+    directory: Path,
+    service_range: str = "10.0.0.0/24",
+    apiserver: tuple[str, ...] = (),
+    controllers: str = CONTROLLERS,
+    authorization: str = "RBAC",
+) -> Iterator[ControlPlane]:
+    """Start etcd, kube-apiserver and kube-controller-manager; stop them at the end.
+
+    A node's (tests/node.py) gives the API server more flags and runs every controller.
+    """
     certs = directory / "certs"
-    certs.mkdir(parents=True)
-    write_certificates(certs)
+    if not (certs / "ca.crt").exists():  # a node's are made first, with its client certificates
+        certs.mkdir(parents=True)
+        write_certificates(certs, service_range.rsplit(".", 1)[0] + ".1")
     token = os.urandom(16).hex()
     (directory / "tokens.csv").write_text(f'{token},admin,admin-uid,"system:masters"\n')
     etcd_port, peer_port, api_port, kcm_port = (free_port() for _ in range(4))
@@ -215,24 +257,24 @@ def control_plane(directory: Path) -> Iterator[ControlPlane]:
             server(plane, "kube-apiserver", [
                 binary("kube-apiserver"), f"--etcd-servers={etcd}",
                 f"--secure-port={api_port}", "--bind-address=127.0.0.1",
-                "--advertise-address=127.0.0.1", "--service-cluster-ip-range=10.0.0.0/24",
+                "--advertise-address=127.0.0.1", f"--service-cluster-ip-range={service_range}",
                 "--endpoint-reconciler-type=none",
                 f"--tls-cert-file={certs / 'apiserver.crt'}",
                 f"--tls-private-key-file={certs / 'apiserver.key'}",
                 f"--client-ca-file={certs / 'ca.crt'}",
                 f"--token-auth-file={directory / 'tokens.csv'}",
-                "--authorization-mode=RBAC", "--allow-privileged=true",
+                f"--authorization-mode={authorization}", "--allow-privileged=true",
                 "--service-account-issuer=https://kubernetes.default.svc",
                 f"--service-account-key-file={certs / 'sa.pub'}",
                 f"--service-account-signing-key-file={certs / 'sa.key'}",
-                f"--cert-dir={certs}",
+                f"--cert-dir={certs}", *apiserver,
             ])
         )  # fmt: skip
         wait_until(plane, "kube-apiserver", lambda: plane.get("/readyz")[0] == 200)
         stack.enter_context(
             server(plane, "kube-controller-manager", [
                 binary("kube-controller-manager"), f"--kubeconfig={plane.kubeconfig}",
-                "--leader-elect=false", f"--controllers={CONTROLLERS}",
+                "--leader-elect=false", f"--controllers={controllers}",
                 f"--service-account-private-key-file={certs / 'sa.key'}",
                 f"--root-ca-file={certs / 'ca.crt'}", "--bind-address=127.0.0.1",
                 f"--secure-port={kcm_port}", "--use-service-account-credentials=false",

@@ -15,6 +15,7 @@ os.environ["KRM_FN_DEBUG"] = "1"
 BUSYBOX = "/bin/busybox"
 
 from cluster import ControlPlane, control_plane  # noqa: E402 (tests/ is on the path now)
+from node import Node, node_cluster  # noqa: E402
 
 
 @pytest.fixture
@@ -46,3 +47,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
     """etcd, kube-apiserver and kube-controller-manager for the session (tests/cluster.py)."""
     with control_plane(tmp_path_factory.mktemp("control-plane")) as plane:
         yield plane
+
+
+@pytest.fixture(scope="session")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    """A cluster with a node on which pods run (tests/node.py), for the session: one at a time
+    on a machine. Each test takes namespaces of its own."""
+    with node_cluster(tmp_path_factory.mktemp("node")) as started:
+        yield started

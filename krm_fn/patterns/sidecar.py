@@ -9,7 +9,10 @@ Native or plain: with `native: auto` (the default) and a target of Kubernetes 1.
 otherwise. They start before the app (and before later init containers, so a proxy serves a
 migration too), and they do not keep a Job from completing. With an older target they are plain
 containers, and on a Job, a CronJob or a pod with `restartPolicy: Never/OnFailure` krm-fn warns
-that the pod will not complete. `native: true` on a target older than 1.29 is an error.
+that the pod will not complete: the app's container ends, the sidecar's never does, and the pod
+stays Running (the tests run both on a node: with the native sidecar the Job completes). Set
+`kubernetesVersion` to the cluster's, or give the sidecar a way to stop. `native: true` on a
+target older than 1.29 is an error.
 
 Conflicts: a sidecar named like a container the workload already has is an error (rename it);
 a volume of the same name and the same source is shared, with another source it is an error;

@@ -1,0 +1,3 @@
+module krm-fn.dev/testtools/pause
+
+go 1.26.0

@@ -7,8 +7,10 @@ what the kubelet asks containerd for when a pod says `busybox:1.36.1`). tests/no
 them into the node's containerd. An image is made again only when its definition here changes.
 
 The real programs where Debian has them (busybox, nginx with its stream module, redis, git); for
-the examples' made-up apps (a legacy shop, a nightly report, a database proxy), stand-ins:
-a few lines of busybox sh that do what the example says the app does, and nothing more.
+the examples' made-up apps and for images Debian has no package of (a legacy shop, a nightly
+report, a database proxy, Elasticsearch and its exporter, an HTTP server, git-sync, which the Go
+module proxy does not serve...), stand-ins:
+a few lines of sh that do what the example says the app does, and nothing more.
 
 Usage: python scripts/node-images.py [--out DIR] [NAME...]
 """
@@ -74,6 +76,168 @@ done
 echo "no database at 127.0.0.1:5432" >&2
 exit 1
 """
+ELASTICSEARCH = """#!/bin/sh
+# docker.elastic.co/elasticsearch/elasticsearch: the elasticsearch-* examples' app, reduced to
+# what they rely on. Settings come as env variables named like the settings, as the image reads
+# them (network.host, http.port, path.logs). It serves /, /_cluster/health and /_nodes/stats on
+# network.host:http.port, and logs JSON lines: to stdout, or, when config/log4j2.properties says
+# RollingFile (the log tailer example), to path.logs/docker-cluster_server.json.
+setting() {  # from the process's environment: sh keeps no variable with a dot in its name
+  tr '\\0' '\\n' < /proc/$$/environ | sed -n "s/^$(echo "$1" | sed 's/[.]/[.]/g')=//p" | head -n 1
+}
+host="$(setting network.host)"; port="$(setting http.port)"; logs="$(setting path.logs)"
+host="${host:-0.0.0.0}"; port="${port:-9200}"; logs="${logs:-/usr/share/elasticsearch/logs}"
+to_file=no
+if grep -q RollingFile /usr/share/elasticsearch/config/log4j2.properties 2>/dev/null; then
+  to_file=yes; mkdir -p "$logs"
+fi
+log() {
+  format='{"type": "server", "timestamp": "%s", "level": "INFO", '
+  format="$format"'"cluster.name": "docker-cluster", "message": "%s"}'
+  line="$(printf "$format" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(printf '%s' "$1" | tr -d '"\\\\')")"
+  if [ "$to_file" = yes ]; then
+    echo "$line" >> "$logs/docker-cluster_server.json"
+  else
+    echo "$line"
+  fi
+}
+site=/tmp/elasticsearch; mkdir -p "$site/_cluster" "$site/_nodes"
+echo '{"name": "es", "cluster_name": "docker-cluster", "version": {"number": "7.9.3"},' \\
+  '"tagline": "You Know, for Search"}' > "$site/index.html"
+echo '{"cluster_name": "docker-cluster", "status": "green", "number_of_nodes": 1}' \\
+  > "$site/_cluster/health"
+echo '{"cluster_name": "docker-cluster", "nodes": {}}' > "$site/_nodes/stats"
+log "starting, publish_address {$host:$port}, discovery.type $(setting discovery.type)"
+trap 'kill $(jobs -p) 2> /dev/null; exit 0' TERM INT  # PID 1 in its container: stop at once
+httpd -f -vv -p "$host:$port" -h "$site" 2>&1 | while IFS= read -r line; do log "$line"; done &
+wait
+"""
+ES_USER = "elasticsearch:x:1000:0::/usr/share/elasticsearch:/bin/sh\n"
+GIT_SYNC = """#!/bin/sh
+# registry.k8s.io/git-sync/git-sync: git-sync (k8s.io/git-sync) is not served by the Go module
+# proxy, so this stand-in does what the GitClone pattern relies on, with git-sync v4's flags:
+# --repo, --root (the repository: root/.git), --link (relative to --root), --ref (default
+# HEAD), --depth, --period (s, m, h) and --one-time. Each new revision is checked out into
+# root/.worktrees/HASH and published by replacing the symlink at once (a relative link, so it
+# resolves wherever the volume is mounted); older worktrees are removed.
+set -eu
+repo=""; root=""; link=""; ref=HEAD; depth=0; period=10s; one_time=no
+for argument in "$@"; do
+  case "$argument" in
+    --repo=*) repo="${argument#--repo=}" ;;
+    --root=*) root="${argument#--root=}" ;;
+    --link=*) link="${argument#--link=}" ;;
+    --ref=*) ref="${argument#--ref=}" ;;
+    --depth=*) depth="${argument#--depth=}" ;;
+    --period=*) period="${argument#--period=}" ;;
+    --one-time) one_time=yes ;;
+    *) echo "git-sync: unknown flag $argument" >&2; exit 2 ;;
+  esac
+done
+[ -n "$repo" ] && [ -n "$root" ] || { echo "git-sync: --repo and --root are required" >&2; exit 2; }
+[ -n "$link" ] || link="$(basename "$repo" .git)"
+case "$link" in /*) ;; *) link="$root/$link" ;; esac
+export HOME=/tmp
+git() { command git -c safe.directory='*' -C "$root" "$@"; }
+[ -d "$root/.git" ] || { git init -q; git remote add origin -- "$repo"; }
+sync_once() {
+  deep=""; [ "$depth" = 0 ] || deep="--depth=$depth"
+  git fetch -q $deep -- origin "$ref"
+  hash="$(git rev-parse FETCH_HEAD)"
+  [ "$(readlink "$link" 2>/dev/null)" != ".worktrees/$hash" ] || return 0
+  [ -d "$root/.worktrees/$hash" ] || git worktree add -q --detach "$root/.worktrees/$hash" "$hash"
+  ln -sfn ".worktrees/$hash" "$link.new" && mv -T "$link.new" "$link"
+  for old in "$root"/.worktrees/*; do
+    [ "$old" = "$root/.worktrees/$hash" ] || git worktree remove --force "$old"
+  done
+  echo "git-sync: synced $hash"
+}
+sync_once
+[ "$one_time" = no ] || exit 0
+seconds="$(echo "$period" | sed -e 's/h/*3600+/g' -e 's/m/*60+/g' -e 's/s/+/g' -e 's/+$//')"
+while sleep "$(( seconds ))"; do sync_once || echo "git-sync: sync failed" >&2; done
+"""
+EXPORTER = """#!/bin/sh
+# justwatch/elasticsearch_exporter: the adapter example's exporter, reduced to what it shows.
+# Serves Prometheus metrics on --web.listen-address (default :9114) at /metrics, read from the
+# cluster health of --es.uri (default http://localhost:9200) at each scrape.
+uri=http://localhost:9200; listen=:9114
+for argument in "$@"; do
+  case "$argument" in
+    --es.uri=*) uri="${argument#--es.uri=}" ;;
+    --web.listen-address=*) listen="${argument#--web.listen-address=}" ;;
+  esac
+done
+export ES_URI="$uri"
+echo "listening on $listen, scraping $uri"
+exec nc -ll -p "${listen##*:}" -e /usr/local/bin/scrape
+"""
+SCRAPE = """#!/bin/sh
+# One HTTP request on stdin, its answer on stdout: /metrics from the cluster's health.
+read -r method path version
+while IFS= read -r line && [ -n "$(printf '%s' "$line" | tr -d '\\r')" ]; do :; done
+if [ "$path" != /metrics ]; then printf 'HTTP/1.0 404 Not Found\\r\\n\\r\\n'; exit 0; fi
+health="$(wget -q -O - "$ES_URI/_cluster/health" 2>/dev/null)"
+up=0; [ -n "$health" ] && up=1
+status="$(echo "$health" | sed -n 's/.*"status": *"\\([a-z]*\\)".*/\\1/p')"
+printf 'HTTP/1.0 200 OK\\r\\nContent-Type: text/plain; version=0.0.4\\r\\n\\r\\n'
+echo "# TYPE elasticsearch_cluster_health_up gauge"
+echo "elasticsearch_cluster_health_up $up"
+echo "# TYPE elasticsearch_cluster_health_status gauge"
+for color in green yellow red; do
+  value=0; [ "$status" = "$color" ] && value=1
+  echo "elasticsearch_cluster_health_status{cluster=\\"docker-cluster\\",color=\\"$color\\"} $value"
+done
+"""
+HTTPD = """#!/bin/sh
+# centos/httpd: the git-clone example's web server: serves /var/www/html on port 80.
+mkdir -p /var/www/html
+exec httpd -f -vv -p 80 -h /var/www/html
+"""
+ORDERS_API = """#!/bin/sh
+# registry.example.com/orders-api: the migration example's app. `migrate up` connects to the
+# database of DATABASE_URL (scheme://user:password@host:port/name), sends what it migrates and
+# exits 0 when the database answers "ok", 1 when it does not; without arguments it serves
+# HTTP on 8080.
+address="${DATABASE_URL#*@}"; address="${address%%/*}"
+host="${address%:*}"; port="${address##*:}"
+if [ "$1 $2" = "migrate up" ]; then
+  echo "migrating the database at $host:$port (LOG_LEVEL=${LOG_LEVEL:-unset})"
+  line="migrate up from $(hostname) as $(id -u) LOG_LEVEL=${LOG_LEVEL:-unset}"
+  answer="$(echo "$line" | nc -w 3 "$host" "$port" 2>&1)"
+  if [ "$answer" = ok ]; then echo "migrated"; exit 0; fi
+  echo "migration failed: the database at $host:$port did not answer ($answer)" >&2
+  exit 1
+fi
+mkdir -p /tmp/www && echo "orders-api" > /tmp/www/index.html
+echo "orders-api serving on 8080"
+exec httpd -f -p 8080 -h /tmp/www
+"""
+CATALOG_API = """#!/bin/sh
+# registry.example.com/catalog-api: the local cache example's app. It serves HTTP on 8080 and
+# keeps what it serves in the cache of CACHE_URL (redis://host:port/db), checking it every 5 s.
+address="${CACHE_URL#redis://}"; address="${address%%/*}"
+host="${address%:*}"; port="${address##*:}"
+mkdir -p /tmp/www && echo "catalog-api" > /tmp/www/index.html
+httpd -p 8080 -h /tmp/www
+trap 'exit 0' TERM INT  # PID 1 in its container: stop at once
+while true; do
+  echo "cache $host:$port: $(printf 'PING\\r\\n' | nc -w 2 "$host" "$port" 2>&1 | tr -d '\\r')"
+  sleep 5 & wait $!
+done
+"""
+INFERENCE = """#!/bin/sh
+# registry.example.com/inference-server: the download example's app. It loads --model=PATH
+# (and says what it loaded, with its SHA-256) and serves on 8080; without the file it exits 1.
+model=/models/model.onnx
+for argument in "$@"; do
+  case "$argument" in --model=*) model="${argument#--model=}" ;; esac
+done
+if [ ! -f "$model" ]; then echo "no model at $model" >&2; exit 1; fi
+echo "loaded $model sha256 $(sha256sum "$model" | cut -d ' ' -f 1)"
+mkdir -p /tmp/www && echo "inference" > /tmp/www/index.html
+exec httpd -f -p 8080 -h /tmp/www
+"""
 # nginx laid out as the official image has it: /etc/nginx/conf.d/*.conf, the default site on port
 # 80 serving /usr/share/nginx/html, the logs on the container's stdout and stderr.
 NGINX_CONF = """# the official image's layout; Debian's dynamic modules (stream among them)
@@ -93,6 +257,40 @@ http {
     keepalive_timeout 65;
     include /etc/nginx/conf.d/*.conf;
 }
+"""
+# nginxinc/nginx-unprivileged: the same nginx as user 101 (nginx), on port 8080, its pid file
+# and temporary files under /tmp, as that image has them.
+NGINX_UNPRIVILEGED_CONF = """include /etc/nginx/modules-enabled/*.conf;
+worker_processes auto;
+error_log /dev/stderr notice;
+pid /tmp/nginx.pid;
+events {
+    worker_connections 1024;
+}
+http {
+    client_body_temp_path /tmp/client_temp;
+    proxy_temp_path /tmp/proxy_temp_path;
+    fastcgi_temp_path /tmp/fastcgi_temp;
+    uwsgi_temp_path /tmp/uwsgi_temp;
+    scgi_temp_path /tmp/scgi_temp;
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log /dev/stdout;
+    sendfile on;
+    keepalive_timeout 65;
+    include /etc/nginx/conf.d/*.conf;
+}
+"""
+# The official image's entrypoint, as far as it matters here: its nginx has the stream module
+# built in, Debian's loads it as a dynamic module, which a whole nginx.conf of one's own (the
+# outbound ambassador's) does not name. nginx reads -g before its config file.
+NGINX_ENTRYPOINT = """#!/bin/sh
+module="load_module /usr/lib/nginx/modules/ngx_stream_module.so;"
+if [ "$#" -eq 3 ] && [ "$1" = nginx ] && [ "$2" = -g ] \\
+    && ! grep -qE 'modules-enabled|ngx_stream_module' /etc/nginx/nginx.conf; then
+  set -- nginx -g "$module $3"
+fi
+exec "$@"
 """
 NGINX_DEFAULT = """server {
     listen 80;
@@ -115,6 +313,7 @@ class Image:
     busybox: bool = False  # link busybox's applets into /bin (for the extract variant)
     go: str = ""  # a Go program of testtools/ to build as the one file (the pause image)
     files: tuple[tuple[str, int, str], ...] = ()  # (path, mode, text) added
+    links: tuple[tuple[str, str], ...] = ()  # (path, target) symbolic links added
     entrypoint: tuple[str, ...] = ()
     cmd: tuple[str, ...] = ()
     user: str = ""
@@ -132,7 +331,7 @@ BUSYBOX_FILES = (("etc/passwd", 0o644, PASSWD), ("etc/group", 0o644, GROUP))
 IMAGES: dict[str, Image] = {
     "pause": Image(("registry.k8s.io/pause:3.10.2",), go="pause", entrypoint=("/pause",)),
     "busybox": Image(
-        ("docker.io/library/busybox:1.36.1",),
+        ("docker.io/library/busybox:1.36.1", "docker.io/library/alpine:3.20"),
         packages=("busybox-static",), busybox=True, files=BUSYBOX_FILES, cmd=("sh",),
     ),
     "shop": Image(
@@ -155,13 +354,77 @@ IMAGES: dict[str, Image] = {
         files=(*BUSYBOX_FILES, ("usr/local/bin/report", 0o755, REPORT)),
         entrypoint=("/usr/local/bin/report",), user="65534",
     ),
+    "elasticsearch": Image(
+        ("docker.elastic.co/elasticsearch/elasticsearch:7.9.3",),
+        packages=("busybox-static",), busybox=True,
+        files=(("etc/passwd", 0o644, PASSWD + ES_USER),
+               ("etc/group", 0o644, GROUP),
+               ("usr/local/bin/elasticsearch", 0o755, ELASTICSEARCH)),
+        entrypoint=("/usr/local/bin/elasticsearch",), user="1000",
+    ),
+    "elasticsearch-exporter": Image(
+        ("docker.io/justwatch/elasticsearch_exporter:1.1.0",),
+        packages=("busybox-static",), busybox=True,
+        files=(*BUSYBOX_FILES, ("usr/local/bin/elasticsearch_exporter", 0o755, EXPORTER),
+               ("usr/local/bin/scrape", 0o755, SCRAPE)),
+        entrypoint=("/usr/local/bin/elasticsearch_exporter",), user="65534",
+    ),
+    "httpd": Image(
+        ("docker.io/centos/httpd:latest",),
+        packages=("busybox-static",), busybox=True,
+        files=(*BUSYBOX_FILES, ("usr/local/bin/httpd-foreground", 0o755, HTTPD)),
+        entrypoint=("/usr/local/bin/httpd-foreground",),
+    ),
+    "orders-api": Image(
+        ("registry.example.com/orders-api:5.2.0",),
+        packages=("busybox-static",), busybox=True,
+        files=(*BUSYBOX_FILES, ("app/orders-api", 0o755, ORDERS_API)),
+        entrypoint=("/app/orders-api",), user="1000",
+    ),
+    "catalog-api": Image(
+        ("registry.example.com/catalog-api:2.3.1",),
+        packages=("busybox-static",), busybox=True,
+        files=(*BUSYBOX_FILES, ("usr/local/bin/catalog-api", 0o755, CATALOG_API)),
+        entrypoint=("/usr/local/bin/catalog-api",), user="65534",
+    ),
+    "inference-server": Image(
+        ("registry.example.com/inference-server:0.9.2",),
+        packages=("busybox-static",), busybox=True,
+        files=(*BUSYBOX_FILES, ("usr/local/bin/inference-server", 0o755, INFERENCE)),
+        entrypoint=("/usr/local/bin/inference-server",), user="65534",
+    ),
+    "curl": Image(
+        ("docker.io/curlimages/curl:8.10.1",),
+        packages=("curl", "ca-certificates"), variant="essential",
+        entrypoint=("curl",), user="100",
+    ),
+    "memcached": Image(
+        ("docker.io/library/memcached:1.6.32-alpine",),
+        packages=("memcached",), variant="essential",
+        cmd=("memcached",), user="11211",
+    ),
     "nginx": Image(
         ("docker.io/library/nginx:1.27.3",),
         packages=("nginx-light", "libnginx-mod-stream", "busybox"), variant="essential",
         files=(("etc/nginx/nginx.conf", 0o644, NGINX_CONF),
                ("etc/nginx/conf.d/default.conf", 0o644, NGINX_DEFAULT),
-               ("usr/share/nginx/html/index.html", 0o644, "nginx\n")),
+               ("usr/share/nginx/html/index.html", 0o644, "nginx\n"),
+               ("var/cache/nginx/.keep", 0o644, ""),
+               ("docker-entrypoint.sh", 0o755, NGINX_ENTRYPOINT)),
+        # Debian's nginx keeps its temporary files in /var/lib/nginx, the official image's in
+        # /var/cache/nginx (where a read-only container mounts an emptyDir): the same place
+        links=(("var/lib/nginx", "/var/cache/nginx"),),
+        entrypoint=("/docker-entrypoint.sh",),
         cmd=("nginx", "-g", "daemon off;"), stop_signal="SIGQUIT",
+    ),
+    "nginx-unprivileged": Image(
+        ("docker.io/nginxinc/nginx-unprivileged:1.27.3",),
+        packages=("nginx-light", "libnginx-mod-stream", "busybox"), variant="essential",
+        files=(("etc/passwd", 0o644, PASSWD + "nginx:x:101:101:nginx:/nonexistent:/bin/false\n"),
+               ("etc/nginx/nginx.conf", 0o644, NGINX_UNPRIVILEGED_CONF),
+               ("etc/nginx/conf.d/default.conf", 0o644, NGINX_DEFAULT.replace("80;", "8080;")),
+               ("usr/share/nginx/html/index.html", 0o644, "nginx\n")),
+        cmd=("nginx", "-g", "daemon off;"), user="101", stop_signal="SIGQUIT",
     ),
     "redis": Image(
         ("docker.io/library/redis:7.4.1-alpine",),
@@ -172,6 +435,11 @@ IMAGES: dict[str, Image] = {
         ("docker.io/alpine/git:2.45.2",),
         packages=("git", "ca-certificates", "busybox"), variant="essential",
         entrypoint=("git",),
+    ),
+    "git-sync": Image(
+        ("registry.k8s.io/git-sync/git-sync:v4.4.0",),
+        packages=("git", "ca-certificates"), variant="essential",
+        files=(("git-sync", 0o755, GIT_SYNC),), entrypoint=("/git-sync",), user="65533",
     ),
 }  # fmt: skip
 
@@ -210,6 +478,11 @@ def rootfs(image: Image, directory: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text)
         target.chmod(mode)
+    for path, to in image.links:
+        link = directory / path
+        shutil.rmtree(link, ignore_errors=True)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(to)
 
 
 def layer(directory: Path, out: Path) -> None:

@@ -24,6 +24,7 @@ harness made them.
 """
 
 import contextlib
+import copy
 import json
 import os
 import signal
@@ -278,6 +279,73 @@ class Node:
     def exec(self, namespace: str, pod: str, container: str, *command: str) -> Any:
         """A command in a running container."""
         return self.kubectl("exec", "-n", namespace, pod, "-c", container, "--", *command)
+
+    def pods(self, namespace: str, selector: str) -> list[dict[str, Any]]:
+        return list(self.json("pods", "-n", namespace, "-l", selector)["items"])
+
+    def live_pods(self, namespace: str, selector: str) -> list[dict[str, Any]]:
+        """The pods that are not on their way out."""
+        listed = self.pods(namespace, selector)
+        return [p for p in listed if not p["metadata"].get("deletionTimestamp")]
+
+    def all_running(self, namespace: str, selector: str, count: int) -> bool:
+        """`count` pods, each with every container (native sidecars too) running and ready."""
+        found = self.live_pods(namespace, selector)
+        if len(found) != count:
+            return False
+        for pod in found:
+            statuses = pod["status"].get("containerStatuses", [])
+            sidecars = [s for s in pod["status"].get("initContainerStatuses", [])
+                        if "running" in s.get("state", {})]  # fmt: skip
+            if not statuses or not all(s.get("ready") for s in statuses + sidecars):
+                return False
+        return True
+
+    def running(self, namespace: str, selector: str, count: int = 1) -> list[dict[str, Any]]:
+        """Wait for `count` pods with every container running and ready; the pods."""
+        self.wait(namespace, f"{count} pod(s) {selector} running",
+                  lambda: self.all_running(namespace, selector, count))  # fmt: skip
+        return self.live_pods(namespace, selector)
+
+    def container_log(self, namespace: str, pod: str, container: str) -> str:
+        return str(self.kubectl("logs", "-n", namespace, pod, "-c", container).stdout)
+
+
+def local(resource: dict[str, Any]) -> dict[str, Any]:
+    """The resource with every container taking its image from the node (never pulled)."""
+    made = copy.deepcopy(resource)
+    for found in _containers(made):
+        found["imagePullPolicy"] = "IfNotPresent"
+    return made
+
+
+def _containers(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if key in ("containers", "initContainers") and isinstance(child, list):
+                yield from (c for c in child if isinstance(c, dict))
+            else:
+                yield from _containers(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _containers(child)
+
+
+def built(example: Path, plugin_home: Path) -> list[dict[str, Any]]:
+    """What kubectl kustomize builds of an example (krm-fn's exec plugins), images local."""
+    from support import tool
+
+    from krm_fn.manifests import yamlio
+
+    env = {"KUSTOMIZE_PLUGIN_HOME": str(plugin_home), "PATH": "/usr/bin:/bin"}
+    done = run([tool("kubectl"), "kustomize", "--enable-alpha-plugins", str(example)], env=env)
+    assert done.returncode == 0, done.stderr
+    return [local(r) for r in yamlio.load_all(done.stdout)]
+
+
+def of_kind(resources: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    [found] = [r for r in resources if r["kind"] == kind]
+    return found
 
 
 def _pid_file(name: str) -> Path:

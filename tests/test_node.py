@@ -3,7 +3,8 @@
 - a pod reaches a Service by name (CoreDNS, kube-proxy), and the images are what they say;
 - an example injected at build time, and the same Deployment injected by krm-fn's webhook
   running as a pod (installed from charts/krm-fn-webhook, reached through its Service): both
-  Ready, every injected container running, the sidecar streaming the app's log;
+  Ready, every injected container running, the sidecar streaming the app's log; and the same
+  through `helm install` with krm-fn as its post-renderer;
 - injected containers run as they claim: not root, a read-only root filesystem, no
   capabilities, seccomp on;
 - a Job completes with its native sidecar, and never with the same sidecar as a plain
@@ -25,13 +26,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from node import NODE_IP, Node
-from support import EXAMPLES, built_tool, krm_fn_command, run, tool
+from node import NODE_IP, Node, built, local, of_kind
+from support import EXAMPLES, built_tool, krm_fn_command, run
 
 from krm_fn.manifests import yamlio
 
 SIDECAR = EXAMPLES / "sidecar-log-shipper"
 CRONJOB = EXAMPLES / "cronjob-native-sidecar"
+SHOP_CHART = Path(__file__).resolve().parent / "charts" / "shop"
 WEBHOOK_LABEL = {"krm-fn.dev/webhook": "enabled"}
 
 
@@ -40,63 +42,6 @@ def own_namespaces(node: Node) -> Iterator[None]:
     """What a test made goes when it ends (the webhook's namespace stays for the module)."""
     yield
     node.forget(keep=("krm-fn",))
-
-
-def local(resource: dict[str, Any]) -> dict[str, Any]:
-    """The resource with every container taking its image from the node (never pulled)."""
-    made = copy.deepcopy(resource)
-    for found in _containers(made):
-        found["imagePullPolicy"] = "IfNotPresent"
-    return made
-
-
-def _containers(value: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(value, dict):
-        for key, child in value.items():
-            if key in ("containers", "initContainers") and isinstance(child, list):
-                yield from (c for c in child if isinstance(c, dict))
-            else:
-                yield from _containers(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from _containers(child)
-
-
-def built(example: Path, plugin_home: Path) -> list[dict[str, Any]]:
-    """What kubectl kustomize builds of an example, with krm-fn's exec plugins."""
-    env = {"KUSTOMIZE_PLUGIN_HOME": str(plugin_home), "PATH": "/usr/bin:/bin"}
-    done = run([tool("kubectl"), "kustomize", "--enable-alpha-plugins", str(example)], env=env)
-    assert done.returncode == 0, done.stderr
-    return [local(r) for r in yamlio.load_all(done.stdout)]
-
-
-def of_kind(resources: list[dict[str, Any]], kind: str) -> dict[str, Any]:
-    [found] = [r for r in resources if r["kind"] == kind]
-    return found
-
-
-def pods(node: Node, namespace: str, selector: str) -> list[dict[str, Any]]:
-    return list(node.json("pods", "-n", namespace, "-l", selector)["items"])
-
-
-def live_pods(node: Node, namespace: str, selector: str) -> list[dict[str, Any]]:
-    """The pods that are not on their way out."""
-    listed = pods(node, namespace, selector)
-    return [p for p in listed if not p["metadata"].get("deletionTimestamp")]
-
-
-def all_running(node: Node, namespace: str, selector: str, count: int) -> bool:
-    """`count` pods, each with every container (native sidecars too) running and ready."""
-    found = live_pods(node, namespace, selector)
-    if len(found) != count:
-        return False
-    for pod in found:
-        statuses = pod["status"].get("containerStatuses", [])
-        sidecars = [s for s in pod["status"].get("initContainerStatuses", [])
-                    if "running" in s.get("state", {})]  # fmt: skip
-        if not statuses or not all(s.get("ready") for s in statuses + sidecars):
-            return False
-    return True
 
 
 def test_a_pod_reaches_a_service_by_name(node: Node) -> None:
@@ -195,7 +140,7 @@ def served_generation(node: Node) -> int:
     import re
     import urllib.request
 
-    [pod] = pods(node, "krm-fn", "app.kubernetes.io/name=krm-fn-webhook")
+    [pod] = node.pods("krm-fn", "app.kubernetes.io/name=krm-fn-webhook")
     url = f"http://{pod['status']['podIP']}:8080/readyz"
     with urllib.request.urlopen(url, timeout=5) as answer:
         found = re.search(r"generation (\d+)", answer.read().decode())
@@ -221,9 +166,9 @@ def shop(node: Node, namespace: str, resources: list[dict[str, Any]]) -> list[di
     """The log shipper example's Deployment, applied and running: its pods."""
     node.apply(namespace, *resources)
     selector = "app.kubernetes.io/name=shop"
-    node.wait(namespace, "the shop's pods running", lambda: all_running(node, namespace,
+    node.wait(namespace, "the shop's pods running", lambda: node.all_running(namespace,
                                                                         selector, 2))  # fmt: skip
-    return pods(node, namespace, selector)
+    return node.pods(namespace, selector)
 
 
 def app_log(node: Node, namespace: str, pod: str) -> str:
@@ -257,6 +202,59 @@ def test_build_time_and_the_webhook_pod_give_the_same_running_pods(
         assert "shop started" in app_log(node, namespace, name)
 
 
+def test_helm_with_krm_fn_as_post_renderer_gives_the_same_running_pods(
+    node: Node, plugin_home: Path, tmp_path: Path
+) -> None:
+    """`helm install --post-renderer krm-fn` (Helm 3, the command form) of a chart with the
+    example's app: its pods carry the injection build time gives, and the sidecar streams."""
+    deployment = of_kind(built(SIDECAR, plugin_home), "Deployment")
+    namespace = node.namespace("node-helm")
+    home = tmp_path / "helm"
+    app = deployment["spec"]["template"]["spec"]["containers"][0]
+    done = run(
+        [
+            built_tool("helm"),
+            "install",
+            "shop",
+            str(SHOP_CHART),
+            "-n",
+            namespace,
+            "--wait",
+            "--timeout=120s",
+            f"--kubeconfig={node.kubeconfig}",
+            f"--set=image={app['image']}",
+            f"--set-json=args={json.dumps(app['args'])}",
+            "--set=migrate=false",
+            "--post-renderer",
+            krm_fn_command(),
+            "--post-renderer-args=run",
+            "--post-renderer-args=-q",
+            f"--post-renderer-args={SIDECAR / 'log-shipper.yaml'}",
+        ],
+        env={
+            "HOME": str(home),
+            "PATH": "/usr/bin:/bin",
+            "HELM_CACHE_HOME": str(home),
+            "HELM_CONFIG_HOME": str(home),
+            "HELM_DATA_HOME": str(home),
+        },
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr + node.explain(namespace)
+    [pod] = node.running(namespace, "app.kubernetes.io/instance=shop")
+    template = deployment["spec"]["template"]
+    record = template["metadata"]["annotations"]["krm-fn.dev/injected"]
+    assert pod["metadata"]["annotations"]["krm-fn.dev/injected"] == record
+    assert pod["spec"]["initContainers"][0]["name"] == "access-log"
+    name = pod["metadata"]["name"]
+    node.exec(namespace, name, "shop", "wget", "-qO-", "http://127.0.0.1:8080/")
+    node.wait(
+        namespace,
+        "the request in the sidecar's log",
+        lambda: "response:200" in app_log(node, namespace, name),
+    )
+
+
 def test_injected_containers_run_as_they_claim(node: Node, plugin_home: Path) -> None:
     deployment = of_kind(built(SIDECAR, plugin_home), "Deployment")
     namespace = node.namespace("node-claims")
@@ -285,7 +283,7 @@ def report_job(node: Node, namespace: str, cronjob: dict[str, Any]) -> None:
 
 
 def job_pod(node: Node, namespace: str) -> dict[str, Any]:
-    listed = pods(node, namespace, "job-name=report")
+    listed = node.pods(namespace, "job-name=report")
     return listed[0] if listed else {}
 
 
@@ -372,16 +370,16 @@ def test_audit_on_live_pods_and_a_restart_through_the_webhook_pod(
     node.wait(namespace, "the webhook injecting the new config",
               lambda: dry_run_memory(node, namespace) == "48Mi")  # fmt: skip
     selector = "app.kubernetes.io/name=shop"
-    before = {p["metadata"]["name"] for p in pods(node, namespace, selector)}
+    before = {p["metadata"]["name"] for p in node.pods(namespace, selector)}
     code, report = audit(node, namespace, "--restart", "--batch-pause=0", configs=configs)
     assert report["workloads"][0]["restart"] == "restarted", report
 
     def replaced() -> bool:
-        names = {p["metadata"]["name"] for p in live_pods(node, namespace, selector)}
-        return all_running(node, namespace, selector, 2) and not names & before
+        names = {p["metadata"]["name"] for p in node.live_pods(namespace, selector)}
+        return node.all_running(namespace, selector, 2) and not names & before
 
     node.wait(namespace, "new pods, injected with the new config", replaced)
-    for pod in live_pods(node, namespace, selector):
+    for pod in node.live_pods(namespace, selector):
         [sidecar] = pod["spec"]["initContainers"]
         assert sidecar["resources"]["limits"]["memory"] == "48Mi"
     code, report = audit(node, namespace, configs=configs)

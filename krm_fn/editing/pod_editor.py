@@ -430,6 +430,13 @@ class PodEditor:
                 return False
         return True
 
+    def user_of(self, container: dict[str, Any]) -> Any:
+        """The user a container runs as (its securityContext's, else the pod's); None: unknown."""
+        for security in (container.get("securityContext"), self.spec.get("securityContext")):
+            if isinstance(security, dict) and "runAsUser" in security:
+                return security["runAsUser"]
+        return None
+
     def one_app_container(self, names: list[str]) -> dict[str, Any] | None:
         """The single app container a pattern works with; an error if the selection has more."""
         apps = self.app_containers(names)

@@ -16,6 +16,10 @@ with `--es.uri=http://localhost:9200`, metrics on 9114). What it changes:
 With an Ambassador on the same pod (earlier in the bundle or pipeline) that moved the app from
 port P to localhost port Q, `localhost:P` and `127.0.0.1:P` in the exporter's command, args and
 env become `...:Q`: the exporter keeps talking plain HTTP to the app, not to the TLS proxy.
+
+Seen running on the test node (tests/test_scenarios.py): the exporter's metrics on its port and
+through the Service's added port, and found as Prometheus finds them: from the pod's
+`prometheus.io` annotations and from the ServiceMonitor's selector and port name.
 """
 
 from __future__ import annotations

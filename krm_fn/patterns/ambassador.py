@@ -43,6 +43,11 @@ read-only root filesystem and no capabilities (the restricted Pod Security profi
 generated config replaces the image's default server on port 80, emptyDirs take what nginx
 writes (/var/cache/nginx and /var/run; /tmp outbound), and a port below 1024 adds only
 NET_BIND_SERVICE, which restricted allows.
+
+Seen running on the test node (tests/test_scenarios.py): HTTPS to the pod and to its Service gets
+the app's answer while the app listens on 127.0.0.1 only, and the pod is Ready through the proxy;
+with `clientCASecretName` a client without a certificate is refused; outbound, the app's plain HTTP
+to localhost reaches a TLS server in another pod, which sees TLS.
 """
 
 from __future__ import annotations

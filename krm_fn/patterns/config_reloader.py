@@ -12,6 +12,9 @@ Signalling another container's process needs a shared process namespace: the pat
 PID 1, and the pod's containers see each other's processes). The reloader also runs as the app's
 user (it may only signal its own user's processes without privileges): taken from the app's
 securityContext or the pod's, else set `container.securityContext.runAsUser`.
+
+Seen running on the test node (tests/test_scenarios.py): after the ConfigMap changes, the app
+serves the new value within the kubelet's sync period, by signal (nginx) and by HTTP.
 """
 
 from __future__ import annotations
@@ -67,13 +70,6 @@ def script(spec: Spec) -> str:
     )
 
 
-def _app_user(pod: PodEditor, app: dict[str, Any]) -> Any:
-    for security in (app.get("securityContext"), pod.spec.get("securityContext")):
-        if isinstance(security, dict) and "runAsUser" in security:
-            return security["runAsUser"]
-    return None
-
-
 FACTS = Facts(example="config-reload-signal")
 
 
@@ -101,7 +97,7 @@ def inject(spec: Spec, pod: PodEditor) -> None:
         apps = pod.app_containers(spec.app_containers)
         if not apps:
             return
-        user = _app_user(pod, apps[0])
+        user = pod.user_of(apps[0])
         if user is not None:
             container["securityContext"] = {"runAsUser": user}
         elif "securityContext" not in spec.container:

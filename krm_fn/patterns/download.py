@@ -14,6 +14,10 @@ Credentials come from a Secret (`credentialsSecretName`): for S3 its keys become
 (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`...); for GCS it holds a service account key
 `key.json`; for HTTP it holds a `header` line such as `Authorization: Bearer ...`. Without one,
 the pod's own identity is used (IRSA, Workload Identity) or none.
+
+Seen running on the test node (tests/test_scenarios.py): a file from an HTTP server pod, verified
+and seen by the app; a wrong checksum keeps the pod in Init with the reason in the init container's
+log, and the app never starts (S3 and GCS cannot run here: the same checksum check over HTTP).
 """
 
 from __future__ import annotations

@@ -16,6 +16,11 @@ not start with `-`: the script quotes both and ends git's options with `--`.
 done by git-sync (`--one-time`), and a git-sync sidecar keeps pulling every `syncPeriod`; git-sync
 publishes each revision atomically through the symlink `<mountPath>/<syncLink>` (default
 `current`), so point the app there.
+
+Seen running on the test node (tests/test_scenarios.py): the app serves the file of a repository
+cloned shallow over smart HTTP from a pod; with `sync`, a commit pushed later reaches the running
+app through the link, with no restart (git-sync is a stand-in there: the Go module proxy does not
+serve it).
 """
 
 from __future__ import annotations
@@ -77,16 +82,19 @@ def script(spec: Spec, directory: str = CLONE_DIR) -> str:
     depth = f" --depth {spec.depth}" if spec.depth else ""
     ref = q(spec.ref) if spec.ref else "HEAD"
     branch = f" {q('--branch=' + spec.ref)}" if spec.ref else ""
+    # the emptyDir belongs to root and the clone to the container's user: without this, git
+    # refuses the repository as of "dubious ownership" (safe.directory is honoured from -c)
+    in_clone = f"git -c safe.directory={directory} -C {directory}"
     return "\n".join(
         [
             "set -eu",
             f"if [ -d {directory}/.git ]; then",
-            f"  git -C {directory} fetch{depth} -- origin {ref}",
-            f"  git -C {directory} checkout --force FETCH_HEAD",
+            f"  {in_clone} fetch{depth} -- origin {ref}",
+            f"  {in_clone} checkout --force FETCH_HEAD",
             "else",
             f"  git clone{depth}{branch} -- {q(spec.repository)} {directory}",
             "fi",
-            f"git -C {directory} log -1 --format='cloned %H'",
+            f"{in_clone} log -1 --format='cloned %H'",
             "",
         ]
     )

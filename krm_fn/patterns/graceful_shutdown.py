@@ -14,6 +14,10 @@ A pause alone uses the native `sleep` action where the target has it (Kubernetes
 merged, never overwritten: an exec hook runs after the pause and before the command, a native
 sleep is folded into the pause; an HTTP or TCP hook cannot be combined with a command and is
 kept as it is, with a warning.
+
+Seen running on the test node (tests/test_scenarios.py): nginx behind a Service under a steady
+client loop loses no request in a rolling restart and a deleted pod takes the pause; without the
+config, the same restarts lose requests.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ record) and inserts again at the same position, so a second run changes nothing 
 `position` moves the containers. An anchor the pod does not have is an error naming the init
 containers it does have. Native sidecars injected earlier (by a `Sidecar` pattern) count as init
 containers for positions.
+
+Seen running on the test node (tests/test_scenarios.py): the init containers ran in the configured
+order, by what each wrote and by their start and finish times.
 """
 
 from __future__ import annotations

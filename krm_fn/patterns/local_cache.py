@@ -8,6 +8,10 @@ when full. `memory` is the container's memory request and limit; the cache's own
 cache evicts keys instead of the kernel killing it. It runs as a native sidecar where the target
 allows, so it is up before the app starts. `appEnv` tells the app where it is (e.g.
 `REDIS_URL=redis://127.0.0.1:6379`).
+
+Seen running on the test node (tests/test_scenarios.py): the app reaches redis (and memcached) on
+localhost; the cache's memory limit is its cgroup's and its maxmemory 80% of it; no snapshots, and
+a read-only root.
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ and each stream can be told apart. Tailers are native sidecars where the target 
 still finishes); `sizeLimit` bounds the volume (the kubelet evicts the pod beyond it); extra
 `volumes` and `volumeMounts` for the app (e.g. a logging config file from a ConfigMap) can come
 along; `container` overrides fields of the generated tailers (resources, securityContext...).
+
+Seen running on the test node (tests/test_scenarios.py): the tailer's `kubectl logs` holds the
+lines the app writes to its log file; with `perFile`, each file in a container of its own.
 """
 
 from __future__ import annotations

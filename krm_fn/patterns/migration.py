@@ -10,6 +10,9 @@ writable root filesystem unless the app's is read-only. Copy the app's volume mo
 `copyVolumeMounts: true` (e.g. migration files from a ConfigMap). Migrations run on every pod
 start, so they must be idempotent, as most migration tools are. Place it after anything it needs
 (`position: {after: wait-for-db}`).
+
+Seen running on the test node (tests/test_scenarios.py): the migration runs before the app with the
+app's image and env, and a failing one keeps the app from starting.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ These are defaults, not overrides: a label, annotation or env var the workload a
 another value keeps its value, and krm-fn says so in a warning. Labels are checked as Kubernetes
 label keys and values. Workload selectors are never touched: labels go on the pod template only
 (adding labels to a pod template does not break a Deployment's selector).
+
+Seen running on the test node (tests/test_scenarios.py): the env, labels and volumes inside the
+pod.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ exceeded or a limit is unbounded while `maxLimits` sets one, and, unless `allowI
 when an init container sets the pod's CPU or memory request: the init-container chapter's
 warning, since that reservation is held for the pod's whole life although the init container
 ran only at the start.
+
+Seen running: nothing: it changes no pod. Its verdict is compared with a real API server's
+ResourceQuota for the same requests (tests/test_cluster.py).
 """
 
 from __future__ import annotations

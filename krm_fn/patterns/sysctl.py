@@ -14,6 +14,10 @@ then adds a short-lived init container running `sysctl -w`, privileged, so the a
 unprivileged. Because that is dangerous, it refuses unless the config says
 `allowPrivileged: true`, and even then reports a warning naming the workload: the baseline and
 restricted Pod Security levels reject the pod, so its namespace must allow privileged pods.
+
+Seen running on the test node (tests/test_scenarios.py): the namespaced sysctl in the pod's
+/proc/sys; the node's sysctl set by the privileged init container only with `allowPrivileged`
+(refused without it), the host's value put back after.
 """
 
 from __future__ import annotations

@@ -5,14 +5,22 @@ token from a Secret), reads each path (`vault read`, one `field` or the whole se
 writes it to a file on an in-memory `emptyDir` (`medium: Memory`), which the app containers mount
 read-only at `mountPath`. The secret values never land in env, in the manifests or on the node's
 disk, and the app's container never sees Vault or its token: only the init container does.
-Files are written with umask 077 and renamed into place, so a restarted init container never
-leaves half a file. Without `auth`, or with paths but no address, the config is refused.
+Files are written with umask 077 (mode 0600: their owner's only) and renamed into place, so a
+restarted init container never leaves half a file; the init container runs as the app's user
+(`runAsUser` of the app containers or of the pod) so that the app can read them, and a warning
+says so when that user is not set. Without `auth`, or with paths but no address, the config is
+refused.
 
 Vault paths, fields and the auth mount may not start with `-` (vault would read them as options),
 and every value is quoted for the shell.
 
 Other secret stores: set `command` (and `image`): that command runs instead, with the volume
 mounted read-write at `mountPath`, and must write the files there.
+
+Seen running on the test node (tests/test_scenarios.py): in the command form, against a secrets
+store in a pod (no Vault server is built here): the secret on a tmpfs before the app starts, mode
+0600 and owned by the app's user, in no env variable; with the store unreachable the pod stays in
+Init and the init container's log says why.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import shlex
 from typing import TYPE_CHECKING, Any
 
 from krm_fn.editing.pod_editor import PodEditor
+from krm_fn.kube.containers import secure
 from krm_fn.patterns import Facts
 from krm_fn.patterns.init_container import init_container, share_volume
 
@@ -99,7 +108,8 @@ def inject(spec: Spec, pod: PodEditor) -> None:
     empty_dir: dict[str, Any] = {"medium": "Memory"}
     if spec.size_limit:
         empty_dir["sizeLimit"] = spec.size_limit
-    share_volume(pod, spec, {"name": spec.volume_name, "emptyDir": empty_dir}, spec.mount_path)
+    in_memory = {"name": spec.volume_name, "emptyDir": empty_dir}
+    apps = share_volume(pod, spec, in_memory, spec.mount_path)
     mounts: list[dict[str, Any]] = [{"name": spec.volume_name, "mountPath": spec.mount_path}]
     container: dict[str, Any] = {"name": spec.container_name, "image": spec.image}
     if spec.command is not None:
@@ -130,4 +140,27 @@ def inject(spec: Spec, pod: PodEditor) -> None:
                 "spec.automountServiceAccountToken",
             )
     container["volumeMounts"] = mounts
-    pod.add_init_containers([init_container(spec, container)], spec.position)
+    security = _as_the_apps_user(spec, pod, apps)
+    pod.add_init_containers([init_container(spec, container, security)], spec.position)
+
+
+def _as_the_apps_user(
+    spec: Spec, pod: PodEditor, apps: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """A security context as the apps' user, who must read files made with umask 077; or None."""
+    if "securityContext" in spec.container:
+        return None
+    users = {pod.user_of(app) for app in apps}
+    user = next(iter(users)) if len(users) == 1 else None
+    if isinstance(user, int) and user > 0:
+        return secure({"runAsUser": user})
+    if user is None:
+        names = ", ".join(f'"{app.get("name")}"' for app in apps)
+        pod.report(
+            "warning",
+            f"the files are readable by one user only (mode 0600), and the user of {names} is "
+            "not set or not the same: set runAsUser on the app, or "
+            "container.securityContext.runAsUser to the user that reads them",
+            "spec.containers",
+        )
+    return None

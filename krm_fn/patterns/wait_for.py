@@ -10,6 +10,9 @@ Hosts and DNS names must be host names or IP addresses (never `-...`, which nc a
 would read as options), URLs `http://` or `https://`.
 It goes first among the init containers by default, so that migrations and the app start only
 once the database is there.
+
+Seen running on the test node (tests/test_scenarios.py): the pod stays in Init while the dependency
+does not answer and starts within seconds once it does, for the TCP, HTTP and DNS forms.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ the bundle are defaults for every pattern that does not set its own. Each patter
 under its own key, `<Kind>/<bundle name>.<pattern name>`, so one bundle behaves like a pipeline
 of single-kind configs, in one process instead of one per pattern. Two patterns of one kind need
 distinct names.
+
+Seen running on the test node (tests/test_scenarios.py): the migration example is a bundle, run on
+the node like each pattern's example.
 """
 
 from typing import Any

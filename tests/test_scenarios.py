@@ -92,18 +92,17 @@ def service(name: str, port: int, target: int | str | None = None) -> dict[str, 
     }
 
 
+def config_map(name: str, data: dict[str, str]) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data}
+
+
 def busybox(name: str, script: str, **fields: Any) -> dict[str, Any]:
     return {"name": name, "image": "busybox:1.36.1", "command": ["sh", "-c", script], **fields}
 
 
 def http_server(name: str, files: dict[str, str], port: int = 8080) -> list[dict[str, Any]]:
     """A Deployment serving `files` over HTTP (busybox httpd) and its Service."""
-    config = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": f"{name}-files"},
-        "data": files,
-    }
+    config = config_map(f"{name}-files", files)
     server = busybox(
         name,
         f"exec httpd -f -vv -p {port} -h /srv",
@@ -404,12 +403,7 @@ def test_the_outbound_ambassador_gives_the_app_a_plain_local_endpoint(
         '        return 200 "remote saw $ssl_protocol from $remote_addr\\n";\n'
         "    }\n}\n"
     )
-    conf = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "secure-conf"},
-        "data": {"default.conf": site},
-    }
+    conf = config_map("secure-conf", {"default.conf": site})
     secure = deployment(
         "secure",
         [
@@ -724,12 +718,7 @@ def migration_namespace(node: Node, tmp_path: Path, name: str, port: int) -> str
         "metadata": {"name": "orders-db"},
         "stringData": {"url": url},
     }
-    settings = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "orders-settings"},
-        "data": {"LOG_LEVEL": "debug"},
-    }
+    settings = config_map("orders-settings", {"LOG_LEVEL": "debug"})
     database = deployment("orders-db", [busybox("db", DATABASE)])
     node.apply(
         namespace,
@@ -974,18 +963,8 @@ def test_pod_defaults_are_seen_inside_the_pod(
     config["spec"]["volumes"] = [{"name": "org-ca", "configMap": {"name": "org-ca"}}]
     config["spec"]["volumeMounts"] = [{"name": "org-ca", "mountPath": "/etc/org", "readOnly": True}]
     (example / "defaults.yaml").write_text(yamlio.dump(config))
-    proxy = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "org-proxy-settings"},
-        "data": {"HTTPS_PROXY": "http://proxy.internal:3128"},
-    }
-    ca = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "org-ca"},
-        "data": {"ca.crt": "the org's CA\n"},
-    }
+    proxy = config_map("org-proxy-settings", {"HTTPS_PROXY": "http://proxy.internal:3128"})
+    ca = config_map("org-ca", {"ca.crt": "the org's CA\n"})
     node.apply(namespace, proxy, ca, *built(example, plugin_home))
     [pod] = node.running(namespace, "component=test")
     assert pod["metadata"]["labels"]["foo"] == "bar"
@@ -1205,12 +1184,7 @@ def test_an_app_reloads_its_changed_config_by_http(node: Node, tmp_path: Path) -
             "http": {"url": "http://127.0.0.1:8080/cgi-bin/reload"},
         },
     }
-    greeting = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": "greeting"},
-        "data": {"greeting": "hello v1\n"},
-    }
+    greeting = config_map("greeting", {"greeting": "hello v1\n"})
     app = deployment(
         "greeter",
         [

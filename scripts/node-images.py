@@ -328,32 +328,44 @@ class Image:
 
 
 BUSYBOX_FILES = (("etc/passwd", 0o644, PASSWD), ("etc/group", 0o644, GROUP))
+
+
+def stand_in(
+    name: str,
+    program: str,
+    script: str,
+    user: str = "65534",
+    more: tuple[tuple[str, int, str], ...] = (),
+) -> Image:
+    """An image Debian has no package of, standing in for the real one.
+
+    Busybox and a script at `program` that does what the examples need of the real program
+    (and `more` files), started as `user`.
+    """
+    return Image(
+        (name,),
+        packages=("busybox-static",),
+        busybox=True,
+        files=(*BUSYBOX_FILES, (program, 0o755, script), *more),
+        entrypoint=(f"/{program}",),
+        user=user,
+    )
+
+
 IMAGES: dict[str, Image] = {
     "pause": Image(("registry.k8s.io/pause:3.10.2",), go="pause", entrypoint=("/pause",)),
     "busybox": Image(
         ("docker.io/library/busybox:1.36.1", "docker.io/library/alpine:3.20"),
         packages=("busybox-static",), busybox=True, files=BUSYBOX_FILES, cmd=("sh",),
     ),
-    "shop": Image(
-        ("registry.example.com/legacy/shop:4.2.1",),
-        packages=("busybox-static",), busybox=True,
-        files=(*BUSYBOX_FILES, ("usr/local/bin/shop", 0o755, SHOP)),
-        entrypoint=("/usr/local/bin/shop",), user="65534",
+    "shop": stand_in("registry.example.com/legacy/shop:4.2.1", "usr/local/bin/shop", SHOP),
+    "cloud-sql-proxy": stand_in(
+        "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.1",
+        "usr/local/bin/cloud-sql-proxy", SQL_PROXY,
+        more=tuple((f"srv/health/{check}", 0o644, "ok\n")
+                   for check in ("startup", "readiness", "liveness")),
     ),
-    "cloud-sql-proxy": Image(
-        ("gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.1",),
-        packages=("busybox-static",), busybox=True,
-        files=(*BUSYBOX_FILES, ("usr/local/bin/cloud-sql-proxy", 0o755, SQL_PROXY),
-               *((f"srv/health/{check}", 0o644, "ok\n")
-                 for check in ("startup", "readiness", "liveness"))),
-        entrypoint=("/usr/local/bin/cloud-sql-proxy",), user="65534",
-    ),
-    "reports": Image(
-        ("registry.example.com/reports:1.8.0",),
-        packages=("busybox-static",), busybox=True,
-        files=(*BUSYBOX_FILES, ("usr/local/bin/report", 0o755, REPORT)),
-        entrypoint=("/usr/local/bin/report",), user="65534",
-    ),
+    "reports": stand_in("registry.example.com/reports:1.8.0", "usr/local/bin/report", REPORT),
     "elasticsearch": Image(
         ("docker.elastic.co/elasticsearch/elasticsearch:7.9.3",),
         packages=("busybox-static",), busybox=True,
@@ -362,36 +374,22 @@ IMAGES: dict[str, Image] = {
                ("usr/local/bin/elasticsearch", 0o755, ELASTICSEARCH)),
         entrypoint=("/usr/local/bin/elasticsearch",), user="1000",
     ),
-    "elasticsearch-exporter": Image(
-        ("docker.io/justwatch/elasticsearch_exporter:1.1.0",),
-        packages=("busybox-static",), busybox=True,
-        files=(*BUSYBOX_FILES, ("usr/local/bin/elasticsearch_exporter", 0o755, EXPORTER),
-               ("usr/local/bin/scrape", 0o755, SCRAPE)),
-        entrypoint=("/usr/local/bin/elasticsearch_exporter",), user="65534",
+    "elasticsearch-exporter": stand_in(
+        "docker.io/justwatch/elasticsearch_exporter:1.1.0",
+        "usr/local/bin/elasticsearch_exporter", EXPORTER,
+        more=(("usr/local/bin/scrape", 0o755, SCRAPE),),
     ),
-    "httpd": Image(
-        ("docker.io/centos/httpd:latest",),
-        packages=("busybox-static",), busybox=True,
-        files=(*BUSYBOX_FILES, ("usr/local/bin/httpd-foreground", 0o755, HTTPD)),
-        entrypoint=("/usr/local/bin/httpd-foreground",),
+    "httpd": stand_in(
+        "docker.io/centos/httpd:latest", "usr/local/bin/httpd-foreground", HTTPD, user=""
     ),
-    "orders-api": Image(
-        ("registry.example.com/orders-api:5.2.0",),
-        packages=("busybox-static",), busybox=True,
-        files=(*BUSYBOX_FILES, ("app/orders-api", 0o755, ORDERS_API)),
-        entrypoint=("/app/orders-api",), user="1000",
+    "orders-api": stand_in(
+        "registry.example.com/orders-api:5.2.0", "app/orders-api", ORDERS_API, user="1000"
     ),
-    "catalog-api": Image(
-        ("registry.example.com/catalog-api:2.3.1",),
-        packages=("busybox-static",), busybox=True,
-        files=(*BUSYBOX_FILES, ("usr/local/bin/catalog-api", 0o755, CATALOG_API)),
-        entrypoint=("/usr/local/bin/catalog-api",), user="65534",
+    "catalog-api": stand_in(
+        "registry.example.com/catalog-api:2.3.1", "usr/local/bin/catalog-api", CATALOG_API
     ),
-    "inference-server": Image(
-        ("registry.example.com/inference-server:0.9.2",),
-        packages=("busybox-static",), busybox=True,
-        files=(*BUSYBOX_FILES, ("usr/local/bin/inference-server", 0o755, INFERENCE)),
-        entrypoint=("/usr/local/bin/inference-server",), user="65534",
+    "inference-server": stand_in(
+        "registry.example.com/inference-server:0.9.2", "usr/local/bin/inference-server", INFERENCE
     ),
     "curl": Image(
         ("docker.io/curlimages/curl:8.10.1",),

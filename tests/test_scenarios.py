@@ -10,13 +10,14 @@ What cannot run here, and what runs instead:
 - Download from S3 or GCS (no cloud store is reachable): the same init container script over
   HTTP from a server pod, with the same checksum check; the s3:// and gs:// forms keep their
   manifest-level tests (test_patterns.py, the download-model-s3 example).
-- WaitFor and InitContainer examples name hosts of other namespaces and a busybox `nc -z`
-  (the official busybox has it, Debian's does not): the same configs with the dependencies in
-  the test's namespace.
+- The WaitFor example names hosts of other namespaces: the same config with the dependencies
+  in the test's namespace.
 
 A wait that runs out prints what the namespace's pods say (statuses, events, logs).
 """
 
+import concurrent.futures
+import functools
 import hashlib
 import itertools
 import json
@@ -185,12 +186,12 @@ def test_the_log_tailer_per_file_gives_each_file_its_container(node: Node, tmp_p
     tailers = sorted(s for s in statuses(pod) if s.startswith("logs-"))
     assert len(tailers) == 2, statuses(pod)
     name = pod["metadata"]["name"]
+
+    def logged(tailer: str, text: str) -> bool:
+        return text in node.container_log(namespace, name, tailer)
+
     for tailer, line in zip(tailers, ("GET /", "oops"), strict=True):
-        node.wait(
-            namespace,
-            f"{line!r} in {tailer}'s log",
-            lambda t=tailer, text=line: text in node.container_log(namespace, name, t),
-        )
+        node.wait(namespace, f"{line!r} in {tailer}'s log", functools.partial(logged, tailer, line))
     by_file = {t: node.container_log(namespace, name, t) for t in tailers}
     access, error = (by_file[t] for t in tailers)
     assert "GET /" in access and "oops" not in access, by_file
@@ -840,10 +841,9 @@ def test_init_containers_run_in_the_configured_order(node: Node, tmp_path: Path)
     )
     config = example_config("init-container-ordering", "wait-for-postgres.yaml")
     [added] = config["spec"]["initContainers"]
+    wait = added["command"][2]  # the example's own wait for postgres, as it is
     added.update(step("wait-for-postgres"))
-    added["command"][2] = (
-        "until nc -w 2 postgres 5432 < /dev/null; do sleep 1; done; " + added["command"][2]
-    )
+    added["command"][2] = f"{wait}; {added['command'][2]}"
     last = {
         "apiVersion": "krm-fn.dev/v1alpha1",
         "kind": "InitContainer",
@@ -1056,6 +1056,7 @@ def test_without_the_store_the_pod_stays_in_init_and_says_why(node: Node, tmp_pa
 
 # 12: GracefulShutdown -----------------------------------------------------------------------
 
+HTML = "/usr/share/nginx/html"  # what the official nginx image serves
 CLIENT = (
     "while true; do "
     "if timeout 2 wget -q -O /dev/null http://web/; then echo ok; else echo FAIL; fi; "
@@ -1091,6 +1092,54 @@ def web(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [*resources, service("web", 80, "http")]
 
 
+DOWNLOAD = 64 * 1024 * 1024  # far more than the sockets' buffers: nginx is still sending
+PLAIN_GRACE = 10  # the example Deployment's own terminationGracePeriodSeconds
+
+
+def download_through_deletion(node: Node, namespace: str) -> tuple[Any, float]:
+    """A slow download from a web pod that is deleted once the download has started; the client
+    reads the rest 5 s after the pod's own grace period. (The client's `wc -c` of what it got
+    after the first byte, with wget's exit status; how long the pod accepted new connections
+    after the delete.)"""
+    [pod, *_] = node.live_pods(namespace, "app=web")
+    name, address = pod["metadata"]["name"], pod_ip(pod)
+    node.exec(namespace, name, "nginx", "sh", "-c", f"head -c {DOWNLOAD} /dev/zero > {HTML}/big")
+    [client] = node.live_pods(namespace, "app=client")
+    in_client = functools.partial(node.exec, namespace, client["metadata"]["name"], "client")
+    # the first byte read marks the download as started; the rest waits for /tmp/go. A killed
+    # pod sends no reset: a timeout ends the wget then.
+    slow = (
+        f"rm -f /tmp/started /tmp/go; set -o pipefail; "
+        f"timeout {PLAIN_GRACE + 20} wget -q -O - http://{address}/big | "
+        "{ dd bs=1 count=1 of=/tmp/started 2>/dev/null; "
+        "until [ -e /tmp/go ]; do sleep 0.2; done; wc -c; }"
+    )
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        download = pool.submit(in_client, "sh", "-c", slow)
+        node.wait(
+            namespace,
+            "the download started",
+            lambda: in_client("test", "-e", "/tmp/started").returncode == 0,
+        )
+        began = time.monotonic()
+        node.kubectl("delete", "pod", name, "-n", namespace, "--wait=false", check=True)
+        refused = f"! timeout 2 wget -q -O /dev/null http://{address}/"
+        node.wait(
+            namespace,
+            "nginx no longer accepting",
+            lambda: in_client("sh", "-c", refused).returncode == 0,
+        )
+        accepting = time.monotonic() - began
+        node.wait(
+            namespace,
+            "the pod's own grace period over",
+            lambda: time.monotonic() - began > PLAIN_GRACE + 5,
+            seconds=PLAIN_GRACE + 10,
+        )
+        in_client("touch", "/tmp/go")
+        return download.result(timeout=120), accepting
+
+
 def test_graceful_shutdown_loses_no_request_in_a_rolling_restart(
     node: Node, plugin_home: Path
 ) -> None:
@@ -1099,13 +1148,11 @@ def test_graceful_shutdown_loses_no_request_in_a_rolling_restart(
     node.running(namespace, "app=web", 3)
     answered, failed = served_through_restarts(node, namespace, 1)
     assert answered > 50 and failed == 0, (answered, failed)
-    # a deleted pod takes the configured pause (sleepSeconds: 5) before nginx stops
-    [pod, *_] = node.live_pods(namespace, "app=web")
-    began = time.monotonic()
-    node.kubectl(
-        "delete", "pod", pod["metadata"]["name"], "-n", namespace, "--wait=true", check=True
-    )
-    assert time.monotonic() - began >= 5
+    # a deleted pod keeps serving for the configured pause (sleepSeconds: 5), then nginx quits
+    # gracefully, and a download outliving the pod's own grace period is served to its end
+    got, accepting = download_through_deletion(node, namespace)
+    assert accepting >= 5
+    assert got.returncode == 0 and int(got.stdout) + 1 == DOWNLOAD, got.stdout + got.stderr
 
 
 def test_without_graceful_shutdown_a_rolling_restart_loses_requests(node: Node) -> None:
@@ -1114,6 +1161,7 @@ def test_without_graceful_shutdown_a_rolling_restart_loses_requests(node: Node) 
     plain = local(
         yamlio.load((EXAMPLES / "nginx-graceful-shutdown" / "deployment.yaml").read_text())
     )
+    assert plain["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == PLAIN_GRACE
     node.apply(namespace, *web([plain]))
     node.running(namespace, "app=web", 3)
     failed = 0
@@ -1122,12 +1170,10 @@ def test_without_graceful_shutdown_a_rolling_restart_loses_requests(node: Node) 
         if failed:
             break
     assert failed > 0
-    [pod, *_] = node.live_pods(namespace, "app=web")
-    began = time.monotonic()
-    node.kubectl(
-        "delete", "pod", pod["metadata"]["name"], "-n", namespace, "--wait=true", check=True
-    )
-    assert time.monotonic() - began < 5
+    # nginx stops accepting at once, and the kubelet kills it mid-download
+    got, accepting = download_through_deletion(node, namespace)
+    assert accepting < 5
+    assert got.returncode != 0 and int(got.stdout) + 1 < DOWNLOAD, got.stdout + got.stderr
 
 
 # 13: ConfigReloader -------------------------------------------------------------------------

@@ -16,8 +16,9 @@ sleep is folded into the pause; an HTTP or TCP hook cannot be combined with a co
 kept as it is, with a warning.
 
 Seen running on the test node (tests/test_scenarios.py): nginx behind a Service under a steady
-client loop loses no request in a rolling restart and a deleted pod takes the pause; without the
-config, the same restarts lose requests.
+client loop loses no request in a rolling restart; a deleted pod accepts new connections through
+the pause and serves a download that outlives the pod's own grace period to its last byte.
+Without the config, the same restarts lose requests and the kubelet kills that download.
 """
 
 from __future__ import annotations

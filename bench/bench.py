@@ -11,7 +11,9 @@ written between the markers in docs/performance.md, with the machine and the too
 - peak memory at the largest N;
 - Argo CD (bench/argocd_bench.py): one app's manifests through the repo-server and the krm-fn
   plugin vs Argo CD's built-in kustomize with the sidecar as a patch, and a hard refresh of 50;
-- audit (bench/audit_bench.py): `krm-fn audit -A` over 2,000 pods vs `kubectl get pods -A -o json`.
+- audit (bench/audit_bench.py): `krm-fn audit -A` over 2,000 pods vs `kubectl get pods -A -o json`;
+- admission (bench/admission_bench.py): pod creates on the API server with the admission policy,
+  with the webhook and with no injection: per pod and the latency at p50 and p99.
 BENCH_RUNS (default 5) and BENCH_SIZES (default 100,1000,10000) change how much is measured.
 """
 
@@ -349,6 +351,7 @@ def versions() -> str:
 
 def main() -> None:
     """Measure, print the table, and write it into docs/performance.md."""
+    import admission_bench
     import argocd_bench
     import audit_bench
     import webhook_bench
@@ -358,6 +361,7 @@ def main() -> None:
         rows = run(work)
         rows += [Row(*row) for row in argocd_bench.run(work / "argocd")]
         rows += [Row(*row) for row in audit_bench.run(work / "audit")]
+        rows += [Row(*row) for row in admission_bench.run(work / "admission")]
         webhook = webhook_bench.run(work / "webhook")
     finally:
         shutil.rmtree(work)

@@ -40,6 +40,8 @@ Usage:
   krm-fn argocd-generate               the Argo CD plugin's generate (argocd-cmp-server runs it)
   krm-fn webhook --config-dir DIR      the same patterns at admission: a mutating admission
          --tls-cert-file F --tls-key-file F   webhook (pip install krm-fn[webhook])
+  krm-fn admission-policy CONFIG...    the same patterns as a MutatingAdmissionPolicy the API
+         [-o FILE] [--namespace-label K=V]    server applies itself: no webhook to run
   krm-fn COMMAND --help | --help | --version
 
 Config: apiVersion: krm-fn.dev/v1alpha1, one kind per pattern (krm-fn explain KIND), fields
@@ -60,6 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from krm_fn.helm import post_render
 
         return post_render(args[1:], lambda run_args: main(["run", *run_args]))
+    if args[:1] == ["admission-policy"]:  # configs compiled for the API server itself
+        from krm_fn.admission_policy import main as admission_policy
+
+        return admission_policy(args[1:], sys.stdout, sys.stderr)
     if args[:1] == ["argocd-generate"]:  # the Argo CD plugin's generate: settings from Argo CD
         from krm_fn.argocd import main as argocd_generate
 

@@ -172,6 +172,8 @@ def _parser() -> argparse.ArgumentParser:
     # dispatched by cli.main before this parser (they have their own options): listed for help
     # and for the choices of an unknown command
     command("webhook", "The mutating admission webhook: krm-fn webhook --help.")
+    command("admission-policy", "The configs as a MutatingAdmissionPolicy the API server "
+            "applies itself: krm-fn admission-policy --help.")  # fmt: skip
     command("helm-post-render", "`run` as the Helm 4 plugin runs it: krm-fn helm-plugin --help.")
     command("argocd-generate", "The Argo CD plugin's generate command (argocd-cmp-server runs "
             "it in the app's directory).")  # fmt: skip

@@ -70,6 +70,7 @@ WAYS_IN = {  # module -> the way in it belongs to; cli.py, the entry point, pick
     "krm_fn.helm": "helm",
     "krm_fn.argocd": "argocd",
     "krm_fn.webhook": "webhook",
+    "krm_fn.admission_policy": "admission-policy",
 }
 
 
@@ -121,7 +122,7 @@ def test_no_way_in_imports_another_and_only_the_entry_point_imports_them() -> No
 LAYERS = [
     ("the entry point", ["krm_fn.cli", "krm_fn.__main__"]),
     ("ways in", ["krm_fn.commands", "krm_fn.audit", "krm_fn.completion", "krm_fn.helm",
-                 "krm_fn.argocd", "krm_fn.webhook"]),
+                 "krm_fn.argocd", "krm_fn.webhook", "krm_fn.admission_policy"]),
     ("shared by ways in", ["krm_fn.framework", "krm_fn.configfiles", "krm_fn.plugins",
                                "krm_fn.reference", "krm_fn.catalog"]),
     ("engine", ["krm_fn.engine"]),

@@ -248,9 +248,11 @@ def test_the_directory_keeps_the_order_of_its_files(tmp_path: Path) -> None:
 
 
 def test_transform_and_the_webhook_share_the_core() -> None:
+    import krm_fn.engine.admission as at_admission
     import krm_fn.engine.core
     import krm_fn.framework
     import krm_fn.webhook.admission as admission
 
-    assert admission.apply is krm_fn.engine.core.apply
+    assert admission.inject is at_admission.inject  # and the admission policy's compiler
+    assert at_admission.apply is krm_fn.engine.core.apply
     assert transform is krm_fn.framework.transform  # which calls core.transform, then apply

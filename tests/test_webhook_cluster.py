@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from cluster import ControlPlane
 from support import EXAMPLES
-from webhooks import Server, free_port, webhook_server, write_certs
+from webhooks import Server, ca_bundle, configuration, free_port, webhook_server, write_certs
 
 from krm_fn.kube.containers import RESTRICTED
 from krm_fn.manifests import yamlio
@@ -31,38 +31,8 @@ SIDECAR = EXAMPLES / "sidecar-log-shipper"
 LABEL = "krm-fn.dev/webhook"
 
 
-def configuration(
-    name: str, url: str, ca: str, policy: str = "Fail", label: str = LABEL, **extra: Any
-) -> dict[str, Any]:
-    webhook = {
-        "name": f"{name}.krm-fn.dev",
-        "clientConfig": {"url": url, "caBundle": ca},
-        "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"],
-                   "resources": ["pods"], "scope": "Namespaced"}],
-        "namespaceSelector": {"matchLabels": {label: "enabled"}},
-        "objectSelector": {"matchExpressions": [
-            {"key": "app.kubernetes.io/name", "operator": "NotIn", "values": ["krm-fn-webhook"]}
-        ]},
-        "sideEffects": "None",
-        "admissionReviewVersions": ["v1"],
-        "failurePolicy": policy,
-        "timeoutSeconds": 10,
-        **extra,
-    }  # fmt: skip
-    return {
-        "apiVersion": "admissionregistration.k8s.io/v1",
-        "kind": "MutatingWebhookConfiguration",
-        "metadata": {"name": name},
-        "webhooks": [webhook],
-    }
-
-
 def apply(cluster: ControlPlane, document: dict[str, Any]) -> None:
     cluster.kubectl("apply", "-f", "-", input=json.dumps(document), check=True)
-
-
-def ca_bundle(server: Server) -> str:
-    return base64.b64encode(server.ca.read_bytes()).decode()
 
 
 @pytest.fixture(scope="module")

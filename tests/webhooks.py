@@ -182,3 +182,39 @@ def webhook_server(config_dir: Path, tls_dir: Path, workers: int = 2) -> Iterato
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def ca_bundle(server: Server) -> str:
+    return base64.b64encode(server.ca.read_bytes()).decode()
+
+
+def configuration(
+    name: str,
+    url: str,
+    ca: str,
+    policy: str = "Fail",
+    label: str = "krm-fn.dev/webhook",
+    **extra: Any,
+) -> dict[str, Any]:
+    """A MutatingWebhookConfiguration to a server, for namespaces labelled `label: enabled`."""
+    webhook = {
+        "name": f"{name}.krm-fn.dev",
+        "clientConfig": {"url": url, "caBundle": ca},
+        "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"],
+                   "resources": ["pods"], "scope": "Namespaced"}],
+        "namespaceSelector": {"matchLabels": {label: "enabled"}},
+        "objectSelector": {"matchExpressions": [
+            {"key": "app.kubernetes.io/name", "operator": "NotIn", "values": ["krm-fn-webhook"]}
+        ]},
+        "sideEffects": "None",
+        "admissionReviewVersions": ["v1"],
+        "failurePolicy": policy,
+        "timeoutSeconds": 10,
+        **extra,
+    }  # fmt: skip
+    return {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "MutatingWebhookConfiguration",
+        "metadata": {"name": name},
+        "webhooks": [webhook],
+    }

@@ -18,16 +18,13 @@ from krm_fn.configfiles import (
     load_config_files,
 )
 from krm_fn.editing.record import RECORD_ANNOTATION
-from krm_fn.engine.config import API_VERSION, Instance, facts
-from krm_fn.engine.core import Options, apply
+from krm_fn.engine.admission import admission_problem, inject
+from krm_fn.engine.config import API_VERSION
 from krm_fn.engine.deadline import NONE as NO_DEADLINE
 from krm_fn.engine.deadline import Deadline, DeadlineExceeded
 from krm_fn.engine.order import keep_order
-from krm_fn.kube.selection import selects
 from krm_fn.kube.shapes import METADATA, problems
-from krm_fn.kube.workloads import PodTemplate, owners
 from krm_fn.manifests.results import Result
-from krm_fn.manifests.yamlio import clone
 from krm_fn.webhook.patch import json_patch
 
 REVIEW_VERSIONS = ("admission.k8s.io/v1", "admission.k8s.io/v1beta1")
@@ -62,26 +59,6 @@ def load_config_dir(directory: str, generation: int = 1) -> ConfigSet:
         raise ConfigDirError(f"{directory} holds no config ({API_VERSION}, any kind)")
     named = [(name, os.path.join(directory, name)) for name in names]
     return load_config_files(named, admission_problem, generation)
-
-
-def admission_problem(instance: Instance) -> str | None:
-    """Why a config cannot be applied at admission, if it cannot."""
-    pattern = facts(instance.kind)
-    if pattern.never_at_admission:
-        return f"not at admission: {pattern.never_at_admission}"
-    spec: Any = instance.spec
-    problem = pattern.admission_check(spec) if pattern.admission_check else None
-    if problem:
-        return problem
-    if spec.pod_template_paths:
-        return "podTemplatePaths mean nothing at admission: the webhook sees pods"
-    if not spec.pod_opt_out and spec.on_error == "admit":
-        return (
-            "podOptOut: false with onError: admit lets any pod turn the config off (a pod that "
-            "makes it fail, with a container of the sidecar's name or a bad annotation, would be "
-            "admitted without it): set onError: deny, or podOptOut: true"
-        )
-    return None
 
 
 @dataclass
@@ -170,37 +147,13 @@ def answer(
                    f"krm-fn answers pods with at most {MAX_CONTAINERS:,}")  # fmt: skip
         return Answer(respond(False, message=message), "denied", "too large")
     namespace = str(request.get("namespace") or (pod.get("metadata") or {}).get("namespace") or "")
-    working = clone(pod)
-    meta = working.get("metadata")
-    if not isinstance(meta, dict):
-        meta = working["metadata"] = {}
-    had_namespace = "namespace" in meta
-    meta["namespace"] = namespace
-    candidates = owners(working, namespace)
-
-    def selector(instance: Instance, template: PodTemplate) -> bool:
-        if not instance.spec.targets:
-            return True
-        return any(selects(t, c) for t in instance.spec.targets for c in candidates)
-
-    selected = [i for i in configs.instances if selector(i, PodTemplate(working, working, ""))]
     budget = Deadline(deadline)
     try:
-        options = Options(
-            selector=selector,
-            notes=False,
-            restore=False,
-            report_unmatched=False,
-            deadline=budget,
-            raise_internal_errors=raise_internal_errors,
+        working, results, selected = inject(
+            pod, namespace, configs.instances, budget, raise_internal_errors
         )
-        results = apply([working], configs.instances, options)
     except DeadlineExceeded:
         return _over_budget(respond)
-    except Exception as err:  # a bug in krm-fn: deny (or admit) as an error, never a 500
-        if raise_internal_errors:
-            raise
-        results = [Result(f"internal error ({type(err).__name__}: {err})", "error")]
     errors = [r for r in results if r.severity == "error"]
     warnings = [_warning(r) for r in results if r.severity == "warning"]
     if errors:
@@ -215,7 +168,7 @@ def answer(
                 respond(True, warnings=messages + warnings), "unchanged", "error admitted"
             )
         return Answer(respond(False, message="; ".join(messages), warnings=warnings), "denied")
-    if not had_namespace:
+    if "namespace" not in (pod.get("metadata") or {}):  # results, which name it, are written
         del working["metadata"]["namespace"]
     try:
         if RECORD_ANNOTATION in ((pod.get("metadata") or {}).get("annotations") or {}):

@@ -1,0 +1,401 @@
+"""Admission without a server: `krm-fn admission-policy` on the test control plane.
+
+Every example whose configs compile: its pods created once in a namespace the compiled policy
+serves and once in a namespace `krm-fn webhook` serves, and stored equal; the webhook and a
+build-time run change nothing more in a pod the policy injected. Then what a policy must not do:
+inject opted-out pods, pods of other namespaces, pods already injected, or a pod it cannot
+inject exactly (the validating policy refuses it, with the reason).
+"""
+
+import contextlib
+import difflib
+import itertools
+import json
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cluster import ControlPlane
+from support import EXAMPLES
+from webhooks import (
+    KRM_FN,
+    ca_bundle,
+    configuration,
+    pods_of,
+    review,
+    webhook_server,
+    write_certs,
+)
+
+from krm_fn.configfiles import load_config_files
+from krm_fn.engine.admission import admission_problem
+from krm_fn.manifests import yamlio
+from krm_fn.webhook.admission import answer
+
+COMPILED = [
+    "cronjob-native-sidecar",
+    "download-model-s3",
+    "elasticsearch-log-tailer",
+    "elasticsearch-sysctl",
+    "git-clone-httpd",
+    "init-container-ordering",
+    "pod-defaults-webhook-label",
+    "redis-local-cache",
+    "restricted-namespace",
+    "sidecar-log-shipper",
+    "wait-for-database",
+]
+REFUSED = {  # an example whose config does not compile, and what the error names
+    "nginx-graceful-shutdown": "spec.terminationGracePeriodSeconds",
+    "migration-before-app": "depends on the pod",
+    "config-reload-signal": "which only the webhook sees",  # it needs the pod's volume
+    "vault-secrets": "depends on the pod",  # the init container runs as the app's user
+}
+COUNT = itertools.count()
+TOKEN = re.compile(r"kube-api-access-[a-z0-9]{5}")
+
+
+def split(example: Path) -> tuple[list[Path], list[dict[str, Any]]]:
+    """The example's config files and its other resources."""
+    configs, resources = [], []
+    for path in sorted(example.glob("*.yaml")):
+        if path.name == "expected.yaml":
+            continue
+        documents = [d for d in yamlio.load_all(path.read_text()) if isinstance(d, dict)]
+        if any(str(d.get("apiVersion", "")).startswith("krm-fn.dev/") for d in documents):
+            configs.append(path)
+        elif all("kind" in d and d.get("kind") != "Kustomization" for d in documents):
+            resources += documents
+    return configs, resources
+
+
+def policy(configs: list[Path], name: str, label: str, *extra: str) -> Any:
+    return subprocess.run(
+        [KRM_FN, "admission-policy", *map(str, configs), "--name", name,
+         "--namespace-label", f"krm-fn.dev/admission-policy={label}", *extra],
+        capture_output=True, text=True,
+    )  # fmt: skip
+
+
+def create(cluster: ControlPlane, namespace: str, pod: dict[str, Any]) -> Any:
+    made = json.loads(json.dumps(pod))
+    made["metadata"]["namespace"] = namespace
+    return cluster.kubectl("create", "-o", "json", "-f", "-", input=json.dumps(made))
+
+
+def comparable(pod: dict[str, Any]) -> dict[str, Any]:
+    """A stored pod without what differs between any two stored pods."""
+    pod = json.loads(TOKEN.sub("kube-api-access", json.dumps(pod)))
+    for key in ("name", "uid", "resourceVersion", "creationTimestamp", "namespace",
+                "managedFields"):  # fmt: skip
+        pod["metadata"].pop(key, None)
+    pod.pop("status", None)
+    return pod
+
+
+def without_token(pod: dict[str, Any]) -> dict[str, Any]:
+    """The pod without the service account token's volume and mounts."""
+    spec = pod["spec"]
+    spec["volumes"] = [v for v in spec.get("volumes", []) if v["name"] != "kube-api-access"]
+    for key in ("containers", "initContainers"):
+        for container in spec.get(key, []):
+            mounts = container.get("volumeMounts", [])
+            container["volumeMounts"] = [m for m in mounts if m["name"] != "kube-api-access"]
+    return pod
+
+
+def differences(actual: Any, expected: Any) -> str:
+    """What differs, line by line, policy (-) against webhook (+)."""
+    lines = [json.dumps(d, indent=1, sort_keys=True).splitlines() for d in (actual, expected)]
+    return "\n".join(difflib.unified_diff(*lines, "policy", "webhook", lineterm=""))
+
+
+@pytest.fixture
+def both(cluster: ControlPlane, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """For an example: (policy namespace, webhook namespace, configs), policy and webhook on."""
+
+    def start(example: Path) -> tuple[str, str, list[Path]]:
+        configs, _ = split(example)
+        label = example.name
+        number = next(COUNT)
+        done = policy(configs, f"krm-fn-{label}", label, "-o", str(tmp_path / "policy.yaml"))
+        assert done.returncode == 0, done.stderr
+        cluster.kubectl("apply", "-f", str(tmp_path / "policy.yaml"), check=True)
+        (tmp_path / "configs").mkdir()
+        for path in configs:
+            (tmp_path / "configs" / path.name).write_text(path.read_text())
+        server = stack.enter_context(
+            webhook_server(tmp_path / "configs", write_certs(tmp_path / "tls"), workers=1)
+        )
+        key = f"krm-fn.dev/webhook-{label}"
+        hook = configuration(
+            f"krm-fn-test-{label}",
+            server.url,
+            ca_bundle(server),
+            label=key,
+            reinvocationPolicy="IfNeeded",
+        )
+        cluster.kubectl("apply", "-f", "-", input=json.dumps(hook), check=True)
+        cleanup.append(["delete", "mutatingwebhookconfiguration", f"krm-fn-test-{label}"])
+        cleanup.append(["delete", "-f", str(tmp_path / "policy.yaml")])
+        by_policy = cluster.namespace(
+            f"policy-{number}-{label}", {"krm-fn.dev/admission-policy": label}
+        )
+        by_webhook = cluster.namespace(f"webhook-{number}-{label}", {key: "enabled"})
+        wait_for_policy(cluster, by_policy)
+        return by_policy, by_webhook, configs
+
+    cleanup: list[list[str]] = []
+    with contextlib.ExitStack() as stack:
+        yield start
+        for command in cleanup:
+            cluster.kubectl(*command)
+
+
+def wait_for_policy(cluster: ControlPlane, namespace: str) -> None:
+    """The API server loads policies a moment after they are created: wait until it injects."""
+    probe = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "probe"},
+             "spec": {"containers": [{"name": "probe", "image": "busybox:1.36.1"}]}}  # fmt: skip
+    deadline = time.monotonic() + 30
+    while True:
+        done = cluster.kubectl("create", "--dry-run=server", "-o", "json", "-n", namespace,
+                               "-f", "-", input=json.dumps(probe))  # fmt: skip
+        annotations = json.loads(done.stdout or "{}").get("metadata", {}).get("annotations", {})
+        if "krm-fn.dev/injected" in annotations or "denied" in done.stderr:
+            return
+        assert time.monotonic() < deadline, done.stderr
+        time.sleep(0.3)
+
+
+@pytest.mark.parametrize("name", COMPILED)
+def test_the_policy_stores_the_pods_the_webhook_stores(
+    cluster: ControlPlane, both: Any, name: str
+) -> None:
+    by_policy, by_webhook, configs = both(EXAMPLES / name)
+    _, resources = split(EXAMPLES / name)
+    pods = [pod for resource in resources for pod, _ in pods_of(resource)]
+    assert pods, name
+    needed = [r for r in resources if r["kind"] in ("ServiceAccount", "ConfigMap", "Secret")]
+    plain = cluster.namespace(f"{by_policy}-built")  # neither policy nor webhook
+    needed += [  # the service accounts the pods run as, which the example takes as given
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": account}}
+        for account in {p["spec"].get("serviceAccountName", "default") for p in pods} - {"default"}
+    ]
+    for namespace in (by_policy, by_webhook, plain):
+        for resource in needed:
+            cluster.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(resource),
+                            check=True)  # fmt: skip
+    config_set = load_config_files([(p.name, str(p)) for p in configs], admission_problem)
+    for pod in pods:
+        from_policy, from_webhook = (
+            create(cluster, by_policy, pod),
+            create(cluster, by_webhook, pod),
+        )
+        assert from_webhook.returncode == 0, from_webhook.stderr
+        assert from_policy.returncode == 0, from_policy.stderr
+        stored = json.loads(from_policy.stdout)
+        assert "krm-fn.dev/injected" in stored["metadata"]["annotations"]
+        expected = comparable(json.loads(from_webhook.stdout))
+        assert comparable(stored) == expected, differences(comparable(stored), expected)
+        # and krm-fn at build time gives the same pod: one config, three places, one result
+        built = subprocess.run(
+            [KRM_FN, "run", *(f"-c{c}" for c in configs), "-"], input=json.dumps(pod),
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert built.returncode == 0, built.stderr
+        from_build = create(cluster, plain, yamlio.load(built.stdout))
+        assert from_build.returncode == 0, from_build.stderr
+        # the API server adds the token's volume after the pod's own at creation, after the
+        # injected ones at admission: compared without it
+        expected = without_token(comparable(json.loads(from_build.stdout)))
+        actual = without_token(comparable(stored))
+        assert actual == expected, differences(actual, expected)
+        # the webhook, asked again, has nothing to add
+        again = answer(review(stored, by_policy), config_set).review["response"]
+        assert again["allowed"] and "patch" not in again, again
+
+
+def test_pods_of_a_deployment_come_out_injected(cluster: ControlPlane, both: Any) -> None:
+    by_policy, by_webhook, _ = both(EXAMPLES / "sidecar-log-shipper")
+    _, [deployment] = (
+        split(EXAMPLES / "sidecar-log-shipper")[0],
+        [r for r in split(EXAMPLES / "sidecar-log-shipper")[1] if r["kind"] == "Deployment"],
+    )
+    stored = {}
+    for namespace in (by_policy, by_webhook):
+        cluster.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(deployment),
+                        check=True)  # fmt: skip
+        deadline = time.monotonic() + 60
+        while True:
+            found = json.loads(cluster.kubectl("get", "pods", "-n", namespace, "-o",
+                                               "json").stdout)["items"]  # fmt: skip
+            if len(found) == deployment["spec"]["replicas"]:
+                break
+            assert time.monotonic() < deadline, cluster.log_tail()
+            time.sleep(0.3)
+        stored[namespace] = found
+    for made in stored.values():
+        for pod in made:
+            assert [c["name"] for c in pod["spec"]["initContainers"]] == ["access-log"]
+            del pod["metadata"]["generateName"], pod["metadata"]["ownerReferences"]
+            pod["metadata"]["labels"].pop("pod-template-hash")
+    assert comparable(stored[by_policy][0]) == comparable(stored[by_webhook][0])
+    # `krm-fn audit` reads the policy's pods as the webhook's: current
+    config = EXAMPLES / "sidecar-log-shipper" / "log-shipper.yaml"
+    done = subprocess.run(
+        [KRM_FN, "audit", str(config), "-n", by_policy, "-o", "json",
+         "--kubeconfig", str(cluster.kubeconfig)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    [row] = json.loads(done.stdout)["workloads"]
+    assert (row["kind"], row["state"], row["counts"]["current"]) == ("Deployment", "current", 2)
+    pod = stored[by_policy][0]
+    # an update (a label) goes through untouched: the policy acts on creation only
+    name = pod["metadata"]["name"]
+    cluster.kubectl("label", "pod", name, "-n", by_policy, "touched=yes", check=True)
+    after = json.loads(
+        cluster.kubectl("get", "pod", name, "-n", by_policy, "-o", "json", check=True).stdout
+    )
+    assert after["spec"] == pod["spec"]
+    assert after["metadata"]["annotations"] == pod["metadata"]["annotations"]
+
+
+def test_what_the_policy_leaves_alone_and_refuses(cluster: ControlPlane, both: Any) -> None:
+    by_policy, _, _ = both(EXAMPLES / "sidecar-log-shipper")
+    _, resources = split(EXAMPLES / "sidecar-log-shipper")
+    [(pod, _)] = pods_of(next(r for r in resources if r["kind"] == "Deployment"))
+    # opted out: nothing
+    opted = json.loads(json.dumps(pod))
+    opted["metadata"]["annotations"] = {"krm-fn.dev/inject": "False"}
+    done = create(cluster, by_policy, opted)
+    assert done.returncode == 0, done.stderr
+    assert "initContainers" not in json.loads(done.stdout)["spec"]
+    # another namespace: nothing
+    other = cluster.namespace("policy-not-selected", {"krm-fn.dev/admission-policy": "other"})
+    done = create(cluster, other, pod)
+    assert done.returncode == 0 and "initContainers" not in json.loads(done.stdout)["spec"]
+    # injected once, then created again as it is stored: the same pod, nothing added
+    first = json.loads(create(cluster, by_policy, pod).stdout)
+    again = {k: first[k] for k in ("apiVersion", "kind", "spec")}
+    again["metadata"] = {"generateName": "again-", "labels": first["metadata"]["labels"],
+                         "annotations": first["metadata"]["annotations"]}  # fmt: skip
+    done = create(cluster, by_policy, again)
+    assert done.returncode == 0, done.stderr
+    assert comparable(json.loads(done.stdout))["spec"] == comparable(first)["spec"]
+    # a conflict the webhook denies: the validating policy denies it too, saying why
+    taken = json.loads(json.dumps(pod))
+    taken["spec"]["containers"].append({"name": "access-log", "image": "busybox:1.36.1"})
+    done = create(cluster, by_policy, taken)
+    assert done.returncode != 0
+    assert 'container name "access-log" is already used in this pod' in done.stderr
+    # a record of other configs: refused, not silently left without the injection
+    foreign = json.loads(json.dumps(pod))
+    foreign["metadata"]["annotations"] = {"krm-fn.dev/injected": '{"Sidecar/other":{}}'}
+    done = create(cluster, by_policy, foreign)
+    assert done.returncode != 0 and "of other configs" in done.stderr
+
+
+def test_a_pod_with_100_containers_is_injected(cluster: ControlPlane, both: Any) -> None:
+    by_policy, _, _ = both(EXAMPLES / "init-container-ordering")
+    containers = [{"name": f"app-{i}", "image": "busybox:1.36.1"} for i in range(100)]
+    init = [{"name": n, "image": "busybox:1.36.1"} for n in ("config", "migrate")]
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "wide"},
+           "spec": {"containers": containers, "initContainers": init}}  # fmt: skip
+    done = create(cluster, by_policy, pod)
+    assert done.returncode == 0, done.stderr
+    names = [c["name"] for c in json.loads(done.stdout)["spec"]["initContainers"]]
+    assert names == ["config", "wait-for-postgres", "migrate"]
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_configs_that_do_not_compile_say_why_and_write_nothing(name: str, tmp_path: Path) -> None:
+    configs, _ = split(EXAMPLES / name)
+    out = tmp_path / "policy.yaml"
+    done = policy(configs, "x", "x", "-o", str(out))
+    assert done.returncode == 1 and not out.exists()
+    assert REFUSED[name] in done.stderr and configs[0].name in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_with_on_error_admit_a_conflict_is_admitted_unchanged(
+    cluster: ControlPlane, tmp_path: Path
+) -> None:
+    """As the webhook: a pod the configs cannot apply to is admitted without the injection."""
+    config = tmp_path / "log-shipper.yaml"
+    text = (EXAMPLES / "sidecar-log-shipper" / "log-shipper.yaml").read_text()
+    config.write_text(text.replace("spec:\n", "spec:\n  onError: admit\n", 1))
+    done = policy([config], "krm-fn-admit", "admit", "-o", str(tmp_path / "policy.yaml"))
+    assert done.returncode == 0, done.stderr
+    cluster.kubectl("apply", "-f", str(tmp_path / "policy.yaml"), check=True)
+    try:
+        namespace = cluster.namespace("policy-admit", {"krm-fn.dev/admission-policy": "admit"})
+        wait_for_policy(cluster, namespace)
+        [(pod, _)] = pods_of(
+            next(r for r in split(EXAMPLES / "sidecar-log-shipper")[1] if r["kind"] == "Deployment")
+        )
+        pod["spec"]["containers"].append({"name": "access-log", "image": "busybox:1.36.1"})
+        done = create(cluster, namespace, pod)
+        assert done.returncode == 0, done.stderr
+        found = json.loads(done.stdout)
+        assert "initContainers" not in found["spec"]
+        assert "krm-fn.dev/injected" not in found["metadata"].get("annotations", {})
+    finally:
+        cluster.kubectl("delete", "-f", str(tmp_path / "policy.yaml"))
+    # configs that disagree on it cannot share one policy
+    other = tmp_path / "other.yaml"
+    other.write_text((EXAMPLES / "wait-for-database" / "wait-for.yaml").read_text())
+    done = policy([config, other], "x", "x")
+    assert done.returncode == 1 and "disagree on onError" in done.stderr, done.stderr
+
+
+HOSTILE = [
+    '" + object.metadata.name + "',
+    "') || true || ('",
+    '\\" ] } }, JSONPatch{op: "remove", path: "/spec"}',
+    "line\nbreak\ttab \u2028 ✓ 😀 \\u0041",
+    "${HOME} $(id) `id`",
+]
+
+
+def test_hostile_values_come_out_as_they_were_written(
+    cluster: ControlPlane, both: Any, tmp_path: Path
+) -> None:
+    """Config values are CEL string literals: nothing in them runs, all of it arrives."""
+    example = tmp_path / "hostile"
+    example.mkdir()
+    config = {
+        "apiVersion": "krm-fn.dev/v1alpha1",
+        "kind": "Sidecar",
+        "metadata": {"name": "hostile", "labels": {"x": "y"}},
+        "spec": {
+            "containers": [{
+                "name": "agent",
+                "image": "busybox:1.36.1",
+                "command": ["sh", "-c", "sleep 3600"],
+                "args": HOSTILE,
+                "env": [{"name": f"V{i}", "value": v} for i, v in enumerate(HOSTILE)],
+            }],
+        },
+    }  # fmt: skip
+    (example / "hostile.yaml").write_text(yamlio.dump(config))
+    by_policy, by_webhook, _ = both(example)
+    [(pod, _)] = pods_of(
+        next(r for r in split(EXAMPLES / "sidecar-log-shipper")[1] if r["kind"] == "Deployment")
+    )
+    made = {}
+    for namespace in (by_policy, by_webhook):
+        done = create(cluster, namespace, pod)
+        assert done.returncode == 0, done.stderr
+        made[namespace] = json.loads(done.stdout)
+    [agent] = [c for c in made[by_policy]["spec"]["initContainers"] if c["name"] == "agent"]
+    assert agent["args"] == HOSTILE
+    assert [e["value"] for e in agent["env"]] == HOSTILE
+    expected = comparable(made[by_webhook])
+    assert comparable(made[by_policy]) == expected, differences(
+        comparable(made[by_policy]), expected
+    )

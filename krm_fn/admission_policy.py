@@ -677,7 +677,9 @@ def main(argv: Sequence[str], stdout: TextIO, stderr: TextIO) -> int:
     except (ConfigDirError, PolicyError) as err:
         print(f"krm-fn admission-policy: {err}", file=stderr)
         return 1
-    text = dump_all(documents)
+    names = " ".join(options.configs)
+    text = f"# Made by `krm-fn admission-policy {names}`: make it again after a change.\n"
+    text += dump_all(documents)
     if options.output:
         with open(options.output, "w", encoding="utf-8") as handle:
             handle.write(text)

@@ -399,3 +399,51 @@ def test_hostile_values_come_out_as_they_were_written(
     assert comparable(made[by_policy]) == expected, differences(
         comparable(made[by_policy]), expected
     )
+
+
+def test_the_example_installs_and_leaves_the_pods_built_with_it_alone(
+    cluster: ControlPlane,
+) -> None:
+    """kustomization-examples/admission-policy applied as built: the Deployment's pods, injected
+    at build time, pass the policy untouched; a pod nobody rendered is injected by it."""
+    built = yamlio.load_all((EXAMPLES / "admission-policy" / "expected.yaml").read_text())
+    text = json.dumps(built).replace('"name": "shop"', '"name": "policy-example"')
+    resources = [r for r in json.loads(text) if r["kind"] != "Deployment"]
+    [deployment] = [r for r in built if r["kind"] == "Deployment"]
+    deployment["metadata"]["namespace"] = "policy-example"
+    for resource in resources:
+        if resource["kind"].endswith("Policy") or resource["kind"].endswith("Binding"):
+            resource["metadata"]["name"] = "krm-fn-example"
+            if "policyName" in resource["spec"]:
+                resource["spec"]["policyName"] = "krm-fn-example"
+    namespace = "policy-example"
+    cluster.kubectl("apply", "-f", "-", input=yamlio.dump_all(resources), check=True)
+    try:
+        wait_for_policy(cluster, namespace)
+        cluster.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(deployment),
+                        check=True)  # fmt: skip
+        deadline = time.monotonic() + 60
+        while True:
+            found = json.loads(cluster.kubectl("get", "pods", "-n", namespace, "-l",
+                                               "app.kubernetes.io/name=shop", "-o",
+                                               "json").stdout)["items"]  # fmt: skip
+            if len(found) == deployment["spec"]["replicas"]:
+                break
+            events = cluster.kubectl("get", "events", "-n", namespace).stdout
+            assert time.monotonic() < deadline, events
+            time.sleep(0.3)
+        template = deployment["spec"]["template"]
+        for pod in found:
+            assert [c["name"] for c in pod["spec"]["initContainers"]] == ["access-log"]
+            record = pod["metadata"]["annotations"]["krm-fn.dev/injected"]
+            assert record == template["metadata"]["annotations"]["krm-fn.dev/injected"]
+        [(bare, _)] = pods_of(next(r for r in split(EXAMPLES / "admission-policy")[1]
+                                   if r["kind"] == "Deployment"))  # fmt: skip
+        done = create(cluster, namespace, bare)
+        assert done.returncode == 0, done.stderr
+        assert [c["name"] for c in json.loads(done.stdout)["spec"]["initContainers"]] == [
+            "access-log"
+        ]
+    finally:
+        policies = [r for r in resources if r["kind"] != "Namespace"]
+        cluster.kubectl("delete", "-f", "-", input=yamlio.dump_all(policies))

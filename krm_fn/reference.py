@@ -140,6 +140,11 @@ def chart_values_schema() -> dict[str, Any]:
                     }
                 ),
                 "resources": {"type": "object"},
+                "admissionPolicy": {
+                    "type": "string",
+                    "description": "What `krm-fn admission-policy` wrote: installed instead of "
+                    "the webhook.",
+                },
             }
         ),
         "$defs": definitions,

@@ -289,3 +289,37 @@ def test_the_network_policy_admits_the_api_server_where_its_addresses_are_given(
     assert done.returncode == 1 and "networkPolicy" in done.stderr
     off = rendered(tmp_path, "--set", "networkPolicy.enabled=false")
     assert "NetworkPolicy" not in {r["kind"] for r in off}
+
+
+@pytest.mark.parametrize("binary", HELMS)
+def test_the_admission_policy_switch_installs_the_policy_and_nothing_else(
+    binary: str, cluster: ControlPlane, tmp_path: Path
+) -> None:
+    """`--set-file admissionPolicy=policy.yaml`: the chart installs what the command wrote, as it
+    is, and none of the webhook; pods of the namespaces it selects come out injected."""
+    from test_admission_policy import create, pods_of, policy, split, wait_for_policy
+
+    example = EXAMPLES / "sidecar-log-shipper"
+    compiled = tmp_path / "policy.yaml"
+    label = f"{binary}-chart"
+    done = policy(split(example)[0], f"krm-fn-{label}", label, "-o", str(compiled))
+    assert done.returncode == 0, done.stderr
+    values = ["--set-file", f"admissionPolicy={compiled}"]
+    made = rendered(tmp_path, *values, binary=binary)
+    assert made == yamlio.load_all(compiled.read_text())
+    ns = f"{binary}-policy-chart"
+    target = [f"--kubeconfig={cluster.kubeconfig}", "--namespace", ns, "--create-namespace"]
+    release = f"krm-fn-policy-{binary}"
+    done = helm("install", release, str(CHART), *target, *values, home=tmp_path, binary=binary)
+    assert done.returncode == 0, done.stderr
+    try:
+        served = cluster.namespace(f"{label}-pods", {"krm-fn.dev/admission-policy": label})
+        wait_for_policy(cluster, served)
+        [(pod, _)] = pods_of(next(r for r in split(example)[1] if r["kind"] == "Deployment"))
+        created = create(cluster, served, pod)
+        assert created.returncode == 0, created.stderr
+        names = [c["name"] for c in json.loads(created.stdout)["spec"]["initContainers"]]
+        assert names == ["access-log"]
+    finally:
+        uninstall = ["uninstall", release, f"--kubeconfig={cluster.kubeconfig}", "--namespace", ns]
+        assert helm(*uninstall, home=tmp_path, binary=binary).returncode == 0

@@ -146,6 +146,20 @@ def test_every_example_syncs_through_argo_cd_to_its_expected_output(
     assert again["status"]["sync"]["revision"] == app["status"]["sync"]["revision"]
     if example.name == "webhook":  # its webhook (failurePolicy Fail) would stop later tests' pods
         plane.kubectl("delete", "mutatingwebhookconfiguration", "krm-fn", check=True)
+    if example.name == "admission-policy":  # the synced policy lets the synced app's pods in
+        deadline = time.monotonic() + 60
+        while True:
+            listed = plane.kubectl("get", "pods", "-n", "shop", "-o", "json", check=True)
+            pods = json.loads(listed.stdout)["items"]
+            if len(pods) == 2:
+                break
+            events = plane.kubectl("get", "events", "-n", "shop").stdout
+            assert time.monotonic() < deadline, events
+            time.sleep(0.5)
+        assert all([c["name"] for c in p["spec"]["initContainers"]] == ["access-log"] for p in pods)
+        # and its policies go, as the webhook's configuration does, whatever they select
+        kinds = "mutatingadmissionpolicy,validatingadmissionpolicy"
+        plane.kubectl("delete", kinds, "krm-fn", check=True)
 
 
 def comparison_error(app: dict[str, Any]) -> bool:

@@ -10,6 +10,7 @@ from krm_fn.engine.config import (
     BUNDLE_KIND,
     KINDS,
     example,
+    facts,
     never_at_admission,
     pattern_module,
     spec_model,
@@ -199,7 +200,20 @@ def explain(kind: str) -> str:
         lines += _table(definition)
     folder = example(kind)
     lines += ["", f"Example: [{folder}](../../kustomization-examples/{folder}/)."]
+    lines += ["", policy_note(kind)]
     return "\n".join(lines) + "\n"
+
+
+def policy_note(kind: str) -> str:
+    """Whether `krm-fn admission-policy` compiles the kind (docs/admission-policy.md)."""
+    if kind == BUNDLE_KIND:
+        note = "compiles when every pattern in it does"
+    else:
+        note = facts(kind).admission_policy
+    return (
+        f"Admission policy (`krm-fn admission-policy`): {note}; `targets` and "
+        '`appContainers: ["*"]` do not compile (docs/admission-policy.md).'
+    )
 
 
 def topic(text: str) -> tuple[str, list[str]]:
@@ -296,6 +310,7 @@ def explain_text(kind: str, path: list[str]) -> str:
         lines.append("")
     if not path:
         lines += _example(example(kind))
+        lines += ["", *textwrap.wrap(_plain(policy_note(kind)), width)]
     return "\n".join(lines).rstrip() + "\n"
 
 

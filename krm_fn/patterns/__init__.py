@@ -36,6 +36,9 @@ class Facts:
     never_at_admission: str = ""
     # why this config cannot apply at admission, where that depends on the spec
     admission_check: Callable[[Any], str | None] | None = None
+    # whether `krm-fn admission-policy` compiles it ("compiles..." or "does not compile: why"),
+    # as explain says; tests/test_admission_policy.py holds it to what the compiler does
+    admission_policy: str = ""
 
 
 @runtime_checkable

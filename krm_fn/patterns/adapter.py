@@ -75,6 +75,8 @@ FACTS = Facts(
     example="elasticsearch-adapter-metrics",
     generates=frozenset([(MONITORING, "ServiceMonitor"), (MONITORING, "PodMonitor")]),
     admission_check=not_at_admission,
+    admission_policy="compiles with `services: false` and `monitor: none` (admission changes "
+    "no Service and creates no monitor)",
 )
 
 

@@ -209,6 +209,8 @@ FACTS = Facts(
     generates=frozenset([("v1", "ConfigMap")]),  # the nginx configuration
     never_at_admission="it generates the proxy's ConfigMap and rewires the workload's Services, "
     "and an admission webhook sees one pod and may create nothing; apply it at build time",
+    admission_policy="does not compile: it generates the proxy's ConfigMap and changes "
+    "Services, which admission of a pod cannot",
 )
 
 

@@ -70,7 +70,10 @@ def script(spec: Spec) -> str:
     )
 
 
-FACTS = Facts(example="config-reload-signal")
+FACTS = Facts(
+    example="config-reload-signal",
+    admission_policy="does not compile: it watches a volume the pod has",
+)
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

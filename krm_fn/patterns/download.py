@@ -112,7 +112,10 @@ def script(spec: Spec, directory: str = TARGET) -> str:
     return "\n".join(lines)
 
 
-FACTS = Facts(example="download-model-s3")
+FACTS = Facts(
+    example="download-model-s3",
+    admission_policy="compiles",
+)
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -110,7 +110,10 @@ def _git_sync(spec: Spec, one_time: bool) -> list[str]:
     return args
 
 
-FACTS = Facts(example="git-clone-httpd")
+FACTS = Facts(
+    example="git-clone-httpd",
+    admission_policy="compiles",
+)
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -64,7 +64,11 @@ def pre_stop(
     return _exec(parts)
 
 
-FACTS = Facts(example="nginx-graceful-shutdown")
+FACTS = Facts(
+    example="nginx-graceful-shutdown",
+    admission_policy="does not compile: it raises the pod's own "
+    "terminationGracePeriodSeconds and merges the container's own preStop hook",
+)
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -56,7 +56,10 @@ def share_volume(
     return apps
 
 
-FACTS = Facts(example="init-container-ordering")
+FACTS = Facts(
+    example="init-container-ordering",
+    admission_policy="compiles",
+)
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

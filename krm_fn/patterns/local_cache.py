@@ -58,7 +58,10 @@ def command(spec: Spec, port: int) -> list[str]:
     ]  # fmt: skip
 
 
-FACTS = Facts(example="redis-local-cache")
+FACTS = Facts(
+    example="redis-local-cache",
+    admission_policy="compiles",
+)
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -63,7 +63,10 @@ def tailers(spec: Spec) -> list[dict[str, object]]:
     return containers
 
 
-FACTS = Facts(example="elasticsearch-log-tailer")
+FACTS = Facts(
+    example="elasticsearch-log-tailer",
+    admission_policy="compiles",
+)
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -40,7 +40,10 @@ def migration_resources() -> dict[str, Any]:
     return clone(MIGRATION_RESOURCES)
 
 
-FACTS = Facts(example="migration-before-app")
+FACTS = Facts(
+    example="migration-before-app",
+    admission_policy="does not compile: it takes the app's image and env",
+)
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

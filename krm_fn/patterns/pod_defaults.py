@@ -47,7 +47,10 @@ def check_label_values(values: dict[str, str]) -> dict[str, str]:
     return values
 
 
-FACTS = Facts(example="pod-defaults-webhook-label")
+FACTS = Facts(
+    example="pod-defaults-webhook-label",
+    admission_policy="compiles",
+)
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -32,7 +32,11 @@ def check_quantities(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-FACTS = Facts(example="pod-resources-budget", validator=True)
+FACTS = Facts(
+    example="pod-resources-budget",
+    validator=True,
+    admission_policy="does not compile: it checks the pod's own resources",
+)
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

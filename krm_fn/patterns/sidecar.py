@@ -91,7 +91,10 @@ def inject_sidecars(spec: SidecarOptions, pod: PodEditor, containers: list[dict[
     return True
 
 
-FACTS = Facts(example="sidecar-log-shipper")
+FACTS = Facts(
+    example="sidecar-log-shipper",
+    admission_policy="compiles",
+)
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

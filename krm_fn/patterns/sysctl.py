@@ -64,7 +64,10 @@ def command(sysctls: dict[str, str]) -> str:
     return " && ".join(f"sysctl -w {name}='{value}'" for name, value in sysctls.items())
 
 
-FACTS = Facts(example="elasticsearch-sysctl")
+FACTS = Facts(
+    example="elasticsearch-sysctl",
+    admission_policy="compiles (the privileged init container too, with `allowPrivileged: true`)",
+)
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -100,7 +100,11 @@ def script(spec: Spec) -> str:
     return "\n".join(lines) + "\n"
 
 
-FACTS = Facts(example="vault-secrets")
+FACTS = Facts(
+    example="vault-secrets",
+    admission_policy="does not compile: its init container runs as the app's user, read "
+    "from the pod",
+)
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

@@ -73,7 +73,10 @@ def script(spec: Spec) -> str:
     return "\n".join(lines) + "\n"
 
 
-FACTS = Facts(example="wait-for-database")
+FACTS = Facts(
+    example="wait-for-database",
+    admission_policy="compiles",
+)
 
 
 def inject(spec: Spec, pod: PodEditor) -> None:

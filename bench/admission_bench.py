@@ -42,15 +42,22 @@ def pod(name: str) -> dict[str, Any]:
     }
 
 
-def create_all(api: Any, namespace: str, prefix: str) -> tuple[float, list[float]]:
+INJECTED = ("policy", "webhook", "injected")  # namespaces whose pods must carry the record
+
+
+def create_all(
+    api: Any, namespace: str, prefix: str, body: dict[str, Any] | None = None
+) -> tuple[float, list[float]]:
     """(seconds for all, each create's seconds): PODS pods by WORKERS clients at once."""
 
     def one(index: int) -> float:
+        made_from = dict(body or pod(""))
+        made_from["metadata"] = {**made_from["metadata"], "name": f"{prefix}-{index}"}
         start = time.perf_counter()
-        made = api.create_namespaced_pod(namespace, pod(f"{prefix}-{index}"))
+        made = api.create_namespaced_pod(namespace, made_from)
         took = time.perf_counter() - start
         annotations = made.metadata.annotations or {}
-        if (namespace != "plain") != ("krm-fn.dev/injected" in annotations):
+        if (namespace in INJECTED) != ("krm-fn.dev/injected" in annotations):
             raise SystemExit(f"pod {prefix}-{index} in {namespace}: not as expected")
         return took
 
@@ -60,11 +67,60 @@ def create_all(api: Any, namespace: str, prefix: str) -> tuple[float, list[float
     return time.perf_counter() - start, latencies
 
 
+def noop_policy() -> list[dict[str, Any]]:
+    """A policy for the `noop` namespace whose patch is always empty.
+
+    What the API server spends on any mutating policy, whatever it does.
+    """
+    api = "admissionregistration.k8s.io/v1"
+    never = '[JSONPatch{op: "add", path: "/metadata/labels", value: {}}]'
+    spec = {
+        "matchConstraints": {
+            "resourceRules": [
+                {
+                    "apiGroups": [""],
+                    "apiVersions": ["v1"],
+                    "operations": ["CREATE"],
+                    "resources": ["pods"],
+                }
+            ]
+        },
+        "failurePolicy": "Fail",
+        "reinvocationPolicy": "IfNeeded",
+        "mutations": [
+            {
+                "patchType": "JSONPatch",
+                "jsonPatch": {"expression": f'object.metadata.name == "" ? {never} : []'},
+            }
+        ],
+    }
+    binding = {
+        "policyName": "noop",
+        "matchResources": {"namespaceSelector": {"matchLabels": {LABEL: "noop"}}},
+    }
+    return [
+        {
+            "apiVersion": api,
+            "kind": "MutatingAdmissionPolicy",
+            "metadata": {"name": "noop"},
+            "spec": spec,
+        },
+        {
+            "apiVersion": api,
+            "kind": "MutatingAdmissionPolicyBinding",
+            "metadata": {"name": "noop"},
+            "spec": binding,
+        },
+    ]
+
+
 def run(work: Path) -> list[tuple[str, float, float, float | None]]:
     """(what, krm-fn's seconds per pod, the baseline's, target ratio) and the latency rows."""
     import kubernetes
     from cluster import control_plane
     from webhooks import ca_bundle, configuration, webhook_server, write_certs
+
+    from krm_fn.manifests import yamlio
 
     work.mkdir(parents=True, exist_ok=True)
     (work / "configs").mkdir()
@@ -88,6 +144,7 @@ def run(work: Path) -> list[tuple[str, float, float, float | None]]:
         webhook_server(work / "configs", write_certs(work / "tls"), workers=2) as server,
     ):
         plane.kubectl("apply", "-f", str(policy), check=True)
+        plane.kubectl("apply", "-f", "-", input=yamlio.dump_all(noop_policy()), check=True)
         hook = configuration(
             "krm-fn-bench",
             server.url,
@@ -96,15 +153,32 @@ def run(work: Path) -> list[tuple[str, float, float, float | None]]:
             reinvocationPolicy="IfNeeded",
         )
         plane.kubectl("apply", "-f", "-", input=json.dumps(hook), check=True)
-        for name in ("plain", "policy", "webhook"):
+        names = ("plain", "policy", "webhook", "noop", "injected")
+        for name in names:
             plane.namespace(name, {LABEL: "enabled" if name == "webhook" else name})
         api = kubernetes.client.CoreV1Api(plane.client())
         time.sleep(2)  # the API server loads policies and webhooks a moment after they change
         create_all(api, "policy", "warm-policy")
         create_all(api, "webhook", "warm-webhook")
+        # the pod as the policy stores it, sent as it is to a namespace nothing serves
+        stored = api.api_client.sanitize_for_serialization(
+            api.read_namespaced_pod("warm-policy-0", "policy")
+        )
+        injected = {k: stored[k] for k in ("apiVersion", "kind", "spec")}
+        injected["metadata"] = {k: stored["metadata"][k] for k in ("labels", "annotations")}
+        for volume in injected["spec"]["volumes"][:]:  # the token's: the API server adds its own
+            if volume["name"].startswith("kube-api-access-"):
+                injected["spec"]["volumes"].remove(volume)
+                for container in (
+                    injected["spec"]["containers"] + injected["spec"]["initContainers"]
+                ):
+                    container["volumeMounts"] = [
+                        m for m in container.get("volumeMounts", []) if m["name"] != volume["name"]
+                    ]
         for round_number in range(ROUNDS):
-            for name in ("plain", "policy", "webhook"):
-                results.setdefault(name, []).append(create_all(api, name, f"r{round_number}"))
+            for name in names:
+                body = injected if name == "injected" else None
+                results.setdefault(name, []).append(create_all(api, name, f"r{round_number}", body))
     per_pod = {n: statistics.median(total / PODS for total, _ in r) for n, r in results.items()}
 
     def quantile(name: str, q: int) -> float:
@@ -124,6 +198,18 @@ def run(work: Path) -> list[tuple[str, float, float, float | None]]:
             per_pod["policy"],
             per_pod["webhook"],
             1.0,
+        ),
+        (
+            "admission, context: a mutating policy that changes nothing vs no injection",
+            per_pod["noop"],
+            per_pod["plain"],
+            None,
+        ),
+        (
+            "admission, context: the injected pod sent as it is vs no injection (its size)",
+            per_pod["injected"],
+            per_pod["plain"],
+            None,
         ),
     ]
     for q in (50, 99):

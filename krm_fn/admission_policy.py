@@ -17,6 +17,8 @@ refused, never admitted different. docs/admission-policy.md has the whole story.
 """
 
 import argparse
+import copy
+import dataclasses
 import itertools
 import json
 import sys
@@ -242,15 +244,16 @@ def _container_additions(before: dict[str, Any], after: dict[str, Any]) -> dict[
     return added
 
 
+def _untargeted(instance: Instance) -> Instance:
+    spec = copy.copy(instance.spec)
+    spec.targets = []
+    return dataclasses.replace(instance, spec=spec)
+
+
 def compile_injection(configs: ConfigSet) -> Injection:
     """The additions of the configs, the same on two different probes, or PolicyError."""
-    for instance in configs.instances:
-        spec: Any = instance.spec
-        if spec.targets:
-            raise PolicyError(
-                f"{instance.key}: spec.targets select workloads by their owners, which a policy "
-                "does not see: select with the binding's namespaces, or use the webhook"
-            )
+    # targets only select (the policy's match conditions do it): the probes are every pod's
+    configs = ConfigSet([_untargeted(i) for i in configs.instances], configs.files)
     apps, anchors = _names(configs.instances)
     found = []
     for other in (False, True):
@@ -427,6 +430,108 @@ def _container_guards(app: str, fields: dict[str, list[Any]]) -> list[Guard]:
     return found
 
 
+def _target_fields(instance: Instance) -> list[dict[str, Any]]:
+    fields = (
+        "group",
+        "version",
+        "kind",
+        "name",
+        "namespace",
+        "label_selector",
+        "annotation_selector",
+    )
+    return [{f: getattr(t, f) for f in fields} for t in instance.spec.targets]
+
+
+def target_condition(targets: list[Any]) -> str:
+    """CEL: some target selects the pod, as the webhook selects it; "" without targets.
+
+    As krm_fn.kube.workloads.owners: through the pod itself, its controller, or the Deployment
+    or CronJob the controller's name tells; label and annotation selectors on the pod's own.
+    """
+    if not targets:
+        return ""
+    pod = {
+        "group": '""',
+        "version": '"v1"',
+        "kind": '"Pod"',
+        "name": '(has(object.metadata.name) ? object.metadata.name : "")',
+    }
+    owner = {
+        "group": '(o.apiVersion.lastIndexOf("/") >= 0 ? '
+        'o.apiVersion.substring(0, o.apiVersion.lastIndexOf("/")) : "")',
+        "version": 'o.apiVersion.substring(o.apiVersion.lastIndexOf("/") + 1)',
+        "kind": "o.kind",
+        "name": "o.name",
+    }
+    template_hash = 'object.metadata.labels["pod-template-hash"]'
+    deployment = {
+        "group": '"apps"',
+        "version": '"v1"',
+        "kind": '"Deployment"',
+        "name": f"o.name.substring(0, size(o.name) - size({template_hash}) - 1)",
+    }
+    cronjob = {
+        "group": '"batch"',
+        "version": '"v1"',
+        "kind": '"CronJob"',
+        "name": 'o.name.substring(0, o.name.lastIndexOf("-"))',
+    }
+    controllers = (
+        "(has(object.metadata.ownerReferences) ? object.metadata.ownerReferences : [])"
+        ".exists(o, has(o.controller) && o.controller && "
+    )
+    made_by_deployment = (
+        f'o.kind == "ReplicaSet" && {has_label("pod-template-hash")} && '
+        f'{template_hash} != "" && o.name.endsWith("-" + {template_hash})'
+    )
+    made_by_cronjob = 'o.kind == "Job" && o.name.matches("^.+-[0-9]+$")'
+    either = []
+    for target in targets:
+        common = _selector_terms(target)
+        forms = [
+            _candidate(target, pod, common),
+            f"{controllers}{_candidate(target, owner, common)})",
+            f"{controllers}{made_by_deployment} && {_candidate(target, deployment, common)})",
+            f"{controllers}{made_by_cronjob} && {_candidate(target, cronjob, common)})",
+        ]
+        either.append("(" + " || ".join(forms) + ")")
+    return " || ".join(either)
+
+
+def _candidate(target: Any, values: dict[str, str], common: list[str]) -> str:
+    """CEL: the target's regexes match these values (CEL expressions), and the common terms."""
+    terms = list(common)
+    for field_name in ("group", "version", "kind", "name"):
+        pattern = getattr(target, field_name)
+        if pattern is not None:
+            terms.append(f"{values[field_name]}.matches({_quoted(f'^(?:{pattern})$')})")
+    return "(" + (" && ".join(terms) or "true") + ")"
+
+
+def _selector_terms(target: Any) -> list[str]:
+    """CEL: the target's namespace regex, and its selectors on the pod's labels and annotations."""
+    from krm_fn.kube.selection import parse_selector
+
+    terms = []
+    if target.namespace is not None:
+        terms.append(f"request.namespace.matches({_quoted(f'^(?:{target.namespace})$')})")
+    for text, key in (
+        (target.label_selector, "labels"),
+        (target.annotation_selector, "annotations"),
+    ):
+        for requirement in parse_selector(text or ""):
+            held = f"object.metadata.{key}"
+            present = f"(has({held}) && {_quoted(requirement.key)} in {held})"
+            if requirement.operator in ("exists", "!exists"):
+                terms.append(present if requirement.operator == "exists" else f"!{present}")
+                continue
+            values = "[" + ", ".join(_quoted(v) for v in sorted(requirement.values)) + "]"
+            inside = f"({present} && {held}[{_quoted(requirement.key)}] in {values})"
+            terms.append(inside if requirement.operator == "in" else f"!{inside}")
+    return terms
+
+
 def record_text(injection: Injection) -> str:
     """The record as a CEL string: the default container's real name in place of APP."""
     quoted = _quoted(APP)
@@ -525,6 +630,12 @@ def policies(
     if len(opt_out) > 1:
         raise PolicyError("the configs disagree on podOptOut: compile them apart")
     conditions = []
+    targets = {json.dumps(_target_fields(i), sort_keys=True) for i in instances}
+    if len(targets) > 1:
+        raise PolicyError("the configs select different targets: compile them apart")
+    selected = target_condition(instances[0].spec.targets)
+    if selected:
+        conditions.append({"name": "targets", "expression": selected})
     if opt_out == {True}:
         key = _quoted(OPT_OUT_ANNOTATION)
         conditions.append(

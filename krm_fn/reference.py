@@ -211,8 +211,8 @@ def policy_note(kind: str) -> str:
     else:
         note = facts(kind).admission_policy
     return (
-        f"Admission policy (`krm-fn admission-policy`): {note}; `targets` and "
-        '`appContainers: ["*"]` do not compile (docs/admission-policy.md).'
+        f"Admission policy (`krm-fn admission-policy`): {note}; "
+        '`appContainers: ["*"]` does not compile yet (docs/admission-policy.md).'
     )
 
 

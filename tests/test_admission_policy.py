@@ -119,7 +119,7 @@ def differences(actual: Any, expected: Any) -> str:
 def both(cluster: ControlPlane, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
     """For an example: (policy namespace, webhook namespace, configs), policy and webhook on."""
 
-    def start(example: Path) -> tuple[str, str, list[Path]]:
+    def start(example: Path, probe: dict[str, Any] | None = None) -> tuple[str, str, list[Path]]:
         configs, _ = split(example)
         label = example.name
         number = next(COUNT)
@@ -147,7 +147,7 @@ def both(cluster: ControlPlane, tmp_path: Path, request: pytest.FixtureRequest) 
             f"policy-{number}-{label}", {"krm-fn.dev/admission-policy": label}
         )
         by_webhook = cluster.namespace(f"webhook-{number}-{label}", {key: "enabled"})
-        wait_for_policy(cluster, by_policy)
+        wait_for_policy(cluster, by_policy, probe)
         return by_policy, by_webhook, configs
 
     cleanup: list[list[str]] = []
@@ -157,9 +157,12 @@ def both(cluster: ControlPlane, tmp_path: Path, request: pytest.FixtureRequest) 
             cluster.kubectl(*command)
 
 
-def wait_for_policy(cluster: ControlPlane, namespace: str) -> None:
-    """The API server loads policies a moment after they are created: wait until it injects."""
-    probe = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "probe"},
+def wait_for_policy(
+    cluster: ControlPlane, namespace: str, probe: dict[str, Any] | None = None
+) -> None:
+    """The API server loads policies a moment after they are created: wait until it injects
+    `probe` (a pod it selects; default: a plain one)."""
+    probe = probe or {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "probe"},
              "spec": {"containers": [{"name": "probe", "image": "busybox:1.36.1"}]}}  # fmt: skip
     deadline = time.monotonic() + 30
     while True:
@@ -483,3 +486,72 @@ def test_what_explain_says_of_each_kind_is_what_the_compiler_does() -> None:
         assert facts(kind).admission_policy.startswith("compiles"), kind
     for kind in refused:
         assert facts(kind).admission_policy.startswith("does not compile: "), kind
+
+
+def owned(name: str, kind: str, owner: str, **labels: str) -> dict[str, Any]:
+    """The log-shipper example's pod, named, with labels, made by a controller (or none)."""
+    [(pod, _)] = pods_of(
+        next(r for r in split(EXAMPLES / "sidecar-log-shipper")[1] if r["kind"] == "Deployment")
+    )
+    meta = {"name": name, "labels": labels}
+    if kind:
+        api = {"ReplicaSet": "apps/v1", "Job": "batch/v1"}[kind]
+        meta["ownerReferences"] = [
+            {"apiVersion": api, "kind": kind, "name": owner, "uid": "u", "controller": True}
+        ]
+    return {**pod, "metadata": meta}
+
+
+def test_targets_select_the_pods_the_webhook_selects(
+    cluster: ControlPlane, both: Any, tmp_path: Path
+) -> None:
+    """Targets become match conditions: by the pod's controller, the Deployment or CronJob its
+    name tells, and selectors on the pod's labels; the same pods injected as by the webhook."""
+    example = tmp_path / "targeted"
+    example.mkdir()
+    config = yamlio.load((EXAMPLES / "sidecar-log-shipper" / "log-shipper.yaml").read_text())
+    config["spec"]["targets"] = [
+        {"kind": "Deployment", "name": "shop|store"},
+        {"group": "batch", "kind": "CronJob", "name": "nightly"},
+        {"kind": "Pod", "labelSelector": "team in (a,b),!skip"},
+    ]
+    (example / "log-shipper.yaml").write_text(yamlio.dump(config))
+    by_policy, by_webhook, _ = both(example, owned("probe", "", "", team="a"))
+    hashed = {"pod-template-hash": "7d9c4"}
+    cases = {  # pod -> whether a target selects it
+        "by-deployment": (owned("a1", "ReplicaSet", "shop-7d9c4", **hashed), True),
+        "other-deployment": (owned("a2", "ReplicaSet", "shopping-7d9c4", **hashed), False),
+        "hash-not-in-name": (owned("a3", "ReplicaSet", "shop-abcde", **hashed), False),
+        "by-cronjob": (owned("b1", "Job", "nightly-29390400"), True),
+        "by-job-only": (owned("b2", "Job", "nightly"), False),
+        "by-labels": (owned("c1", "", "", team="b"), True),
+        "labels-but-skip": (owned("c2", "", "", team="a", skip="yes"), False),
+        "no-labels": (owned("c3", "", ""), False),
+    }  # fmt: skip
+    for case, (pod, selected) in cases.items():
+        made = {}
+        for namespace in (by_policy, by_webhook):
+            done = create(cluster, namespace, pod)
+            assert done.returncode == 0, f"{case}: {done.stderr}"
+            made[namespace] = json.loads(done.stdout)
+        injected = "krm-fn.dev/injected" in made[by_policy]["metadata"].get("annotations", {})
+        assert injected == selected, case
+        expected = comparable(made[by_webhook])
+        assert comparable(made[by_policy]) == expected, (
+            case,
+            differences(comparable(made[by_policy]), expected),
+        )
+
+
+def test_configs_with_different_targets_are_compiled_apart(tmp_path: Path) -> None:
+    first = yamlio.load((EXAMPLES / "sidecar-log-shipper" / "log-shipper.yaml").read_text())
+    second = yamlio.load((EXAMPLES / "wait-for-database" / "wait-for.yaml").read_text())
+    first["spec"]["targets"] = [{"kind": "Deployment", "name": "shop"}]
+    paths = []
+    for index, config in enumerate((first, second)):
+        paths.append(tmp_path / f"{index}.yaml")
+        paths[-1].write_text(yamlio.dump(config))
+    out = tmp_path / "policy.yaml"
+    done = policy(paths, "x", "x", "-o", str(out))
+    assert done.returncode == 1 and not out.exists()
+    assert "select different targets: compile them apart" in done.stderr

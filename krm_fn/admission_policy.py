@@ -431,16 +431,9 @@ def _container_guards(app: str, fields: dict[str, list[Any]]) -> list[Guard]:
 
 
 def _target_fields(instance: Instance) -> list[dict[str, Any]]:
-    fields = (
-        "group",
-        "version",
-        "kind",
-        "name",
-        "namespace",
-        "label_selector",
-        "annotation_selector",
-    )
-    return [{f: getattr(t, f) for f in fields} for t in instance.spec.targets]
+    from krm_fn.kube.selection import Selector
+
+    return [{f: getattr(t, f) for f in Selector.__annotations__} for t in instance.spec.targets]
 
 
 def target_condition(targets: list[Any]) -> str:

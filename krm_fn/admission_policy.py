@@ -261,8 +261,34 @@ def compile_injection(configs: ConfigSet) -> Injection:
         found.append(read_injection(pod, webhook_result(configs, pod), apps, anchors))
     first, second = found
     if first != second:
-        raise PolicyError("what the configs add depends on the pod: use the webhook")
+        items = [dataclasses.asdict(i) for i in found]
+        for item in items:  # named as in a pod; the items tell more than the record's digests
+            item["initContainers"] = [c for run in item.pop("init").values() for c in run]
+            item["appContainers"] = {
+                ("default" if k == APP else k): v for k, v in item.pop("per_container").items()
+            }
+            item["record"] = item.pop("record")
+        where = first_difference(items[0], items[1])
+        raise PolicyError(
+            f"what the configs add depends on the pod ({where} changes with the pod's own "
+            "values): use the webhook"
+        )
     return first
+
+
+def first_difference(a: Any, b: Any, path: str = "") -> str:
+    """Where two JSON values first differ, as a path (containers by name)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in [*a, *(k for k in b if k not in a)]:
+            if a.get(key) != b.get(key):
+                return first_difference(a.get(key), b.get(key), f"{path}.{key}".lstrip("."))
+    if isinstance(a, list) and isinstance(b, list):
+        for index, (x, y) in enumerate(zip(a, b, strict=False)):
+            if x != y:
+                name = x.get("name") if isinstance(x, dict) else None
+                step = f"[name={name}]" if isinstance(name, str) else f"[{index}]"
+                return first_difference(x, y, f"{path}{step}")
+    return path or "the whole"
 
 
 # CEL ----------------------------------------------------------------------------------------

@@ -52,9 +52,10 @@ COMPILED = [
 ]
 REFUSED = {  # an example whose config does not compile, and what the error names
     "nginx-graceful-shutdown": "spec.terminationGracePeriodSeconds",
-    "migration-before-app": "depends on the pod",
+    "migration-before-app": "depends on the pod (initContainers[name=migrate].image changes",
     "config-reload-signal": "which only the webhook sees",  # it needs the pod's volume
-    "vault-secrets": "depends on the pod",  # the init container runs as the app's user
+    # the init container runs as the app's user
+    "vault-secrets": "(initContainers[name=vault-secrets].securityContext.runAsUser changes",
 }
 COUNT = itertools.count()
 TOKEN = re.compile(r"kube-api-access-[a-z0-9]{5}")

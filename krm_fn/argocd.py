@@ -401,8 +401,21 @@ def render(directory: Path, environ: Mapping[str, str]) -> str:
     return rendered
 
 
+HELP = """usage: krm-fn argocd-generate
+
+The Argo CD plugin's generate command: argocd-cmp-server runs it in the app's directory, with
+the app's settings in the environment (KUBE_VERSION, ARGOCD_APP_NAME, ARGOCD_APP_NAMESPACE,
+ARGOCD_ENV_*, ARGOCD_APP_PARAMETERS). It builds the kustomization or the chart there, applies
+krm-fn's configs and prints the manifests; any problem is a message on stderr and exit 1.
+It takes no arguments. See kustomization-examples/argocd-cmp-plugin.
+"""
+
+
 def main(args: list[str], stdout: TextIO, stderr: TextIO) -> int:
     """The plugin's generate command: the manifests on stdout, or a message and exit 1."""
+    if args in (["-h"], ["--help"]):
+        stdout.write(HELP)
+        return 0
     if args:
         stderr.write("krm-fn argocd-generate takes no arguments: its settings come from Argo CD\n")
         return 2

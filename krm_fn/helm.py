@@ -17,9 +17,20 @@ from collections.abc import Callable
 
 from krm_fn.plugins import HELM_PLUGIN_NAME
 
+HELP = """usage: krm-fn helm-post-render CONFIG...
+
+Helm 4's post-renderer plugin runs it (krm-fn helm-plugin DIR writes the plugin): `krm-fn run`
+on the manifests Helm renders, on stdin, with the configs given as --post-renderer-args; the
+result on stdout, and on failure the messages on Helm's stderr too. HELM_NAMESPACE, when Helm
+exports it, is the namespace of resources without one. See `krm-fn run --help`.
+"""
+
 
 def post_render(args: list[str], run: Callable[[list[str]], int]) -> int:
     """`run(args)`, krm-fn run on stdin: on failure its messages go to Helm's stderr too."""
+    if args in (["-h"], ["--help"]):
+        sys.stdout.write(HELP)
+        return 0
     # Helm tells a post-renderer nothing of `-n`; an exported HELM_NAMESPACE (Helm's own default
     # namespace) reaches it, and --post-renderer-args=--namespace=NS always does
     namespace = os.environ.get("HELM_NAMESPACE")

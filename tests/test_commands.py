@@ -12,8 +12,21 @@ from krm_fn.manifests import yamlio
 EXAMPLE = EXAMPLES / "sidecar-log-shipper"
 CONFIG = EXAMPLE / "log-shipper.yaml"
 DEPLOYMENT = EXAMPLE / "deployment.yaml"
-COMMANDS = ["run", "check", "uninject", "validate", "explain", "init", "schema", "definitions",
-            "install-plugins", "helm-plugin", "plugin", "webhook"]  # fmt: skip
+
+
+def all_commands() -> list[str]:
+    """Every command the parser knows, those cli.py dispatches before it too."""
+    import argparse
+
+    from krm_fn.commands import _parser
+
+    for action in _parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices)
+    raise AssertionError("no commands")
+
+
+COMMANDS = all_commands()
 
 
 def krm_fn(*args: str, stdin: str = "", cwd: Path | None = None) -> tuple[int, str, str]:
@@ -57,6 +70,7 @@ def test_every_command_has_help(command: str, tmp_path: Path) -> None:
     code, out, err = krm_fn(command, "--help", cwd=tmp_path)
     assert code == 0, err
     assert f"krm-fn {command}" in out and "usage:" in out.lower()
+    assert command in krm_fn("--help")[1]  # and the top-level help names it
     assert list(tmp_path.iterdir()) == []  # install-plugins --help writes nothing
 
 

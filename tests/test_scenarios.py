@@ -126,6 +126,23 @@ def fetch(url: str, context: ssl.SSLContext | None = None, host: str = "") -> tu
         return err.code, err.read().decode()
 
 
+def answer(node: Node, namespace: str, url: str, **options: Any) -> tuple[int, str]:
+    """`fetch` once the server takes connections: a container is Ready before its server
+    listens when it has no readiness probe, and kube-proxy learns a Service's endpoint a
+    moment after the pod is Ready."""
+    found: list[tuple[int, str]] = []
+
+    def answered() -> bool:
+        try:
+            found.append(fetch(url, **options))
+        except (urllib.error.URLError, OSError):
+            return False
+        return True
+
+    node.wait(namespace, f"an answer from {url}", answered, seconds=60)
+    return found[-1]
+
+
 def pod_ip(pod: dict[str, Any]) -> str:
     return str(pod["status"]["podIP"])
 
@@ -152,7 +169,7 @@ def test_the_log_tailer_streams_the_apps_log_file(node: Node, plugin_home: Path)
     node.apply(namespace, *built(EXAMPLES / "elasticsearch-log-tailer", plugin_home))
     [pod] = node.running(namespace, "app.kubernetes.io/name=elasticsearch")
     name = pod["metadata"]["name"]
-    status, _ = fetch(f"http://{pod_ip(pod)}:9200/_nodes/stats")
+    status, _ = answer(node, namespace, f"http://{pod_ip(pod)}:9200/_nodes/stats")
     assert status == 200
     node.wait(
         namespace,
@@ -467,7 +484,7 @@ def test_the_adapter_serves_the_apps_metrics(node: Node, plugin_home: Path) -> N
     namespace = node.namespace("run-adapter")
     node.apply(namespace, *built(EXAMPLES / "elasticsearch-adapter-metrics", plugin_home))
     [pod] = node.running(namespace, "app.kubernetes.io/name=elasticsearch")
-    status, metrics = fetch(f"http://{pod_ip(pod)}:9114/metrics")
+    status, metrics = answer(node, namespace, f"http://{pod_ip(pod)}:9114/metrics")
     assert status == 200 and "elasticsearch_cluster_health_up 1" in metrics, metrics
     assert (
         'elasticsearch_cluster_health_status{cluster="docker-cluster",color="green"} 1' in metrics
@@ -475,7 +492,9 @@ def test_the_adapter_serves_the_apps_metrics(node: Node, plugin_home: Path) -> N
     # the Service carries the exporter's port: Prometheus (or a ServiceMonitor) reaches it there
     found = node.json("service", "elasticsearch", "-n", namespace)
     [port] = [p for p in found["spec"]["ports"] if p["name"] == "http-prometheus"]
-    status, through_service = fetch(f"http://{found['spec']['clusterIP']}:{port['port']}/metrics")
+    status, through_service = answer(
+        node, namespace, f"http://{found['spec']['clusterIP']}:{port['port']}/metrics"
+    )
     assert status == 200 and "elasticsearch_cluster_health_up 1" in through_service
     endpoints = node.json("endpoints", "elasticsearch", "-n", namespace)
     ports = {p["name"]: p["port"] for subset in endpoints["subsets"] for p in subset["ports"]}
@@ -500,7 +519,7 @@ def test_prometheus_finds_the_adapter_by_annotations_and_by_service_monitor(
     annotations = pod["metadata"]["annotations"]
     assert annotations["prometheus.io/scrape"] == "true"
     scrape = f"http://{pod_ip(pod)}:{annotations['prometheus.io/port']}"
-    status, metrics = fetch(scrape + annotations["prometheus.io/path"])
+    status, metrics = answer(node, namespace, scrape + annotations["prometheus.io/path"])
     assert status == 200 and "elasticsearch_cluster_health_up 1" in metrics, metrics
     selector = ",".join(f"{k}={v}" for k, v in monitor["spec"]["selector"]["matchLabels"].items())
     found = node.json("endpoints", "-n", namespace, "-l", selector)["items"]
@@ -514,7 +533,7 @@ def test_prometheus_finds_the_adapter_by_annotations_and_by_service_monitor(
         if port["name"] == endpoint["port"]
     ]
     assert targets == [f"http://{pod_ip(pod)}:9114/metrics"]
-    status, metrics = fetch(targets[0])
+    status, metrics = answer(node, namespace, targets[0])
     assert status == 200 and "elasticsearch_cluster_health_up 1" in metrics
 
 
@@ -610,7 +629,7 @@ def test_git_clone_serves_the_cloned_repository(node: Node, tmp_path: Path) -> N
     app = yamlio.load((EXAMPLES / "git-clone-httpd" / "pod.yaml").read_text())
     node.apply(namespace, *injected(tmp_path, [config], app))
     [pod] = node.running(namespace, "app=www")
-    status, body = fetch(f"http://{pod_ip(pod)}/index.html")
+    status, body = answer(node, namespace, f"http://{pod_ip(pod)}/index.html")
     assert (status, body) == (200, "hello from git\n")
     assert statuses(pod)["download"]["state"]["terminated"]["exitCode"] == 0
 
@@ -631,7 +650,7 @@ def test_git_sync_publishes_a_new_commit_to_the_running_app(node: Node, tmp_path
     app = yamlio.load((EXAMPLES / "git-clone-httpd" / "pod.yaml").read_text())
     node.apply(namespace, *injected(tmp_path, [config], app))
     [pod] = node.running(namespace, "app=www")
-    assert fetch(f"http://{pod_ip(pod)}/index.html") == (200, "first\n")
+    assert answer(node, namespace, f"http://{pod_ip(pod)}/index.html") == (200, "first\n")
     [server] = node.pods(namespace, "app=git")
     push = (
         "cd /tmp/work && echo second > index.html && "
@@ -1195,7 +1214,7 @@ def test_nginx_reloads_its_changed_config_on_a_signal(node: Node, plugin_home: P
     node.apply(namespace, *resources)
     [pod] = node.running(namespace, "app=edge")
     url = f"http://{pod_ip(pod)}:8080/"
-    assert fetch(url) == (200, "edge v1\n")
+    assert answer(node, namespace, url) == (200, "edge v1\n")
     config = of_kind(resources, "ConfigMap")
     config["data"]["default.conf"] = config["data"]["default.conf"].replace("v1", "v2")
     node.apply(namespace, config)
@@ -1246,7 +1265,7 @@ def test_an_app_reloads_its_changed_config_by_http(node: Node, tmp_path: Path) -
     node.apply(namespace, greeting, *injected(tmp_path, [config], app))
     [pod] = node.running(namespace, "app=greeter")
     url = f"http://{pod_ip(pod)}:8080/index.html"
-    assert fetch(url) == (200, "hello v1\n")
+    assert answer(node, namespace, url) == (200, "hello v1\n")
     node.apply(namespace, {**greeting, "data": {"greeting": "hello v2\n"}})
     answer_becomes(node, namespace, url, "hello v2\n")
     log = node.container_log(namespace, pod["metadata"]["name"], "app")

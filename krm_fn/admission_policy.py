@@ -139,9 +139,7 @@ def _refuse(what: str) -> PolicyError:
     return PolicyError(f"{what}: an admission policy can only add to a pod; use the webhook")
 
 
-def read_injection(
-    before: dict[str, Any], after: dict[str, Any], apps: list[str], anchors: list[str]
-) -> Injection:
+def read_injection(before: dict[str, Any], after: dict[str, Any], anchors: list[str]) -> Injection:
     """What `after` adds to `before` (a probe pod), or PolicyError naming what else changed."""
     meta, was = after.get("metadata") or {}, before.get("metadata") or {}
     annotations = dict(meta.get("annotations") or {})
@@ -194,7 +192,6 @@ def read_injection(
     if volumes[: len(old_volumes)] != old_volumes:
         raise _refuse("they change the pod's volumes")
     injection.volumes = volumes[len(old_volumes) :]
-    del apps
     return injection
 
 
@@ -258,7 +255,7 @@ def compile_injection(configs: ConfigSet) -> Injection:
     found = []
     for other in (False, True):
         pod = probe_pod(apps, anchors, other)
-        found.append(read_injection(pod, webhook_result(configs, pod), apps, anchors))
+        found.append(read_injection(pod, webhook_result(configs, pod), anchors))
     first, second = found
     if first != second:
         items = [dataclasses.asdict(i) for i in found]

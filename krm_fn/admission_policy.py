@@ -59,6 +59,9 @@ class Injection:
     # init containers by slot: "first", "last", ("before", name) or ("after", name)
     init: dict[Any, list[dict[str, Any]]] = field(default_factory=dict)
     anchors: list[str] = field(default_factory=list)  # in the order the probe has them
+    # all of them in order, for a pod without init containers of its own (then `first` and
+    # `last` meet, and the order is the one the configs were applied in); only without anchors
+    init_alone: list[dict[str, Any]] = field(default_factory=list)
     volumes: list[dict[str, Any]] = field(default_factory=list)
     sysctls: list[dict[str, Any]] = field(default_factory=list)  # the pod's securityContext
     # app container (APP: the default one) -> field -> items appended
@@ -270,6 +273,14 @@ def compile_injection(configs: ConfigSet) -> Injection:
             f"what the configs add depends on the pod ({where} changes with the pod's own "
             "values): use the webhook"
         )
+    if first.init and not anchors:
+        pod = probe_pod(apps, anchors, other=False)
+        del pod["spec"]["initContainers"]
+        alone = webhook_result(configs, pod)["spec"]["initContainers"]
+        placed = [c for run in first.init.values() for c in run]
+        if sorted(map(json.dumps, alone)) != sorted(map(json.dumps, placed)):
+            raise PolicyError("the init containers change with the pod's own: use the webhook")
+        first.init_alone = alone
     return first
 
 
@@ -629,7 +640,10 @@ def _init_ops(injection: Injection) -> list[str]:
             path = f'{INIT_PATH[:-1]}/" + {index}'
             ops.append(f"[{patch('add', path, cel(container))}]")
             inserted += 1
-    return ops
+    if not injection.init_alone:
+        return ops
+    alone = [patch("add", f'{INIT_PATH[:-1]}/-"', cel(c)) for c in injection.init_alone]
+    return [f"(size({INIT}) == 0 ? [{', '.join(alone)}] : {' + '.join(ops)})"]
 
 
 def policies(

@@ -556,3 +556,17 @@ def test_configs_with_different_targets_are_compiled_apart(tmp_path: Path) -> No
     done = policy(paths, "x", "x", "-o", str(out))
     assert done.returncode == 1 and not out.exists()
     assert "select different targets: compile them apart" in done.stderr
+
+
+def test_a_bundle_compiles_as_its_patterns_do(
+    cluster: ControlPlane, both: Any, tmp_path: Path
+) -> None:
+    """The all-workload-kinds bundle (PodDefaults, InitContainer, Sidecar...) without its
+    podTemplatePaths (which mean nothing at admission), on the log-shipper example's pods."""
+    example = tmp_path / "bundle"
+    example.mkdir()
+    bundle = yamlio.load((EXAMPLES / "all-workload-kinds" / "platform.yaml").read_text())
+    del bundle["spec"]["podTemplatePaths"]
+    (example / "platform.yaml").write_text(yamlio.dump(bundle))
+    shutil.copy(EXAMPLES / "sidecar-log-shipper" / "deployment.yaml", example)
+    three_places_one_result(cluster, both, example)

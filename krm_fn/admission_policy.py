@@ -29,7 +29,7 @@ from typing import Any, TextIO
 from krm_fn.configfiles import ConfigDirError, ConfigSet, load_config_files
 from krm_fn.editing.pod_editor import DEFAULT_CONTAINER_ANNOTATION, OPT_OUT_ANNOTATION
 from krm_fn.editing.record import RECORD_ANNOTATION
-from krm_fn.engine.admission import admission_problem, inject
+from krm_fn.engine.admission import CONTAINER_LISTS, MAX_CONTAINERS, admission_problem, inject
 from krm_fn.engine.config import Instance
 
 API_VERSION = "admissionregistration.k8s.io/v1"
@@ -396,6 +396,11 @@ class Guard:
 def guards(injection: Injection) -> list[Guard]:
     """What must hold for the CEL to give what the webhook gives: no conflict."""
     found: list[Guard] = []
+    counted = " + ".join(
+        f"(has(object.spec.{key}) ? size(object.spec.{key}) : 0)" for key in CONTAINER_LISTS
+    )
+    message = f"the pod has more containers than the webhook answers ({MAX_CONTAINERS:,})"
+    found.append(Guard("size", f"{counted} <= {MAX_CONTAINERS}", message))
     containers = [c["name"] for c in injection.containers]
     containers += [c["name"] for items in injection.init.values() for c in items]
     for index, name in enumerate(containers):

@@ -570,3 +570,18 @@ def test_a_bundle_compiles_as_its_patterns_do(
     (example / "platform.yaml").write_text(yamlio.dump(bundle))
     shutil.copy(EXAMPLES / "sidecar-log-shipper" / "deployment.yaml", example)
     three_places_one_result(cluster, both, example)
+
+
+def test_a_pod_the_webhook_finds_too_large_is_refused_too(cluster: ControlPlane, both: Any) -> None:
+    by_policy, by_webhook, _ = both(EXAMPLES / "init-container-ordering")
+    containers = [{"name": f"app-{i}", "image": "busybox:1.36.1"} for i in range(1001)]
+    init = [{"name": n, "image": "busybox:1.36.1"} for n in ("config", "migrate")]
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "huge"},
+           "spec": {"containers": containers, "initContainers": init}}  # fmt: skip
+    said = {
+        by_policy: "the pod has more containers than the webhook answers (1,000)",
+        by_webhook: "krm-fn answers pods with at most 1,000",
+    }
+    for namespace, message in said.items():
+        done = create(cluster, namespace, pod)
+        assert done.returncode != 0 and message in done.stderr, done.stderr

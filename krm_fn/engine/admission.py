@@ -16,6 +16,12 @@ from krm_fn.kube.workloads import PodTemplate, owners
 from krm_fn.manifests.results import Result
 from krm_fn.manifests.yamlio import clone
 
+# Containers, init containers and ephemeral containers a pod may have for krm-fn to answer it: a
+# real pod has a handful; past this, the pod is refused before the core sees it, by the webhook
+# and by the admission policy (the work per pod is linear, and this bounds it).
+MAX_CONTAINERS = 1_000
+CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
 
 def admission_problem(instance: Instance) -> str | None:
     """Why a config cannot be applied at admission, if it cannot."""

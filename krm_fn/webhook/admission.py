@@ -18,7 +18,12 @@ from krm_fn.configfiles import (
     load_config_files,
 )
 from krm_fn.editing.record import RECORD_ANNOTATION
-from krm_fn.engine.admission import admission_problem, inject
+from krm_fn.engine.admission import (
+    CONTAINER_LISTS,
+    MAX_CONTAINERS,
+    admission_problem,
+    inject,
+)
 from krm_fn.engine.config import API_VERSION
 from krm_fn.engine.deadline import NONE as NO_DEADLINE
 from krm_fn.engine.deadline import Deadline, DeadlineExceeded
@@ -38,11 +43,6 @@ MAX_NODES = 20_000
 # version and with its uid.
 REVIEW_VERSION = re.compile(rb'"apiVersion"\s*:\s*"(admission\.k8s\.io/v1(?:beta1)?)"')
 REVIEW_UID = re.compile(rb'"request"\s*:\s*\{\s*"uid"\s*:\s*"([0-9A-Za-z-]{1,64})"')
-# Containers, init containers and ephemeral containers a pod may have for krm-fn to answer it: a
-# real pod has a handful; past this, the pod is refused before the core sees it (the work per
-# pod is linear, and this bounds it).
-MAX_CONTAINERS = 1_000
-CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
 
 class ReviewError(ValueError):

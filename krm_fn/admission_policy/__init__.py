@@ -2,8 +2,9 @@
 
 The API server applies the policy itself (CEL, no webhook to call). It must give a pod exactly
 what `krm-fn webhook` gives it, so nothing here re-implements a pattern: the compiler runs the
-webhook's own answer (webhook/admission.py) on probe pods, reads off what the configs add, and
-checks on a second, different probe that the additions do not depend on the pod. What compiles
+core at admission as the webhook runs it (engine/admission.py) on probe pods (probe.py), reads
+off what the configs add, and checks on a second, different probe that the additions do not
+depend on the pod. What compiles
 is what only adds: containers, init containers at their position, volumes, and mounts, env and
 envFrom in the app containers, labels and annotations, and the record, whose digests are known
 when compiling. A config that changes what the pod has (ports, probes, args, a preStop hook,

@@ -323,12 +323,17 @@ def test_what_the_policy_leaves_alone_and_refuses(cluster: ControlPlane, both: A
     assert done.returncode != 0 and "of other configs" in done.stderr
 
 
+def wide_pod(name: str, count: int) -> dict[str, Any]:
+    """A pod of `count` containers, with the init containers init-container-ordering names."""
+    containers = [{"name": f"app-{i}", "image": "busybox:1.36.1"} for i in range(count)]
+    init = [{"name": n, "image": "busybox:1.36.1"} for n in ("config", "migrate")]
+    spec = {"containers": containers, "initContainers": init}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name}, "spec": spec}
+
+
 def test_a_pod_with_100_containers_is_injected(cluster: ControlPlane, both: Any) -> None:
     by_policy, _, _ = both(EXAMPLES / "init-container-ordering")
-    containers = [{"name": f"app-{i}", "image": "busybox:1.36.1"} for i in range(100)]
-    init = [{"name": n, "image": "busybox:1.36.1"} for n in ("config", "migrate")]
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "wide"},
-           "spec": {"containers": containers, "initContainers": init}}  # fmt: skip
+    pod = wide_pod("wide", 100)
     done = create(cluster, by_policy, pod)
     assert done.returncode == 0, done.stderr
     names = [c["name"] for c in json.loads(done.stdout)["spec"]["initContainers"]]
@@ -574,10 +579,7 @@ def test_a_bundle_compiles_as_its_patterns_do(
 
 def test_a_pod_the_webhook_finds_too_large_is_refused_too(cluster: ControlPlane, both: Any) -> None:
     by_policy, by_webhook, _ = both(EXAMPLES / "init-container-ordering")
-    containers = [{"name": f"app-{i}", "image": "busybox:1.36.1"} for i in range(1001)]
-    init = [{"name": n, "image": "busybox:1.36.1"} for n in ("config", "migrate")]
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "huge"},
-           "spec": {"containers": containers, "initContainers": init}}  # fmt: skip
+    pod = wide_pod("huge", 1001)
     said = {
         by_policy: "the pod has more containers than the webhook answers (1,000)",
         by_webhook: "krm-fn answers pods with at most 1,000",

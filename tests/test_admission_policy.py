@@ -323,6 +323,27 @@ def test_what_the_policy_leaves_alone_and_refuses(cluster: ControlPlane, both: A
     assert done.returncode != 0 and "of other configs" in done.stderr
 
 
+def test_the_default_container_annotation_is_followed_as_the_webhook_follows_it(
+    cluster: ControlPlane, both: Any
+) -> None:
+    """The mounts go to, and the record names, the container the annotation names."""
+    by_policy, by_webhook, _ = both(EXAMPLES / "sidecar-log-shipper")
+    _, resources = split(EXAMPLES / "sidecar-log-shipper")
+    [(pod, _)] = pods_of(next(r for r in resources if r["kind"] == "Deployment"))
+    pod = json.loads(json.dumps(pod))
+    app = pod["spec"]["containers"][0]["name"]
+    pod["spec"]["containers"].insert(0, {"name": "helper", "image": "busybox:1.36.1"})
+    pod["metadata"]["annotations"] = {"kubectl.kubernetes.io/default-container": app}
+    stored = [create(cluster, namespace, pod) for namespace in (by_policy, by_webhook)]
+    assert all(done.returncode == 0 for done in stored), [d.stderr for d in stored]
+    policy_pod, webhook_pod = (comparable(json.loads(done.stdout)) for done in stored)
+    helper, shop = policy_pod["spec"]["containers"][:2]
+    assert "/var/log/shop" in [m["mountPath"] for m in shop.get("volumeMounts", [])]
+    assert "/var/log/shop" not in [m["mountPath"] for m in helper.get("volumeMounts", [])]
+    assert f'"{app}"' in policy_pod["metadata"]["annotations"]["krm-fn.dev/injected"]
+    assert policy_pod == webhook_pod, differences(policy_pod, webhook_pod)
+
+
 def wide_pod(name: str, count: int) -> dict[str, Any]:
     """A pod of `count` containers, with the init containers init-container-ordering names."""
     containers = [{"name": f"app-{i}", "image": "busybox:1.36.1"} for i in range(count)]

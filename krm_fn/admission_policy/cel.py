@@ -82,10 +82,17 @@ DEFAULT_APP = (
 )
 
 
-def index_of(name: str) -> str:
-    """The index of the app container `name` (APP: the default container)."""
+DEFAULT_APP_VARIABLE = "defaultApp"  # the mutating policy's variable holding DEFAULT_APP
+
+
+def index_of(name: str, inline: bool = True) -> str:
+    """The index of the app container `name` (APP: the default container).
+
+    Match conditions see no variables: they get the expression inline; a mutation gets the
+    variable, which the API server evaluates once per pod.
+    """
     if name == APP:
-        return f"({DEFAULT_APP})"  # inline: match conditions see no variables
+        return f"({DEFAULT_APP})" if inline else f"variables.{DEFAULT_APP_VARIABLE}"
     return f"object.spec.containers.map(c, c.name).indexOf({quoted(name)})"
 
 
@@ -269,10 +276,10 @@ def _selector_terms(target: Any) -> list[str]:
     return terms
 
 
-def record_text(injection: Injection) -> str:
+def record_text(injection: Injection, inline: bool = True) -> str:
     """The record as a CEL string: the default container's real name in place of APP."""
     parts = injection.record.split(quoted(APP))
-    name = f"object.spec.containers[{index_of(APP)}].name"
+    name = f"object.spec.containers[{index_of(APP, inline)}].name"
     return f' + "\\"" + {name} + "\\"" + '.join(quoted(p) for p in parts)
 
 
@@ -290,7 +297,7 @@ def mutations(injection: Injection) -> str:
         items = []
         for name, value in values.items():
             text = (
-                record_text(injection)
+                record_text(injection, inline=False)
                 if value == "RECORD" and name == RECORD_ANNOTATION
                 else quoted(value)
             )
@@ -323,7 +330,7 @@ def mutations(injection: Injection) -> str:
         path = f'{SYSCTLS_PATH[:-1]}/-"'
         ops += [patch("add", path, cel(sysctl)) for sysctl in injection.sysctls]
     for app, fields in injection.per_container.items():
-        index = index_of(app)
+        index = index_of(app, inline=False)
         for key, items in fields.items():
             path = f'"/spec/containers/" + string({index}) + "/{key}"'
             conditional.append(

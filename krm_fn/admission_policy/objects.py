@@ -4,6 +4,8 @@ import json
 from typing import Any
 
 from krm_fn.admission_policy.cel import (
+    DEFAULT_APP,
+    DEFAULT_APP_VARIABLE,
     annotation,
     guards,
     mutations,
@@ -60,6 +62,12 @@ def policies(
     # with onError: admit the webhook admits a pod it cannot inject unchanged, as the policy
     # does when a match condition fails; what it would inject differently is refused anyway
     refused = [g for g in checks if not (g.error and on_error == {"admit"})]
+    mutation = mutations(injection)
+    variables = (
+        {"variables": [{"name": DEFAULT_APP_VARIABLE, "expression": DEFAULT_APP}]}
+        if f"variables.{DEFAULT_APP_VARIABLE}" in mutation
+        else {}
+    )
     mutating = _object(
         "MutatingAdmissionPolicy",
         name,
@@ -72,9 +80,8 @@ def policies(
                 {"name": "not-injected", "expression": f"!{annotation(RECORD_ANNOTATION)}"},
                 *({"name": g.name, "expression": g.expression} for g in checks),
             ],
-            "mutations": [
-                {"patchType": "JSONPatch", "jsonPatch": {"expression": mutations(injection)}}
-            ],
+            **variables,
+            "mutations": [{"patchType": "JSONPatch", "jsonPatch": {"expression": mutation}}],
         },
     )
     record = f"object.metadata.annotations[{quoted(RECORD_ANNOTATION)}]"

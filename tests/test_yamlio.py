@@ -1,11 +1,14 @@
 """The YAML layer: libyaml with lean glue, which must read and write what PyYAML's own does."""
 
 import copy
+from typing import Any
 
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import example_cases, field_paths, replace_at
 
-from krm_fn.manifests import yamlio
+from krm_fn.manifests import blockyaml, yamlio
 
 
 def test_the_lean_path_reads_and_writes_the_examples_like_pyyaml() -> None:
@@ -102,3 +105,53 @@ def test_kept_styles_never_change_a_value() -> None:
                     replace_at(changed, path, hostile[(index + number) % len(hostile)])
                     assert yamlio.load(yamlio.dump(changed, style)) == changed, path
                 assert yamlio.load(yamlio.dump(doc, style)) == doc
+
+
+# strings every YAML writer must think about: words other tools read as another type, YAML's
+# indicators, quotes, blanks, line and page breaks, non-ASCII, control characters, long ones
+TRICKY = [
+    "", "y", "No", "true", "null", "~", "0755", "0x1F", "1e3", "1_000", ".5", "12:30",
+    "2024-01-01", "- a", "a: b", "a:b", "#x", "a #b", "'q'", '"', "\\", "\t", " lead", "trail ",
+    "ü", "😀", "\x85", "\u2028", "\ufeff", "*a", "&a", "!t", "%x", "@x", "`x", "{", "}", "[",
+    "]", ",", "?", "? x", ":", "a:", "-", "---", "...", "\x00", "\x7f", "\r", "a\nb", "a\n",
+    "k" * 200, "word " * 500, "=", "<<", "\n", " a\nb", "a\n\nb", "a\n\n", "a \nb", "\ta\nb",
+    "a\r\nb", "a\x85b", "a\n  b\n", "#!/bin/sh\nset -eu\nexec \"$@\"\n", "- x\n- y", "a\n" * 1500,
+    "\u2028", "a\u2029b", "a\x85\nb", "a\rb\n",
+]  # fmt: skip
+
+
+def trees() -> Any:
+    """Plain trees of tricky strings, ints, bools and None (and the odd float)."""
+    words = st.sampled_from(TRICKY) | st.text(max_size=12)
+    scalars = words | st.integers() | st.booleans() | st.none() | st.just(1.5)
+    return st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(words, inner, max_size=4),
+        max_leaves=30,
+    )
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(trees(), min_size=1, max_size=3))
+def test_block_yaml_is_byte_for_byte_what_the_dumper_writes(documents: list[Any]) -> None:
+    """The direct writer of plain trees gives libyaml's bytes, or leaves the tree to it."""
+    for document in documents:
+        assert yamlio.dump(document) == yaml.dump(
+            document, Dumper=yamlio.Dumper, sort_keys=False, allow_unicode=True, width=10_000
+        )
+    assert yamlio.dump_all(documents) == yaml.dump_all(
+        documents, Dumper=yamlio.Dumper, sort_keys=False, allow_unicode=True, width=10_000
+    )
+
+
+def test_the_examples_are_written_by_the_direct_writer_as_libyaml_writes_them() -> None:
+    writer = blockyaml.BlockWriter(yamlio.libyaml_dump)
+    written = total = 0
+    for items, config in example_cases():
+        for document in [*items, config, {"items": items}]:
+            text = writer.write(document)
+            written += text is not None
+            total += 1
+            assert text in (None, yaml.dump(document, Dumper=yamlio.Dumper, sort_keys=False,
+                                             allow_unicode=True, width=10_000))  # fmt: skip
+    assert written > total * 0.8, f"the direct writer took {written} of {total}: not in use"

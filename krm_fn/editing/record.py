@@ -8,6 +8,7 @@ manifest: `parse_record` checks its shape and what each kind may hold, and undoi
 removes or restores only what the digests show unchanged.
 """
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field, fields
@@ -35,11 +36,18 @@ def digest(value: Any) -> str:
 def item_digest(field: str, value: Any) -> str:
     """The digest of an item (or container field) without what the API server defaults in it.
 
-    So it reads the same from a manifest and from the cluster (krm_fn/kube/defaults.py).
+    So it reads the same from a manifest and from the cluster (krm_fn/kube/defaults.py). Every
+    pod a config injects gets the same items: their digests are computed once per text.
     """
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _item_digest(field, text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _item_digest(field: str, text: str) -> str:
     from krm_fn.kube.defaults import without_defaults
 
-    return digest(without_defaults(field, value))
+    return digest(without_defaults(field, json.loads(text)))
 
 
 def unchanged(field: str, value: Any, recorded: str) -> bool:

@@ -6,6 +6,8 @@ namespace's enforced Pod Security level rejects, and what the scheduler will res
 finding names the config that injected the item it is about.
 """
 
+import functools
+import json
 import re
 from typing import Any
 
@@ -15,7 +17,7 @@ from krm_fn.kube.podsecurity import Policy, violations
 from krm_fn.kube.quantities import effective
 from krm_fn.kube.shapes import METADATA, POD_SPEC, problems
 from krm_fn.kube.workloads import PodTemplate, all_containers
-from krm_fn.manifests.results import Result
+from krm_fn.manifests.results import Result, Severity
 
 LISTS_OF_NAMED = ("containers", "initContainers", "volumes")
 
@@ -185,13 +187,40 @@ def changes_resources(entry: Entry) -> bool:
 
 def effective_resources(pod: PodTemplate) -> list[Result]:
     """What the scheduler will reserve for the pod, now that krm-fn changed it."""
+    spec = pod.spec
+    # what the amounts depend on (malformed() checked that containers are mappings): pods of
+    # one shape injected by one config share the message, computed once
+    depends_on = {
+        "containers": [{"resources": c.get("resources")} for c in spec.get("containers") or []],
+        "initContainers": [
+            {k: c.get(k) for k in ("name", "restartPolicy", "resources")}
+            for c in spec.get("initContainers") or []
+        ],
+        "overhead": spec.get("overhead"),
+        "resources": spec.get("resources"),
+    }
     try:
-        requests, limits = effective(pod.spec, "requests"), effective(pod.spec, "limits")
+        key = json.dumps(depends_on, sort_keys=True)
+    except (TypeError, ValueError):  # keys of mixed types: not worth remembering
+        severity, message = _resources_message(depends_on)
+    else:
+        severity, message = _remembered_resources_message(key)
+    return [Result(message, severity, pod.workload, pod.field("spec"))]
+
+
+@functools.lru_cache(maxsize=1024)
+def _remembered_resources_message(key: str) -> tuple[Severity, str]:
+    return _resources_message(json.loads(key))
+
+
+def _resources_message(spec: dict[str, Any]) -> tuple[Severity, str]:
+    try:
+        requests, limits = effective(spec, "requests"), effective(spec, "limits")
     except ValueError as err:
-        return [Result(str(err), "error", pod.workload, pod.field("spec"))]
+        return "error", str(err)
     message = f"effective pod requests: {requests.describe()}; limits: {limits.describe()}"
     dominated = requests.dominated_by_init()
     if dominated:
         by = ", ".join(f"{n} by init container {c}" for n, c in sorted(dominated.items()))
         message += f" (requests set by init containers: {by})"
-    return [Result(message, "info", pod.workload, pod.field("spec"))]
+    return "info", message

@@ -13,6 +13,8 @@ from typing import Any, TypeVar, cast
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from krm_fn.manifests.blockyaml import BlockWriter
+
 STR = "tag:yaml.org,2002:str"
 MAP = "tag:yaml.org,2002:map"
 SEQ = "tag:yaml.org,2002:seq"
@@ -488,10 +490,22 @@ def load(text: str, source: str = "input", styles: Styles | None = None) -> Any:
     return docs[0] if docs else None
 
 
+def libyaml_dump(document: Any) -> str:
+    """One document as the dumper writes it, through PyYAML's nodes and libyaml's emitter."""
+    return yaml.dump(document, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=10_000)
+
+
+_BLOCK_WRITER = BlockWriter(libyaml_dump)
+
+
 def dump(doc: Any, styles: dict[tuple[Any, ...], tuple[str, Any]] | None = None) -> str:
     """Serialise one document (in the styles its text had, where given and still true)."""
     if not styles:
-        return yaml.dump(doc, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=10_000)
+        if type(doc) is dict or type(doc) is list:
+            text = _BLOCK_WRITER.write(doc)
+            if text is not None:
+                return text
+        return libyaml_dump(doc)
     Dumper.styles = styles
     try:
         return yaml.dump(doc, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=10_000)
@@ -547,6 +561,11 @@ def dump_resource_list(
 
 def dump_all(docs: list[Any]) -> str:
     """Serialise documents as one `---`-separated stream."""
+    written = [
+        _BLOCK_WRITER.write(doc) if type(doc) is dict or type(doc) is list else None for doc in docs
+    ]
+    if all(text is not None for text in written):
+        return "---\n".join(cast(list[str], written))
     return yaml.dump_all(docs, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=10_000)
 
 

@@ -48,7 +48,7 @@ class BlockWriter:
             self._learn(new_values, self.values, keys=False)
             self._learn(new_keys, self.keys, keys=True)
             out: list[str] = []
-            if type(document) is dict:
+            if isinstance(document, dict):
                 self._mapping(document, "", "", out)
             else:
                 self._sequence(document, "", "", out)
@@ -130,7 +130,7 @@ class BlockWriter:
             form = self.values[value]
             if form is None:
                 raise _Unusual
-            if type(form) is str:
+            if isinstance(form, str):
                 out.append(f"{lead}{form}\n")
                 return
             first, lines = form

@@ -121,9 +121,13 @@ def _now() -> float:
     return time.perf_counter()
 
 
-def deployments(count: int) -> list[dict[str, Any]]:
-    """Copies of bench/deployment.yaml, each with its own name."""
-    template = yaml.safe_load((BENCH / "deployment.yaml").read_text())
+# the two shapes every row is measured on: a realistic 42-line Deployment, and a small one
+SHAPES = {"42-line": "deployment.yaml", "small": "small-deployment.yaml"}
+
+
+def deployments(count: int, shape: str = "42-line") -> list[dict[str, Any]]:
+    """Copies of the shape's Deployment (bench/), each with its own name."""
+    template = yaml.safe_load((BENCH / SHAPES[shape]).read_text())
     items = []
     for index in range(count):
         item = yaml.safe_load(yaml.safe_dump(template))
@@ -145,10 +149,10 @@ def commented_manifests(folder: Path, count: int) -> tuple[Path, Path]:
     return folder / "plain.yaml", folder / "commented.yaml"
 
 
-def write_inputs(work: Path, count: int) -> Path:
+def write_inputs(work: Path, count: int, shape: str = "42-line") -> Path:
     """A ResourceList, a kustomization for krm-fn and one with the builtin patch; return the dir."""
-    folder = work / str(count)
-    items = deployments(count)
+    folder = work / shape / str(count)
+    items = deployments(count, shape)
     config = yaml.safe_load((BENCH / "sidecar.yaml").read_text())
     resource_list = {
         "apiVersion": "config.kubernetes.io/v1",
@@ -178,6 +182,115 @@ def write_inputs(work: Path, count: int) -> Path:
         "patches:\n- path: patch.yaml\n  target: {kind: Deployment}\n"
     )
     return folder
+
+
+def sized_rows(work: Path, shape: str, count: int, plugin_env: dict[str, str]) -> list[Row]:
+    """The rows of one shape and size: the function alone, kubectl kustomize, kpt."""
+    rows: list[Row] = []
+    folder = write_inputs(work, count, shape)
+    extra = shape == "42-line"  # context rows: on one shape
+    runs = RUNS if count < 10_000 else max(1, RUNS // 2)
+    ours, ours_peak = measure([KRM_FN], folder / "resource-list.yaml", runs=runs)
+    floor, floor_peak = measure(
+        [PYTHON, str(BENCH / "yaml_floor.py")], folder / "resource-list.yaml", runs=runs
+    )
+    rows.append(
+        Row(
+            f"function alone, {count:,} {shape} Deployments, vs PyYAML C load + dump",
+            ours,
+            floor,
+            1.3 if count >= 1000 else None,
+        )
+    )
+    if count == max(SIZES) and extra:
+        rows.append(
+            Row(
+                f"context: {count:,} Deployments vs the same floor with the collector off",
+                ours,
+                measure(
+                    [PYTHON, str(BENCH / "yaml_floor.py"), "--no-gc"],
+                    folder / "resource-list.yaml",
+                    runs=runs,
+                )[0],
+            )
+        )
+        rows.append(
+            Row(
+                f"peak memory, {count:,} Deployments, vs PyYAML C load + dump",
+                ours_peak,
+                floor_peak,
+                unit="MB",
+            )
+        )
+    if count == 1000 and extra:
+        styled = folder / "resource-list-styled.yaml"  # leaf collections in flow style
+        styled.write_text(
+            yaml.dump(
+                yaml.load((folder / "resource-list.yaml").read_text(), Loader=yaml.CSafeLoader),
+                Dumper=yaml.CSafeDumper,
+                default_flow_style=None,
+            )
+        )
+        cost = [PYTHON, str(BENCH / "style_cost.py")]
+        rows.append(
+            Row(
+                f"context: keeping quotes and flow styles, {count:,} Deployments: krm-fn's"
+                " YAML read and write with styles vs without",
+                measure([*cost, "--styles"], styled, runs=runs)[0],
+                measure(cost, styled, runs=runs)[0],
+            )
+        )
+        plain, commented = commented_manifests(folder, count)
+        command = [KRM_FN, "run", "-q", str(BENCH / "sidecar.yaml")]
+        (with_comments, _), (without, _) = interleaved(
+            [([*command, str(commented)], None, None), ([*command, str(plain)], None, None)],
+            runs=runs,
+        )
+        rows.append(
+            Row(
+                f"context: krm-fn run, {count:,} Deployments, a comment every fifth line:"
+                " comments carried over vs none in the files",
+                with_comments,
+                without,
+            )
+        )
+    if count <= 1000:
+        build = ["kubectl", "kustomize", "--enable-alpha-plugins"]
+        (patch, _), (noop, _), (krm_fn, _) = interleaved(
+            [
+                (["kubectl", "kustomize", str(folder / "patch")], None, None),
+                ([*build, str(folder / "noop")], None, plugin_env),
+                ([*build, str(folder / "krm-fn")], None, plugin_env),
+            ],
+            runs=runs,
+        )
+        rows.append(
+            Row(
+                f"context: kubectl kustomize, {count:,} {shape} Deployments: a no-op exec plugin"
+                " (`cat`) vs builtin `patches:`",
+                noop,
+                patch,
+            )
+        )
+        rows.append(
+            Row(
+                f"kubectl kustomize, {count:,} {shape} Deployments: krm-fn vs builtin `patches:`",
+                krm_fn,
+                patch,
+                {100: 1.2, 1000: 1.6}.get(count),
+            )
+        )
+    if count == 100:
+        kpt = ["kpt", "fn", "eval", str(folder / "kpt"), "-o", "stdout"]
+        config = ["--fn-config", str(BENCH / "sidecar.yaml")]
+        rows.append(
+            Row(
+                f"kpt fn eval, {count:,} {shape} Deployments: --exec krm-fn vs --exec cat",
+                measure([*kpt, "--exec", KRM_FN, *config], runs=runs)[0],
+                measure([*kpt, "--exec", "cat", *config], runs=runs)[0],
+            )
+        )
+    return rows
 
 
 def run(work: Path) -> list[Row]:
@@ -214,109 +327,9 @@ def run(work: Path) -> list[Row]:
             measure([PYTHON, "-c", "import yaml"], runs=startup_runs)[0],
         ),
     ]
-    for count in SIZES:
-        folder = write_inputs(work, count)
-        runs = RUNS if count < 10_000 else max(1, RUNS // 2)
-        ours, ours_peak = measure([KRM_FN], folder / "resource-list.yaml", runs=runs)
-        floor, floor_peak = measure(
-            [PYTHON, str(BENCH / "yaml_floor.py")], folder / "resource-list.yaml", runs=runs
-        )
-        rows.append(
-            Row(
-                f"function alone, {count:,} Deployments, vs PyYAML C load + dump",
-                ours,
-                floor,
-                1.3 if count >= 1000 else None,
-            )
-        )
-        if count == max(SIZES):
-            rows.append(
-                Row(
-                    f"context: {count:,} Deployments vs the same floor with the collector off",
-                    ours,
-                    measure(
-                        [PYTHON, str(BENCH / "yaml_floor.py"), "--no-gc"],
-                        folder / "resource-list.yaml",
-                        runs=runs,
-                    )[0],
-                )
-            )
-            rows.append(
-                Row(
-                    f"peak memory, {count:,} Deployments, vs PyYAML C load + dump",
-                    ours_peak,
-                    floor_peak,
-                    unit="MB",
-                )
-            )
-        if count == 1000:
-            styled = folder / "resource-list-styled.yaml"  # leaf collections in flow style
-            styled.write_text(
-                yaml.dump(
-                    yaml.load((folder / "resource-list.yaml").read_text(), Loader=yaml.CSafeLoader),
-                    Dumper=yaml.CSafeDumper,
-                    default_flow_style=None,
-                )
-            )
-            cost = [PYTHON, str(BENCH / "style_cost.py")]
-            rows.append(
-                Row(
-                    f"context: keeping quotes and flow styles, {count:,} Deployments: krm-fn's"
-                    " YAML read and write with styles vs without",
-                    measure([*cost, "--styles"], styled, runs=runs)[0],
-                    measure(cost, styled, runs=runs)[0],
-                )
-            )
-            plain, commented = commented_manifests(folder, count)
-            command = [KRM_FN, "run", "-q", str(BENCH / "sidecar.yaml")]
-            (with_comments, _), (without, _) = interleaved(
-                [([*command, str(commented)], None, None), ([*command, str(plain)], None, None)],
-                runs=runs,
-            )
-            rows.append(
-                Row(
-                    f"context: krm-fn run, {count:,} Deployments, a comment every fifth line:"
-                    " comments carried over vs none in the files",
-                    with_comments,
-                    without,
-                )
-            )
-        if count <= 1000:
-            build = ["kubectl", "kustomize", "--enable-alpha-plugins"]
-            (patch, _), (noop, _), (krm_fn, _) = interleaved(
-                [
-                    (["kubectl", "kustomize", str(folder / "patch")], None, None),
-                    ([*build, str(folder / "noop")], None, plugin_env),
-                    ([*build, str(folder / "krm-fn")], None, plugin_env),
-                ],
-                runs=runs,
-            )
-            rows.append(
-                Row(
-                    f"context: kubectl kustomize, {count:,} Deployments: a no-op exec plugin"
-                    " (`cat`) vs builtin `patches:`",
-                    noop,
-                    patch,
-                )
-            )
-            rows.append(
-                Row(
-                    f"kubectl kustomize, {count:,} Deployments: krm-fn vs builtin `patches:`",
-                    krm_fn,
-                    patch,
-                    {100: 1.2, 1000: 1.6}.get(count),
-                )
-            )
-        if count == 100:
-            kpt = ["kpt", "fn", "eval", str(folder / "kpt"), "-o", "stdout"]
-            config = ["--fn-config", str(BENCH / "sidecar.yaml")]
-            rows.append(
-                Row(
-                    f"kpt fn eval, {count:,} Deployments: --exec krm-fn vs --exec cat",
-                    measure([*kpt, "--exec", KRM_FN, *config], runs=runs)[0],
-                    measure([*kpt, "--exec", "cat", *config], runs=runs)[0],
-                )
-            )
+    for shape in SHAPES:
+        for count in SIZES:
+            rows += sized_rows(work, shape, count, plugin_env)
     return rows
 
 

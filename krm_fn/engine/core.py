@@ -248,10 +248,11 @@ class _Run:
         self, pod: PodTemplate, record: dict[str, Entry], previous: list[str], results: list[Result]
     ) -> dict[str, Undone]:
         """Undo what `previous` injected, last first; warn where that weakens isolation."""
-        undone = {}
+        undone: dict[str, Undone] = {}
+        if not previous:
+            return undone
         isolation = weakened_isolation(pod.spec, pod.template.get("metadata") or {})
-        if previous:
-            self.undid.add(id(pod.workload))
+        self.undid.add(id(pod.workload))
         for key in reversed(previous):
             undone[key] = undo_pod(pod, key, record.pop(key), self.options.deadline)
             now = weakened_isolation(pod.spec, pod.template.get("metadata") or {})
@@ -311,8 +312,9 @@ class _Run:
                 return None
             results += editor.results
             editors.append(editor)
-            if editor.entry:
-                record[instance.key] = editor.entry
+            if not editor.entry:
+                continue  # nothing injected (the record holds every change): nothing weakened
+            record[instance.key] = editor.entry
             now = weakened_isolation(pod.spec, pod.template.get("metadata") or {})
             results += isolation_warnings(pod, editor, now - isolation, level)
             isolation = now

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 APPS = 50
-RUNS = 7
+RUNS = 15
 PATCH = """\
 apiVersion: apps/v1
 kind: Deployment
@@ -69,14 +69,15 @@ def builtin_app(argo: Any, name: str) -> dict[str, Any]:
     return dict(app)
 
 
-def generation(argo: Any, name: str) -> float:
-    """Median seconds of one uncached manifest generation."""
-    times = []
+def generations(argo: Any, names: list[str]) -> list[float]:
+    """Median seconds of one uncached manifest generation of each app, taken in turns."""
+    times: list[list[float]] = [[] for _ in names]
     for _ in range(RUNS):
-        start = time.perf_counter()
-        argo.request("GET", f"/api/v1/applications/{name}/manifests?noCache=true")
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, taken in zip(names, times, strict=True):
+            start = time.perf_counter()
+            argo.request("GET", f"/api/v1/applications/{name}/manifests?noCache=true")
+            taken.append(time.perf_counter() - start)
+    return [statistics.median(taken) for taken in times]
 
 
 def refresh_all(argo: Any, names: list[str]) -> float:
@@ -103,12 +104,16 @@ def run(work: Path) -> list[tuple[str, float, float, float | None]]:
         argo.commit("apps")
         plugin_names = [f"plugin-{i}" for i in range(APPS)]
         builtin_names = [f"builtin-{i}" for i in range(APPS)]
-        argo.apply(*[argo.application(n, "apps/plugin", n, automated=False) for n in plugin_names])
-        argo.apply(*[builtin_app(argo, n) for n in builtin_names])
+        apps = [argo.application(n, "apps/plugin", n, automated=False) for n in plugin_names]
+        apps += [builtin_app(argo, n) for n in builtin_names]
+        argo.apply(apps[0], apps[APPS])  # alone first: no other app's reconciliation meanwhile
+        for name in (plugin_names[0], builtin_names[0]):
+            argo.wait(name, lambda a: bool(a.get("status", {}).get("reconciledAt")), "reconciled")
+        generations(argo, [plugin_names[0], builtin_names[0]])  # warm up
+        plugin, builtin = generations(argo, [plugin_names[0], builtin_names[0]])
+        argo.apply(*apps[1:APPS], *apps[APPS + 1 :])
         for name in plugin_names + builtin_names:
             argo.wait(name, lambda a: bool(a.get("status", {}).get("reconciledAt")), "reconciled")
-        generation(argo, "plugin-0"), generation(argo, "builtin-0")  # warm up
-        plugin, builtin = generation(argo, "plugin-0"), generation(argo, "builtin-0")
         plugin_refresh = refresh_all(argo, plugin_names)
         builtin_refresh = refresh_all(argo, builtin_names)
     return [

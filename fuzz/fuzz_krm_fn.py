@@ -18,8 +18,9 @@ with atheris.instrument_imports(include=["krm_fn", "yaml"]):
     import yaml
 
     import krm_fn.engine.core  # noqa: F401  (imported here to be instrumented)
-    from krm_fn.engine.config import API_VERSION, PATTERNS, pattern_module
+    from krm_fn.engine.config import pattern_module
     from krm_fn.framework import run_plugin, run_resource_list
+    from krm_fn.kinds import API_VERSION, PATTERNS
     from krm_fn.manifests import yamlio
 
     for kind in PATTERNS:  # imported here, so that the fuzzer sees their branches

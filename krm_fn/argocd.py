@@ -9,7 +9,9 @@ Application's ComparisonError) and exit 1, and so is an empty result, which auto
 as "delete everything".
 
 - A directory with a kustomization is built by kustomize with krm-fn's exec plugins, which
-  apply the configs it lists under `transformers:`.
+  apply the configs it lists under `transformers:`; this process answers them itself
+  (plugins.plugin_server), at the same point of kustomize's pipeline, so that a build starts
+  one Python, not one per transformer.
 - A directory with a Chart.yaml is rendered by `helm template` (release name, namespace, values
   files and values from the parameters; CRDs included, as Argo CD's own Helm does), and then
   krm-fn's configs are applied: the `configs` parameter, or else the krm-fn config files beside
@@ -228,12 +230,21 @@ def _run(command: list[str], env: dict[str, str], cwd: Path, stdin: str | None =
 
 
 def kustomize_build(directory: Path, wanted: Settings, environ: Mapping[str, str]) -> str:
-    """`kustomize build --enable-alpha-plugins` with krm-fn's exec plugins for its transformers."""
-    env = {**environ, "KUSTOMIZE_PLUGIN_HOME": plugin_home(environ), **_krm_fn_env(wanted)}
+    """`kustomize build --enable-alpha-plugins` with krm-fn's exec plugins for its transformers.
+
+    The plugins are answered by this process (plugin_server): no second Python per build.
+    """
+    from krm_fn.plugins import plugin_server
+
+    settings = _krm_fn_env(wanted)
+    env = {**environ, "KUSTOMIZE_PLUGIN_HOME": plugin_home(environ), **settings}
     command = _command(environ, "KRM_FN_KUSTOMIZE", "kustomize build")
     options = shlex.split(environ.get("KRM_FN_KUSTOMIZE_BUILD_OPTIONS", ""))
     options += app_build_options(environ.get("ARGOCD_ENV_KUSTOMIZE_BUILD_OPTIONS", ""))
-    return _run([*command, "--enable-alpha-plugins", *options, "."], env, directory)
+    with plugin_server(settings) as server:
+        return _run(
+            [*command, "--enable-alpha-plugins", *options, "."], {**env, **server}, directory
+        )
 
 
 def app_build_options(text: str) -> list[str]:

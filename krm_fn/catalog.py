@@ -4,15 +4,8 @@ import copy
 import inspect
 from typing import Any
 
-from krm_fn.engine.config import (
-    API_VERSION,
-    BUNDLE_KIND,
-    KINDS,
-    example,
-    facts,
-    pattern_module,
-    spec_model,
-)
+from krm_fn.engine.config import example, facts, pattern_module, spec_model
+from krm_fn.kinds import API_VERSION, BUNDLE_KIND, KINDS
 from krm_fn.reference import IMAGE
 
 GROUP, VERSION = API_VERSION.split("/")

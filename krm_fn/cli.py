@@ -73,27 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     import gc
 
     from krm_fn import framework  # the ways in above read nothing of it: none of its imports
-    from krm_fn.manifests import yamlio
 
     gc.disable()  # one short run over a big tree of dicts: the cyclic collector only costs time
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # no scan of installed packages
-    try:
-        return _dispatch(args, sys.stdin, sys.stdout, sys.stderr)
-    except yamlio.InputError as err:
-        print(f"krm-fn: {err}", file=sys.stderr)
-        return 1
-    except SystemExit as exit:  # argparse: usage errors exit 2, --help exits 0
-        return int(exit.code or 0)
-    except BrokenPipeError:
-        return 1
-    except Exception as err:
-        if os.environ.get(framework.DEBUG_ENV):
-            raise
-        print(
-            f"krm-fn: internal error ({type(err).__name__}: {err}); set KRM_FN_DEBUG=1 for details",
-            file=sys.stderr,
-        )
-        return 1
+    return framework.guarded(lambda: _dispatch(args, sys.stdin, sys.stdout, sys.stderr), sys.stderr)
 
 
 def _dispatch(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
@@ -120,10 +103,7 @@ def _dispatch(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
         return 0
     if command == "plugin" and len(rest) == 1 and not rest[0].startswith("-"):
         # kustomize runs this once per build: no argparse on the way
-        config, stream = framework.read_file(rest[0]), framework.read_stream(stdin, "stdin")
-        output, code = framework.run_plugin(config, stream, stderr)
-        stdout.write(output)
-        return code
+        return framework.plugin_command(rest[0], stdin, stdout, stderr)
     from krm_fn import commands
 
     return commands.main(args, stdin, stdout, stderr)

@@ -266,7 +266,7 @@ def _split_configs(options: Any) -> tuple[list[tuple[str, Any]], list[str]]:
 
 def _only_configs(path: str) -> bool:
     """Whether a file holds krm-fn configs and nothing else (a few bytes' look, then a parse)."""
-    from krm_fn.engine.config import API_VERSION
+    from krm_fn.kinds import API_VERSION
 
     if path == "-" or not os.path.isfile(path):
         return False
@@ -585,12 +585,7 @@ def _completion(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> 
 
 
 def _plugin(options: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
-
-    output, code = framework.run_plugin(
-        framework.read_file(options.config), framework.read_stream(stdin, "stdin"), stderr
-    )
-    stdout.write(output)
-    return code
+    return framework.plugin_command(options.config, stdin, stdout, stderr)
 
 
 def diff(source: Any, after: list[Any]) -> str:

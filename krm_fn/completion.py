@@ -8,7 +8,7 @@ zsh loads the bash function through its `bashcompinit`, so the two complete alik
 import argparse
 import shlex
 
-from krm_fn.engine.config import KINDS
+from krm_fn.kinds import KINDS
 
 SHELLS = ("bash", "zsh", "fish")
 TAKES_KIND = {"explain", "init", "schema"}

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from krm_fn.engine.config import API_VERSION, ConfigError, Instance, as_config, load_config
+from krm_fn.engine.config import ConfigError, Instance, as_config, load_config
+from krm_fn.kinds import API_VERSION
 from krm_fn.manifests.results import Result
 from krm_fn.manifests.yamlio import InputError, load_all
 

@@ -6,6 +6,7 @@ Argo CD's generate, audit) reads its input here, calls the core with the run's s
 """
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from krm_fn.manifests import yamlio
@@ -185,6 +186,36 @@ def run_resource_list(text: str, stderr: TextIO) -> tuple[str, int]:
     log_results(results, stderr, quiet=True)
     parts = yamlio.styles_by_part(resource_list, styles[0]) if styles else None
     return yamlio.dump_resource_list(output, parts), 1 if has_errors(results) else 0
+
+
+def plugin_command(config_path: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    """`krm-fn plugin CONFIG`, kustomize's exec plugin: the config file, the stream on stdin."""
+    start_run()
+    config, stream = read_file(config_path), read_stream(stdin, "stdin")
+    output, code = run_plugin(config, stream, stderr)
+    stdout.write(output)
+    return code
+
+
+def guarded(call: Callable[[], int], stderr: TextIO) -> int:
+    """call(), every failure a message on stderr and exit 1 (argparse's exits keep their code)."""
+    try:
+        return call()
+    except yamlio.InputError as err:
+        print(f"krm-fn: {err}", file=stderr)
+        return 1
+    except SystemExit as exit:  # argparse: usage errors exit 2, --help exits 0
+        return int(exit.code or 0)
+    except BrokenPipeError:
+        return 1
+    except Exception as err:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        print(
+            f"krm-fn: internal error ({type(err).__name__}: {err}); set KRM_FN_DEBUG=1 for details",
+            file=stderr,
+        )
+        return 1
 
 
 def run_plugin(config_text: str, stream_text: str, stderr: TextIO) -> tuple[str, int]:

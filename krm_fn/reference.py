@@ -5,16 +5,8 @@ import json
 from typing import Any
 
 from krm_fn import __version__
-from krm_fn.engine.config import (
-    API_VERSION,
-    BUNDLE_KIND,
-    KINDS,
-    example,
-    facts,
-    never_at_admission,
-    pattern_module,
-    spec_model,
-)
+from krm_fn.engine.config import example, facts, never_at_admission, pattern_module, spec_model
+from krm_fn.kinds import API_VERSION, BUNDLE_KIND, KINDS
 
 IMAGE = f"localhost/krm-fn:{__version__}"  # what `make image` builds; the examples' Kptfiles run it
 # Where the release workflow pushes the image (.github/workflows/release.yml); nothing is

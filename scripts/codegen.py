@@ -29,7 +29,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, Discriminator, 
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from krm_fn.engine.config import BUNDLE_KIND, KINDS, spec_model
+from krm_fn.engine.config import spec_model
+from krm_fn.kinds import BUNDLE_KIND, KINDS
 
 OUTPUT = "krm_fn/patterns/validators"
 RUNTIME = (

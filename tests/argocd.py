@@ -275,7 +275,9 @@ def argocd(plane: ControlPlane, directory: Path) -> Iterator[ArgoCD]:
             argocd_binary, "--disable-tls", "--client-ca-path", "", "--address", "127.0.0.1",
             "--port", str(repo_port), "--metrics-address", "127.0.0.1",
             "--metrics-port", str(repo_metrics), "--redis", redis,
-        ], {"ARGOCD_BINARY_NAME": "argocd-repo-server"})  # fmt: skip
+        ], {"ARGOCD_BINARY_NAME": "argocd-repo-server",
+            # as the example's README recommends: the plugin never reads .git, so it is not sent
+            "ARGOCD_REPO_SERVER_PLUGIN_TAR_EXCLUSIONS": ".git"})  # fmt: skip
         wait("argocd-repo-server", lambda: http_ok(f"http://127.0.0.1:{repo_metrics}/healthz"))
         start("argocd-server", [
             argocd_binary, "--insecure", "--disable-auth", "--address", "127.0.0.1",

@@ -7,6 +7,7 @@ built from its module). The real Argo CD runs them in tests/test_argocd_cluster.
 
 import copy
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -413,3 +414,95 @@ def test_the_source_path_cannot_move_the_repository(
     done = generate(chart, tmp_path, **{**environment, "ARGOCD_APP_SOURCE_PATH": source_path})
     assert done.returncode == 1 and done.stdout == ""
     assert message in done.stderr and "s3cr3t" not in done.stderr
+
+
+# argocd-generate answers kustomize's exec plugins in its own process (plugins.plugin_server)
+KUSTOMIZED = sorted(d for d in EXAMPLES.iterdir() if (d / "kustomization.yaml").exists())
+KLOG_PREFIX = re.compile(r"^[EWI]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] ", re.M)
+CONFIG_COPY = re.compile(r"kust-plugin-config-\d+")  # kustomize's copy of a plugin's config
+
+
+def kustomize_with(plugin_home: Path, directory: Path, env: dict[str, str]) -> Any:
+    command = [tool("kubectl"), "kustomize", "--enable-alpha-plugins", str(directory)]
+    base = {"PATH": "/usr/bin:/bin", "KUSTOMIZE_PLUGIN_HOME": str(plugin_home)}
+    return run(command, env={**base, "HOME": str(plugin_home), **env})
+
+
+def answer(done: Any) -> tuple[int, str, str]:
+    """A build's exit code, stdout and stderr, without what differs between any two runs."""
+    return done.returncode, done.stdout, CONFIG_COPY.sub("*", KLOG_PREFIX.sub("", done.stderr))
+
+
+@pytest.mark.parametrize("example", KUSTOMIZED, ids=[d.name for d in KUSTOMIZED])
+def test_a_served_plugin_answers_as_the_plugins_own_python(example: Path, tmp_path: Path) -> None:
+    from krm_fn.plugins import install_plugins, plugin_server
+
+    home = tmp_path / "plugins"
+    install_plugins(str(home))
+    alone = kustomize_with(home, example, {})
+    with plugin_server({}) as server:
+        served = kustomize_with(home, example, server)
+    assert answer(served) == answer(alone)
+    assert (alone.returncode == 0) == (example / "expected.yaml").exists()
+
+
+def test_under_the_server_no_plugin_starts_a_python(tmp_path: Path) -> None:
+    from krm_fn.plugins import plugin_scripts, plugin_server
+
+    home = tmp_path / "plugins"
+    for relative, text in plugin_scripts(str(tmp_path / "no-such-python")).items():
+        (home / relative).parent.mkdir(parents=True, exist_ok=True)
+        (home / relative).write_text(text)
+        (home / relative).chmod(0o755)
+    example = EXAMPLES / "sidecar-log-shipper"
+    alone = kustomize_with(home, example, {})
+    assert alone.returncode != 0 and "no-such-python" in alone.stderr
+    with plugin_server({}) as server:
+        served = kustomize_with(home, example, server)
+    assert served.returncode == 0, served.stderr
+    assert served.stdout == (example / "expected.yaml").read_text()
+
+
+def test_the_server_takes_any_path_and_stream_and_outlives_a_killed_plugin(
+    tmp_path: Path,
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import threading
+
+    from krm_fn.plugins import SERVER_THREAD, install_plugins, plugin_server
+
+    install_plugins(str(tmp_path / "plugins"))
+    script = str(tmp_path / "plugins" / SIDECAR_PLUGIN)
+    config = tmp_path / "a b\n$(touch pwned) '\"" / "log-shipper.yaml"
+    config.parent.mkdir()
+    shutil.copy(EXAMPLES / "sidecar-log-shipper" / "log-shipper.yaml", config)
+    stream = (EXAMPLES / "sidecar-log-shipper" / "deployment.yaml").read_bytes()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+
+    def plugin(data: bytes, extra: dict[str, str]) -> tuple[int, bytes, bytes]:
+        done = subprocess.run([script, str(config)], input=data, capture_output=True,
+                              env={**env, **extra}, cwd=tmp_path, check=False)  # fmt: skip
+        return done.returncode, done.stdout, done.stderr
+
+    with plugin_server({}) as server:
+        for data in (stream, stream + b"\n# \xff\xfe not UTF-8\n", b""):
+            assert plugin(data, server) == plugin(data, {})
+        assert plugin(stream, server)[0] == 0 and not (tmp_path / "pwned").exists()
+        # a plugin killed halfway through its stream (kustomize killed, say)
+        half = subprocess.Popen([script, str(config)], stdin=subprocess.PIPE,
+                                env={**env, **server}, start_new_session=True)  # fmt: skip
+        assert half.stdin is not None
+        half.stdin.write(stream[:100])
+        half.stdin.flush()
+        os.killpg(half.pid, signal.SIGKILL)
+        half.wait()
+        half.stdin.close()
+        assert plugin(stream, server)[0] == 0  # the next plugin is answered
+        directory = Path(server["KRM_FN_PLUGIN_SERVER"])
+    assert not directory.exists()
+    assert SERVER_THREAD not in [t.name for t in threading.enumerate()]
+    with plugin_server({}) as server:  # stopped while it waits for a request that never came
+        assert SERVER_THREAD in [t.name for t in threading.enumerate()]
+    assert SERVER_THREAD not in [t.name for t in threading.enumerate()]

@@ -6,7 +6,8 @@ import jsonschema
 import pytest
 from support import EXAMPLES, ROOT, UPDATE, krm_fn_command, run
 
-from krm_fn.engine.config import KINDS, example
+from krm_fn.engine.config import example
+from krm_fn.kinds import KINDS
 from krm_fn.manifests import yamlio
 
 

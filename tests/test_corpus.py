@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from support import EXAMPLES, ROOT, corpus_file, schema_errors
 
-from krm_fn.engine.config import KINDS, example
+from krm_fn.engine.config import example
 from krm_fn.engine.generated import GENERATED_BY
 from krm_fn.framework import transform
+from krm_fn.kinds import KINDS
 from krm_fn.manifests import yamlio
 
 BUNDLE = {

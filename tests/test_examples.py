@@ -27,8 +27,9 @@ from support import (
 
 from krm_fn import reference
 from krm_fn.editing.record import read_record
-from krm_fn.engine.config import KINDS, load_config
 from krm_fn.engine.config import example as example_of
+from krm_fn.engine.config import load_config
+from krm_fn.kinds import KINDS
 from krm_fn.kube.podsecurity import violations
 from krm_fn.kube.workloads import pod_templates
 from krm_fn.manifests import yamlio

@@ -130,6 +130,7 @@ LAYERS = [
     ("editing", ["krm_fn.editing"]),
     ("kube", ["krm_fn.kube"]),
     ("manifests", ["krm_fn.manifests"]),
+    ("kinds", ["krm_fn.kinds"]),
 ]  # fmt: skip
 
 

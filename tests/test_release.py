@@ -13,7 +13,7 @@ from support import EXAMPLES, ROOT, built_tool, krm_fn_command, normalize, run, 
 from test_examples import ALL_EXAMPLES, configs, expected, expected_errors, inputs
 
 from krm_fn import __version__
-from krm_fn.engine.config import API_VERSION
+from krm_fn.kinds import API_VERSION
 from krm_fn.manifests import yamlio
 from krm_fn.reference import IMAGE, PUBLISHED_IMAGE
 

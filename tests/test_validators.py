@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 from support import EXAMPLES, ROOT, field_paths, replace_at
 
-from krm_fn.engine.config import BUNDLE_KIND, KINDS, spec_model
+from krm_fn.engine.config import spec_model
+from krm_fn.kinds import BUNDLE_KIND, KINDS
 from krm_fn.manifests import yamlio
 from krm_fn.patterns import validators
 from krm_fn.patterns.validated import Unsure, Validated

@@ -18,7 +18,8 @@ from test_helm import HELMS, helm
 
 from krm_fn import reference
 from krm_fn.editing.record import RECORD_ANNOTATION
-from krm_fn.engine.config import KINDS, never_at_admission
+from krm_fn.engine.config import never_at_admission
+from krm_fn.kinds import KINDS
 from krm_fn.manifests import yamlio
 
 CHART = ROOT / "charts" / "krm-fn-webhook"

@@ -13,7 +13,7 @@ from typing import Any
 
 from krm_fn.editing.pod_editor import OPT_OUT_ANNOTATION, PodEditor
 from krm_fn.editing.record import RECORD_ANNOTATION, Entry, RecordError, read_record, write_record
-from krm_fn.engine.config import PATTERNS, ConfigError, Instance, load_config
+from krm_fn.engine.config import ConfigError, Instance, load_config
 from krm_fn.engine.deadline import NONE as NO_DEADLINE
 from krm_fn.engine.deadline import Deadline, DeadlineExceeded
 from krm_fn.engine.generated import GENERATED_BY, GeneratedResources
@@ -28,6 +28,7 @@ from krm_fn.engine.pod_checks import (
 )
 from krm_fn.engine.service_records import ServiceRecords
 from krm_fn.engine.undo import Undone, judge_undone, record_error, undo_pod
+from krm_fn.kinds import PATTERNS
 from krm_fn.kube.podsecurity import Policy, enforced_policy, weakened_isolation
 from krm_fn.kube.selection import selects
 from krm_fn.kube.services import ServiceIndex, is_service

@@ -3,7 +3,7 @@
 A pattern module has `inject(spec, pod)`, its transform, written against the PodEditor it is
 given, and `FACTS`, what else is known about the kind. Its config model, `Spec` (a PatternSpec),
 is in models/<pattern>.py here; the validators generated from it in validators/; its example in
-kustomization-examples/. The engine loads a module by name (krm_fn.engine.config.PATTERNS) when
+kustomization-examples/. The engine loads a module by name (krm_fn.kinds.PATTERNS) when
 a config uses its kind.
 """
 

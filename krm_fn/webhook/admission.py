@@ -24,10 +24,10 @@ from krm_fn.engine.admission import (
     admission_problem,
     inject,
 )
-from krm_fn.engine.config import API_VERSION
 from krm_fn.engine.deadline import NONE as NO_DEADLINE
 from krm_fn.engine.deadline import Deadline, DeadlineExceeded
 from krm_fn.engine.order import keep_order
+from krm_fn.kinds import API_VERSION
 from krm_fn.kube.shapes import METADATA, problems
 from krm_fn.manifests.results import Result
 from krm_fn.webhook.patch import json_patch

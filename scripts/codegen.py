@@ -43,6 +43,34 @@ FILLED = {"PatternSpec"}  # shared models whose fields the kinds' Specs inherit
 SCALARS = {str: "string", int: "integer", float: "floating", bool: "boolean"}
 
 
+def stem(function: str) -> str:
+    """A validator's name as a word of another's: `_common_list_of_string` -> `list_of_string`."""
+    name = function.lstrip("_").removeprefix("common_").removeprefix("validate_")
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def _model_modules() -> list[types.ModuleType]:
+    import pkgutil
+
+    import krm_fn.patterns.models as models
+
+    names = [m.name for m in pkgutil.iter_modules(models.__path__)]
+    return [importlib.import_module(f"krm_fn.patterns.models.{name}") for name in sorted(names)]
+
+
+def _named_in_models() -> tuple[dict[str, str], dict[str, str]]:
+    """The models' named annotations (`DnsLabel`) by key, and their named regexes by regex."""
+    aliases, regexes = {}, {}
+    for module in _model_modules():
+        for name, value in vars(module).items():
+            if get_origin(value) is Annotated:
+                inner, *extra = get_args(value)
+                aliases[f"{inner!r}{Generator._flatten(extra)!r}"] = stem(name)
+            elif isinstance(value, str) and name.isupper() and value.startswith("^"):
+                regexes[value] = name
+    return aliases, regexes
+
+
 class GenerationError(Exception):
     """The models use something the generator does not translate."""
 
@@ -83,8 +111,13 @@ class Generator:
         self.imports.setdefault(module, set()).add(name)
         return name
 
-    def add(self, key: str, prefix: str, body: str) -> str:
-        """A function for an annotation (shared by every field of that annotation)."""
+    def add(self, key: str, check: str, body: str) -> str:
+        """A function for an annotation (shared by every field of that annotation).
+
+        `check` names what it checks (`list_of_string`, `dns_label`): the function is
+        `_<check>` (`_common_<check>` in the shared module), with a number only when two
+        different annotations would get the same name.
+        """
         if key in self.by_key:
             return self.by_key[key]
         if self.base is not None and key in self.base.by_key:  # the fields every kind has
@@ -93,7 +126,7 @@ class Generator:
             self.by_key[key] = name
             return name
         if self.base is not None and key in self.base.hoisted and self._shareable(body):
-            name = self.base.add(key, prefix, body)
+            name = self.base.add(key, check, body)
             for module, names in self.imports.items():  # the checks the body calls
                 used = {n for n in names if re.search(rf"\b{n}\b", body)}
                 if module != "krm_fn.patterns.validators" and used:
@@ -102,7 +135,10 @@ class Generator:
             self.by_key[key] = name
             return name
         common = "common_" if self.shared else ""  # never the name of a kind's own function
-        name = f"_{common}{prefix}_{len(self.functions)}"
+        stem = f"_{common}{ALIASES.get(key, check)}"
+        name, number = stem, 2
+        while name in self.functions:
+            name, number = f"{stem}_{number}", number + 1
         self.by_key[key] = name
         self.functions[name] = f"def {name}(value: Any) -> Any:\n{body}"
         return name
@@ -110,7 +146,12 @@ class Generator:
     def _shareable(self, body: str) -> bool:
         """Whether a body calls only what the shared module has (so it can move there)."""
         assert self.base is not None
-        called = re.findall(r"\b(_\w+_\d+|validate_\w+|PATTERN_\d+)\b", body)
+        own = {
+            *self.functions,
+            *self.patterns.values(),
+            *(f"validate_{n}" for n in self.classes.values()),
+        }
+        called = set(re.findall(r"\b\w+\b", body)) & own
         return all(name in self.base.functions for name in called)
 
     def local_keys(self) -> set[str]:
@@ -143,9 +184,12 @@ class Generator:
         return "Any"
 
     def pattern(self, regex: str) -> str:
-        """A module-level compiled regex constant."""
+        """A module-level compiled regex constant, named as the models name it (`DNS_LABEL`).
+
+        A regex written inline in a model gets `PATTERN_<n>`: give it a constant there instead.
+        """
         if regex not in self.patterns:
-            self.patterns[regex] = f"PATTERN_{len(self.patterns)}"
+            self.patterns[regex] = REGEX_NAMES.get(regex, f"PATTERN_{len(self.patterns)}")
         return self.patterns[regex]
 
     # annotations ----------------------------------------------------------------------------
@@ -173,7 +217,7 @@ class Generator:
                 "    if type(value) is not list:\n        raise Unsure\n"
                 f"    return [{element}(item) for item in value]\n"
             )
-            return self.add(repr(annotation), "list", body)
+            return self.add(repr(annotation), f"list_of_{stem(element)}", body)
         if origin is dict:
             key, item = get_args(annotation)
             if key is not str:
@@ -183,7 +227,7 @@ class Generator:
                 "    if type(value) is not dict:\n        raise Unsure\n"
                 f"    return {{string(key): {element}(item) for key, item in value.items()}}\n"
             )
-            return self.add(repr(annotation), "dict", body)
+            return self.add(repr(annotation), f"dict_of_{stem(element)}", body)
         if origin in (Union, types.UnionType):
             return self._union(annotation)
         raise GenerationError(f"{annotation!r}: not a type the generator translates")
@@ -207,7 +251,7 @@ class Generator:
             inner: Any = Union[tuple(a for a in args if a is not type(None))]  # noqa: UP007
             checked = self._constrained(inner, metadata)
             body = f"    return None if value is None else {checked}(value)\n"
-            return self.add(f"{annotation!r}{metadata!r}", "optional", body)
+            return self.add(f"{annotation!r}{metadata!r}", f"optional_{stem(checked)}", body)
         before: list[str] = []
         after: list[str] = []
         for item in metadata:
@@ -235,7 +279,25 @@ class Generator:
                 raise GenerationError(f"{annotation}: metadata {item!r} is not translated")
         base = self.validator(annotation)
         body = "".join(before) + f"    value = {base}(value)\n" + "".join(after)
-        return self.add(f"{annotation!r}{metadata!r}", "checked", body + "    return value\n")
+        words = [stem(base), *(self._constraint(item) for item in metadata)]
+        if len("_".join(words)) > 48 and len(words) > 2:  # the checks alone say enough
+            words = words[1:]
+        return self.add(f"{annotation!r}{metadata!r}", "_".join(words), body + "    return value\n")
+
+    def _constraint(self, item: Any) -> str:
+        """A constraint in a function's name: the check's own name, or what it bounds."""
+        if isinstance(item, (BeforeValidator, AfterValidator)):
+            return str(item.func.__name__).lstrip("_")
+        bounds = {
+            annotated_types.MinLen: ("min_length", "min"),
+            annotated_types.MaxLen: ("max_length", "max"),
+            annotated_types.Ge: ("ge", "at_least"),
+            annotated_types.Le: ("le", "at_most"),
+        }
+        for kind, (attribute, word) in bounds.items():
+            if isinstance(item, kind):
+                return f"{word}_{getattr(item, attribute)}".replace(".", "_").replace("-", "minus")
+        return f"matching_{self.pattern(item.pattern).lower()}"
 
     def _literal(self, annotation: Any) -> str:
         values = get_args(annotation)
@@ -246,7 +308,10 @@ class Generator:
             f"    if (type(value), value) in ({allowed},):\n"
             "        return value\n    raise Unsure\n"
         )
-        return self.add(repr(annotation), "literal", body)
+        named = "_or_".join(re.sub(r"\W+", "_", str(v)).strip("_").lower() for v in values)
+        return self.add(
+            repr(annotation), f"one_of_{named}" if len(named) <= 40 else "literal", body
+        )
 
     def _union(self, annotation: Any) -> str:
         args = get_args(annotation)
@@ -254,12 +319,12 @@ class Generator:
         if len(members) == 1:  # Optional[X]
             inner = self.validator(members[0])
             body = f"    return None if value is None else {inner}(value)\n"
-            return self.add(repr(annotation), "optional", body)
+            return self.add(repr(annotation), f"optional_{stem(inner)}", body)
         if type(None) in args or not all(m in SCALARS for m in members):
             raise GenerationError(f"{annotation}: only unions of str, int, float, bool")
         types_ = ", ".join(m.__name__ for m in members)
         body = f"    if type(value) in ({types_},):\n        return value\n    raise Unsure\n"
-        return self.add(repr(annotation), "union", body)
+        return self.add(repr(annotation), "_or_".join(SCALARS[m] for m in members), body)
 
     def _tagged(self, annotation: Any, discriminator: Discriminator, metadata: list[Any]) -> str:
         if len(metadata) != 1 or not callable(discriminator.discriminator):
@@ -273,7 +338,8 @@ class Generator:
                 raise GenerationError(f"{annotation}: every member needs one Tag and nothing else")
             check = self.validator(inner)
             lines.append(f"    if tag == {tags[0]!r}:\n        return {check}(value)\n")
-        return self.add(repr(annotation), "tagged", "".join(lines) + "    raise Unsure\n")
+        body = "".join(lines) + "    raise Unsure\n"
+        return self.add(repr(annotation), f"by_{tag_of.lstrip('_')}", body)
 
     # models ---------------------------------------------------------------------------------
     def model(self, model: type[BaseModel]) -> str:
@@ -566,6 +632,9 @@ def formatted(files: dict[str, str]) -> dict[str, str]:
         name: ruff(ruff(text, name, "check", "--fix", "--select", "I", "--quiet"), name, "format")
         for name, text in files.items()
     }
+
+
+ALIASES, REGEX_NAMES = _named_in_models()
 
 
 def main() -> None:

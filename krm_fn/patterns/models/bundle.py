@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import Field
 
-from krm_fn.patterns.models.spec import Model, PatternSpec
+from krm_fn.patterns.models.spec import DNS_LABEL, Model, PatternSpec
 
 
 class PatternEntry(Model):
@@ -26,7 +26,7 @@ class PatternEntry(Model):
         None,
         description="Name of this pattern within the bundle (default: the kind in lowercase); "
         "needed when a bundle holds two patterns of one kind.",
-        pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+        pattern=DNS_LABEL,
     )
     spec: dict[str, Any] = Field(default_factory=dict, description="The pattern's spec.")
 

@@ -8,12 +8,15 @@ from krm_fn.patterns.config_reloader import check_one_method
 from krm_fn.patterns.models.sidecar import SidecarOptions
 from krm_fn.patterns.models.spec import ContainerOverride, DnsLabel, ImageRef, Model
 
+HTTP_URL = r"^https?://"
+PROCESS_NAME = r"^[A-Za-z0-9._][A-Za-z0-9._-]{0,14}$"  # as the kernel shows it: 15 characters
+
 
 class HttpReload(Model):
     """Reload by an HTTP request."""
 
     url: str = Field(
-        pattern=r"^https?://", description="Reload endpoint, e.g. `http://127.0.0.1:9090/-/reload`."
+        pattern=HTTP_URL, description="Reload endpoint, e.g. `http://127.0.0.1:9090/-/reload`."
     )
     method: Literal["POST", "GET"] = Field("POST", description="HTTP method.")
 
@@ -25,7 +28,7 @@ class SignalReload(Model):
         "HUP", description="The signal, e.g. `HUP` (nginx, HAProxy...)."
     )
     process: str = Field(
-        pattern=r"^[A-Za-z0-9._][A-Za-z0-9._-]{0,14}$",
+        pattern=PROCESS_NAME,
         description="The app's process name, e.g. `nginx`.",
     )
 

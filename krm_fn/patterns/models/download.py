@@ -16,13 +16,13 @@ from krm_fn.patterns.models.spec import (
     Model,
 )
 
+AWS_REGION = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
 
 class S3(Model):
     """S3 settings."""
 
-    region: str | None = Field(
-        None, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="AWS region of the bucket."
-    )
+    region: str | None = Field(None, pattern=AWS_REGION, description="AWS region of the bucket.")
     endpoint: HttpUrl | None = Field(None, description="Endpoint of an S3-compatible store.")
 
 

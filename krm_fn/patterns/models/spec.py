@@ -169,10 +169,10 @@ PortNumber = Annotated[int, Field(ge=1, le=65535)]
 
 
 PortName = Annotated[str, AfterValidator(check_port_name)]
-DnsLabel = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)]
-DnsName = Annotated[
-    str, Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-]
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+DNS_NAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+DnsLabel = Annotated[str, Field(pattern=DNS_LABEL, max_length=63)]
+DnsName = Annotated[str, Field(pattern=DNS_NAME)]
 
 
 AbsolutePath = Annotated[str, AfterValidator(check_absolute_path)]

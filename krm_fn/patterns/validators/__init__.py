@@ -165,24 +165,24 @@ def validate_Model(value: Any) -> Model:
     return result
 
 
-def _common_checked_1(value: Any) -> Any:
+def _common_regex(value: Any) -> Any:
     value = string(value)
     value = checked(check_regex, value)
     return value
 
 
-def _common_optional_2(value: Any) -> Any:
-    return None if value is None else _common_checked_1(value)
+def _common_optional_regex(value: Any) -> Any:
+    return None if value is None else _common_regex(value)
 
 
-def _common_checked_3(value: Any) -> Any:
+def _common_selector(value: Any) -> Any:
     value = string(value)
     value = checked(check_selector, value)
     return value
 
 
-def _common_optional_4(value: Any) -> Any:
-    return None if value is None else _common_checked_3(value)
+def _common_optional_selector(value: Any) -> Any:
+    return None if value is None else _common_selector(value)
 
 
 def validate_Target(value: Any) -> Target:
@@ -191,28 +191,28 @@ def validate_Target(value: Any) -> Target:
         raise Unsure
     result: Target = Target.__new__(Target)
     item = value.get("group", MISSING)
-    result.group = None if item is MISSING else _common_optional_2(item)
+    result.group = None if item is MISSING else _common_optional_regex(item)
     item = value.get("version", MISSING)
-    result.version = None if item is MISSING else _common_optional_2(item)
+    result.version = None if item is MISSING else _common_optional_regex(item)
     item = value.get("kind", MISSING)
-    result.kind = None if item is MISSING else _common_optional_2(item)
+    result.kind = None if item is MISSING else _common_optional_regex(item)
     item = value.get("name", MISSING)
-    result.name = None if item is MISSING else _common_optional_2(item)
+    result.name = None if item is MISSING else _common_optional_regex(item)
     item = value.get("namespace", MISSING)
-    result.namespace = None if item is MISSING else _common_optional_2(item)
+    result.namespace = None if item is MISSING else _common_optional_regex(item)
     item = value.get("labelSelector", MISSING)
-    result.label_selector = None if item is MISSING else _common_optional_4(item)
+    result.label_selector = None if item is MISSING else _common_optional_selector(item)
     item = value.get("annotationSelector", MISSING)
-    result.annotation_selector = None if item is MISSING else _common_optional_4(item)
+    result.annotation_selector = None if item is MISSING else _common_optional_selector(item)
     result.model_fields_set = frozenset(map(Target.ALIASES.__getitem__, value))
     return result
 
 
-def _common_optional_6(value: Any) -> Any:
+def _common_optional_string(value: Any) -> Any:
     return None if value is None else string(value)
 
 
-def _common_checked_7(value: Any) -> Any:
+def _common_string_check_jsonpath(value: Any) -> Any:
     value = string(value)
     value = checked(check_jsonpath, value)
     return value
@@ -224,11 +224,11 @@ def validate_PodTemplatePath(value: Any) -> PodTemplatePath:
         raise Unsure
     result: PodTemplatePath = PodTemplatePath.__new__(PodTemplatePath)
     item = value.get("group", MISSING)
-    result.group = None if item is MISSING else _common_optional_6(item)
+    result.group = None if item is MISSING else _common_optional_string(item)
     item = value.get("kind", MISSING)
     result.kind = required() if item is MISSING else string(item)
     item = value.get("path", MISSING)
-    result.path = required() if item is MISSING else _common_checked_7(item)
+    result.path = required() if item is MISSING else _common_string_check_jsonpath(item)
     result.model_fields_set = frozenset(map(PodTemplatePath.ALIASES.__getitem__, value))
     return result
 
@@ -239,39 +239,39 @@ def validate_Anchor(value: Any) -> Anchor:
         raise Unsure
     result: Anchor = Anchor.__new__(Anchor)
     item = value.get("before", MISSING)
-    result.before = None if item is MISSING else _common_optional_6(item)
+    result.before = None if item is MISSING else _common_optional_string(item)
     item = value.get("after", MISSING)
-    result.after = None if item is MISSING else _common_optional_6(item)
+    result.after = None if item is MISSING else _common_optional_string(item)
     result.model_fields_set = frozenset(map(Anchor.ALIASES.__getitem__, value))
     model_checked(check_anchor, result)
     return result
 
 
-def _common_list_10(value: Any) -> Any:
+def _common_list_of_target(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
     return [validate_Target(item) for item in value]
 
 
-def _common_list_11(value: Any) -> Any:
+def _common_list_of_string(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
     return [string(item) for item in value]
 
 
-def _common_checked_12(value: Any) -> Any:
+def _common_string_normalize_version(value: Any) -> Any:
     value = checked(normalize_version, value)
     value = string(value)
     return value
 
 
-def _common_list_13(value: Any) -> Any:
+def _common_list_of_pod_template_path(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
     return [validate_PodTemplatePath(item) for item in value]
 
 
-def _common_literal_14(value: Any) -> Any:
+def _common_one_of_deny_or_admit(value: Any) -> Any:
     if (type(value), value) in (
         (str, "deny"),
         (str, "admit"),
@@ -283,17 +283,19 @@ def _common_literal_14(value: Any) -> Any:
 def fill_PatternSpec(result: PatternSpec, value: dict[str, Any]) -> None:
     """Set the fields of PatternSpec in `result`."""
     item = value.get("targets", MISSING)
-    result.targets = list() if item is MISSING else _common_list_10(item)
+    result.targets = list() if item is MISSING else _common_list_of_target(item)
     item = value.get("appContainers", MISSING)
-    result.app_containers = list() if item is MISSING else _common_list_11(item)
+    result.app_containers = list() if item is MISSING else _common_list_of_string(item)
     item = value.get("kubernetesVersion", MISSING)
     result.kubernetes_version = (
-        _common_checked_12(default_kubernetes_version())
+        _common_string_normalize_version(default_kubernetes_version())
         if item is MISSING
-        else _common_checked_12(item)
+        else _common_string_normalize_version(item)
     )
     item = value.get("podTemplatePaths", MISSING)
-    result.pod_template_paths = list() if item is MISSING else _common_list_13(item)
+    result.pod_template_paths = (
+        list() if item is MISSING else _common_list_of_pod_template_path(item)
+    )
     item = value.get("podOptOut", MISSING)
     result.pod_opt_out = True if item is MISSING else boolean(item)
     item = value.get("failOnEmptyMatch", MISSING)
@@ -301,7 +303,7 @@ def fill_PatternSpec(result: PatternSpec, value: dict[str, Any]) -> None:
     item = value.get("failOnWarnings", MISSING)
     result.fail_on_warnings = False if item is MISSING else boolean(item)
     item = value.get("onError", MISSING)
-    result.on_error = "deny" if item is MISSING else _common_literal_14(item)
+    result.on_error = "deny" if item is MISSING else _common_one_of_deny_or_admit(item)
 
 
 def validate_PatternSpec(value: Any) -> PatternSpec:
@@ -314,7 +316,7 @@ def validate_PatternSpec(value: Any) -> PatternSpec:
     return result
 
 
-def _common_literal_17(value: Any) -> Any:
+def _common_one_of_auto_or_true_or_false(value: Any) -> Any:
     if (type(value), value) in (
         (str, "auto"),
         (bool, True),
@@ -324,7 +326,7 @@ def _common_literal_17(value: Any) -> Any:
     raise Unsure
 
 
-def _common_union_18(value: Any) -> Any:
+def _common_string_or_integer_or_floating(value: Any) -> Any:
     if type(value) in (
         str,
         int,
@@ -334,25 +336,28 @@ def _common_union_18(value: Any) -> Any:
     raise Unsure
 
 
-def _common_dict_19(value: Any) -> Any:
+def _common_dict_of_string_or_integer_or_floating(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _common_union_18(item) for key, item in value.items()}
+    return {string(key): _common_string_or_integer_or_floating(item) for key, item in value.items()}
 
 
-def _common_dict_20(value: Any) -> Any:
+def _common_dict_of_dict_of_string_or_integer_or_floating(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
-    return {string(key): _common_dict_19(item) for key, item in value.items()}
+    return {
+        string(key): _common_dict_of_string_or_integer_or_floating(item)
+        for key, item in value.items()
+    }
 
 
-def _common_checked_21(value: Any) -> Any:
-    value = _common_dict_20(value)
+def _common_resources(value: Any) -> Any:
+    value = _common_dict_of_dict_of_string_or_integer_or_floating(value)
     value = checked(check_resources, value)
     return value
 
 
-def _common_literal_22(value: Any) -> Any:
+def _common_one_of_first_or_last(value: Any) -> Any:
     if (type(value), value) in (
         (str, "first"),
         (str, "last"),
@@ -361,94 +366,94 @@ def _common_literal_22(value: Any) -> Any:
     raise Unsure
 
 
-def _common_tagged_23(value: Any) -> Any:
+def _common_by_position_tag(value: Any) -> Any:
     tag = position_tag(value)
     if tag == "first|last":
-        return _common_literal_22(value)
+        return _common_one_of_first_or_last(value)
     if tag == "before|after":
         return validate_Anchor(value)
     raise Unsure
 
 
-def _common_dict_24(value: Any) -> Any:
+def _common_dict_of_anything(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): anything(item) for key, item in value.items()}
 
 
-def _common_checked_25(value: Any) -> Any:
-    value = _common_dict_24(value)
+def _common_container(value: Any) -> Any:
+    value = _common_dict_of_anything(value)
     value = checked(check_container, value)
     return value
 
 
-def _common_list_26(value: Any) -> Any:
+def _common_list_of_container(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_common_checked_25(item) for item in value]
+    return [_common_container(item) for item in value]
 
 
-def _common_checked_27(value: Any) -> Any:
-    value = _common_dict_24(value)
+def _common_volume(value: Any) -> Any:
+    value = _common_dict_of_anything(value)
     value = checked(check_volume, value)
     return value
 
 
-def _common_list_28(value: Any) -> Any:
+def _common_list_of_volume(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_common_checked_27(item) for item in value]
+    return [_common_volume(item) for item in value]
 
 
-def _common_checked_29(value: Any) -> Any:
-    value = _common_dict_24(value)
+def _common_volume_mount(value: Any) -> Any:
+    value = _common_dict_of_anything(value)
     value = checked(check_mount, value)
     return value
 
 
-def _common_list_30(value: Any) -> Any:
+def _common_list_of_volume_mount(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_common_checked_29(item) for item in value]
+    return [_common_volume_mount(item) for item in value]
 
 
-def _common_dict_31(value: Any) -> Any:
+def _common_dict_of_string(value: Any) -> Any:
     if type(value) is not dict:
         raise Unsure
     return {string(key): string(item) for key, item in value.items()}
 
 
-def _common_checked_32(value: Any) -> Any:
-    value = _common_dict_24(value)
+def _common_env_var(value: Any) -> Any:
+    value = _common_dict_of_anything(value)
     value = checked(check_env, value)
     return value
 
 
-def _common_list_33(value: Any) -> Any:
+def _common_list_of_env_var(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_common_checked_32(item) for item in value]
+    return [_common_env_var(item) for item in value]
 
 
-def _common_checked_34(value: Any) -> Any:
+def _common_absolute_path(value: Any) -> Any:
     value = string(value)
     value = checked(check_absolute_path, value)
     return value
 
 
-def _common_checked_35(value: Any) -> Any:
+def _common_image_ref(value: Any) -> Any:
     value = string(value)
     value = checked(check_image, value)
     return value
 
 
-def _common_checked_36(value: Any) -> Any:
-    value = _common_dict_24(value)
+def _common_container_override(value: Any) -> Any:
+    value = _common_dict_of_anything(value)
     value = checked(check_container_override, value)
     return value
 
 
-def _common_checked_37(value: Any) -> Any:
+def _common_port_number(value: Any) -> Any:
     value = integer(value)
     if not value >= 1:
         raise Unsure
@@ -457,61 +462,61 @@ def _common_checked_37(value: Any) -> Any:
     return value
 
 
-def _common_checked_38(value: Any) -> Any:
+def _common_port_name(value: Any) -> Any:
     value = string(value)
     value = checked(check_port_name, value)
     return value
 
 
-def _common_optional_39(value: Any) -> Any:
-    return None if value is None else _common_checked_37(value)
+def _common_optional_port_number(value: Any) -> Any:
+    return None if value is None else _common_port_number(value)
 
 
-def _common_checked_40(value: Any) -> Any:
+def _common_host(value: Any) -> Any:
     value = string(value)
     value = checked(check_host, value)
     return value
 
 
-def _common_optional_41(value: Any) -> Any:
-    return None if value is None else _common_list_11(value)
+def _common_optional_list_of_string(value: Any) -> Any:
+    return None if value is None else _common_list_of_string(value)
 
 
-def _common_checked_42(value: Any) -> Any:
-    value = _common_dict_20(value)
+def _common_check_resources_check_requests_and_limits(value: Any) -> Any:
+    value = _common_dict_of_dict_of_string_or_integer_or_floating(value)
     value = checked(check_resources, value)
     value = checked(check_requests_and_limits, value)
     return value
 
 
-def _common_checked_43(value: Any) -> Any:
+def _common_http_url(value: Any) -> Any:
     value = string(value)
     value = checked(check_http_url, value)
     return value
 
 
-def _common_optional_44(value: Any) -> Any:
-    return None if value is None else _common_checked_43(value)
+def _common_optional_http_url(value: Any) -> Any:
+    return None if value is None else _common_http_url(value)
 
 
-def _common_checked_45(value: Any) -> Any:
+def _common_file_name(value: Any) -> Any:
     value = string(value)
     value = checked(check_file_name, value)
     return value
 
 
-def _common_checked_46(value: Any) -> Any:
+def _common_integer_at_least_0(value: Any) -> Any:
     value = integer(value)
     if not value >= 0:
         raise Unsure
     return value
 
 
-def _common_optional_47(value: Any) -> Any:
-    return None if value is None else _common_checked_35(value)
+def _common_optional_image_ref(value: Any) -> Any:
+    return None if value is None else _common_image_ref(value)
 
 
-def _common_checked_48(value: Any) -> Any:
+def _common_integer_at_least_1(value: Any) -> Any:
     value = integer(value)
     if not value >= 1:
         raise Unsure

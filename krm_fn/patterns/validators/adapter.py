@@ -13,15 +13,15 @@ from krm_fn.patterns.validated import MISSING, Unsure, boolean, required
 from krm_fn.patterns.validators import (
     Anchor,
     PatternSpec,
-    _common_checked_21,
-    _common_checked_25,
-    _common_checked_34,
-    _common_checked_37,
-    _common_checked_38,
-    _common_dict_31,
-    _common_literal_17,
-    _common_optional_6,
-    _common_tagged_23,
+    _common_absolute_path,
+    _common_by_position_tag,
+    _common_container,
+    _common_dict_of_string,
+    _common_one_of_auto_or_true_or_false,
+    _common_optional_string,
+    _common_port_name,
+    _common_port_number,
+    _common_resources,
     fill_PatternSpec,
 )
 
@@ -87,7 +87,7 @@ class AdapterSpec(PatternSpec):
     interval: str | None
 
 
-def _literal_0(value: Any) -> Any:
+def _one_of_none_or_servicemonitor_or_podmonitor(value: Any) -> Any:
     if (type(value), value) in (
         (str, "none"),
         (str, "ServiceMonitor"),
@@ -104,29 +104,31 @@ def validate_AdapterSpec(value: Any) -> AdapterSpec:
     result: AdapterSpec = AdapterSpec.__new__(AdapterSpec)
     fill_PatternSpec(result, value)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _common_literal_17(item)
+    result.native = "auto" if item is MISSING else _common_one_of_auto_or_true_or_false(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _common_checked_21(item)
+    result.resources = sidecar_resources() if item is MISSING else _common_resources(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _common_tagged_23(item)
+    result.position = "first" if item is MISSING else _common_by_position_tag(item)
     item = value.get("container", MISSING)
-    result.container = required() if item is MISSING else _common_checked_25(item)
+    result.container = required() if item is MISSING else _common_container(item)
     item = value.get("port", MISSING)
-    result.port = required() if item is MISSING else _common_checked_37(item)
+    result.port = required() if item is MISSING else _common_port_number(item)
     item = value.get("portName", MISSING)
-    result.port_name = "metrics" if item is MISSING else _common_checked_38(item)
+    result.port_name = "metrics" if item is MISSING else _common_port_name(item)
     item = value.get("path", MISSING)
-    result.path = "/metrics" if item is MISSING else _common_checked_34(item)
+    result.path = "/metrics" if item is MISSING else _common_absolute_path(item)
     item = value.get("services", MISSING)
     result.services = True if item is MISSING else boolean(item)
     item = value.get("prometheusAnnotations", MISSING)
     result.prometheus_annotations = False if item is MISSING else boolean(item)
     item = value.get("monitor", MISSING)
-    result.monitor = "none" if item is MISSING else _literal_0(item)
+    result.monitor = (
+        "none" if item is MISSING else _one_of_none_or_servicemonitor_or_podmonitor(item)
+    )
     item = value.get("monitorLabels", MISSING)
-    result.monitor_labels = dict() if item is MISSING else _common_dict_31(item)
+    result.monitor_labels = dict() if item is MISSING else _common_dict_of_string(item)
     item = value.get("interval", MISSING)
-    result.interval = None if item is MISSING else _common_optional_6(item)
+    result.interval = None if item is MISSING else _common_optional_string(item)
     result.model_fields_set = frozenset(map(AdapterSpec.ALIASES.__getitem__, value))
     return result
 

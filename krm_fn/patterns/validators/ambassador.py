@@ -25,23 +25,23 @@ from krm_fn.patterns.validated import (
 from krm_fn.patterns.validators import (
     Anchor,
     PatternSpec,
-    _common_checked_21,
-    _common_checked_35,
-    _common_checked_36,
-    _common_checked_37,
-    _common_checked_38,
-    _common_checked_40,
-    _common_list_11,
-    _common_list_33,
-    _common_literal_17,
-    _common_optional_39,
-    _common_optional_41,
-    _common_tagged_23,
+    _common_by_position_tag,
+    _common_container_override,
+    _common_host,
+    _common_image_ref,
+    _common_list_of_env_var,
+    _common_list_of_string,
+    _common_one_of_auto_or_true_or_false,
+    _common_optional_list_of_string,
+    _common_optional_port_number,
+    _common_port_name,
+    _common_port_number,
+    _common_resources,
     fill_PatternSpec,
 )
 
-PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-PATTERN_1 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_NAME = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+DNS_LABEL = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 class AmbassadorSpec(PatternSpec):
@@ -172,27 +172,27 @@ class AmbassadorRemote(Validated):
     port: int
 
 
-def _checked_0(value: Any) -> Any:
+def _server_name(value: Any) -> Any:
     value = string(value)
     value = checked(check_server_name, value)
     return value
 
 
-def _optional_1(value: Any) -> Any:
-    return None if value is None else _checked_0(value)
+def _optional_server_name(value: Any) -> Any:
+    return None if value is None else _server_name(value)
 
 
-def _checked_2(value: Any) -> Any:
+def _dns_name(value: Any) -> Any:
     value = string(value)
-    value = matching(value, PATTERN_0)
+    value = matching(value, DNS_NAME)
     return value
 
 
-def _optional_3(value: Any) -> Any:
-    return None if value is None else _checked_2(value)
+def _optional_dns_name(value: Any) -> Any:
+    return None if value is None else _dns_name(value)
 
 
-def _literal_4(value: Any) -> Any:
+def _one_of_reject_or_redirect(value: Any) -> Any:
     if (type(value), value) in (
         (str, "reject"),
         (str, "redirect"),
@@ -207,11 +207,11 @@ def validate_AmbassadorTls(value: Any) -> AmbassadorTls:
         raise Unsure
     result: AmbassadorTls = AmbassadorTls.__new__(AmbassadorTls)
     item = value.get("secretName", MISSING)
-    result.secret_name = required() if item is MISSING else _checked_2(item)
+    result.secret_name = required() if item is MISSING else _dns_name(item)
     item = value.get("clientCASecretName", MISSING)
-    result.client_ca_secret_name = None if item is MISSING else _optional_3(item)
+    result.client_ca_secret_name = None if item is MISSING else _optional_dns_name(item)
     item = value.get("plainHttp", MISSING)
-    result.plain_http = "reject" if item is MISSING else _literal_4(item)
+    result.plain_http = "reject" if item is MISSING else _one_of_reject_or_redirect(item)
     result.model_fields_set = frozenset(map(AmbassadorTls.ALIASES.__getitem__, value))
     return result
 
@@ -222,22 +222,22 @@ def validate_AmbassadorInbound(value: Any) -> AmbassadorInbound:
         raise Unsure
     result: AmbassadorInbound = AmbassadorInbound.__new__(AmbassadorInbound)
     item = value.get("port", MISSING)
-    result.port = required() if item is MISSING else _common_checked_37(item)
+    result.port = required() if item is MISSING else _common_port_number(item)
     item = value.get("appPort", MISSING)
-    result.app_port = required() if item is MISSING else _common_checked_37(item)
+    result.app_port = required() if item is MISSING else _common_port_number(item)
     item = value.get("portName", MISSING)
-    result.port_name = "https" if item is MISSING else _common_checked_38(item)
+    result.port_name = "https" if item is MISSING else _common_port_name(item)
     item = value.get("serverName", MISSING)
-    result.server_name = None if item is MISSING else _optional_1(item)
+    result.server_name = None if item is MISSING else _optional_server_name(item)
     item = value.get("tls", MISSING)
     result.tls = required() if item is MISSING else validate_AmbassadorTls(item)
     item = value.get("healthPort", MISSING)
-    result.health_port = None if item is MISSING else _common_optional_39(item)
+    result.health_port = None if item is MISSING else _common_optional_port_number(item)
     result.model_fields_set = frozenset(map(AmbassadorInbound.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_7(value: Any) -> Any:
+def _optional_ambassador_inbound(value: Any) -> Any:
     return None if value is None else validate_AmbassadorInbound(value)
 
 
@@ -247,9 +247,9 @@ def validate_AmbassadorRemote(value: Any) -> AmbassadorRemote:
         raise Unsure
     result: AmbassadorRemote = AmbassadorRemote.__new__(AmbassadorRemote)
     item = value.get("host", MISSING)
-    result.host = required() if item is MISSING else _common_checked_40(item)
+    result.host = required() if item is MISSING else _common_host(item)
     item = value.get("port", MISSING)
-    result.port = required() if item is MISSING else _common_checked_37(item)
+    result.port = required() if item is MISSING else _common_port_number(item)
     result.model_fields_set = frozenset(map(AmbassadorRemote.ALIASES.__getitem__, value))
     return result
 
@@ -260,26 +260,26 @@ def validate_AmbassadorOutbound(value: Any) -> AmbassadorOutbound:
         raise Unsure
     result: AmbassadorOutbound = AmbassadorOutbound.__new__(AmbassadorOutbound)
     item = value.get("localPort", MISSING)
-    result.local_port = required() if item is MISSING else _common_checked_37(item)
+    result.local_port = required() if item is MISSING else _common_port_number(item)
     item = value.get("remote", MISSING)
     result.remote = required() if item is MISSING else validate_AmbassadorRemote(item)
     item = value.get("caSecretName", MISSING)
-    result.ca_secret_name = None if item is MISSING else _optional_3(item)
+    result.ca_secret_name = None if item is MISSING else _optional_dns_name(item)
     item = value.get("clientCertSecretName", MISSING)
-    result.client_cert_secret_name = None if item is MISSING else _optional_3(item)
+    result.client_cert_secret_name = None if item is MISSING else _optional_dns_name(item)
     result.model_fields_set = frozenset(map(AmbassadorOutbound.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_10(value: Any) -> Any:
+def _optional_ambassador_outbound(value: Any) -> Any:
     return None if value is None else validate_AmbassadorOutbound(value)
 
 
-def _checked_11(value: Any) -> Any:
+def _dns_label(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
-    value = matching(value, PATTERN_1)
+    value = matching(value, DNS_LABEL)
     return value
 
 
@@ -290,31 +290,31 @@ def validate_AmbassadorSpec(value: Any) -> AmbassadorSpec:
     result: AmbassadorSpec = AmbassadorSpec.__new__(AmbassadorSpec)
     fill_PatternSpec(result, value)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _common_literal_17(item)
+    result.native = "auto" if item is MISSING else _common_one_of_auto_or_true_or_false(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _common_checked_21(item)
+    result.resources = sidecar_resources() if item is MISSING else _common_resources(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _common_tagged_23(item)
+    result.position = "first" if item is MISSING else _common_by_position_tag(item)
     item = value.get("inbound", MISSING)
-    result.inbound = None if item is MISSING else _optional_7(item)
+    result.inbound = None if item is MISSING else _optional_ambassador_inbound(item)
     item = value.get("outbound", MISSING)
-    result.outbound = None if item is MISSING else _optional_10(item)
+    result.outbound = None if item is MISSING else _optional_ambassador_outbound(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "nginx-proxy" if item is MISSING else _checked_11(item)
+    result.container_name = "nginx-proxy" if item is MISSING else _dns_label(item)
     item = value.get("image", MISSING)
-    result.image = "nginx:1.27.3" if item is MISSING else _common_checked_35(item)
+    result.image = "nginx:1.27.3" if item is MISSING else _common_image_ref(item)
     item = value.get("command", MISSING)
-    result.command = None if item is MISSING else _common_optional_41(item)
+    result.command = None if item is MISSING else _common_optional_list_of_string(item)
     item = value.get("args", MISSING)
-    result.args = None if item is MISSING else _common_optional_41(item)
+    result.args = None if item is MISSING else _common_optional_list_of_string(item)
     item = value.get("configMapName", MISSING)
-    result.config_map_name = None if item is MISSING else _optional_3(item)
+    result.config_map_name = None if item is MISSING else _optional_dns_name(item)
     item = value.get("appEnv", MISSING)
-    result.app_env = list() if item is MISSING else _common_list_33(item)
+    result.app_env = list() if item is MISSING else _common_list_of_env_var(item)
     item = value.get("appArgs", MISSING)
-    result.app_args = list() if item is MISSING else _common_list_11(item)
+    result.app_args = list() if item is MISSING else _common_list_of_string(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_36(item)
+    result.container = dict() if item is MISSING else _common_container_override(item)
     result.model_fields_set = frozenset(map(AmbassadorSpec.ALIASES.__getitem__, value))
     model_checked(check_one_direction, result)
     return result

@@ -10,9 +10,9 @@ import re
 from typing import Any
 
 from krm_fn.patterns.validated import MISSING, Unsure, Validated, matching, required, string
-from krm_fn.patterns.validators import PatternSpec, _common_dict_24, fill_PatternSpec
+from krm_fn.patterns.validators import PatternSpec, _common_dict_of_anything, fill_PatternSpec
 
-PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_LABEL = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 class BundleBundleSpec(PatternSpec):
@@ -38,14 +38,14 @@ class BundlePatternEntry(Validated):
     spec: dict[str, Any]
 
 
-def _checked_0(value: Any) -> Any:
+def _string_matching_dns_label(value: Any) -> Any:
     value = string(value)
-    value = matching(value, PATTERN_0)
+    value = matching(value, DNS_LABEL)
     return value
 
 
-def _optional_1(value: Any) -> Any:
-    return None if value is None else _checked_0(value)
+def _optional_string_matching_dns_label(value: Any) -> Any:
+    return None if value is None else _string_matching_dns_label(value)
 
 
 def validate_BundlePatternEntry(value: Any) -> BundlePatternEntry:
@@ -56,21 +56,21 @@ def validate_BundlePatternEntry(value: Any) -> BundlePatternEntry:
     item = value.get("kind", MISSING)
     result.kind = required() if item is MISSING else string(item)
     item = value.get("name", MISSING)
-    result.name = None if item is MISSING else _optional_1(item)
+    result.name = None if item is MISSING else _optional_string_matching_dns_label(item)
     item = value.get("spec", MISSING)
-    result.spec = dict() if item is MISSING else _common_dict_24(item)
+    result.spec = dict() if item is MISSING else _common_dict_of_anything(item)
     result.model_fields_set = frozenset(map(BundlePatternEntry.ALIASES.__getitem__, value))
     return result
 
 
-def _list_3(value: Any) -> Any:
+def _list_of_bundle_pattern_entry(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
     return [validate_BundlePatternEntry(item) for item in value]
 
 
-def _checked_4(value: Any) -> Any:
-    value = _list_3(value)
+def _list_of_bundle_pattern_entry_min_1(value: Any) -> Any:
+    value = _list_of_bundle_pattern_entry(value)
     if len(value) < 1:
         raise Unsure
     return value
@@ -83,7 +83,7 @@ def validate_BundleBundleSpec(value: Any) -> BundleBundleSpec:
     result: BundleBundleSpec = BundleBundleSpec.__new__(BundleBundleSpec)
     fill_PatternSpec(result, value)
     item = value.get("patterns", MISSING)
-    result.patterns = required() if item is MISSING else _checked_4(item)
+    result.patterns = required() if item is MISSING else _list_of_bundle_pattern_entry_min_1(item)
     result.model_fields_set = frozenset(map(BundleBundleSpec.ALIASES.__getitem__, value))
     return result
 

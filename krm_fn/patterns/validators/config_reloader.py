@@ -23,18 +23,18 @@ from krm_fn.patterns.validated import (
 from krm_fn.patterns.validators import (
     Anchor,
     PatternSpec,
-    _common_checked_21,
-    _common_checked_35,
-    _common_checked_36,
-    _common_checked_48,
-    _common_literal_17,
-    _common_tagged_23,
+    _common_by_position_tag,
+    _common_container_override,
+    _common_image_ref,
+    _common_integer_at_least_1,
+    _common_one_of_auto_or_true_or_false,
+    _common_resources,
     fill_PatternSpec,
 )
 
-PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-PATTERN_1 = re.compile("^https?://")
-PATTERN_2 = re.compile("^[A-Za-z0-9._][A-Za-z0-9._-]{0,14}$")
+DNS_LABEL = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+HTTP_URL = re.compile("^https?://")
+PROCESS_NAME = re.compile("^[A-Za-z0-9._][A-Za-z0-9._-]{0,14}$")
 
 
 class ConfigReloaderSpec(PatternSpec):
@@ -110,34 +110,34 @@ class ConfigReloaderSignalReload(Validated):
     process: str
 
 
-def _checked_0(value: Any) -> Any:
+def _dns_label(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
-    value = matching(value, PATTERN_0)
+    value = matching(value, DNS_LABEL)
     return value
 
 
-def _list_1(value: Any) -> Any:
+def _list_of_dns_label(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_0(item) for item in value]
+    return [_dns_label(item) for item in value]
 
 
-def _checked_2(value: Any) -> Any:
-    value = _list_1(value)
+def _list_of_dns_label_min_1(value: Any) -> Any:
+    value = _list_of_dns_label(value)
     if len(value) < 1:
         raise Unsure
     return value
 
 
-def _checked_3(value: Any) -> Any:
+def _string_matching_http_url(value: Any) -> Any:
     value = string(value)
-    value = matching(value, PATTERN_1)
+    value = matching(value, HTTP_URL)
     return value
 
 
-def _literal_4(value: Any) -> Any:
+def _one_of_post_or_get(value: Any) -> Any:
     if (type(value), value) in (
         (str, "POST"),
         (str, "GET"),
@@ -152,18 +152,18 @@ def validate_ConfigReloaderHttpReload(value: Any) -> ConfigReloaderHttpReload:
         raise Unsure
     result: ConfigReloaderHttpReload = ConfigReloaderHttpReload.__new__(ConfigReloaderHttpReload)
     item = value.get("url", MISSING)
-    result.url = required() if item is MISSING else _checked_3(item)
+    result.url = required() if item is MISSING else _string_matching_http_url(item)
     item = value.get("method", MISSING)
-    result.method = "POST" if item is MISSING else _literal_4(item)
+    result.method = "POST" if item is MISSING else _one_of_post_or_get(item)
     result.model_fields_set = frozenset(map(ConfigReloaderHttpReload.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_6(value: Any) -> Any:
+def _optional_config_reloader_http_reload(value: Any) -> Any:
     return None if value is None else validate_ConfigReloaderHttpReload(value)
 
 
-def _literal_7(value: Any) -> Any:
+def _literal(value: Any) -> Any:
     if (type(value), value) in (
         (str, "HUP"),
         (str, "USR1"),
@@ -176,9 +176,9 @@ def _literal_7(value: Any) -> Any:
     raise Unsure
 
 
-def _checked_8(value: Any) -> Any:
+def _string_matching_process_name(value: Any) -> Any:
     value = string(value)
-    value = matching(value, PATTERN_2)
+    value = matching(value, PROCESS_NAME)
     return value
 
 
@@ -190,14 +190,14 @@ def validate_ConfigReloaderSignalReload(value: Any) -> ConfigReloaderSignalReloa
         ConfigReloaderSignalReload
     )
     item = value.get("name", MISSING)
-    result.name = "HUP" if item is MISSING else _literal_7(item)
+    result.name = "HUP" if item is MISSING else _literal(item)
     item = value.get("process", MISSING)
-    result.process = required() if item is MISSING else _checked_8(item)
+    result.process = required() if item is MISSING else _string_matching_process_name(item)
     result.model_fields_set = frozenset(map(ConfigReloaderSignalReload.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_10(value: Any) -> Any:
+def _optional_config_reloader_signal_reload(value: Any) -> Any:
     return None if value is None else validate_ConfigReloaderSignalReload(value)
 
 
@@ -208,25 +208,25 @@ def validate_ConfigReloaderSpec(value: Any) -> ConfigReloaderSpec:
     result: ConfigReloaderSpec = ConfigReloaderSpec.__new__(ConfigReloaderSpec)
     fill_PatternSpec(result, value)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _common_literal_17(item)
+    result.native = "auto" if item is MISSING else _common_one_of_auto_or_true_or_false(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _common_checked_21(item)
+    result.resources = sidecar_resources() if item is MISSING else _common_resources(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _common_tagged_23(item)
+    result.position = "first" if item is MISSING else _common_by_position_tag(item)
     item = value.get("watch", MISSING)
-    result.watch = required() if item is MISSING else _checked_2(item)
+    result.watch = required() if item is MISSING else _list_of_dns_label_min_1(item)
     item = value.get("http", MISSING)
-    result.http = None if item is MISSING else _optional_6(item)
+    result.http = None if item is MISSING else _optional_config_reloader_http_reload(item)
     item = value.get("signal", MISSING)
-    result.signal = None if item is MISSING else _optional_10(item)
+    result.signal = None if item is MISSING else _optional_config_reloader_signal_reload(item)
     item = value.get("periodSeconds", MISSING)
-    result.period_seconds = 5 if item is MISSING else _common_checked_48(item)
+    result.period_seconds = 5 if item is MISSING else _common_integer_at_least_1(item)
     item = value.get("image", MISSING)
-    result.image = "busybox:1.36.1" if item is MISSING else _common_checked_35(item)
+    result.image = "busybox:1.36.1" if item is MISSING else _common_image_ref(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "config-reloader" if item is MISSING else _checked_0(item)
+    result.container_name = "config-reloader" if item is MISSING else _dns_label(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_36(item)
+    result.container = dict() if item is MISSING else _common_container_override(item)
     result.model_fields_set = frozenset(map(ConfigReloaderSpec.ALIASES.__getitem__, value))
     model_checked(check_one_method, result)
     return result

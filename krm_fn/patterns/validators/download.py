@@ -24,20 +24,20 @@ from krm_fn.patterns.validated import (
 from krm_fn.patterns.validators import (
     Anchor,
     PatternSpec,
-    _common_checked_34,
-    _common_checked_36,
-    _common_checked_42,
-    _common_checked_45,
-    _common_optional_6,
-    _common_optional_44,
-    _common_optional_47,
-    _common_tagged_23,
+    _common_absolute_path,
+    _common_by_position_tag,
+    _common_check_resources_check_requests_and_limits,
+    _common_container_override,
+    _common_file_name,
+    _common_optional_http_url,
+    _common_optional_image_ref,
+    _common_optional_string,
     fill_PatternSpec,
 )
 
-PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-PATTERN_1 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-PATTERN_2 = re.compile("^[a-z0-9]+(-[a-z0-9]+)*$")
+DNS_LABEL = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_NAME = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+AWS_REGION = re.compile("^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 class DownloadSpec(PatternSpec):
@@ -115,52 +115,52 @@ class DownloadS3(Validated):
     endpoint: str | None
 
 
-def _checked_0(value: Any) -> Any:
+def _string_check_url(value: Any) -> Any:
     value = string(value)
     value = checked(check_url, value)
     return value
 
 
-def _optional_1(value: Any) -> Any:
-    return None if value is None else _common_checked_45(value)
+def _optional_file_name(value: Any) -> Any:
+    return None if value is None else _common_file_name(value)
 
 
-def _checked_2(value: Any) -> Any:
+def _string_check_sha256(value: Any) -> Any:
     value = string(value)
     value = checked(check_sha256, value)
     return value
 
 
-def _optional_3(value: Any) -> Any:
-    return None if value is None else _checked_2(value)
+def _optional_string_check_sha256(value: Any) -> Any:
+    return None if value is None else _string_check_sha256(value)
 
 
-def _checked_4(value: Any) -> Any:
+def _dns_label(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
-    value = matching(value, PATTERN_0)
+    value = matching(value, DNS_LABEL)
     return value
 
 
-def _checked_5(value: Any) -> Any:
+def _dns_name(value: Any) -> Any:
     value = string(value)
-    value = matching(value, PATTERN_1)
+    value = matching(value, DNS_NAME)
     return value
 
 
-def _optional_6(value: Any) -> Any:
-    return None if value is None else _checked_5(value)
+def _optional_dns_name(value: Any) -> Any:
+    return None if value is None else _dns_name(value)
 
 
-def _checked_7(value: Any) -> Any:
+def _string_matching_aws_region(value: Any) -> Any:
     value = string(value)
-    value = matching(value, PATTERN_2)
+    value = matching(value, AWS_REGION)
     return value
 
 
-def _optional_8(value: Any) -> Any:
-    return None if value is None else _checked_7(value)
+def _optional_string_matching_aws_region(value: Any) -> Any:
+    return None if value is None else _string_matching_aws_region(value)
 
 
 def validate_DownloadS3(value: Any) -> DownloadS3:
@@ -169,9 +169,9 @@ def validate_DownloadS3(value: Any) -> DownloadS3:
         raise Unsure
     result: DownloadS3 = DownloadS3.__new__(DownloadS3)
     item = value.get("region", MISSING)
-    result.region = None if item is MISSING else _optional_8(item)
+    result.region = None if item is MISSING else _optional_string_matching_aws_region(item)
     item = value.get("endpoint", MISSING)
-    result.endpoint = None if item is MISSING else _common_optional_44(item)
+    result.endpoint = None if item is MISSING else _common_optional_http_url(item)
     result.model_fields_set = frozenset(map(DownloadS3.ALIASES.__getitem__, value))
     return result
 
@@ -183,31 +183,35 @@ def validate_DownloadSpec(value: Any) -> DownloadSpec:
     result: DownloadSpec = DownloadSpec.__new__(DownloadSpec)
     fill_PatternSpec(result, value)
     item = value.get("position", MISSING)
-    result.position = "last" if item is MISSING else _common_tagged_23(item)
+    result.position = "last" if item is MISSING else _common_by_position_tag(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _common_checked_42(item)
+    result.resources = (
+        init_resources()
+        if item is MISSING
+        else _common_check_resources_check_requests_and_limits(item)
+    )
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_36(item)
+    result.container = dict() if item is MISSING else _common_container_override(item)
     item = value.get("url", MISSING)
-    result.url = required() if item is MISSING else _checked_0(item)
+    result.url = required() if item is MISSING else _string_check_url(item)
     item = value.get("file", MISSING)
-    result.file = None if item is MISSING else _optional_1(item)
+    result.file = None if item is MISSING else _optional_file_name(item)
     item = value.get("sha256", MISSING)
-    result.sha256 = None if item is MISSING else _optional_3(item)
+    result.sha256 = None if item is MISSING else _optional_string_check_sha256(item)
     item = value.get("mountPath", MISSING)
-    result.mount_path = required() if item is MISSING else _common_checked_34(item)
+    result.mount_path = required() if item is MISSING else _common_absolute_path(item)
     item = value.get("volumeName", MISSING)
-    result.volume_name = "download" if item is MISSING else _checked_4(item)
+    result.volume_name = "download" if item is MISSING else _dns_label(item)
     item = value.get("sizeLimit", MISSING)
-    result.size_limit = None if item is MISSING else _common_optional_6(item)
+    result.size_limit = None if item is MISSING else _common_optional_string(item)
     item = value.get("credentialsSecretName", MISSING)
-    result.credentials_secret_name = None if item is MISSING else _optional_6(item)
+    result.credentials_secret_name = None if item is MISSING else _optional_dns_name(item)
     item = value.get("s3", MISSING)
     result.s3 = validate_DownloadS3({}) if item is MISSING else validate_DownloadS3(item)
     item = value.get("image", MISSING)
-    result.image = None if item is MISSING else _common_optional_47(item)
+    result.image = None if item is MISSING else _common_optional_image_ref(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "download" if item is MISSING else _checked_4(item)
+    result.container_name = "download" if item is MISSING else _dns_label(item)
     result.model_fields_set = frozenset(map(DownloadSpec.ALIASES.__getitem__, value))
     model_checked(check_download_file_name, result)
     return result

@@ -15,18 +15,18 @@ from krm_fn.patterns.validated import MISSING, Unsure, boolean, checked, matchin
 from krm_fn.patterns.validators import (
     Anchor,
     PatternSpec,
-    _common_checked_34,
-    _common_checked_35,
-    _common_checked_36,
-    _common_checked_42,
-    _common_checked_45,
-    _common_checked_46,
-    _common_literal_17,
-    _common_tagged_23,
+    _common_absolute_path,
+    _common_by_position_tag,
+    _common_check_resources_check_requests_and_limits,
+    _common_container_override,
+    _common_file_name,
+    _common_image_ref,
+    _common_integer_at_least_0,
+    _common_one_of_auto_or_true_or_false,
     fill_PatternSpec,
 )
 
-PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_LABEL = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 class GitCloneSpec(PatternSpec):
@@ -102,31 +102,31 @@ class GitCloneSpec(PatternSpec):
     sync_link: str
 
 
-def _checked_0(value: Any) -> Any:
+def _string_check_repository(value: Any) -> Any:
     value = string(value)
     value = checked(check_repository, value)
     return value
 
 
-def _checked_1(value: Any) -> Any:
+def _string_check_ref(value: Any) -> Any:
     value = string(value)
     value = checked(check_ref, value)
     return value
 
 
-def _optional_2(value: Any) -> Any:
-    return None if value is None else _checked_1(value)
+def _optional_string_check_ref(value: Any) -> Any:
+    return None if value is None else _string_check_ref(value)
 
 
-def _checked_3(value: Any) -> Any:
+def _dns_label(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
-    value = matching(value, PATTERN_0)
+    value = matching(value, DNS_LABEL)
     return value
 
 
-def _checked_4(value: Any) -> Any:
+def _string_check_duration(value: Any) -> Any:
     value = string(value)
     value = checked(check_duration, value)
     return value
@@ -139,37 +139,41 @@ def validate_GitCloneSpec(value: Any) -> GitCloneSpec:
     result: GitCloneSpec = GitCloneSpec.__new__(GitCloneSpec)
     fill_PatternSpec(result, value)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _common_literal_17(item)
+    result.native = "auto" if item is MISSING else _common_one_of_auto_or_true_or_false(item)
     item = value.get("position", MISSING)
-    result.position = "last" if item is MISSING else _common_tagged_23(item)
+    result.position = "last" if item is MISSING else _common_by_position_tag(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _common_checked_42(item)
+    result.resources = (
+        init_resources()
+        if item is MISSING
+        else _common_check_resources_check_requests_and_limits(item)
+    )
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_36(item)
+    result.container = dict() if item is MISSING else _common_container_override(item)
     item = value.get("repository", MISSING)
-    result.repository = required() if item is MISSING else _checked_0(item)
+    result.repository = required() if item is MISSING else _string_check_repository(item)
     item = value.get("ref", MISSING)
-    result.ref = None if item is MISSING else _optional_2(item)
+    result.ref = None if item is MISSING else _optional_string_check_ref(item)
     item = value.get("depth", MISSING)
-    result.depth = 1 if item is MISSING else _common_checked_46(item)
+    result.depth = 1 if item is MISSING else _common_integer_at_least_0(item)
     item = value.get("mountPath", MISSING)
-    result.mount_path = required() if item is MISSING else _common_checked_34(item)
+    result.mount_path = required() if item is MISSING else _common_absolute_path(item)
     item = value.get("volumeName", MISSING)
-    result.volume_name = "source" if item is MISSING else _checked_3(item)
+    result.volume_name = "source" if item is MISSING else _dns_label(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "git-clone" if item is MISSING else _checked_3(item)
+    result.container_name = "git-clone" if item is MISSING else _dns_label(item)
     item = value.get("image", MISSING)
-    result.image = "alpine/git:2.45.2" if item is MISSING else _common_checked_35(item)
+    result.image = "alpine/git:2.45.2" if item is MISSING else _common_image_ref(item)
     item = value.get("sync", MISSING)
     result.sync = False if item is MISSING else boolean(item)
     item = value.get("syncImage", MISSING)
     result.sync_image = (
-        "registry.k8s.io/git-sync/git-sync:v4.4.0" if item is MISSING else _common_checked_35(item)
+        "registry.k8s.io/git-sync/git-sync:v4.4.0" if item is MISSING else _common_image_ref(item)
     )
     item = value.get("syncPeriod", MISSING)
-    result.sync_period = "60s" if item is MISSING else _checked_4(item)
+    result.sync_period = "60s" if item is MISSING else _string_check_duration(item)
     item = value.get("syncLink", MISSING)
-    result.sync_link = "current" if item is MISSING else _common_checked_45(item)
+    result.sync_link = "current" if item is MISSING else _common_file_name(item)
     result.model_fields_set = frozenset(map(GitCloneSpec.ALIASES.__getitem__, value))
     return result
 

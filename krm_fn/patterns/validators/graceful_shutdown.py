@@ -11,8 +11,8 @@ from typing import Any
 from krm_fn.patterns.validated import MISSING, Unsure
 from krm_fn.patterns.validators import (
     PatternSpec,
-    _common_checked_46,
-    _common_optional_41,
+    _common_integer_at_least_0,
+    _common_optional_list_of_string,
     fill_PatternSpec,
 )
 
@@ -48,13 +48,13 @@ def validate_GracefulShutdownSpec(value: Any) -> GracefulShutdownSpec:
     result: GracefulShutdownSpec = GracefulShutdownSpec.__new__(GracefulShutdownSpec)
     fill_PatternSpec(result, value)
     item = value.get("sleepSeconds", MISSING)
-    result.sleep_seconds = 5 if item is MISSING else _common_checked_46(item)
+    result.sleep_seconds = 5 if item is MISSING else _common_integer_at_least_0(item)
     item = value.get("command", MISSING)
-    result.command = None if item is MISSING else _common_optional_41(item)
+    result.command = None if item is MISSING else _common_optional_list_of_string(item)
     item = value.get("commandSeconds", MISSING)
-    result.command_seconds = 0 if item is MISSING else _common_checked_46(item)
+    result.command_seconds = 0 if item is MISSING else _common_integer_at_least_0(item)
     item = value.get("shutdownSeconds", MISSING)
-    result.shutdown_seconds = 30 if item is MISSING else _common_checked_46(item)
+    result.shutdown_seconds = 30 if item is MISSING else _common_integer_at_least_0(item)
     result.model_fields_set = frozenset(map(GracefulShutdownSpec.ALIASES.__getitem__, value))
     return result
 

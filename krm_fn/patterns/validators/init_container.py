@@ -13,11 +13,11 @@ from krm_fn.patterns.validated import MISSING, Unsure, required
 from krm_fn.patterns.validators import (
     Anchor,
     PatternSpec,
-    _common_checked_21,
-    _common_list_26,
-    _common_list_28,
-    _common_list_30,
-    _common_tagged_23,
+    _common_by_position_tag,
+    _common_list_of_container,
+    _common_list_of_volume,
+    _common_list_of_volume_mount,
+    _common_resources,
     fill_PatternSpec,
 )
 
@@ -49,8 +49,8 @@ class InitContainerSpec(PatternSpec):
     resources: dict[str, dict[str, str | int | float]]
 
 
-def _checked_0(value: Any) -> Any:
-    value = _common_list_26(value)
+def _list_of_container_min_1(value: Any) -> Any:
+    value = _common_list_of_container(value)
     if len(value) < 1:
         raise Unsure
     return value
@@ -63,15 +63,15 @@ def validate_InitContainerSpec(value: Any) -> InitContainerSpec:
     result: InitContainerSpec = InitContainerSpec.__new__(InitContainerSpec)
     fill_PatternSpec(result, value)
     item = value.get("initContainers", MISSING)
-    result.init_containers = required() if item is MISSING else _checked_0(item)
+    result.init_containers = required() if item is MISSING else _list_of_container_min_1(item)
     item = value.get("volumes", MISSING)
-    result.volumes = list() if item is MISSING else _common_list_28(item)
+    result.volumes = list() if item is MISSING else _common_list_of_volume(item)
     item = value.get("volumeMounts", MISSING)
-    result.volume_mounts = list() if item is MISSING else _common_list_30(item)
+    result.volume_mounts = list() if item is MISSING else _common_list_of_volume_mount(item)
     item = value.get("position", MISSING)
-    result.position = "last" if item is MISSING else _common_tagged_23(item)
+    result.position = "last" if item is MISSING else _common_by_position_tag(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _common_checked_21(item)
+    result.resources = init_resources() if item is MISSING else _common_resources(item)
     result.model_fields_set = frozenset(map(InitContainerSpec.ALIASES.__getitem__, value))
     return result
 

@@ -15,17 +15,17 @@ from krm_fn.patterns.validated import MISSING, Unsure, checked, matching, string
 from krm_fn.patterns.validators import (
     Anchor,
     PatternSpec,
-    _common_checked_21,
-    _common_checked_36,
-    _common_list_33,
-    _common_literal_17,
-    _common_optional_39,
-    _common_optional_47,
-    _common_tagged_23,
+    _common_by_position_tag,
+    _common_container_override,
+    _common_list_of_env_var,
+    _common_one_of_auto_or_true_or_false,
+    _common_optional_image_ref,
+    _common_optional_port_number,
+    _common_resources,
     fill_PatternSpec,
 )
 
-PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_LABEL = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 class LocalCacheSpec(PatternSpec):
@@ -98,7 +98,7 @@ class LocalCacheSpec(PatternSpec):
     container: dict[str, Any]
 
 
-def _literal_0(value: Any) -> Any:
+def _one_of_redis_or_memcached(value: Any) -> Any:
     if (type(value), value) in (
         (str, "redis"),
         (str, "memcached"),
@@ -107,13 +107,13 @@ def _literal_0(value: Any) -> Any:
     raise Unsure
 
 
-def _checked_1(value: Any) -> Any:
+def _string_check_quantity(value: Any) -> Any:
     value = string(value)
     value = checked(check_quantity, value)
     return value
 
 
-def _literal_2(value: Any) -> Any:
+def _literal(value: Any) -> Any:
     if (type(value), value) in (
         (str, "noeviction"),
         (str, "allkeys-lru"),
@@ -128,16 +128,16 @@ def _literal_2(value: Any) -> Any:
     raise Unsure
 
 
-def _checked_3(value: Any) -> Any:
+def _dns_label(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
-    value = matching(value, PATTERN_0)
+    value = matching(value, DNS_LABEL)
     return value
 
 
-def _optional_4(value: Any) -> Any:
-    return None if value is None else _checked_3(value)
+def _optional_dns_label(value: Any) -> Any:
+    return None if value is None else _dns_label(value)
 
 
 def validate_LocalCacheSpec(value: Any) -> LocalCacheSpec:
@@ -147,29 +147,29 @@ def validate_LocalCacheSpec(value: Any) -> LocalCacheSpec:
     result: LocalCacheSpec = LocalCacheSpec.__new__(LocalCacheSpec)
     fill_PatternSpec(result, value)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _common_literal_17(item)
+    result.native = "auto" if item is MISSING else _common_one_of_auto_or_true_or_false(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _common_checked_21(item)
+    result.resources = sidecar_resources() if item is MISSING else _common_resources(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _common_tagged_23(item)
+    result.position = "first" if item is MISSING else _common_by_position_tag(item)
     item = value.get("engine", MISSING)
-    result.engine = "redis" if item is MISSING else _literal_0(item)
+    result.engine = "redis" if item is MISSING else _one_of_redis_or_memcached(item)
     item = value.get("image", MISSING)
-    result.image = None if item is MISSING else _common_optional_47(item)
+    result.image = None if item is MISSING else _common_optional_image_ref(item)
     item = value.get("port", MISSING)
-    result.port = None if item is MISSING else _common_optional_39(item)
+    result.port = None if item is MISSING else _common_optional_port_number(item)
     item = value.get("memory", MISSING)
-    result.memory = "256Mi" if item is MISSING else _checked_1(item)
+    result.memory = "256Mi" if item is MISSING else _string_check_quantity(item)
     item = value.get("cpu", MISSING)
-    result.cpu = "50m" if item is MISSING else _checked_1(item)
+    result.cpu = "50m" if item is MISSING else _string_check_quantity(item)
     item = value.get("evictionPolicy", MISSING)
-    result.eviction_policy = "allkeys-lru" if item is MISSING else _literal_2(item)
+    result.eviction_policy = "allkeys-lru" if item is MISSING else _literal(item)
     item = value.get("appEnv", MISSING)
-    result.app_env = list() if item is MISSING else _common_list_33(item)
+    result.app_env = list() if item is MISSING else _common_list_of_env_var(item)
     item = value.get("containerName", MISSING)
-    result.container_name = None if item is MISSING else _optional_4(item)
+    result.container_name = None if item is MISSING else _optional_dns_label(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_36(item)
+    result.container = dict() if item is MISSING else _common_container_override(item)
     result.model_fields_set = frozenset(map(LocalCacheSpec.ALIASES.__getitem__, value))
     return result
 

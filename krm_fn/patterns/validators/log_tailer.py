@@ -15,20 +15,20 @@ from krm_fn.patterns.validated import MISSING, Unsure, boolean, checked, matchin
 from krm_fn.patterns.validators import (
     Anchor,
     PatternSpec,
-    _common_checked_21,
-    _common_checked_34,
-    _common_checked_35,
-    _common_checked_36,
-    _common_list_28,
-    _common_list_30,
-    _common_list_33,
-    _common_literal_17,
-    _common_optional_6,
-    _common_tagged_23,
+    _common_absolute_path,
+    _common_by_position_tag,
+    _common_container_override,
+    _common_image_ref,
+    _common_list_of_env_var,
+    _common_list_of_volume,
+    _common_list_of_volume_mount,
+    _common_one_of_auto_or_true_or_false,
+    _common_optional_string,
+    _common_resources,
     fill_PatternSpec,
 )
 
-PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_LABEL = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 class LogTailerSpec(PatternSpec):
@@ -104,30 +104,30 @@ class LogTailerSpec(PatternSpec):
     container: dict[str, Any]
 
 
-def _checked_0(value: Any) -> Any:
+def _string_check_relative_file(value: Any) -> Any:
     value = string(value)
     value = checked(check_relative_file, value)
     return value
 
 
-def _list_1(value: Any) -> Any:
+def _list_of_string_check_relative_file(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_0(item) for item in value]
+    return [_string_check_relative_file(item) for item in value]
 
 
-def _checked_2(value: Any) -> Any:
-    value = _list_1(value)
+def _list_of_string_check_relative_file_min_1(value: Any) -> Any:
+    value = _list_of_string_check_relative_file(value)
     if len(value) < 1:
         raise Unsure
     return value
 
 
-def _checked_3(value: Any) -> Any:
+def _dns_label(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
-    value = matching(value, PATTERN_0)
+    value = matching(value, DNS_LABEL)
     return value
 
 
@@ -138,35 +138,37 @@ def validate_LogTailerSpec(value: Any) -> LogTailerSpec:
     result: LogTailerSpec = LogTailerSpec.__new__(LogTailerSpec)
     fill_PatternSpec(result, value)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _common_literal_17(item)
+    result.native = "auto" if item is MISSING else _common_one_of_auto_or_true_or_false(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _common_checked_21(item)
+    result.resources = sidecar_resources() if item is MISSING else _common_resources(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _common_tagged_23(item)
+    result.position = "first" if item is MISSING else _common_by_position_tag(item)
     item = value.get("logDir", MISSING)
-    result.log_dir = required() if item is MISSING else _common_checked_34(item)
+    result.log_dir = required() if item is MISSING else _common_absolute_path(item)
     item = value.get("files", MISSING)
-    result.files = required() if item is MISSING else _checked_2(item)
+    result.files = (
+        required() if item is MISSING else _list_of_string_check_relative_file_min_1(item)
+    )
     item = value.get("perFile", MISSING)
     result.per_file = False if item is MISSING else boolean(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "logs" if item is MISSING else _checked_3(item)
+    result.container_name = "logs" if item is MISSING else _dns_label(item)
     item = value.get("image", MISSING)
-    result.image = "busybox:1.36.1" if item is MISSING else _common_checked_35(item)
+    result.image = "busybox:1.36.1" if item is MISSING else _common_image_ref(item)
     item = value.get("volumeName", MISSING)
-    result.volume_name = "logs" if item is MISSING else _checked_3(item)
+    result.volume_name = "logs" if item is MISSING else _dns_label(item)
     item = value.get("mountPath", MISSING)
-    result.mount_path = "/logs" if item is MISSING else _common_checked_34(item)
+    result.mount_path = "/logs" if item is MISSING else _common_absolute_path(item)
     item = value.get("sizeLimit", MISSING)
-    result.size_limit = None if item is MISSING else _common_optional_6(item)
+    result.size_limit = None if item is MISSING else _common_optional_string(item)
     item = value.get("appEnv", MISSING)
-    result.app_env = list() if item is MISSING else _common_list_33(item)
+    result.app_env = list() if item is MISSING else _common_list_of_env_var(item)
     item = value.get("volumes", MISSING)
-    result.volumes = list() if item is MISSING else _common_list_28(item)
+    result.volumes = list() if item is MISSING else _common_list_of_volume(item)
     item = value.get("volumeMounts", MISSING)
-    result.volume_mounts = list() if item is MISSING else _common_list_30(item)
+    result.volume_mounts = list() if item is MISSING else _common_list_of_volume_mount(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_36(item)
+    result.container = dict() if item is MISSING else _common_container_override(item)
     result.model_fields_set = frozenset(map(LogTailerSpec.ALIASES.__getitem__, value))
     return result
 

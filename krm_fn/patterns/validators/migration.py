@@ -14,15 +14,15 @@ from krm_fn.patterns.validated import MISSING, Unsure, boolean, matching, requir
 from krm_fn.patterns.validators import (
     Anchor,
     PatternSpec,
-    _common_checked_21,
-    _common_checked_36,
-    _common_list_11,
-    _common_optional_47,
-    _common_tagged_23,
+    _common_by_position_tag,
+    _common_container_override,
+    _common_list_of_string,
+    _common_optional_image_ref,
+    _common_resources,
     fill_PatternSpec,
 )
 
-PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_LABEL = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 class MigrationSpec(PatternSpec):
@@ -74,18 +74,18 @@ class MigrationSpec(PatternSpec):
     copy_volume_mounts: bool
 
 
-def _checked_0(value: Any) -> Any:
-    value = _common_list_11(value)
+def _list_of_string_min_1(value: Any) -> Any:
+    value = _common_list_of_string(value)
     if len(value) < 1:
         raise Unsure
     return value
 
 
-def _checked_1(value: Any) -> Any:
+def _dns_label(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
-    value = matching(value, PATTERN_0)
+    value = matching(value, DNS_LABEL)
     return value
 
 
@@ -96,19 +96,19 @@ def validate_MigrationSpec(value: Any) -> MigrationSpec:
     result: MigrationSpec = MigrationSpec.__new__(MigrationSpec)
     fill_PatternSpec(result, value)
     item = value.get("position", MISSING)
-    result.position = "last" if item is MISSING else _common_tagged_23(item)
+    result.position = "last" if item is MISSING else _common_by_position_tag(item)
     item = value.get("resources", MISSING)
-    result.resources = migration_resources() if item is MISSING else _common_checked_21(item)
+    result.resources = migration_resources() if item is MISSING else _common_resources(item)
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_36(item)
+    result.container = dict() if item is MISSING else _common_container_override(item)
     item = value.get("command", MISSING)
-    result.command = required() if item is MISSING else _checked_0(item)
+    result.command = required() if item is MISSING else _list_of_string_min_1(item)
     item = value.get("args", MISSING)
-    result.args = list() if item is MISSING else _common_list_11(item)
+    result.args = list() if item is MISSING else _common_list_of_string(item)
     item = value.get("image", MISSING)
-    result.image = None if item is MISSING else _common_optional_47(item)
+    result.image = None if item is MISSING else _common_optional_image_ref(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "migrate" if item is MISSING else _checked_1(item)
+    result.container_name = "migrate" if item is MISSING else _dns_label(item)
     item = value.get("copyEnv", MISSING)
     result.copy_env = True if item is MISSING else boolean(item)
     item = value.get("copyVolumeMounts", MISSING)

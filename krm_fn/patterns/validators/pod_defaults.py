@@ -13,11 +13,11 @@ from krm_fn.patterns.pod_defaults import check_keys, check_label_values
 from krm_fn.patterns.validated import MISSING, Unsure, checked
 from krm_fn.patterns.validators import (
     PatternSpec,
-    _common_dict_24,
-    _common_dict_31,
-    _common_list_28,
-    _common_list_30,
-    _common_list_33,
+    _common_dict_of_anything,
+    _common_dict_of_string,
+    _common_list_of_env_var,
+    _common_list_of_volume,
+    _common_list_of_volume_mount,
     fill_PatternSpec,
 )
 
@@ -52,29 +52,29 @@ class PodDefaultsSpec(PatternSpec):
     volume_mounts: list[dict[str, Any]]
 
 
-def _checked_0(value: Any) -> Any:
-    value = _common_dict_31(value)
+def _dict_of_string_check_keys_check_label_values(value: Any) -> Any:
+    value = _common_dict_of_string(value)
     value = checked(check_keys, value)
     value = checked(check_label_values, value)
     return value
 
 
-def _checked_1(value: Any) -> Any:
-    value = _common_dict_31(value)
+def _dict_of_string_check_keys(value: Any) -> Any:
+    value = _common_dict_of_string(value)
     value = checked(check_keys, value)
     return value
 
 
-def _checked_2(value: Any) -> Any:
-    value = _common_dict_24(value)
+def _env_from_source(value: Any) -> Any:
+    value = _common_dict_of_anything(value)
     value = checked(check_env_from, value)
     return value
 
 
-def _list_3(value: Any) -> Any:
+def _list_of_env_from_source(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_checked_2(item) for item in value]
+    return [_env_from_source(item) for item in value]
 
 
 def validate_PodDefaultsSpec(value: Any) -> PodDefaultsSpec:
@@ -84,17 +84,19 @@ def validate_PodDefaultsSpec(value: Any) -> PodDefaultsSpec:
     result: PodDefaultsSpec = PodDefaultsSpec.__new__(PodDefaultsSpec)
     fill_PatternSpec(result, value)
     item = value.get("labels", MISSING)
-    result.labels = dict() if item is MISSING else _checked_0(item)
+    result.labels = (
+        dict() if item is MISSING else _dict_of_string_check_keys_check_label_values(item)
+    )
     item = value.get("annotations", MISSING)
-    result.annotations = dict() if item is MISSING else _checked_1(item)
+    result.annotations = dict() if item is MISSING else _dict_of_string_check_keys(item)
     item = value.get("env", MISSING)
-    result.env = list() if item is MISSING else _common_list_33(item)
+    result.env = list() if item is MISSING else _common_list_of_env_var(item)
     item = value.get("envFrom", MISSING)
-    result.env_from = list() if item is MISSING else _list_3(item)
+    result.env_from = list() if item is MISSING else _list_of_env_from_source(item)
     item = value.get("volumes", MISSING)
-    result.volumes = list() if item is MISSING else _common_list_28(item)
+    result.volumes = list() if item is MISSING else _common_list_of_volume(item)
     item = value.get("volumeMounts", MISSING)
-    result.volume_mounts = list() if item is MISSING else _common_list_30(item)
+    result.volume_mounts = list() if item is MISSING else _common_list_of_volume_mount(item)
     result.model_fields_set = frozenset(map(PodDefaultsSpec.ALIASES.__getitem__, value))
     return result
 

@@ -10,7 +10,11 @@ from typing import Any
 
 from krm_fn.patterns.pod_resources import check_quantities
 from krm_fn.patterns.validated import MISSING, Unsure, boolean, checked
-from krm_fn.patterns.validators import PatternSpec, _common_dict_19, fill_PatternSpec
+from krm_fn.patterns.validators import (
+    PatternSpec,
+    _common_dict_of_string_or_integer_or_floating,
+    fill_PatternSpec,
+)
 
 
 class PodResourcesSpec(PatternSpec):
@@ -34,8 +38,8 @@ class PodResourcesSpec(PatternSpec):
     allow_init_dominance: bool
 
 
-def _checked_0(value: Any) -> Any:
-    value = _common_dict_19(value)
+def _dict_of_string_or_integer_or_floating_check_quantities(value: Any) -> Any:
+    value = _common_dict_of_string_or_integer_or_floating(value)
     value = checked(check_quantities, value)
     return value
 
@@ -47,9 +51,13 @@ def validate_PodResourcesSpec(value: Any) -> PodResourcesSpec:
     result: PodResourcesSpec = PodResourcesSpec.__new__(PodResourcesSpec)
     fill_PatternSpec(result, value)
     item = value.get("maxRequests", MISSING)
-    result.max_requests = dict() if item is MISSING else _checked_0(item)
+    result.max_requests = (
+        dict() if item is MISSING else _dict_of_string_or_integer_or_floating_check_quantities(item)
+    )
     item = value.get("maxLimits", MISSING)
-    result.max_limits = dict() if item is MISSING else _checked_0(item)
+    result.max_limits = (
+        dict() if item is MISSING else _dict_of_string_or_integer_or_floating_check_quantities(item)
+    )
     item = value.get("allowInitDominance", MISSING)
     result.allow_init_dominance = False if item is MISSING else boolean(item)
     result.model_fields_set = frozenset(map(PodResourcesSpec.ALIASES.__getitem__, value))

@@ -14,12 +14,12 @@ from krm_fn.patterns.validated import MISSING, Unsure, checked, required
 from krm_fn.patterns.validators import (
     Anchor,
     PatternSpec,
-    _common_checked_21,
-    _common_list_26,
-    _common_list_28,
-    _common_list_30,
-    _common_literal_17,
-    _common_tagged_23,
+    _common_by_position_tag,
+    _common_list_of_container,
+    _common_list_of_volume,
+    _common_list_of_volume_mount,
+    _common_one_of_auto_or_true_or_false,
+    _common_resources,
     fill_PatternSpec,
 )
 
@@ -54,8 +54,8 @@ class SidecarSpec(PatternSpec):
     volume_mounts: list[dict[str, Any]]
 
 
-def _checked_0(value: Any) -> Any:
-    value = _common_list_26(value)
+def _list_of_container_min_1_check_no_restart_policy(value: Any) -> Any:
+    value = _common_list_of_container(value)
     if len(value) < 1:
         raise Unsure
     value = checked(check_no_restart_policy, value)
@@ -69,17 +69,19 @@ def validate_SidecarSpec(value: Any) -> SidecarSpec:
     result: SidecarSpec = SidecarSpec.__new__(SidecarSpec)
     fill_PatternSpec(result, value)
     item = value.get("native", MISSING)
-    result.native = "auto" if item is MISSING else _common_literal_17(item)
+    result.native = "auto" if item is MISSING else _common_one_of_auto_or_true_or_false(item)
     item = value.get("resources", MISSING)
-    result.resources = sidecar_resources() if item is MISSING else _common_checked_21(item)
+    result.resources = sidecar_resources() if item is MISSING else _common_resources(item)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _common_tagged_23(item)
+    result.position = "first" if item is MISSING else _common_by_position_tag(item)
     item = value.get("containers", MISSING)
-    result.containers = required() if item is MISSING else _checked_0(item)
+    result.containers = (
+        required() if item is MISSING else _list_of_container_min_1_check_no_restart_policy(item)
+    )
     item = value.get("volumes", MISSING)
-    result.volumes = list() if item is MISSING else _common_list_28(item)
+    result.volumes = list() if item is MISSING else _common_list_of_volume(item)
     item = value.get("volumeMounts", MISSING)
-    result.volume_mounts = list() if item is MISSING else _common_list_30(item)
+    result.volume_mounts = list() if item is MISSING else _common_list_of_volume_mount(item)
     result.model_fields_set = frozenset(map(SidecarSpec.ALIASES.__getitem__, value))
     return result
 

@@ -15,15 +15,15 @@ from krm_fn.patterns.validated import MISSING, Unsure, boolean, checked, matchin
 from krm_fn.patterns.validators import (
     Anchor,
     PatternSpec,
-    _common_checked_35,
-    _common_checked_36,
-    _common_checked_42,
-    _common_dict_31,
-    _common_tagged_23,
+    _common_by_position_tag,
+    _common_check_resources_check_requests_and_limits,
+    _common_container_override,
+    _common_dict_of_string,
+    _common_image_ref,
     fill_PatternSpec,
 )
 
-PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_LABEL = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 class SysctlSpec(PatternSpec):
@@ -67,19 +67,19 @@ class SysctlSpec(PatternSpec):
     image: str
 
 
-def _checked_0(value: Any) -> Any:
-    value = _common_dict_31(value)
+def _dict_of_string_min_1_check_names(value: Any) -> Any:
+    value = _common_dict_of_string(value)
     if len(value) < 1:
         raise Unsure
     value = checked(check_names, value)
     return value
 
 
-def _checked_1(value: Any) -> Any:
+def _dns_label(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
-    value = matching(value, PATTERN_0)
+    value = matching(value, DNS_LABEL)
     return value
 
 
@@ -90,19 +90,23 @@ def validate_SysctlSpec(value: Any) -> SysctlSpec:
     result: SysctlSpec = SysctlSpec.__new__(SysctlSpec)
     fill_PatternSpec(result, value)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _common_tagged_23(item)
+    result.position = "first" if item is MISSING else _common_by_position_tag(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _common_checked_42(item)
+    result.resources = (
+        init_resources()
+        if item is MISSING
+        else _common_check_resources_check_requests_and_limits(item)
+    )
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_36(item)
+    result.container = dict() if item is MISSING else _common_container_override(item)
     item = value.get("sysctls", MISSING)
-    result.sysctls = required() if item is MISSING else _checked_0(item)
+    result.sysctls = required() if item is MISSING else _dict_of_string_min_1_check_names(item)
     item = value.get("allowPrivileged", MISSING)
     result.allow_privileged = False if item is MISSING else boolean(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "sysctl" if item is MISSING else _checked_1(item)
+    result.container_name = "sysctl" if item is MISSING else _dns_label(item)
     item = value.get("image", MISSING)
-    result.image = "busybox:1.36.1" if item is MISSING else _common_checked_35(item)
+    result.image = "busybox:1.36.1" if item is MISSING else _common_image_ref(item)
     result.model_fields_set = frozenset(map(SysctlSpec.ALIASES.__getitem__, value))
     return result
 

@@ -24,22 +24,22 @@ from krm_fn.patterns.validated import (
 from krm_fn.patterns.validators import (
     Anchor,
     PatternSpec,
-    _common_checked_34,
-    _common_checked_35,
-    _common_checked_36,
-    _common_checked_42,
-    _common_checked_45,
-    _common_optional_6,
-    _common_optional_41,
-    _common_optional_44,
-    _common_tagged_23,
+    _common_absolute_path,
+    _common_by_position_tag,
+    _common_check_resources_check_requests_and_limits,
+    _common_container_override,
+    _common_file_name,
+    _common_image_ref,
+    _common_optional_http_url,
+    _common_optional_list_of_string,
+    _common_optional_string,
     fill_PatternSpec,
 )
 from krm_fn.patterns.vault_secrets import check_complete, check_distinct_files, check_one
 
-PATTERN_0 = re.compile("^[A-Za-z0-9_][A-Za-z0-9_.@+=:/-]*$")
-PATTERN_1 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-PATTERN_2 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+VAULT_PATH = re.compile("^[A-Za-z0-9_][A-Za-z0-9_.@+=:/-]*$")
+DNS_NAME = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+DNS_LABEL = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 class VaultSecretsSpec(PatternSpec):
@@ -153,16 +153,16 @@ class VaultSecretsSecretFile(Validated):
     file: str
 
 
-def _checked_0(value: Any) -> Any:
+def _string_min_1(value: Any) -> Any:
     value = string(value)
     if len(value) < 1:
         raise Unsure
     return value
 
 
-def _checked_1(value: Any) -> Any:
+def _string_matching_vault_path(value: Any) -> Any:
     value = string(value)
-    value = matching(value, PATTERN_0)
+    value = matching(value, VAULT_PATH)
     return value
 
 
@@ -174,26 +174,26 @@ def validate_VaultSecretsKubernetesAuth(value: Any) -> VaultSecretsKubernetesAut
         VaultSecretsKubernetesAuth
     )
     item = value.get("role", MISSING)
-    result.role = required() if item is MISSING else _checked_0(item)
+    result.role = required() if item is MISSING else _string_min_1(item)
     item = value.get("mount", MISSING)
-    result.mount = "kubernetes" if item is MISSING else _checked_1(item)
+    result.mount = "kubernetes" if item is MISSING else _string_matching_vault_path(item)
     item = value.get("tokenPath", MISSING)
     result.token_path = (
         "/var/run/secrets/kubernetes.io/serviceaccount/token"
         if item is MISSING
-        else _common_checked_34(item)
+        else _common_absolute_path(item)
     )
     result.model_fields_set = frozenset(map(VaultSecretsKubernetesAuth.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_3(value: Any) -> Any:
+def _optional_vault_secrets_kubernetes_auth(value: Any) -> Any:
     return None if value is None else validate_VaultSecretsKubernetesAuth(value)
 
 
-def _checked_4(value: Any) -> Any:
+def _dns_name(value: Any) -> Any:
     value = string(value)
-    value = matching(value, PATTERN_1)
+    value = matching(value, DNS_NAME)
     return value
 
 
@@ -203,14 +203,14 @@ def validate_VaultSecretsTokenAuth(value: Any) -> VaultSecretsTokenAuth:
         raise Unsure
     result: VaultSecretsTokenAuth = VaultSecretsTokenAuth.__new__(VaultSecretsTokenAuth)
     item = value.get("secretName", MISSING)
-    result.secret_name = required() if item is MISSING else _checked_4(item)
+    result.secret_name = required() if item is MISSING else _dns_name(item)
     item = value.get("key", MISSING)
-    result.key = "token" if item is MISSING else _common_checked_45(item)
+    result.key = "token" if item is MISSING else _common_file_name(item)
     result.model_fields_set = frozenset(map(VaultSecretsTokenAuth.ALIASES.__getitem__, value))
     return result
 
 
-def _optional_6(value: Any) -> Any:
+def _optional_vault_secrets_token_auth(value: Any) -> Any:
     return None if value is None else validate_VaultSecretsTokenAuth(value)
 
 
@@ -220,26 +220,26 @@ def validate_VaultSecretsAuth(value: Any) -> VaultSecretsAuth:
         raise Unsure
     result: VaultSecretsAuth = VaultSecretsAuth.__new__(VaultSecretsAuth)
     item = value.get("kubernetes", MISSING)
-    result.kubernetes = None if item is MISSING else _optional_3(item)
+    result.kubernetes = None if item is MISSING else _optional_vault_secrets_kubernetes_auth(item)
     item = value.get("token", MISSING)
-    result.token = None if item is MISSING else _optional_6(item)
+    result.token = None if item is MISSING else _optional_vault_secrets_token_auth(item)
     result.model_fields_set = frozenset(map(VaultSecretsAuth.ALIASES.__getitem__, value))
     model_checked(check_one, result)
     return result
 
 
-def _optional_8(value: Any) -> Any:
+def _optional_vault_secrets_auth(value: Any) -> Any:
     return None if value is None else validate_VaultSecretsAuth(value)
 
 
-def _checked_9(value: Any) -> Any:
+def _argument(value: Any) -> Any:
     value = string(value)
     value = checked(check_argument, value)
     return value
 
 
-def _optional_10(value: Any) -> Any:
-    return None if value is None else _checked_9(value)
+def _optional_argument(value: Any) -> Any:
+    return None if value is None else _argument(value)
 
 
 def validate_VaultSecretsSecretFile(value: Any) -> VaultSecretsSecretFile:
@@ -248,36 +248,36 @@ def validate_VaultSecretsSecretFile(value: Any) -> VaultSecretsSecretFile:
         raise Unsure
     result: VaultSecretsSecretFile = VaultSecretsSecretFile.__new__(VaultSecretsSecretFile)
     item = value.get("path", MISSING)
-    result.path = required() if item is MISSING else _checked_1(item)
+    result.path = required() if item is MISSING else _string_matching_vault_path(item)
     item = value.get("field", MISSING)
-    result.field = None if item is MISSING else _optional_10(item)
+    result.field = None if item is MISSING else _optional_argument(item)
     item = value.get("file", MISSING)
-    result.file = required() if item is MISSING else _common_checked_45(item)
+    result.file = required() if item is MISSING else _common_file_name(item)
     result.model_fields_set = frozenset(map(VaultSecretsSecretFile.ALIASES.__getitem__, value))
     return result
 
 
-def _list_12(value: Any) -> Any:
+def _list_of_vault_secrets_secret_file(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
     return [validate_VaultSecretsSecretFile(item) for item in value]
 
 
-def _checked_13(value: Any) -> Any:
-    value = _list_12(value)
+def _list_of_vault_secrets_secret_file_check_distinct_files(value: Any) -> Any:
+    value = _list_of_vault_secrets_secret_file(value)
     value = checked(check_distinct_files, value)
     return value
 
 
-def _optional_14(value: Any) -> Any:
-    return None if value is None else _checked_4(value)
+def _optional_dns_name(value: Any) -> Any:
+    return None if value is None else _dns_name(value)
 
 
-def _checked_15(value: Any) -> Any:
+def _dns_label(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
-    value = matching(value, PATTERN_2)
+    value = matching(value, DNS_LABEL)
     return value
 
 
@@ -288,33 +288,39 @@ def validate_VaultSecretsSpec(value: Any) -> VaultSecretsSpec:
     result: VaultSecretsSpec = VaultSecretsSpec.__new__(VaultSecretsSpec)
     fill_PatternSpec(result, value)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _common_tagged_23(item)
+    result.position = "first" if item is MISSING else _common_by_position_tag(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _common_checked_42(item)
+    result.resources = (
+        init_resources()
+        if item is MISSING
+        else _common_check_resources_check_requests_and_limits(item)
+    )
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_36(item)
+    result.container = dict() if item is MISSING else _common_container_override(item)
     item = value.get("address", MISSING)
-    result.address = None if item is MISSING else _common_optional_44(item)
+    result.address = None if item is MISSING else _common_optional_http_url(item)
     item = value.get("auth", MISSING)
-    result.auth = None if item is MISSING else _optional_8(item)
+    result.auth = None if item is MISSING else _optional_vault_secrets_auth(item)
     item = value.get("secrets", MISSING)
-    result.secrets = list() if item is MISSING else _checked_13(item)
+    result.secrets = (
+        list() if item is MISSING else _list_of_vault_secrets_secret_file_check_distinct_files(item)
+    )
     item = value.get("namespace", MISSING)
-    result.namespace = None if item is MISSING else _common_optional_6(item)
+    result.namespace = None if item is MISSING else _common_optional_string(item)
     item = value.get("caSecretName", MISSING)
-    result.ca_secret_name = None if item is MISSING else _optional_14(item)
+    result.ca_secret_name = None if item is MISSING else _optional_dns_name(item)
     item = value.get("command", MISSING)
-    result.command = None if item is MISSING else _common_optional_41(item)
+    result.command = None if item is MISSING else _common_optional_list_of_string(item)
     item = value.get("image", MISSING)
-    result.image = "hashicorp/vault:1.17.6" if item is MISSING else _common_checked_35(item)
+    result.image = "hashicorp/vault:1.17.6" if item is MISSING else _common_image_ref(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "vault-secrets" if item is MISSING else _checked_15(item)
+    result.container_name = "vault-secrets" if item is MISSING else _dns_label(item)
     item = value.get("volumeName", MISSING)
-    result.volume_name = "secrets" if item is MISSING else _checked_15(item)
+    result.volume_name = "secrets" if item is MISSING else _dns_label(item)
     item = value.get("mountPath", MISSING)
-    result.mount_path = "/secrets" if item is MISSING else _common_checked_34(item)
+    result.mount_path = "/secrets" if item is MISSING else _common_absolute_path(item)
     item = value.get("sizeLimit", MISSING)
-    result.size_limit = None if item is MISSING else _common_optional_6(item)
+    result.size_limit = None if item is MISSING else _common_optional_string(item)
     result.model_fields_set = frozenset(map(VaultSecretsSpec.ALIASES.__getitem__, value))
     model_checked(check_complete, result)
     return result

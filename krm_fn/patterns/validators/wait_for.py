@@ -14,19 +14,19 @@ from krm_fn.patterns.validated import MISSING, Unsure, checked, matching, model_
 from krm_fn.patterns.validators import (
     Anchor,
     PatternSpec,
-    _common_checked_35,
-    _common_checked_36,
-    _common_checked_40,
-    _common_checked_42,
-    _common_checked_43,
-    _common_checked_48,
-    _common_list_11,
-    _common_tagged_23,
+    _common_by_position_tag,
+    _common_check_resources_check_requests_and_limits,
+    _common_container_override,
+    _common_host,
+    _common_http_url,
+    _common_image_ref,
+    _common_integer_at_least_1,
+    _common_list_of_string,
     fill_PatternSpec,
 )
 from krm_fn.patterns.wait_for import check_host_port, check_something
 
-PATTERN_0 = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS_LABEL = re.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 class WaitForSpec(PatternSpec):
@@ -82,29 +82,29 @@ class WaitForSpec(PatternSpec):
     container_name: str
 
 
-def _checked_0(value: Any) -> Any:
-    value = _common_list_11(value)
+def _list_of_string_check_host_port(value: Any) -> Any:
+    value = _common_list_of_string(value)
     value = checked(check_host_port, value)
     return value
 
 
-def _list_1(value: Any) -> Any:
+def _list_of_http_url(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_common_checked_43(item) for item in value]
+    return [_common_http_url(item) for item in value]
 
 
-def _list_2(value: Any) -> Any:
+def _list_of_host(value: Any) -> Any:
     if type(value) is not list:
         raise Unsure
-    return [_common_checked_40(item) for item in value]
+    return [_common_host(item) for item in value]
 
 
-def _checked_3(value: Any) -> Any:
+def _dns_label(value: Any) -> Any:
     value = string(value)
     if len(value) > 63:
         raise Unsure
-    value = matching(value, PATTERN_0)
+    value = matching(value, DNS_LABEL)
     return value
 
 
@@ -115,25 +115,29 @@ def validate_WaitForSpec(value: Any) -> WaitForSpec:
     result: WaitForSpec = WaitForSpec.__new__(WaitForSpec)
     fill_PatternSpec(result, value)
     item = value.get("position", MISSING)
-    result.position = "first" if item is MISSING else _common_tagged_23(item)
+    result.position = "first" if item is MISSING else _common_by_position_tag(item)
     item = value.get("resources", MISSING)
-    result.resources = init_resources() if item is MISSING else _common_checked_42(item)
+    result.resources = (
+        init_resources()
+        if item is MISSING
+        else _common_check_resources_check_requests_and_limits(item)
+    )
     item = value.get("container", MISSING)
-    result.container = dict() if item is MISSING else _common_checked_36(item)
+    result.container = dict() if item is MISSING else _common_container_override(item)
     item = value.get("tcp", MISSING)
-    result.tcp = list() if item is MISSING else _checked_0(item)
+    result.tcp = list() if item is MISSING else _list_of_string_check_host_port(item)
     item = value.get("http", MISSING)
-    result.http = list() if item is MISSING else _list_1(item)
+    result.http = list() if item is MISSING else _list_of_http_url(item)
     item = value.get("dns", MISSING)
-    result.dns = list() if item is MISSING else _list_2(item)
+    result.dns = list() if item is MISSING else _list_of_host(item)
     item = value.get("timeoutSeconds", MISSING)
-    result.timeout_seconds = 300 if item is MISSING else _common_checked_48(item)
+    result.timeout_seconds = 300 if item is MISSING else _common_integer_at_least_1(item)
     item = value.get("intervalSeconds", MISSING)
-    result.interval_seconds = 2 if item is MISSING else _common_checked_48(item)
+    result.interval_seconds = 2 if item is MISSING else _common_integer_at_least_1(item)
     item = value.get("image", MISSING)
-    result.image = "busybox:1.36.1" if item is MISSING else _common_checked_35(item)
+    result.image = "busybox:1.36.1" if item is MISSING else _common_image_ref(item)
     item = value.get("containerName", MISSING)
-    result.container_name = "wait-for" if item is MISSING else _checked_3(item)
+    result.container_name = "wait-for" if item is MISSING else _dns_label(item)
     result.model_fields_set = frozenset(map(WaitForSpec.ALIASES.__getitem__, value))
     model_checked(check_something, result)
     return result

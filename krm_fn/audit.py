@@ -36,7 +36,10 @@ import unicodedata
 import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from krm_fn.commands.arguments import Arguments
 
 from krm_fn.editing.record import Entry, RecordError, read_record
 from krm_fn.engine.config import Instance
@@ -368,7 +371,7 @@ def load_instances(paths: list[str]) -> list[Instance]:
     return load_config_files(named).instances
 
 
-def read_cluster(options: Any) -> tuple[Any, Cluster, dict[str, Any] | None]:
+def read_cluster(options: "Arguments") -> tuple[Any, Cluster, dict[str, Any] | None]:
     """The API client and what the audit reads; ClusterError naming the context if it fails."""
     try:
         import kubernetes
@@ -409,12 +412,14 @@ def read_cluster(options: Any) -> tuple[Any, Cluster, dict[str, Any] | None]:
             item["kind"] = kind
         return items
 
-    if not options.all_namespaces and not options.namespace:
-        options.namespace = _context_namespace(kubernetes, options) or "default"
-    if not options.all_namespaces and not DNS_SUBDOMAIN.fullmatch(options.namespace):
-        raise ClusterError(f"{context}: {options.namespace!r} is not a namespace name")
+    namespace = ""  # every namespace
+    if not options.all_namespaces:
+        namespace = options.namespace or _context_namespace(kubernetes, options) or "default"
+        options.namespace = namespace
+        if not DNS_SUBDOMAIN.fullmatch(namespace):
+            raise ClusterError(f"{context}: {namespace!r} is not a namespace name")
     query = {"labelSelector": options.selector} if options.selector else {}
-    scope = "" if options.all_namespaces else f"/namespaces/{segment(options.namespace)}"
+    scope = "" if options.all_namespaces else f"/namespaces/{segment(namespace)}"
     pods = listed(f"/api/v1{scope}/pods", "Pod", query)
     for pod in pods:
         pod["apiVersion"] = "v1"
@@ -429,7 +434,7 @@ def read_cluster(options: Any) -> tuple[Any, Cluster, dict[str, Any] | None]:
     if options.all_namespaces:
         namespaces = listed("/api/v1/namespaces", "Namespace")
     else:
-        one = get(f"/api/v1/namespaces/{segment(options.namespace)}")
+        one = get(f"/api/v1/namespaces/{segment(namespace)}")
         namespaces = [one] if one else []
     labels = {n["metadata"]["name"]: n["metadata"].get("labels") or {} for n in namespaces}
     webhook = get(
@@ -444,7 +449,7 @@ def segment(name: str) -> str:
     return urllib.parse.quote(name, safe="")
 
 
-def _context_namespace(kubernetes: Any, options: Any) -> str:
+def _context_namespace(kubernetes: Any, options: "Arguments") -> str:
     """The namespace the kubeconfig's context names, as kubectl takes it."""
     try:
         contexts, current = kubernetes.config.list_kube_config_contexts(options.kubeconfig)
@@ -491,7 +496,7 @@ def _first_line(err: Exception) -> str:
     return text[0] if text else type(err).__name__
 
 
-def restart(client: Any, rows: list[Workload], options: Any, stderr: TextIO) -> None:
+def restart(client: Any, rows: list[Workload], options: "Arguments", stderr: TextIO) -> None:
     """Patch the template annotation kubectl rollout restart sets, in batches."""
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     body = {"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now}}}}}
@@ -550,7 +555,7 @@ def escaped(text: str) -> str:
     )  # fmt: skip
 
 
-def main(options: Any, stdout: TextIO, stderr: TextIO) -> int:
+def main(options: "Arguments", stdout: TextIO, stderr: TextIO) -> int:
     """Run the audit; 0 all current, 1 anything else, 3 the cluster could not be read."""
     from krm_fn.configfiles import ConfigDirError
     from krm_fn.manifests import yamlio

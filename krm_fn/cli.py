@@ -1,7 +1,7 @@
 """The entry point: it picks the way in, and runs the two that start once per build.
 
 The KRM function (a ResourceList on stdin) and kustomize's exec plugin stay light: no argparse
-on their way. The commands for people are in commands.py, the webhook in webhook/, Helm's
+on their way. The commands for people are in commands/, the webhook in webhook/, Helm's
 post-renderer in helm.py, Argo CD's generate in argocd.py; what they share is framework.py.
 """
 

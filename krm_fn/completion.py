@@ -16,27 +16,15 @@ TAKES_DIRECTORY = {"install-plugins", "helm-plugin"}
 DIRECTORY_OPTIONS = {"-o", "--output"}
 
 
-def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return dict(action.choices)
-    return {}
-
-
 def _options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
     return [a for a in parser._actions if a.option_strings]
 
 
-def _summaries(parser: argparse.ArgumentParser) -> dict[str, str]:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return {a.dest: a.help or "" for a in action._choices_actions}
-    return {}
+Commands = dict[str, argparse.ArgumentParser]  # each command's parser, by name
 
 
-def bash(parser: argparse.ArgumentParser) -> str:
+def bash(commands: Commands, summaries: dict[str, str]) -> str:
     """The bash completion function `_krm_fn`, registered for krm-fn."""
-    commands = _commands(parser)
     cases, values = [], []
     for name, sub in commands.items():
         words = " ".join(o for a in _options(sub) for o in a.option_strings)
@@ -96,22 +84,21 @@ complete -o filenames -o bashdefault -F _krm_fn krm-fn
 """
 
 
-def zsh(parser: argparse.ArgumentParser) -> str:
+def zsh(commands: Commands, summaries: dict[str, str]) -> str:
     """The bash function, through zsh's bashcompinit."""
     return (
         "#compdef krm-fn\n# krm-fn completion for zsh: source it from ~/.zshrc (after compinit)\n"
-        "autoload -U +X bashcompinit && bashcompinit\n" + bash(parser).split("\n", 2)[2]
+        "autoload -U +X bashcompinit && bashcompinit\n"
+        + bash(commands, summaries).split("\n", 2)[2]
     )
 
 
-def fish(parser: argparse.ArgumentParser) -> str:
+def fish(commands: Commands, summaries: dict[str, str]) -> str:
     """`complete` lines for fish."""
     lines = [
         "# krm-fn completion for fish: put it in ~/.config/fish/completions/krm-fn.fish",
         "complete -c krm-fn -f",
     ]
-    commands = _commands(parser)
-    summaries = _summaries(parser)
     names = " ".join(commands)
     for name in commands:
         help_text = shlex.quote(summaries.get(name, "").split(":")[0][:60])
@@ -144,6 +131,6 @@ def fish(parser: argparse.ArgumentParser) -> str:
     return "\n".join(lines) + "\n"
 
 
-def script(shell: str, parser: argparse.ArgumentParser) -> str:
-    """The completion script of a shell."""
-    return {"bash": bash, "zsh": zsh, "fish": fish}[shell](parser)
+def script(shell: str, commands: Commands, summaries: dict[str, str]) -> str:
+    """The completion script of a shell, from each command's parser and summary."""
+    return {"bash": bash, "zsh": zsh, "fish": fish}[shell](commands, summaries)

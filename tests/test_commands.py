@@ -16,14 +16,9 @@ DEPLOYMENT = EXAMPLE / "deployment.yaml"
 
 def all_commands() -> list[str]:
     """Every command the parser knows, those cli.py dispatches before it too."""
-    import argparse
+    from krm_fn.commands.parser import build
 
-    from krm_fn.commands import _parser
-
-    for action in _parser()._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return list(action.choices)
-    raise AssertionError("no commands")
+    return list(build().commands)
 
 
 COMMANDS = all_commands()

@@ -66,7 +66,7 @@ WAYS_IN = {  # module -> the way in it belongs to; cli.py, the entry point, pick
     "krm_fn.cli": "the entry point",
     "krm_fn.__main__": "the entry point",  # python -m krm_fn
     "krm_fn.commands": "commands",
-    "krm_fn.audit": "commands",  # the audit command, parsed by commands.py
+    "krm_fn.audit": "commands",  # the audit command, parsed by commands/parser.py
     "krm_fn.helm": "helm",
     "krm_fn.argocd": "argocd",
     "krm_fn.webhook": "webhook",

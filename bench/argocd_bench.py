@@ -88,9 +88,15 @@ def refresh_all(argo: Any, names: list[str]) -> float:
     for name in names:
         argo.refresh(name, hard=True)
     for name in names:
-        argo.wait(name, lambda a, n=name: a.get("status", {}).get("reconciledAt", "") > before[n]
-                  and "argocd.argoproj.io/refresh" not in a["metadata"].get("annotations", {}),
-                  "refreshed", seconds=600)  # fmt: skip
+        argo.wait(
+            name,
+            lambda a, n=name: (
+                a.get("status", {}).get("reconciledAt", "") > before[n]
+                and "argocd.argoproj.io/refresh" not in a["metadata"].get("annotations", {})
+            ),
+            "refreshed",
+            seconds=600,
+        )
     return time.perf_counter() - start
 
 
@@ -117,18 +123,28 @@ def run(work: Path) -> list[tuple[str, float, float, float | None]]:
         plugin_refresh = refresh_all(argo, plugin_names)
         builtin_refresh = refresh_all(argo, builtin_names)
     return [
-        ("Argo CD: one app's manifests, uncached: krm-fn plugin vs built-in kustomize + patch",
-         plugin, builtin, 1.5),
-        (f"Argo CD: hard refresh of {APPS} apps: krm-fn plugin vs built-in kustomize + patch",
-         plugin_refresh, builtin_refresh, None),
-    ]  # fmt: skip
+        (
+            "Argo CD: one app's manifests, uncached: krm-fn plugin vs built-in kustomize + patch",
+            plugin,
+            builtin,
+            1.5,
+        ),
+        (
+            f"Argo CD: hard refresh of {APPS} apps: krm-fn plugin vs built-in kustomize + patch",
+            plugin_refresh,
+            builtin_refresh,
+            None,
+        ),
+    ]
 
 
 if __name__ == "__main__":
     directory = Path(tempfile.mkdtemp(prefix="krm-fn-argocd-bench-"))
     try:
         for what, ours, base, target in run(directory):
-            print(f"{what}: {ours * 1000:.0f} ms vs {base * 1000:.0f} ms = {ours / base:.2f}x"
-                  f" (target {target})")  # fmt: skip
+            print(
+                f"{what}: {ours * 1000:.0f} ms vs {base * 1000:.0f} ms = {ours / base:.2f}x"
+                f" (target {target})"
+            )
     finally:
         shutil.rmtree(directory, ignore_errors=True)

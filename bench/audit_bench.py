@@ -70,22 +70,39 @@ def run(work: Path) -> list[tuple[str, float, float, float | None]]:
                 raise SystemExit(f"only {len(listed)} pods after 600 s")
             time.sleep(2)
         kubeconfig = str(plane.kubeconfig)
-        audit = [KRM_FN, "audit", str(EXAMPLE / "log-shipper.yaml"), "-A", "-o", "json",
-                 "--kubeconfig", kubeconfig]  # fmt: skip
+        audit = [
+            KRM_FN,
+            "audit",
+            str(EXAMPLE / "log-shipper.yaml"),
+            "-A",
+            "-o",
+            "json",
+            "--kubeconfig",
+            kubeconfig,
+        ]
         report = json.loads(subprocess.run(audit, capture_output=True, check=False).stdout)
         judged = sum(row["pods"] for row in report["workloads"])
         if judged != DEPLOYMENTS * REPLICAS:
             raise SystemExit(f"the audit judged {judged} pods")
         ours = median_seconds(audit)
-        kubectl = median_seconds(["kubectl", "--kubeconfig", kubeconfig, "get", "pods", "-A",
-                                  "-o", "json"])  # fmt: skip
+        kubectl = median_seconds(
+            ["kubectl", "--kubeconfig", kubeconfig, "get", "pods", "-A", "-o", "json"]
+        )
     pods = DEPLOYMENTS * REPLICAS
-    return [(f"audit: {pods:,} pods, krm-fn audit -A vs kubectl get pods -A -o json", ours,
-             kubectl, 2.0)]  # fmt: skip
+    return [
+        (
+            f"audit: {pods:,} pods, krm-fn audit -A vs kubectl get pods -A -o json",
+            ours,
+            kubectl,
+            2.0,
+        )
+    ]
 
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory(prefix="krm-fn-audit-bench-") as directory:
         for what, ours, base, target in run(Path(directory)):
-            print(f"{what}: {ours * 1000:.0f} ms vs {base * 1000:.0f} ms = {ours / base:.2f}x"
-                  f" (target {target})")  # fmt: skip
+            print(
+                f"{what}: {ours * 1000:.0f} ms vs {base * 1000:.0f} ms = {ours / base:.2f}x"
+                f" (target {target})"
+            )

@@ -91,11 +91,26 @@ def server(
     """A webhook server on loopback: (port, metrics port, process)."""
     port, metrics = free_port(), free_port()
     process = subprocess.Popen(
-        [*command, "--config-dir", str(work / "configs"), "--tls-cert-file", str(tls / "tls.crt"),
-         "--tls-key-file", str(tls / "tls.key"), "--host", "127.0.0.1", "--port", str(port),
-         "--metrics-port", str(metrics), "--workers", str(WORKERS)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            *command,
+            "--config-dir",
+            str(work / "configs"),
+            "--tls-cert-file",
+            str(tls / "tls.crt"),
+            "--tls-key-file",
+            str(tls / "tls.key"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--metrics-port",
+            str(metrics),
+            "--workers",
+            str(WORKERS),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -121,8 +136,18 @@ def wrk(port: int, work: Path, paced: bool) -> dict[str, float]:
         f"function delay() return {delay:.3f} * (0.5 + math.random()) end\n" if paced else ""
     )
     script.write_text(lua)
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-s", str(script),
-               f"https://127.0.0.1:{port}/mutate", "--", str(work / "bodies.jsonl")]  # fmt: skip
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{CONNECTIONS}",
+        f"-d{SECONDS}s",
+        "--latency",
+        "-s",
+        str(script),
+        f"https://127.0.0.1:{port}/mutate",
+        "--",
+        str(work / "bodies.jsonl"),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", done.stdout)
     if errors:

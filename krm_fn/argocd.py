@@ -43,17 +43,22 @@ CONFIG_API = "krm-fn.dev/"
 
 # name -> (collection type, what it does): announced in plugin.yaml (a test checks they agree)
 PARAMETERS: dict[str, tuple[str, str]] = {
-    "kubernetes-version": ("string", "the Kubernetes version krm-fn targets (native sidecars, "
-                           "preStop sleep); default: the destination cluster's"),
-    "fail-on-warnings": ("string", "true: every krm-fn warning is an error the Application "
-                         "shows"),
+    "kubernetes-version": (
+        "string",
+        "the Kubernetes version krm-fn targets (native sidecars, "
+        "preStop sleep); default: the destination cluster's",
+    ),
+    "fail-on-warnings": ("string", "true: every krm-fn warning is an error the Application shows"),
     "strict": ("string", "true: a config that selects no workload is an error"),
-    "configs": ("array", "krm-fn config files, relative to the app's directory, applied in "
-                "order after the build; a chart's default: the krm-fn configs beside Chart.yaml"),
+    "configs": (
+        "array",
+        "krm-fn config files, relative to the app's directory, applied in "
+        "order after the build; a chart's default: the krm-fn configs beside Chart.yaml",
+    ),
     "values-files": ("array", "Helm values files, relative to the app's directory"),
     "values": ("string", "Helm values as YAML, after the values files"),
     "release-name": ("string", "the Helm release name; default: the Application's name"),
-}  # fmt: skip
+}
 BOOLEANS = {"true": True, "false": False, "": False}
 # Helm's own rule for a release name (chartutil.ValidateReleaseName): a DNS-1123 subdomain of at
 # most 53 characters, so that it never reads as an option.
@@ -206,8 +211,9 @@ def configs_beside(directory: Path) -> list[str]:
     for path in sorted(directory.iterdir()):
         if path.suffix in (".yaml", ".yml") and path.is_file() and path.name != "Chart.yaml":
             head = path.read_text(encoding="utf-8", errors="replace")[:4096]
-            if any(line.startswith("apiVersion:") and CONFIG_API in line for line in
-                   head.splitlines()):  # fmt: skip
+            if any(
+                line.startswith("apiVersion:") and CONFIG_API in line for line in head.splitlines()
+            ):
                 found.append(str(path))
     return found
 

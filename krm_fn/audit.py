@@ -67,8 +67,11 @@ OWNER_KINDS = {
     "DaemonSet": ("/apis/apps/v1", "daemonsets"),
 }
 # Who may own whom: a pod's controller, and that controller's own controller.
-OWNS = {"Pod": ("ReplicaSet", "Job", "StatefulSet", "DaemonSet"),
-        "ReplicaSet": ("Deployment",), "Job": ("CronJob",)}  # fmt: skip
+OWNS = {
+    "Pod": ("ReplicaSet", "Job", "StatefulSet", "DaemonSet"),
+    "ReplicaSet": ("Deployment",),
+    "Job": ("CronJob",),
+}
 DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 OPTED_OUT = "opted out"
 
@@ -245,8 +248,14 @@ def _owner(child: dict[str, Any], owners: dict[str, dict[str, Any]]) -> dict[str
     from krm_fn.kube.selection import matches_label_selector
 
     meta = child.get("metadata") or {}
-    reference = next((r for r in meta.get("ownerReferences") or []
-                      if isinstance(r, dict) and r.get("controller") is True), None)  # fmt: skip
+    reference = next(
+        (
+            r
+            for r in meta.get("ownerReferences") or []
+            if isinstance(r, dict) and r.get("controller") is True
+        ),
+        None,
+    )
     owner = owners.get(str(reference.get("uid"))) if reference else None
     if reference is None or owner is None:
         return None
@@ -295,8 +304,14 @@ def audit(
         row.pods += 1
         if not findings:
             continue
-        worst = next((s for s in ("unverifiable", "missing", "stale") if any(
-            f.state == s for f in findings)), "current")  # fmt: skip
+        worst = next(
+            (
+                s
+                for s in ("unverifiable", "missing", "stale")
+                if any(f.state == s for f in findings)
+            ),
+            "current",
+        )
         row.counts[worst] += 1
         for finding in findings:
             index = (finding.config, finding.state, finding.detail)
@@ -332,8 +347,10 @@ def restart_plan(rows: list[Workload], selected: Callable[[str], bool] | None) -
             c for (c, s, _), _n in row.findings.items() if s == "stale" and c in row.built
         )
         if built:
-            row.restart = (f"not restarted: {', '.join(built)} is in the template (build time): "
-                           "render and apply it again")  # fmt: skip
+            row.restart = (
+                f"not restarted: {', '.join(built)} is in the template (build time): "
+                "render and apply it again"
+            )
             continue
         if selected is None:
             row.restart = "not restarted: the webhook's configuration was not found"
@@ -400,8 +417,14 @@ def read_cluster(options: "Arguments") -> tuple[Any, Cluster, dict[str, Any] | N
         items: list[Any] = []
         token = ""
         while True:
-            page = get(path, {**(query or {}), "limit": str(options.chunk_size),
-                              **({"continue": token} if token else {})})  # fmt: skip
+            page = get(
+                path,
+                {
+                    **(query or {}),
+                    "limit": str(options.chunk_size),
+                    **({"continue": token} if token else {}),
+                },
+            )
             if page is None:
                 return items
             items += page.get("items") or []
@@ -474,9 +497,13 @@ def call(
         headers["Content-Type"] = content_type
     try:
         method, url, headers, body, _ = client.param_serialize(
-            method=method, resource_path=path, query_params=list((query or {}).items()),
-            header_params=headers, body=body, auth_settings=["BearerToken"],
-        )  # fmt: skip
+            method=method,
+            resource_path=path,
+            query_params=list((query or {}).items()),
+            header_params=headers,
+            body=body,
+            auth_settings=["BearerToken"],
+        )
         response = client.call_api(method, url, header_params=headers, body=body)
         response.read()
     except Exception as err:  # the connection, TLS, the credentials: the client's message
@@ -507,10 +534,18 @@ def restart(client: Any, rows: list[Workload], options: "Arguments", stderr: Tex
         if not (DNS_SUBDOMAIN.fullmatch(row.namespace) and DNS_SUBDOMAIN.fullmatch(row.name)):
             row.restart = "not restarted: not a name the API server gives an object"
             continue
-        path = (f"/apis/apps/v1/namespaces/{segment(row.namespace)}/{RESTARTABLE[row.kind]}/"
-                f"{segment(row.name)}")  # fmt: skip
-        status, data = call(client, context, "PATCH", path, body=body,
-                            content_type="application/strategic-merge-patch+json")  # fmt: skip
+        path = (
+            f"/apis/apps/v1/namespaces/{segment(row.namespace)}/{RESTARTABLE[row.kind]}/"
+            f"{segment(row.name)}"
+        )
+        status, data = call(
+            client,
+            context,
+            "PATCH",
+            path,
+            body=body,
+            content_type="application/strategic-merge-patch+json",
+        )
         if status != 200:
             row.restart = f"restart failed: {status} {_reason(data)}"
             continue
@@ -526,17 +561,26 @@ def table(rows: Iterable[Workload]) -> str:
     for row in rows:
         counts = [str(row.counts[s]) for s in STATES]
         where = escaped(f"{row.kind}/{row.namespace}/{row.name}")
-        lines.append((escaped(row.namespace), escaped(f"{row.kind}/{row.name}"), row.state,
-                      str(row.pods), *counts))  # fmt: skip
+        lines.append(
+            (
+                escaped(row.namespace),
+                escaped(f"{row.kind}/{row.name}"),
+                row.state,
+                str(row.pods),
+                *counts,
+            )
+        )
         for (config, state, detail), count in sorted(row.findings.items()):
             if state != "current":
-                details.append(f"{where}: {escaped(config)}: {state} ({count} pods): "
-                               f"{escaped(detail)}")  # fmt: skip
+                details.append(
+                    f"{where}: {escaped(config)}: {state} ({count} pods): {escaped(detail)}"
+                )
         if row.restart:
             details.append(f"{where}: {escaped(row.restart)}")
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
-    text = "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
-                     for line in lines)  # fmt: skip
+    text = "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
+    )
     return text + "\n" + "".join(f"{d}\n" for d in details)
 
 
@@ -549,10 +593,11 @@ def escaped(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(
-        c if c == " " or not unicodedata.category(c).startswith(("C", "Z")) else
-        (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+        c
+        if c == " " or not unicodedata.category(c).startswith(("C", "Z"))
+        else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
         for c in text
-    )  # fmt: skip
+    )
 
 
 def main(options: "Arguments", stdout: TextIO, stderr: TextIO) -> int:
@@ -579,8 +624,11 @@ def main(options: "Arguments", stdout: TextIO, stderr: TextIO) -> int:
     except ClusterError as err:
         stderr.write(f"krm-fn audit: {err}\n")
         return 3
-    report = {"apiVersion": "krm-fn.dev/v1alpha1", "kind": REPORT_KIND,
-              "workloads": [r.to_json() for r in rows]}  # fmt: skip
+    report = {
+        "apiVersion": "krm-fn.dev/v1alpha1",
+        "kind": REPORT_KIND,
+        "workloads": [r.to_json() for r in rows],
+    }
     if options.output == "json":
         stdout.write(json.dumps(report, indent=2) + "\n")
     elif options.output == "yaml":

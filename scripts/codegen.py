@@ -34,9 +34,19 @@ from krm_fn.kinds import BUNDLE_KIND, KINDS
 
 OUTPUT = "krm_fn/patterns/validators"
 RUNTIME = (
-    "MISSING", "Unsure", "Validated", "anything", "boolean", "checked", "floating", "integer",
-    "matching", "model_checked", "required", "string",
-)  # fmt: skip
+    "MISSING",
+    "Unsure",
+    "Validated",
+    "anything",
+    "boolean",
+    "checked",
+    "floating",
+    "integer",
+    "matching",
+    "model_checked",
+    "required",
+    "string",
+)
 IMMUTABLE = (str, int, float, bool, type(None), tuple, frozenset)
 SHARED_MODELS = "krm_fn.patterns.models.spec"  # their validators are in the shared module
 FILLED = {"PatternSpec"}  # shared models whose fields the kinds' Specs inherit

@@ -318,8 +318,14 @@ class Image:
     cmd: tuple[str, ...] = ()
     user: str = ""
     stop_signal: str = ""
-    drop: tuple[str, ...] = ("usr/share/doc", "usr/share/man", "usr/share/info",
-                             "usr/share/locale", "var/cache/apt", "var/lib/apt/lists")  # fmt: skip
+    drop: tuple[str, ...] = (
+        "usr/share/doc",
+        "usr/share/man",
+        "usr/share/info",
+        "usr/share/locale",
+        "var/cache/apt",
+        "var/lib/apt/lists",
+    )
 
     def digest(self) -> str:
         """What decides whether the image must be made again."""
@@ -356,27 +362,37 @@ IMAGES: dict[str, Image] = {
     "pause": Image(("registry.k8s.io/pause:3.10.2",), go="pause", entrypoint=("/pause",)),
     "busybox": Image(
         ("docker.io/library/busybox:1.36.1", "docker.io/library/alpine:3.20"),
-        packages=("busybox-static",), busybox=True, files=BUSYBOX_FILES, cmd=("sh",),
+        packages=("busybox-static",),
+        busybox=True,
+        files=BUSYBOX_FILES,
+        cmd=("sh",),
     ),
     "shop": stand_in("registry.example.com/legacy/shop:4.2.1", "usr/local/bin/shop", SHOP),
     "cloud-sql-proxy": stand_in(
         "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.1",
-        "usr/local/bin/cloud-sql-proxy", SQL_PROXY,
-        more=tuple((f"srv/health/{check}", 0o644, "ok\n")
-                   for check in ("startup", "readiness", "liveness")),
+        "usr/local/bin/cloud-sql-proxy",
+        SQL_PROXY,
+        more=tuple(
+            (f"srv/health/{check}", 0o644, "ok\n") for check in ("startup", "readiness", "liveness")
+        ),
     ),
     "reports": stand_in("registry.example.com/reports:1.8.0", "usr/local/bin/report", REPORT),
     "elasticsearch": Image(
         ("docker.elastic.co/elasticsearch/elasticsearch:7.9.3",),
-        packages=("busybox-static",), busybox=True,
-        files=(("etc/passwd", 0o644, PASSWD + ES_USER),
-               ("etc/group", 0o644, GROUP),
-               ("usr/local/bin/elasticsearch", 0o755, ELASTICSEARCH)),
-        entrypoint=("/usr/local/bin/elasticsearch",), user="1000",
+        packages=("busybox-static",),
+        busybox=True,
+        files=(
+            ("etc/passwd", 0o644, PASSWD + ES_USER),
+            ("etc/group", 0o644, GROUP),
+            ("usr/local/bin/elasticsearch", 0o755, ELASTICSEARCH),
+        ),
+        entrypoint=("/usr/local/bin/elasticsearch",),
+        user="1000",
     ),
     "elasticsearch-exporter": stand_in(
         "docker.io/justwatch/elasticsearch_exporter:1.1.0",
-        "usr/local/bin/elasticsearch_exporter", EXPORTER,
+        "usr/local/bin/elasticsearch_exporter",
+        EXPORTER,
         more=(("usr/local/bin/scrape", 0o755, SCRAPE),),
     ),
     "httpd": stand_in(
@@ -393,53 +409,71 @@ IMAGES: dict[str, Image] = {
     ),
     "curl": Image(
         ("docker.io/curlimages/curl:8.10.1",),
-        packages=("curl", "ca-certificates"), variant="essential",
-        entrypoint=("curl",), user="100",
+        packages=("curl", "ca-certificates"),
+        variant="essential",
+        entrypoint=("curl",),
+        user="100",
     ),
     "memcached": Image(
         ("docker.io/library/memcached:1.6.32-alpine",),
-        packages=("memcached",), variant="essential",
-        cmd=("memcached",), user="11211",
+        packages=("memcached",),
+        variant="essential",
+        cmd=("memcached",),
+        user="11211",
     ),
     "nginx": Image(
         ("docker.io/library/nginx:1.27.3",),
-        packages=("nginx-light", "libnginx-mod-stream", "busybox"), variant="essential",
-        files=(("etc/nginx/nginx.conf", 0o644, NGINX_CONF),
-               ("etc/nginx/conf.d/default.conf", 0o644, NGINX_DEFAULT),
-               ("usr/share/nginx/html/index.html", 0o644, "nginx\n"),
-               ("var/cache/nginx/.keep", 0o644, ""),
-               ("docker-entrypoint.sh", 0o755, NGINX_ENTRYPOINT)),
+        packages=("nginx-light", "libnginx-mod-stream", "busybox"),
+        variant="essential",
+        files=(
+            ("etc/nginx/nginx.conf", 0o644, NGINX_CONF),
+            ("etc/nginx/conf.d/default.conf", 0o644, NGINX_DEFAULT),
+            ("usr/share/nginx/html/index.html", 0o644, "nginx\n"),
+            ("var/cache/nginx/.keep", 0o644, ""),
+            ("docker-entrypoint.sh", 0o755, NGINX_ENTRYPOINT),
+        ),
         # Debian's nginx keeps its temporary files in /var/lib/nginx, the official image's in
         # /var/cache/nginx (where a read-only container mounts an emptyDir): the same place
         links=(("var/lib/nginx", "/var/cache/nginx"),),
         entrypoint=("/docker-entrypoint.sh",),
-        cmd=("nginx", "-g", "daemon off;"), stop_signal="SIGQUIT",
+        cmd=("nginx", "-g", "daemon off;"),
+        stop_signal="SIGQUIT",
     ),
     "nginx-unprivileged": Image(
         ("docker.io/nginxinc/nginx-unprivileged:1.27.3",),
-        packages=("nginx-light", "libnginx-mod-stream", "busybox"), variant="essential",
-        files=(("etc/passwd", 0o644, PASSWD + "nginx:x:101:101:nginx:/nonexistent:/bin/false\n"),
-               ("etc/nginx/nginx.conf", 0o644, NGINX_UNPRIVILEGED_CONF),
-               ("etc/nginx/conf.d/default.conf", 0o644, NGINX_DEFAULT.replace("80;", "8080;")),
-               ("usr/share/nginx/html/index.html", 0o644, "nginx\n")),
-        cmd=("nginx", "-g", "daemon off;"), user="101", stop_signal="SIGQUIT",
+        packages=("nginx-light", "libnginx-mod-stream", "busybox"),
+        variant="essential",
+        files=(
+            ("etc/passwd", 0o644, PASSWD + "nginx:x:101:101:nginx:/nonexistent:/bin/false\n"),
+            ("etc/nginx/nginx.conf", 0o644, NGINX_UNPRIVILEGED_CONF),
+            ("etc/nginx/conf.d/default.conf", 0o644, NGINX_DEFAULT.replace("80;", "8080;")),
+            ("usr/share/nginx/html/index.html", 0o644, "nginx\n"),
+        ),
+        cmd=("nginx", "-g", "daemon off;"),
+        user="101",
+        stop_signal="SIGQUIT",
     ),
     "redis": Image(
         ("docker.io/library/redis:7.4.1-alpine",),
-        packages=("redis-server", "busybox"), variant="essential",
+        packages=("redis-server", "busybox"),
+        variant="essential",
         cmd=("redis-server", "--protected-mode", "no", "--save", "", "--appendonly", "no"),
     ),
     "git": Image(
         ("docker.io/alpine/git:2.45.2",),
-        packages=("git", "ca-certificates", "busybox"), variant="essential",
+        packages=("git", "ca-certificates", "busybox"),
+        variant="essential",
         entrypoint=("git",),
     ),
     "git-sync": Image(
         ("registry.k8s.io/git-sync/git-sync:v4.4.0",),
-        packages=("git", "ca-certificates"), variant="essential",
-        files=(("git-sync", 0o755, GIT_SYNC),), entrypoint=("/git-sync",), user="65533",
+        packages=("git", "ca-certificates"),
+        variant="essential",
+        files=(("git-sync", 0o755, GIT_SYNC),),
+        entrypoint=("/git-sync",),
+        user="65533",
     ),
-}  # fmt: skip
+}
 
 
 def rootfs(image: Image, directory: Path) -> None:
@@ -448,22 +482,33 @@ def rootfs(image: Image, directory: Path) -> None:
         directory.mkdir(parents=True)
         subprocess.run(
             ["go", "build", "-trimpath", "-ldflags", "-s -w", "-o", str(directory / image.go), "."],
-            cwd=ROOT / "testtools" / image.go, check=True,
+            cwd=ROOT / "testtools" / image.go,
+            check=True,
             env={**os.environ, "CGO_ENABLED": "0", "GOTOOLCHAIN": "local"},
-        )  # fmt: skip
+        )
     else:
         subprocess.run(
-            ["mmdebstrap", "--quiet", "--mode=root", f"--variant={image.variant}",
-             f"--include={','.join(image.packages)}", "bookworm", str(directory), MIRROR],
+            [
+                "mmdebstrap",
+                "--quiet",
+                "--mode=root",
+                f"--variant={image.variant}",
+                f"--include={','.join(image.packages)}",
+                "bookworm",
+                str(directory),
+                MIRROR,
+            ],
             check=True,
-        )  # fmt: skip
+        )
     for path in image.drop:
         shutil.rmtree(directory / path, ignore_errors=True)
     if image.busybox:
         listed = subprocess.run(
             ["chroot", str(directory), "/bin/busybox", "--list"],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         for applet in listed.stdout.split():
             link = directory / "bin" / applet
             if not link.exists() and not link.is_symlink():
@@ -517,32 +562,61 @@ def oci_archive(image: Image, layer_file: Path, out: Path) -> None:
 
     layer_digest, layer_size = blob(layer_file)
     config: dict[str, object] = {"Env": [f"PATH={PATH}"], "WorkingDir": "/"}
-    for key, value in (("Entrypoint", list(image.entrypoint)), ("Cmd", list(image.cmd)),
-                       ("User", image.user), ("StopSignal", image.stop_signal)):  # fmt: skip
+    for key, value in (
+        ("Entrypoint", list(image.entrypoint)),
+        ("Cmd", list(image.cmd)),
+        ("User", image.user),
+        ("StopSignal", image.stop_signal),
+    ):
         if value:
             config[key] = value
-    config_digest, config_size = blob(json.dumps({
-        "architecture": "amd64", "os": "linux", "config": config,
-        "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
-    }, sort_keys=True).encode())  # fmt: skip
-    manifest_digest, manifest_size = blob(json.dumps({
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                   "digest": config_digest, "size": config_size},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
-                    "digest": layer_digest, "size": layer_size}],
-    }, sort_keys=True).encode())  # fmt: skip
+    config_digest, config_size = blob(
+        json.dumps(
+            {
+                "architecture": "amd64",
+                "os": "linux",
+                "config": config,
+                "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
+            },
+            sort_keys=True,
+        ).encode()
+    )
+    manifest_digest, manifest_size = blob(
+        json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": {
+                    "mediaType": "application/vnd.oci.image.config.v1+json",
+                    "digest": config_digest,
+                    "size": config_size,
+                },
+                "layers": [
+                    {
+                        "mediaType": "application/vnd.oci.image.layer.v1.tar",
+                        "digest": layer_digest,
+                        "size": layer_size,
+                    }
+                ],
+            },
+            sort_keys=True,
+        ).encode()
+    )
     index = {
         "schemaVersion": 2,
         "manifests": [
-            {"mediaType": "application/vnd.oci.image.manifest.v1+json",
-             "digest": manifest_digest, "size": manifest_size,
-             "annotations": {"io.containerd.image.name": name,
-                             "org.opencontainers.image.ref.name": name.rsplit(":", 1)[1]}}
+            {
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "digest": manifest_digest,
+                "size": manifest_size,
+                "annotations": {
+                    "io.containerd.image.name": name,
+                    "org.opencontainers.image.ref.name": name.rsplit(":", 1)[1],
+                },
+            }
             for name in image.names
         ],
-    }  # fmt: skip
+    }
     with tarfile.open(out, "w") as tar:
 
         def add(name: str, data: bytes | Path) -> None:

@@ -69,10 +69,18 @@ class ArgoCD:
 
     def git(self, *args: str) -> str:
         done = subprocess.run(
-            ["git", "-C", str(self.repo), *args], capture_output=True, text=True, check=True,
-            env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-                 "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"},
-        )  # fmt: skip
+            ["git", "-C", str(self.repo), *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={
+                **os.environ,
+                "GIT_AUTHOR_NAME": "t",
+                "GIT_AUTHOR_EMAIL": "t@example.com",
+                "GIT_COMMITTER_NAME": "t",
+                "GIT_COMMITTER_EMAIL": "t@example.com",
+            },
+        )
         return done.stdout.strip()
 
     def commit(self, message: str) -> str:
@@ -102,11 +110,15 @@ class ArgoCD:
             plugin["parameters"] = parameters
         spec: dict[str, Any] = {
             "project": "default",
-            "source": {"repoURL": self.repo_url, "targetRevision": revision, "path": path,
-                       "plugin": plugin},
+            "source": {
+                "repoURL": self.repo_url,
+                "targetRevision": revision,
+                "path": path,
+                "plugin": plugin,
+            },
             "destination": {"server": "https://kubernetes.default.svc", "namespace": destination},
             "syncPolicy": {"syncOptions": ["CreateNamespace=true"]},
-        }  # fmt: skip
+        }
         if automated:
             spec["syncPolicy"]["automated"] = {"prune": True}
         return {
@@ -126,8 +138,16 @@ class ArgoCD:
     def refresh(self, name: str, hard: bool = False) -> None:
         """What the UI's Refresh (and Hard Refresh) button does: an annotation."""
         value = "hard" if hard else "normal"
-        self.plane.kubectl("annotate", "--overwrite", "application", name, "-n", NAMESPACE,
-                           f"argocd.argoproj.io/refresh={value}", check=True)  # fmt: skip
+        self.plane.kubectl(
+            "annotate",
+            "--overwrite",
+            "application",
+            name,
+            "-n",
+            NAMESPACE,
+            f"argocd.argoproj.io/refresh={value}",
+            check=True,
+        )
 
     def wait(
         self, name: str, done: Callable[[dict[str, Any]], bool], what: str, seconds: float = 180
@@ -138,8 +158,9 @@ class ArgoCD:
         while not done(app):
             if time.monotonic() > deadline:
                 status = json.dumps(app.get("status", {}), indent=1)[:4000]
-                raise AssertionError(f"{name}: not {what} after {seconds} s\n{status}\n"
-                                     f"{self.log_tail()}")  # fmt: skip
+                raise AssertionError(
+                    f"{name}: not {what} after {seconds} s\n{status}\n{self.log_tail()}"
+                )
             time.sleep(0.5)
             app = self.get(name)
         return app
@@ -164,8 +185,12 @@ class ArgoCD:
 
     def app_details(self, path: str) -> dict[str, Any]:
         """What the UI asks of a source: for a plugin, the parameters it announces."""
-        source = {"repoURL": self.repo_url, "path": path, "targetRevision": "HEAD",
-                  "plugin": {"name": PLUGIN_NAME}}  # fmt: skip
+        source = {
+            "repoURL": self.repo_url,
+            "path": path,
+            "targetRevision": "HEAD",
+            "plugin": {"name": PLUGIN_NAME},
+        }
         url = urllib.parse.quote(self.repo_url, safe="")
         body = {"source": source, "appName": "details", "appProject": "default"}
         return dict(self.request("POST", f"/api/v1/repositories/{url}/appdetails", body))
@@ -206,17 +231,33 @@ def install(plane: ControlPlane) -> None:
         time.sleep(0.5)
     plane.namespace(NAMESPACE)
     settings = [
-        {"apiVersion": "v1", "kind": "ConfigMap",
-         "metadata": {"name": "argocd-cm", "namespace": NAMESPACE, "labels": PART_OF}, "data": {}},
-        {"apiVersion": "v1", "kind": "ConfigMap",
-         "metadata": {"name": "argocd-rbac-cm", "namespace": NAMESPACE, "labels": PART_OF}},
-        {"apiVersion": "v1", "kind": "Secret",
-         "metadata": {"name": "argocd-secret", "namespace": NAMESPACE, "labels": PART_OF}},
-        {"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject",
-         "metadata": {"name": "default", "namespace": NAMESPACE},
-         "spec": {"sourceRepos": ["*"], "destinations": [{"server": "*", "namespace": "*"}],
-                  "clusterResourceWhitelist": [{"group": "*", "kind": "*"}]}},
-    ]  # fmt: skip
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "argocd-cm", "namespace": NAMESPACE, "labels": PART_OF},
+            "data": {},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "argocd-rbac-cm", "namespace": NAMESPACE, "labels": PART_OF},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "argocd-secret", "namespace": NAMESPACE, "labels": PART_OF},
+        },
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "AppProject",
+            "metadata": {"name": "default", "namespace": NAMESPACE},
+            "spec": {
+                "sourceRepos": ["*"],
+                "destinations": [{"server": "*", "namespace": "*"}],
+                "clusterResourceWhitelist": [{"group": "*", "kind": "*"}],
+            },
+        },
+    ]
     plane.kubectl("apply", "-f", "-", input=yamlio.dump_all(settings), check=True)
 
 
@@ -260,38 +301,104 @@ def argocd(plane: ControlPlane, directory: Path) -> Iterator[ArgoCD]:
             stack.enter_context(server(plane, name, command, {**common, **(env or {})}, grace))
             repo.logs[name] = plane.logs[name]
 
-        start("redis", ["/usr/bin/redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
-                        "--save", "", "--appendonly", "no"])  # fmt: skip
-        start("argocd-cmp-server", [argocd_binary, "--config-dir-path", str(directory / "config"),
-                                    "--loglevel", "info"],
-              {"ARGOCD_BINARY_NAME": "argocd-cmp-server"})  # fmt: skip
+        start(
+            "redis",
+            [
+                "/usr/bin/redis-server",
+                "--port",
+                str(redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+        )
+        start(
+            "argocd-cmp-server",
+            [argocd_binary, "--config-dir-path", str(directory / "config"), "--loglevel", "info"],
+            {"ARGOCD_BINARY_NAME": "argocd-cmp-server"},
+        )
         socket = directory / "plugins" / f"{PLUGIN_NAME}.sock"
 
         def wait(what: str, ready: Callable[[], bool]) -> None:
             wait_until(plane, what, ready, START_SECONDS, repo.log_tail)
 
         wait("argocd-cmp-server", socket.exists)
-        start("argocd-repo-server", [
-            argocd_binary, "--disable-tls", "--client-ca-path", "", "--address", "127.0.0.1",
-            "--port", str(repo_port), "--metrics-address", "127.0.0.1",
-            "--metrics-port", str(repo_metrics), "--redis", redis,
-        ], {"ARGOCD_BINARY_NAME": "argocd-repo-server",
-            # as the example's README recommends: the plugin never reads .git, so it is not sent
-            "ARGOCD_REPO_SERVER_PLUGIN_TAR_EXCLUSIONS": ".git"})  # fmt: skip
+        start(
+            "argocd-repo-server",
+            [
+                argocd_binary,
+                "--disable-tls",
+                "--client-ca-path",
+                "",
+                "--address",
+                "127.0.0.1",
+                "--port",
+                str(repo_port),
+                "--metrics-address",
+                "127.0.0.1",
+                "--metrics-port",
+                str(repo_metrics),
+                "--redis",
+                redis,
+            ],
+            {
+                "ARGOCD_BINARY_NAME": "argocd-repo-server",
+                # as the example's README recommends: the plugin never reads .git, so it is not sent
+                "ARGOCD_REPO_SERVER_PLUGIN_TAR_EXCLUSIONS": ".git",
+            },
+        )
         wait("argocd-repo-server", lambda: http_ok(f"http://127.0.0.1:{repo_metrics}/healthz"))
-        start("argocd-server", [
-            argocd_binary, "--insecure", "--disable-auth", "--address", "127.0.0.1",
-            "--port", str(api_port), "--metrics-address", "127.0.0.1",
-            "--metrics-port", str(api_metrics), "--redis", redis,
-            "--repo-server", f"127.0.0.1:{repo_port}", "--repo-server-plaintext",
-            "--namespace", NAMESPACE, "--dex-server", "",
-        ], {"ARGOCD_BINARY_NAME": "argocd-server"})  # fmt: skip
-        start("argocd-application-controller", [
-            argocd_binary, "--redis", redis, "--repo-server", f"127.0.0.1:{repo_port}",
-            "--repo-server-plaintext", "--metrics-port", str(controller_metrics),
-            "--namespace", NAMESPACE, "--app-resync", "30", "--status-processors", "4",
-            "--operation-processors", "4",
-        ], {"ARGOCD_BINARY_NAME": "argocd-application-controller"})  # fmt: skip
+        start(
+            "argocd-server",
+            [
+                argocd_binary,
+                "--insecure",
+                "--disable-auth",
+                "--address",
+                "127.0.0.1",
+                "--port",
+                str(api_port),
+                "--metrics-address",
+                "127.0.0.1",
+                "--metrics-port",
+                str(api_metrics),
+                "--redis",
+                redis,
+                "--repo-server",
+                f"127.0.0.1:{repo_port}",
+                "--repo-server-plaintext",
+                "--namespace",
+                NAMESPACE,
+                "--dex-server",
+                "",
+            ],
+            {"ARGOCD_BINARY_NAME": "argocd-server"},
+        )
+        start(
+            "argocd-application-controller",
+            [
+                argocd_binary,
+                "--redis",
+                redis,
+                "--repo-server",
+                f"127.0.0.1:{repo_port}",
+                "--repo-server-plaintext",
+                "--metrics-port",
+                str(controller_metrics),
+                "--namespace",
+                NAMESPACE,
+                "--app-resync",
+                "30",
+                "--status-processors",
+                "4",
+                "--operation-processors",
+                "4",
+            ],
+            {"ARGOCD_BINARY_NAME": "argocd-application-controller"},
+        )
         wait("argocd-server", lambda: http_ok(f"{repo.api}/healthz"))
         metrics = f"http://127.0.0.1:{controller_metrics}/metrics"
         wait("argocd-application-controller", lambda: http_ok(metrics))

@@ -198,8 +198,12 @@ def client_certificate(certs: Path, name: str, user: str, group: str) -> None:
     ca_key = serialization.load_pem_private_key((certs / "ca.key").read_bytes(), None)
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.UTC)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, user),
-                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, group)])  # fmt: skip
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, user),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, group),
+        ]
+    )
     certificate = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -243,45 +247,69 @@ def control_plane(
     with ExitStack() as stack:
         etcd = f"http://127.0.0.1:{etcd_port}"
         stack.enter_context(
-            server(plane, "etcd", [
-                binary("etcd"), f"--data-dir={directory / 'etcd'}",
-                f"--listen-client-urls={etcd}", f"--advertise-client-urls={etcd}",
-                f"--listen-peer-urls=http://127.0.0.1:{peer_port}",
-                f"--initial-advertise-peer-urls=http://127.0.0.1:{peer_port}",
-                f"--initial-cluster=default=http://127.0.0.1:{peer_port}",
-                "--unsafe-no-fsync", "--log-level=warn",
-            ])
-        )  # fmt: skip
+            server(
+                plane,
+                "etcd",
+                [
+                    binary("etcd"),
+                    f"--data-dir={directory / 'etcd'}",
+                    f"--listen-client-urls={etcd}",
+                    f"--advertise-client-urls={etcd}",
+                    f"--listen-peer-urls=http://127.0.0.1:{peer_port}",
+                    f"--initial-advertise-peer-urls=http://127.0.0.1:{peer_port}",
+                    f"--initial-cluster=default=http://127.0.0.1:{peer_port}",
+                    "--unsafe-no-fsync",
+                    "--log-level=warn",
+                ],
+            )
+        )
         wait_until(plane, "etcd", lambda: http_ok(f"{etcd}/health"))
         stack.enter_context(
-            server(plane, "kube-apiserver", [
-                binary("kube-apiserver"), f"--etcd-servers={etcd}",
-                f"--secure-port={api_port}", "--bind-address=127.0.0.1",
-                "--advertise-address=127.0.0.1", f"--service-cluster-ip-range={service_range}",
-                "--endpoint-reconciler-type=none",
-                f"--tls-cert-file={certs / 'apiserver.crt'}",
-                f"--tls-private-key-file={certs / 'apiserver.key'}",
-                f"--client-ca-file={certs / 'ca.crt'}",
-                f"--token-auth-file={directory / 'tokens.csv'}",
-                f"--authorization-mode={authorization}", "--allow-privileged=true",
-                "--service-account-issuer=https://kubernetes.default.svc",
-                f"--service-account-key-file={certs / 'sa.pub'}",
-                f"--service-account-signing-key-file={certs / 'sa.key'}",
-                f"--cert-dir={certs}", *apiserver,
-            ])
-        )  # fmt: skip
+            server(
+                plane,
+                "kube-apiserver",
+                [
+                    binary("kube-apiserver"),
+                    f"--etcd-servers={etcd}",
+                    f"--secure-port={api_port}",
+                    "--bind-address=127.0.0.1",
+                    "--advertise-address=127.0.0.1",
+                    f"--service-cluster-ip-range={service_range}",
+                    "--endpoint-reconciler-type=none",
+                    f"--tls-cert-file={certs / 'apiserver.crt'}",
+                    f"--tls-private-key-file={certs / 'apiserver.key'}",
+                    f"--client-ca-file={certs / 'ca.crt'}",
+                    f"--token-auth-file={directory / 'tokens.csv'}",
+                    f"--authorization-mode={authorization}",
+                    "--allow-privileged=true",
+                    "--service-account-issuer=https://kubernetes.default.svc",
+                    f"--service-account-key-file={certs / 'sa.pub'}",
+                    f"--service-account-signing-key-file={certs / 'sa.key'}",
+                    f"--cert-dir={certs}",
+                    *apiserver,
+                ],
+            )
+        )
         wait_until(plane, "kube-apiserver", lambda: plane.get("/readyz")[0] == 200)
         stack.enter_context(
-            server(plane, "kube-controller-manager", [
-                binary("kube-controller-manager"), f"--kubeconfig={plane.kubeconfig}",
-                "--leader-elect=false", f"--controllers={controllers}",
-                f"--service-account-private-key-file={certs / 'sa.key'}",
-                f"--root-ca-file={certs / 'ca.crt'}", "--bind-address=127.0.0.1",
-                f"--secure-port={kcm_port}", "--use-service-account-credentials=false",
-                f"--authentication-kubeconfig={plane.kubeconfig}",
-                f"--authorization-kubeconfig={plane.kubeconfig}",
-            ])
-        )  # fmt: skip
+            server(
+                plane,
+                "kube-controller-manager",
+                [
+                    binary("kube-controller-manager"),
+                    f"--kubeconfig={plane.kubeconfig}",
+                    "--leader-elect=false",
+                    f"--controllers={controllers}",
+                    f"--service-account-private-key-file={certs / 'sa.key'}",
+                    f"--root-ca-file={certs / 'ca.crt'}",
+                    "--bind-address=127.0.0.1",
+                    f"--secure-port={kcm_port}",
+                    "--use-service-account-credentials=false",
+                    f"--authentication-kubeconfig={plane.kubeconfig}",
+                    f"--authorization-kubeconfig={plane.kubeconfig}",
+                ],
+            )
+        )
         default_account = "/api/v1/namespaces/default/serviceaccounts/default"
         wait_until(plane, "kube-controller-manager", lambda: plane.get(default_account)[0] == 200)
         yield plane
@@ -296,7 +324,7 @@ def write_kubeconfig(plane: ControlPlane) -> None:
         "users": [{"name": "admin", "user": {"token": plane.token}}],
         "contexts": [{"name": "test", "context": {"cluster": "test", "user": "admin"}}],
         "current-context": "test",
-    }  # fmt: skip
+    }
     plane.kubeconfig.write_text(json.dumps(config, indent=2))
 
 

@@ -64,11 +64,17 @@ IMAGES = ROOT / ".build" / "node" / "images"
 KRM_FN_IMAGE = "localhost/krm-fn:0.1.0"
 # What the kubelet, the bridge plugin and kube-proxy change on the host, put back at the end.
 SYSCTLS = (
-    "vm.overcommit_memory", "vm.panic_on_oom", "kernel.panic", "kernel.panic_on_oops",
-    "kernel.keys.root_maxkeys", "kernel.keys.root_maxbytes", "net.ipv4.ip_forward",
-    "net.ipv4.conf.all.route_localnet", "net.bridge.bridge-nf-call-iptables",
+    "vm.overcommit_memory",
+    "vm.panic_on_oom",
+    "kernel.panic",
+    "kernel.panic_on_oops",
+    "kernel.keys.root_maxkeys",
+    "kernel.keys.root_maxbytes",
+    "net.ipv4.ip_forward",
+    "net.ipv4.conf.all.route_localnet",
+    "net.bridge.bridge-nf-call-iptables",
     "net.bridge.bridge-nf-call-ip6tables",
-)  # fmt: skip
+)
 KUBE_PROXY_TABLES = (("ip", "kube-proxy"), ("ip6", "kube-proxy"))
 # The kubelet adds chains to the host's iptables (KUBE-FIREWALL, its canaries), in tables that
 # podman's rules share: those chains, and the rules that jump to them, are taken out again.
@@ -170,8 +176,12 @@ def kubelet_config(run: Path, certs: Path, port: int, healthz: int) -> dict[str,
         "protectKernelDefaults": False,
         "imageGCHighThresholdPercent": 100,
         "imageGCLowThresholdPercent": 99,
-        "evictionHard": {"memory.available": "100Mi", "nodefs.available": "1%",
-                         "nodefs.inodesFree": "1%", "imagefs.available": "1%"},
+        "evictionHard": {
+            "memory.available": "100Mi",
+            "nodefs.available": "1%",
+            "nodefs.inodesFree": "1%",
+            "imagefs.available": "1%",
+        },
         "evictionPressureTransitionPeriod": "10s",
         "shutdownGracePeriod": "0s",
         "shutdownGracePeriodCriticalPods": "0s",
@@ -180,7 +190,7 @@ def kubelet_config(run: Path, certs: Path, port: int, healthz: int) -> dict[str,
         "serializeImagePulls": False,
         "nodeStatusUpdateFrequency": "10s",
         "syncFrequency": "10s",  # a changed ConfigMap reaches its pods' volumes within seconds
-    }  # fmt: skip
+    }
 
 
 COREFILE = """.:53 {{
@@ -249,20 +259,26 @@ class Node:
         """What the namespace's pods say: statuses, events and every container's log."""
         listed = self.kubectl("get", "pods,jobs,deployments", "-n", namespace, "-o", "wide")
         parts = [f"--- namespace {namespace}:", listed.stdout + listed.stderr]
-        parts.append(self.kubectl("get", "events", "-n", namespace,
-                                  "--sort-by=.lastTimestamp").stdout)  # fmt: skip
+        parts.append(
+            self.kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp").stdout
+        )
         pods = self.kubectl("get", "pods", "-n", namespace, "-o", "json")
         for pod in json.loads(pods.stdout or '{"items": []}')["items"]:
             name = pod["metadata"]["name"]
             statuses = pod.get("status", {})
-            parts.append(f"--- pod {name}: phase {statuses.get('phase')}, conditions "
-                         f"{json.dumps(statuses.get('conditions', []))}")  # fmt: skip
+            parts.append(
+                f"--- pod {name}: phase {statuses.get('phase')}, conditions "
+                f"{json.dumps(statuses.get('conditions', []))}"
+            )
             for key in ("initContainerStatuses", "containerStatuses"):
                 for status in statuses.get(key, []):
-                    parts.append(f"    {status['name']}: {json.dumps(status.get('state'))} "
-                                 f"restarts {status.get('restartCount')}")  # fmt: skip
-                    logs = self.kubectl("logs", "-n", namespace, name, "-c", status["name"],
-                                        "--tail=30")  # fmt: skip
+                    parts.append(
+                        f"    {status['name']}: {json.dumps(status.get('state'))} "
+                        f"restarts {status.get('restartCount')}"
+                    )
+                    logs = self.kubectl(
+                        "logs", "-n", namespace, name, "-c", status["name"], "--tail=30"
+                    )
                     parts.append("      " + (logs.stdout or logs.stderr).replace("\n", "\n      "))
         return "\n".join(parts)
 
@@ -295,16 +311,22 @@ class Node:
             return False
         for pod in found:
             statuses = pod["status"].get("containerStatuses", [])
-            sidecars = [s for s in pod["status"].get("initContainerStatuses", [])
-                        if "running" in s.get("state", {})]  # fmt: skip
+            sidecars = [
+                s
+                for s in pod["status"].get("initContainerStatuses", [])
+                if "running" in s.get("state", {})
+            ]
             if not statuses or not all(s.get("ready") for s in statuses + sidecars):
                 return False
         return True
 
     def running(self, namespace: str, selector: str, count: int = 1) -> list[dict[str, Any]]:
         """Wait for `count` pods with every container running and ready; the pods."""
-        self.wait(namespace, f"{count} pod(s) {selector} running",
-                  lambda: self.all_running(namespace, selector, count))  # fmt: skip
+        self.wait(
+            namespace,
+            f"{count} pod(s) {selector} running",
+            lambda: self.all_running(namespace, selector, count),
+        )
         return self.live_pods(namespace, selector)
 
     def container_log(self, namespace: str, pod: str, container: str) -> str:
@@ -512,8 +534,11 @@ def import_images(ctr: list[str]) -> None:
     stamp = IMAGES.parent / ".krm-fn.id"
     if not own.exists() or not stamp.exists() or stamp.read_text() != image_id.stdout:
         own.unlink(missing_ok=True)
-        run(["podman", "save", "--format", "docker-archive", "-o", str(own), KRM_FN_IMAGE],
-            env=env, check=True)  # fmt: skip
+        run(
+            ["podman", "save", "--format", "docker-archive", "-o", str(own), KRM_FN_IMAGE],
+            env=env,
+            check=True,
+        )
         stamp.write_text(image_id.stdout)
     for archive in [*archives, own]:
         run([*ctr, "images", "import", str(archive)], check=True)
@@ -560,18 +585,25 @@ def _cluster(directory: Path) -> Iterator[Node]:
         def wait(what: str, ready: Callable[[], bool]) -> None:
             wait_until(plane, what, ready, START_SECONDS)
 
-        start("kube-scheduler", [
-            binary("kube-scheduler"), f"--kubeconfig={plane.kubeconfig}", "--leader-elect=false",
-            "--bind-address=127.0.0.1", f"--secure-port={free_port_on('127.0.0.1')}",
-            f"--authentication-kubeconfig={plane.kubeconfig}",
-            f"--authorization-kubeconfig={plane.kubeconfig}",
-        ])  # fmt: skip
+        start(
+            "kube-scheduler",
+            [
+                binary("kube-scheduler"),
+                f"--kubeconfig={plane.kubeconfig}",
+                "--leader-elect=false",
+                "--bind-address=127.0.0.1",
+                f"--secure-port={free_port_on('127.0.0.1')}",
+                f"--authentication-kubeconfig={plane.kubeconfig}",
+                f"--authorization-kubeconfig={plane.kubeconfig}",
+            ],
+        )
         runtime = directory / "containerd"
         (runtime / "cni").mkdir(parents=True)
         (runtime / "cni" / "10-krm-fn-node.conflist").write_text(json.dumps(CNI_CONFIG))
         config = directory / "containerd.toml"
-        config.write_text(CONTAINERD_CONFIG.format(root=runtime, run=RUN, runc=binary("runc"),
-                                                   cni_bin=CNI_BIN))  # fmt: skip
+        config.write_text(
+            CONTAINERD_CONFIG.format(root=runtime, run=RUN, runc=binary("runc"), cni_bin=CNI_BIN)
+        )
         start("containerd", [binary("containerd"), f"--config={config}"], grace=30)
         ctr = [binary("ctr"), f"--address={RUN / 'containerd.sock'}", "--namespace=k8s.io"]
         wait("containerd", lambda: run([*ctr, "version"]).returncode == 0)
@@ -584,30 +616,52 @@ def _cluster(directory: Path) -> Iterator[Node]:
         port, healthz = free_port_on(NODE_IP), free_port_on("127.0.0.1")
         (kubelet / "config.yaml").write_text(json.dumps(kubelet_config(RUN, certs, port, healthz)))
         started = time.time()
-        start("kubelet", [
-            binary("kubelet"), f"--config={kubelet / 'config.yaml'}", f"--kubeconfig={kubeconfig}",
-            f"--hostname-override={NODE_NAME}", f"--node-ip={NODE_IP}",
-            f"--root-dir={KUBELET_ROOT}", f"--cert-dir={KUBELET_ROOT / 'pki'}", "--v=1",
-        ], grace=30)  # fmt: skip
+        start(
+            "kubelet",
+            [
+                binary("kubelet"),
+                f"--config={kubelet / 'config.yaml'}",
+                f"--kubeconfig={kubeconfig}",
+                f"--hostname-override={NODE_NAME}",
+                f"--node-ip={NODE_IP}",
+                f"--root-dir={KUBELET_ROOT}",
+                f"--cert-dir={KUBELET_ROOT / 'pki'}",
+                "--v=1",
+            ],
+            grace=30,
+        )
         # the stack unwinds last in, first out: the pods go through the API while the kubelet
         # runs, what is left through CRI once it stopped, then containerd stops
         stack.callback(_delete_pods, plane)
         wait("kubelet", lambda: http_ok(f"http://127.0.0.1:{healthz}/healthz"))
         wait(f"node {NODE_NAME} Ready", lambda: _ready_since(node, started))
         proxy_health, proxy_metrics = free_port_on("127.0.0.1"), free_port_on("127.0.0.1")
-        start("kube-proxy", [
-            binary("kube-proxy"), f"--kubeconfig={plane.kubeconfig}", "--proxy-mode=nftables",
-            f"--hostname-override={NODE_NAME}", f"--cluster-cidr={POD_CIDR}",
-            f"--healthz-bind-address=127.0.0.1:{proxy_health}",
-            f"--metrics-bind-address=127.0.0.1:{proxy_metrics}",
-            "--conntrack-max-per-core=0", "--v=1",
-        ])  # fmt: skip
+        start(
+            "kube-proxy",
+            [
+                binary("kube-proxy"),
+                f"--kubeconfig={plane.kubeconfig}",
+                "--proxy-mode=nftables",
+                f"--hostname-override={NODE_NAME}",
+                f"--cluster-cidr={POD_CIDR}",
+                f"--healthz-bind-address=127.0.0.1:{proxy_health}",
+                f"--metrics-bind-address=127.0.0.1:{proxy_metrics}",
+                "--conntrack-max-per-core=0",
+                "--v=1",
+            ],
+        )
         wait("kube-proxy", lambda: http_ok(f"http://127.0.0.1:{proxy_health}/healthz"))
         dns_health, dns_ready = free_port_on("127.0.0.1"), free_port_on("127.0.0.1")
         corefile = directory / "Corefile"
-        corefile.write_text(COREFILE.format(ip=NODE_IP, health=dns_health, ready=dns_ready,
-                                            domain=CLUSTER_DOMAIN,
-                                            kubeconfig=plane.kubeconfig))  # fmt: skip
+        corefile.write_text(
+            COREFILE.format(
+                ip=NODE_IP,
+                health=dns_health,
+                ready=dns_ready,
+                domain=CLUSTER_DOMAIN,
+                kubeconfig=plane.kubeconfig,
+            )
+        )
         start("coredns", [binary("coredns"), "-conf", str(corefile)])
         wait("coredns", lambda: http_ok(f"http://127.0.0.1:{dns_ready}/ready"))
         yield node
@@ -616,14 +670,26 @@ def _cluster(directory: Path) -> Iterator[Node]:
 def _kubeconfig(plane: ControlPlane, path: Path, certs: Path, user: str) -> Path:
     """A kubeconfig for a client certificate of the control plane's CA."""
     config = {
-        "apiVersion": "v1", "kind": "Config",
-        "clusters": [{"name": "node", "cluster": {"server": plane.url,
-                                                  "certificate-authority": str(plane.ca)}}],
-        "users": [{"name": user, "user": {"client-certificate": str(certs / f"{user}.crt"),
-                                          "client-key": str(certs / f"{user}.key")}}],
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {
+                "name": "node",
+                "cluster": {"server": plane.url, "certificate-authority": str(plane.ca)},
+            }
+        ],
+        "users": [
+            {
+                "name": user,
+                "user": {
+                    "client-certificate": str(certs / f"{user}.crt"),
+                    "client-key": str(certs / f"{user}.key"),
+                },
+            }
+        ],
         "contexts": [{"name": "node", "context": {"cluster": "node", "user": user}}],
         "current-context": "node",
-    }  # fmt: skip
+    }
     path.write_text(json.dumps(config))
     return path
 
@@ -645,16 +711,29 @@ def _ready_since(node: Node, started: float) -> bool:
 def _delete_pods(plane: ControlPlane) -> None:
     """Every workload and pod, through the API while the kubelet runs: preStop hooks, CNI DEL and
     volume unmounts happen as in a cluster."""
-    plane.kubectl("delete", "jobs,cronjobs,deployments,replicasets,daemonsets,statefulsets",
-                  "--all", "--all-namespaces", "--wait=false")  # fmt: skip
-    plane.kubectl("delete", "pods", "--all", "--all-namespaces", "--grace-period=1",
-                  "--timeout=60s")  # fmt: skip
+    plane.kubectl(
+        "delete",
+        "jobs,cronjobs,deployments,replicasets,daemonsets,statefulsets",
+        "--all",
+        "--all-namespaces",
+        "--wait=false",
+    )
+    plane.kubectl(
+        "delete", "pods", "--all", "--all-namespaces", "--grace-period=1", "--timeout=60s"
+    )
 
 
 def _remove_sandboxes() -> None:
     """What is left in containerd once the kubelet stopped: every pod sandbox, through CRI."""
-    run([binary("crictl"), f"--runtime-endpoint=unix://{RUN / 'containerd.sock'}",
-         "rmp", "--all", "--force"])  # fmt: skip
+    run(
+        [
+            binary("crictl"),
+            f"--runtime-endpoint=unix://{RUN / 'containerd.sock'}",
+            "rmp",
+            "--all",
+            "--force",
+        ]
+    )
 
 
 if __name__ == "__main__":  # a node to try things by hand: Ctrl-C stops it

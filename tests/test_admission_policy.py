@@ -77,10 +77,19 @@ def split(example: Path) -> tuple[list[Path], list[dict[str, Any]]]:
 
 def policy(configs: list[Path], name: str, label: str, *extra: str) -> Any:
     return subprocess.run(
-        [KRM_FN, "admission-policy", *map(str, configs), "--name", name,
-         "--namespace-label", f"krm-fn.dev/admission-policy={label}", *extra],
-        capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            KRM_FN,
+            "admission-policy",
+            *map(str, configs),
+            "--name",
+            name,
+            "--namespace-label",
+            f"krm-fn.dev/admission-policy={label}",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+    )
 
 
 def create(cluster: ControlPlane, namespace: str, pod: dict[str, Any]) -> Any:
@@ -92,8 +101,14 @@ def create(cluster: ControlPlane, namespace: str, pod: dict[str, Any]) -> Any:
 def comparable(pod: dict[str, Any]) -> dict[str, Any]:
     """A stored pod without what differs between any two stored pods."""
     pod = json.loads(TOKEN.sub("kube-api-access", json.dumps(pod)))
-    for key in ("name", "uid", "resourceVersion", "creationTimestamp", "namespace",
-                "managedFields"):  # fmt: skip
+    for key in (
+        "name",
+        "uid",
+        "resourceVersion",
+        "creationTimestamp",
+        "namespace",
+        "managedFields",
+    ):
         pod["metadata"].pop(key, None)
     pod.pop("status", None)
     return pod
@@ -163,12 +178,25 @@ def wait_for_policy(
 ) -> None:
     """The API server loads policies a moment after they are created: wait until it injects
     `probe` (a pod it selects; default: a plain one)."""
-    probe = probe or {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "probe"},
-             "spec": {"containers": [{"name": "probe", "image": "busybox:1.36.1"}]}}  # fmt: skip
+    probe = probe or {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "probe"},
+        "spec": {"containers": [{"name": "probe", "image": "busybox:1.36.1"}]},
+    }
     deadline = time.monotonic() + 30
     while True:
-        done = cluster.kubectl("create", "--dry-run=server", "-o", "json", "-n", namespace,
-                               "-f", "-", input=json.dumps(probe))  # fmt: skip
+        done = cluster.kubectl(
+            "create",
+            "--dry-run=server",
+            "-o",
+            "json",
+            "-n",
+            namespace,
+            "-f",
+            "-",
+            input=json.dumps(probe),
+        )
         annotations = json.loads(done.stdout or "{}").get("metadata", {}).get("annotations", {})
         if "krm-fn.dev/injected" in annotations or "denied" in done.stderr:
             return
@@ -210,8 +238,9 @@ def three_places_one_result(cluster: ControlPlane, both: Any, example: Path) -> 
     ]
     for namespace in (by_policy, by_webhook, plain):
         for resource in needed:
-            cluster.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(resource),
-                            check=True)  # fmt: skip
+            cluster.kubectl(
+                "apply", "-n", namespace, "-f", "-", input=json.dumps(resource), check=True
+            )
     config_set = load_config_files([(p.name, str(p)) for p in configs], admission_problem)
     for pod in pods:
         from_policy, from_webhook = (
@@ -226,9 +255,11 @@ def three_places_one_result(cluster: ControlPlane, both: Any, example: Path) -> 
         assert comparable(stored) == expected, differences(comparable(stored), expected)
         # and krm-fn at build time gives the same pod: one config, three places, one result
         built = subprocess.run(
-            [KRM_FN, "run", *(f"-c{c}" for c in configs), "-"], input=json.dumps(pod),
-            capture_output=True, text=True,
-        )  # fmt: skip
+            [KRM_FN, "run", *(f"-c{c}" for c in configs), "-"],
+            input=json.dumps(pod),
+            capture_output=True,
+            text=True,
+        )
         assert built.returncode == 0, built.stderr
         from_build = create(cluster, plain, yamlio.load(built.stdout))
         assert from_build.returncode == 0, from_build.stderr
@@ -250,12 +281,14 @@ def test_pods_of_a_deployment_come_out_injected(cluster: ControlPlane, both: Any
     )
     stored = {}
     for namespace in (by_policy, by_webhook):
-        cluster.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(deployment),
-                        check=True)  # fmt: skip
+        cluster.kubectl(
+            "apply", "-n", namespace, "-f", "-", input=json.dumps(deployment), check=True
+        )
         deadline = time.monotonic() + 60
         while True:
-            found = json.loads(cluster.kubectl("get", "pods", "-n", namespace, "-o",
-                                               "json").stdout)["items"]  # fmt: skip
+            found = json.loads(
+                cluster.kubectl("get", "pods", "-n", namespace, "-o", "json").stdout
+            )["items"]
             if len(found) == deployment["spec"]["replicas"]:
                 break
             assert time.monotonic() < deadline, cluster.log_tail()
@@ -270,10 +303,21 @@ def test_pods_of_a_deployment_come_out_injected(cluster: ControlPlane, both: Any
     # `krm-fn audit` reads the policy's pods as the webhook's: current
     config = EXAMPLES / "sidecar-log-shipper" / "log-shipper.yaml"
     done = subprocess.run(
-        [KRM_FN, "audit", str(config), "-n", by_policy, "-o", "json",
-         "--kubeconfig", str(cluster.kubeconfig)],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            KRM_FN,
+            "audit",
+            str(config),
+            "-n",
+            by_policy,
+            "-o",
+            "json",
+            "--kubeconfig",
+            str(cluster.kubeconfig),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     [row] = json.loads(done.stdout)["workloads"]
     assert (row["kind"], row["state"], row["counts"]["current"]) == ("Deployment", "current", 2)
@@ -305,8 +349,11 @@ def test_what_the_policy_leaves_alone_and_refuses(cluster: ControlPlane, both: A
     # injected once, then created again as it is stored: the same pod, nothing added
     first = json.loads(create(cluster, by_policy, pod).stdout)
     again = {k: first[k] for k in ("apiVersion", "kind", "spec")}
-    again["metadata"] = {"generateName": "again-", "labels": first["metadata"]["labels"],
-                         "annotations": first["metadata"]["annotations"]}  # fmt: skip
+    again["metadata"] = {
+        "generateName": "again-",
+        "labels": first["metadata"]["labels"],
+        "annotations": first["metadata"]["annotations"],
+    }
     done = create(cluster, by_policy, again)
     assert done.returncode == 0, done.stderr
     assert comparable(json.loads(done.stdout))["spec"] == comparable(first)["spec"]
@@ -422,15 +469,17 @@ def test_hostile_values_come_out_as_they_were_written(
         "kind": "Sidecar",
         "metadata": {"name": "hostile", "labels": {"x": "y"}},
         "spec": {
-            "containers": [{
-                "name": "agent",
-                "image": "busybox:1.36.1",
-                "command": ["sh", "-c", "sleep 3600"],
-                "args": HOSTILE,
-                "env": [{"name": f"V{i}", "value": v} for i, v in enumerate(HOSTILE)],
-            }],
+            "containers": [
+                {
+                    "name": "agent",
+                    "image": "busybox:1.36.1",
+                    "command": ["sh", "-c", "sleep 3600"],
+                    "args": HOSTILE,
+                    "env": [{"name": f"V{i}", "value": v} for i, v in enumerate(HOSTILE)],
+                }
+            ],
         },
-    }  # fmt: skip
+    }
     (example / "hostile.yaml").write_text(yamlio.dump(config))
     by_policy, by_webhook, _ = both(example)
     [(pod, _)] = pods_of(
@@ -469,13 +518,23 @@ def test_the_example_installs_and_leaves_the_pods_built_with_it_alone(
     cluster.kubectl("apply", "-f", "-", input=yamlio.dump_all(resources), check=True)
     try:
         wait_for_policy(cluster, namespace)
-        cluster.kubectl("apply", "-n", namespace, "-f", "-", input=json.dumps(deployment),
-                        check=True)  # fmt: skip
+        cluster.kubectl(
+            "apply", "-n", namespace, "-f", "-", input=json.dumps(deployment), check=True
+        )
         deadline = time.monotonic() + 60
         while True:
-            found = json.loads(cluster.kubectl("get", "pods", "-n", namespace, "-l",
-                                               "app.kubernetes.io/name=shop", "-o",
-                                               "json").stdout)["items"]  # fmt: skip
+            found = json.loads(
+                cluster.kubectl(
+                    "get",
+                    "pods",
+                    "-n",
+                    namespace,
+                    "-l",
+                    "app.kubernetes.io/name=shop",
+                    "-o",
+                    "json",
+                ).stdout
+            )["items"]
             if len(found) == deployment["spec"]["replicas"]:
                 break
             events = cluster.kubectl("get", "events", "-n", namespace).stdout
@@ -486,8 +545,9 @@ def test_the_example_installs_and_leaves_the_pods_built_with_it_alone(
             assert [c["name"] for c in pod["spec"]["initContainers"]] == ["access-log"]
             record = pod["metadata"]["annotations"]["krm-fn.dev/injected"]
             assert record == template["metadata"]["annotations"]["krm-fn.dev/injected"]
-        [(bare, _)] = pods_of(next(r for r in split(EXAMPLES / "admission-policy")[1]
-                                   if r["kind"] == "Deployment"))  # fmt: skip
+        [(bare, _)] = pods_of(
+            next(r for r in split(EXAMPLES / "admission-policy")[1] if r["kind"] == "Deployment")
+        )
         done = create(cluster, namespace, bare)
         assert done.returncode == 0, done.stderr
         assert [c["name"] for c in json.loads(done.stdout)["spec"]["initContainers"]] == [
@@ -554,7 +614,7 @@ def test_targets_select_the_pods_the_webhook_selects(
         "by-labels": (owned("c1", "", "", team="b"), True),
         "labels-but-skip": (owned("c2", "", "", team="a", skip="yes"), False),
         "no-labels": (owned("c3", "", ""), False),
-    }  # fmt: skip
+    }
     for case, (pod, selected) in cases.items():
         made = {}
         for namespace in (by_policy, by_webhook):

@@ -148,8 +148,10 @@ def test_the_install_example_adds_the_cmp_sidecar(tmp_path: Path) -> None:
     names = [c["name"] for c in deployment["spec"]["template"]["spec"]["initContainers"]]
     assert names == ["copyutil", "copy-tools", "krm-fn"]  # the cmp-server binary is there first
     env = {e["name"]: e["value"] for e in container["env"]}
-    assert env == {"KRM_FN_KUSTOMIZE": "/custom-tools/kustomize build",
-                   "KRM_FN_HELM": "/custom-tools/helm"}  # fmt: skip
+    assert env == {
+        "KRM_FN_KUSTOMIZE": "/custom-tools/kustomize build",
+        "KRM_FN_HELM": "/custom-tools/helm",
+    }
 
 
 def test_the_same_config_on_the_upstream_repo_server(tmp_path: Path) -> None:
@@ -166,8 +168,11 @@ def test_the_same_config_on_the_upstream_repo_server(tmp_path: Path) -> None:
 
 def chart_app(tmp_path: Path) -> Path:
     """tests/charts/shop at charts/shop of a repository, with a krm-fn config beside Chart.yaml."""
-    chart = Path(shutil.copytree(Path(__file__).parent / "charts" / "shop",
-                                 tmp_path / "repo" / "charts" / "shop"))  # fmt: skip
+    chart = Path(
+        shutil.copytree(
+            Path(__file__).parent / "charts" / "shop", tmp_path / "repo" / "charts" / "shop"
+        )
+    )
     shutil.copy(EXAMPLES / "sidecar-log-shipper" / "log-shipper.yaml", chart)
     (chart / "prod.yaml").write_text("replicas: 3\n")
     return chart
@@ -183,8 +188,11 @@ def chart_env(**parameters: Any) -> dict[str, str]:
 
 def test_generate_renders_a_chart_and_applies_the_config_beside_it(tmp_path: Path) -> None:
     chart = chart_app(tmp_path)
-    parameters = {"values-files": ["prod.yaml"], "values": "migrate: false\n",
-                  "release-name": "web"}  # fmt: skip
+    parameters = {
+        "values-files": ["prod.yaml"],
+        "values": "migrate: false\n",
+        "release-name": "web",
+    }
     done = generate(chart, tmp_path, **chart_env(**parameters))
     assert done.returncode == 0, done.stderr
     resources = yamlio.load_all(done.stdout)
@@ -241,8 +249,9 @@ def test_a_value_is_never_a_command(tmp_path: Path) -> None:
     chart = chart_app(tmp_path)
     marker = tmp_path / "pwned"
     hostile = f"$(touch {marker})`touch {marker}`;touch {marker}"
-    done = generate(chart, tmp_path, **chart_env(**{"release-name": "web", "values":
-                    f"image: '{hostile}'\n"}))  # fmt: skip
+    done = generate(
+        chart, tmp_path, **chart_env(**{"release-name": "web", "values": f"image: '{hostile}'\n"})
+    )
     assert done.returncode == 0, done.stderr
     assert hostile in done.stdout and not marker.exists()
     done = generate(chart, tmp_path, **chart_env(**{"values-files": [hostile]}))
@@ -251,8 +260,9 @@ def test_a_value_is_never_a_command(tmp_path: Path) -> None:
 
 def test_parameters_and_strict_reach_kustomizes_plugins(tmp_path: Path) -> None:
     app = app_copy("sidecar-log-shipper", tmp_path)
-    (app / "kustomization.yaml").write_text("resources: [service.yaml]\ntransformers: "
-                                            "[log-shipper.yaml]\n")  # fmt: skip
+    (app / "kustomization.yaml").write_text(
+        "resources: [service.yaml]\ntransformers: [log-shipper.yaml]\n"
+    )
     listed = [{"name": "strict", "string": "true"}]
     done = generate(app, tmp_path, ARGOCD_APP_PARAMETERS=json.dumps(listed))
     assert done.returncode == 1 and "matched no workload" in done.stderr
@@ -362,14 +372,16 @@ def test_an_apps_build_options_are_limited_to_harmless_flags(tmp_path: Path) -> 
         assert "KUSTOMIZE_BUILD_OPTIONS" in done.stderr, done.stderr
         assert "s3cr3t" not in done.stderr and not (tmp_path / "written").exists()
     # the sidecar's own setting (whoever installs the plugin) is trusted
-    done = generate(app, tmp_path, KRM_FN_KUSTOMIZE_BUILD_OPTIONS="--load-restrictor "
-                    "LoadRestrictionsNone")  # fmt: skip
+    done = generate(
+        app, tmp_path, KRM_FN_KUSTOMIZE_BUILD_OPTIONS="--load-restrictor LoadRestrictionsNone"
+    )
     assert done.returncode == 0 and "s3cr3t" in done.stdout, done.stderr
     (app / "kustomization.yaml").write_text(
         "resources: [deployment.yaml, service.yaml]\ntransformers: [log-shipper.yaml]\n"
     )
-    done = generate(app, tmp_path, ARGOCD_ENV_KUSTOMIZE_BUILD_OPTIONS="--reorder none "
-                    "--enable-managedby-label")  # fmt: skip
+    done = generate(
+        app, tmp_path, ARGOCD_ENV_KUSTOMIZE_BUILD_OPTIONS="--reorder none --enable-managedby-label"
+    )
     assert done.returncode == 0, done.stderr
     kinds = [r["kind"] for r in yamlio.load_all(done.stdout)]
     assert kinds == ["Deployment", "Service"]  # --reorder none: the order of resources:
@@ -390,8 +402,9 @@ def test_an_apps_name_that_is_not_a_release_name_needs_the_parameter(tmp_path: P
     chart = chart_app(tmp_path)
     done = generate(chart, tmp_path, ARGOCD_APP_NAME="--debug", **chart_env())
     assert done.returncode == 1 and "release-name '--debug'" in done.stderr
-    done = generate(chart, tmp_path, ARGOCD_APP_NAME="--debug",
-                    **chart_env(**{"release-name": "shop.v2"}))  # fmt: skip
+    done = generate(
+        chart, tmp_path, ARGOCD_APP_NAME="--debug", **chart_env(**{"release-name": "shop.v2"})
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -482,8 +495,14 @@ def test_the_server_takes_any_path_and_stream_and_outlives_a_killed_plugin(
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
 
     def plugin(data: bytes, extra: dict[str, str]) -> tuple[int, bytes, bytes]:
-        done = subprocess.run([script, str(config)], input=data, capture_output=True,
-                              env={**env, **extra}, cwd=tmp_path, check=False)  # fmt: skip
+        done = subprocess.run(
+            [script, str(config)],
+            input=data,
+            capture_output=True,
+            env={**env, **extra},
+            cwd=tmp_path,
+            check=False,
+        )
         return done.returncode, done.stdout, done.stderr
 
     with plugin_server({}) as server:
@@ -491,8 +510,12 @@ def test_the_server_takes_any_path_and_stream_and_outlives_a_killed_plugin(
             assert plugin(data, server) == plugin(data, {})
         assert plugin(stream, server)[0] == 0 and not (tmp_path / "pwned").exists()
         # a plugin killed halfway through its stream (kustomize killed, say)
-        half = subprocess.Popen([script, str(config)], stdin=subprocess.PIPE,
-                                env={**env, **server}, start_new_session=True)  # fmt: skip
+        half = subprocess.Popen(
+            [script, str(config)],
+            stdin=subprocess.PIPE,
+            env={**env, **server},
+            start_new_session=True,
+        )
         assert half.stdin is not None
         half.stdin.write(stream[:100])
         half.stdin.flush()

@@ -65,9 +65,12 @@ def argo(plane: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> Itera
         # pinned to this commit: the commits of later tests do not sync the examples again (the
         # webhook example's configuration, which its test removes, would come back)
         revision = started.commit("apps")
-        started.apply(*[started.application(app_name(e), f"apps/{e.name}", app_name(e),
-                                            revision=revision)
-                        for e in ALL_EXAMPLES])  # fmt: skip
+        started.apply(
+            *[
+                started.application(app_name(e), f"apps/{e.name}", app_name(e), revision=revision)
+                for e in ALL_EXAMPLES
+            ]
+        )
         yield started
 
 
@@ -101,8 +104,11 @@ def contained(expected: Any, stored: Any, path: str = "") -> list[str]:
     if isinstance(expected, list) and isinstance(stored, list):
         if len(expected) != len(stored):
             return [f"{path}: {len(expected)} items expected, {len(stored)} stored"]
-        return [d for i, (e, s) in enumerate(zip(expected, stored, strict=True))
-                for d in contained(e, s, f"{path}[{i}]")]  # fmt: skip
+        return [
+            d
+            for i, (e, s) in enumerate(zip(expected, stored, strict=True))
+            for d in contained(e, s, f"{path}[{i}]")
+        ]
     if expected != stored and not _same_quantity(expected, stored):
         return [f"{path}: expected {expected!r}, stored {stored!r}"]
     return []
@@ -139,9 +145,14 @@ def test_every_example_syncs_through_argo_cd_to_its_expected_output(
     # a second refresh: the same manifests, nothing out of sync
     reconciled = app["status"]["reconciledAt"]
     argo.refresh(name)
-    again = argo.wait(name, lambda a: a.get("status", {}).get("reconciledAt", "") > reconciled
-                      and "argocd.argoproj.io/refresh" not in a["metadata"].get("annotations", {}),
-                      "refreshed")  # fmt: skip
+    again = argo.wait(
+        name,
+        lambda a: (
+            a.get("status", {}).get("reconciledAt", "") > reconciled
+            and "argocd.argoproj.io/refresh" not in a["metadata"].get("annotations", {})
+        ),
+        "refreshed",
+    )
     assert synced(again), again["status"]["sync"]
     assert again["status"]["sync"]["revision"] == app["status"]["sync"]["revision"]
     if example.name == "webhook":  # its webhook (failurePolicy Fail) would stop later tests' pods
@@ -222,8 +233,11 @@ def test_a_broken_config_or_an_empty_build_leaves_the_synced_resources_alone(
     (path / "kustomization.yaml").write_text("resources: []\ntransformers: [log-shipper.yaml]\n")
     argo.commit("an empty build")
     argo.refresh("broken-later")
-    app = argo.wait("broken-later", lambda a: "no resources" in condition(a, "ComparisonError"),
-                    "refusing the empty build")  # fmt: skip
+    app = argo.wait(
+        "broken-later",
+        lambda a: "no resources" in condition(a, "ComparisonError"),
+        "refusing the empty build",
+    )
     time.sleep(5)  # auto-prune had its chance
     assert deployment(plane, "broken-later")["metadata"]["uid"] == synced_uid
     history = argo.get("broken-later")["status"].get("history", [])
@@ -277,8 +291,9 @@ def test_a_helm_chart_through_the_plugin(argo: ArgoCD, plane: ControlPlane) -> N
     assert [c["name"] for c in spec["initContainers"]] == ["access-log"]  # the config beside it
     kinds = {r["kind"] for r in app["status"]["resources"]}
     assert "Job" not in kinds  # migrate: false
-    capabilities = plane.kubectl("get", "configmap", "shop-prod-cluster", "-n", "chart",
-                                 "-o", "jsonpath={.data.kubeVersion}")  # fmt: skip
+    capabilities = plane.kubectl(
+        "get", "configmap", "shop-prod-cluster", "-n", "chart", "-o", "jsonpath={.data.kubeVersion}"
+    )
     assert capabilities.stdout == "v1.37.2"  # KUBE_VERSION reached the plugin
     manifests = argo.manifests("chart")
     assert {m["kind"] for m in manifests} == {"Deployment", "Service", "ConfigMap"}
@@ -313,14 +328,18 @@ def test_both_modes_at_once_no_drift(argo: ArgoCD, plane: ControlPlane, tmp_path
         app = argo.wait("both-modes", synced, "Synced")
         template = pod_spec(deployment(plane, "both-modes"))
         deadline = time.monotonic() + 60
-        while not (pods := json.loads(plane.kubectl(
-                "get", "pods", "-n", "both-modes", "-o", "json").stdout)["items"]):  # fmt: skip
+        while not (
+            pods := json.loads(
+                plane.kubectl("get", "pods", "-n", "both-modes", "-o", "json").stdout
+            )["items"]
+        ):
             assert time.monotonic() < deadline, plane.log_tail()
             time.sleep(0.5)
         after = answered(webhook)
         # the webhook saw each pod, found it injected as its config would, and patched nothing
         assert after.get(("unchanged", "already injected"), 0) - before.get(
-            ("unchanged", "already injected"), 0) == len(pods), after  # fmt: skip
+            ("unchanged", "already injected"), 0
+        ) == len(pods), after
         assert after.get(("injected", ""), 0) == before.get(("injected", ""), 0), after
         for pod in pods:
             names = [c["name"] for c in pod["spec"].get("initContainers", [])]
@@ -361,8 +380,9 @@ def install_as_written(plane: ControlPlane, tmp_path: Path) -> None:
         "HOME": str(tmp_path / "home"),
         "KUBECONFIG": str(plane.kubeconfig),
     }
-    done = run(["bash", "-euo", "pipefail", "-c", lines.replace(url, "install.yaml")],
-               cwd=work, env=env)  # fmt: skip
+    done = run(
+        ["bash", "-euo", "pipefail", "-c", lines.replace(url, "install.yaml")], cwd=work, env=env
+    )
     assert done.returncode == 0, done.stderr
     spec = pod_spec(deployment(plane, "argocd", "argocd-repo-server"))
     [sidecar] = [c for c in spec["initContainers"] if c["name"] == "krm-fn"]
@@ -372,6 +392,13 @@ def install_as_written(plane: ControlPlane, tmp_path: Path) -> None:
     assert names.index("copyutil") < names.index("krm-fn")  # argocd-cmp-server is there first
     mounts = {m["mountPath"]: m["name"] for m in sidecar["volumeMounts"]}
     assert mounts["/home/argocd/cmp-server/config/plugin.yaml"] == "krm-fn-cmp-plugin"
-    stored = plane.kubectl("get", "configmap", "krm-fn-cmp-plugin", "-n", "argocd", "-o",
-                           "jsonpath={.data.plugin\\.yaml}")  # fmt: skip
+    stored = plane.kubectl(
+        "get",
+        "configmap",
+        "krm-fn-cmp-plugin",
+        "-n",
+        "argocd",
+        "-o",
+        "jsonpath={.data.plugin\\.yaml}",
+    )
     assert stored.stdout == plugin_yaml()

@@ -63,8 +63,9 @@ def stored(plane: ControlPlane, name: str, namespace: str) -> dict[str, Any]:
 def pods_of(plane: ControlPlane, namespace: str, name: str, count: int) -> list[dict[str, Any]]:
     deadline = time.monotonic() + 60
     while True:
-        listed = plane.kubectl("get", "pods", "-n", namespace, "-l",
-                               f"app.kubernetes.io/name={name}", "-o", "json")  # fmt: skip
+        listed = plane.kubectl(
+            "get", "pods", "-n", namespace, "-l", f"app.kubernetes.io/name={name}", "-o", "json"
+        )
         items = json.loads(listed.stdout)["items"] if listed.returncode == 0 else []
         if len(items) >= count:
             return list(items)
@@ -103,15 +104,30 @@ def workloads(
     cluster.namespace("audit-w", {LABEL: "enabled"})
     cluster.namespace("audit-b")
     with webhook_server(configs["v1"].parent, write_certs(root / "tls"), workers=1) as server:
-        apply(cluster, configuration(WEBHOOK, server.url, ca_bundle(server), policy="Ignore",
-                                     label=LABEL, timeoutSeconds=5))  # fmt: skip
+        apply(
+            cluster,
+            configuration(
+                WEBHOOK,
+                server.url,
+                ca_bundle(server),
+                policy="Ignore",
+                label=LABEL,
+                timeoutSeconds=5,
+            ),
+        )
         time.sleep(1)  # the API server picks up webhook configurations asynchronously
         create(cluster, "audit-w", deployment("shop"))
         pods_of(cluster, "audit-w", "shop", 2)
-        opted = {"apiVersion": "v1", "kind": "Pod",
-                 "metadata": {"name": "opted-out", "labels": {"app.kubernetes.io/name": "opted"},
-                              "annotations": {"krm-fn.dev/inject": "false"}},
-                 "spec": copy.deepcopy(deployment("x")["spec"]["template"]["spec"])}  # fmt: skip
+        opted = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": "opted-out",
+                "labels": {"app.kubernetes.io/name": "opted"},
+                "annotations": {"krm-fn.dev/inject": "false"},
+            },
+            "spec": copy.deepcopy(deployment("x")["spec"]["template"]["spec"]),
+        }
         create(cluster, "audit-w", opted)
     create(cluster, "audit-w", deployment("late"))  # the webhook is down now
     pods_of(cluster, "audit-w", "late", 2)
@@ -123,18 +139,27 @@ def workloads(
     create(cluster, "audit-b", deployment("built", SIDECAR / "expected.yaml"))
     pods_of(cluster, "audit-b", "built", 2)
     [forged] = pods_of(cluster, "audit-b", "built", 1)[:1]
-    pod = {"apiVersion": "v1", "kind": "Pod",
-           "metadata": {"name": "hand-edited", "labels": {"app.kubernetes.io/name": "edited"},
-                        "annotations": forged["metadata"]["annotations"]},
-           "spec": copy.deepcopy(forged["spec"])}  # fmt: skip
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "hand-edited",
+            "labels": {"app.kubernetes.io/name": "edited"},
+            "annotations": forged["metadata"]["annotations"],
+        },
+        "spec": copy.deepcopy(forged["spec"]),
+    }
     for container in pod["spec"]["initContainers"]:
         container["image"] = "busybox:1.35.0"  # the record still names its old digest
     for volume in list(pod["spec"]["volumes"]):
         if volume["name"].startswith("kube-api-access-"):
             pod["spec"]["volumes"].remove(volume)
     for container in pod["spec"]["containers"] + pod["spec"]["initContainers"]:
-        container["volumeMounts"] = [m for m in container.get("volumeMounts", [])
-                                     if not m["name"].startswith("kube-api-access-")]  # fmt: skip
+        container["volumeMounts"] = [
+            m
+            for m in container.get("volumeMounts", [])
+            if not m["name"].startswith("kube-api-access-")
+        ]
     create(cluster, "audit-b", pod)
     yield cluster
     cluster.kubectl("delete", "mutatingwebhookconfiguration", WEBHOOK, check=True)
@@ -167,12 +192,17 @@ def hostile_pods(cluster: ControlPlane) -> None:
         "disguise": {"apiVersion": "example.com/v1", "kind": "Widget", "name": DISGUISE},
     }
     for name, reference in claims.items():
-        reference = {"uid": "0e7b0a39-96a3-4b0f-9a46-d2f1a1b7c0de", **reference,
-                     "controller": True}  # fmt: skip
-        pod = {"apiVersion": "v1", "kind": "Pod",
-               "metadata": {"name": name, "labels": {"app.kubernetes.io/name": "victim"},
-                            "ownerReferences": [reference]},
-               "spec": copy.deepcopy(deployment("x")["spec"]["template"]["spec"])}  # fmt: skip
+        reference = {"uid": "0e7b0a39-96a3-4b0f-9a46-d2f1a1b7c0de", **reference, "controller": True}
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": name,
+                "labels": {"app.kubernetes.io/name": "victim"},
+                "ownerReferences": [reference],
+            },
+            "spec": copy.deepcopy(deployment("x")["spec"]["template"]["spec"]),
+        }
         create(cluster, "audit-r", pod)
 
 
@@ -206,34 +236,66 @@ def test_current_stale_missing_and_unverifiable(
 def test_all_current_exits_0_and_the_table(
     workloads: ControlPlane, configs: dict[str, Path]
 ) -> None:
-    code, text, err = audit(workloads, str(configs["v1"]), "-n", "audit-b", "-l",
-                            "app.kubernetes.io/name=built")  # fmt: skip
+    code, text, err = audit(
+        workloads, str(configs["v1"]), "-n", "audit-b", "-l", "app.kubernetes.io/name=built"
+    )
     assert code == 0, err
     [heading, line] = text.splitlines()[:2]
-    assert heading.split() == ["NAMESPACE", "WORKLOAD", "STATE", "PODS", "CURRENT", "STALE",
-                               "MISSING", "UNVERIFIABLE"]  # fmt: skip
+    assert heading.split() == [
+        "NAMESPACE",
+        "WORKLOAD",
+        "STATE",
+        "PODS",
+        "CURRENT",
+        "STALE",
+        "MISSING",
+        "UNVERIFIABLE",
+    ]
     assert line.split() == ["audit-b", "Deployment/built", "current", "2", "2", "0", "0", "0"]
-    code, text, err = audit(workloads, str(configs["v1"]), "-n", "audit-b", "-l",
-                            "app.kubernetes.io/name=built", "--not-selected")  # fmt: skip
+    code, text, err = audit(
+        workloads,
+        str(configs["v1"]),
+        "-n",
+        "audit-b",
+        "-l",
+        "app.kubernetes.io/name=built",
+        "--not-selected",
+    )
     assert code == 0 and "not selected" not in text  # the same: every pod is selected
     config = Path(str(configs["v1"]) + ".only-shop.yaml")
-    config.write_text(configs["v1"].read_text().replace(
-        "spec:\n", "spec:\n  targets:\n  - name: nothing-here\n", 1))  # fmt: skip
-    code, text, err = audit(workloads, str(config), "-n", "audit-b", "-l",
-                            "app.kubernetes.io/name=built")  # fmt: skip
+    config.write_text(
+        configs["v1"]
+        .read_text()
+        .replace("spec:\n", "spec:\n  targets:\n  - name: nothing-here\n", 1)
+    )
+    code, text, err = audit(
+        workloads, str(config), "-n", "audit-b", "-l", "app.kubernetes.io/name=built"
+    )
     assert code == 0 and len(text.splitlines()) == 1, text  # only the heading
-    code, text, err = audit(workloads, str(config), "-n", "audit-b", "-l",
-                            "app.kubernetes.io/name=built", "--not-selected")  # fmt: skip
-    assert code == 0 and text.splitlines()[1].split()[:4] == ["audit-b", "Deployment/built",
-                                                              "not", "selected"], text  # fmt: skip
+    code, text, err = audit(
+        workloads,
+        str(config),
+        "-n",
+        "audit-b",
+        "-l",
+        "app.kubernetes.io/name=built",
+        "--not-selected",
+    )
+    assert code == 0 and text.splitlines()[1].split()[:4] == [
+        "audit-b",
+        "Deployment/built",
+        "not",
+        "selected",
+    ], text
 
 
 def test_restart_dry_run_then_restart(workloads: ControlPlane, configs: dict[str, Path]) -> None:
     plane = workloads
     names = (("shop", "audit-w"), ("late", "audit-w"), ("built", "audit-b"))
     before = {n: stored(plane, n, ns) for n, ns in names}
-    code, report, err = audit(plane, str(configs["v2"]), "-A", "--restart", "--dry-run",
-                              "-o", "json")  # fmt: skip
+    code, report, err = audit(
+        plane, str(configs["v2"]), "-A", "--restart", "--dry-run", "-o", "json"
+    )
     found = rows(report)
     planned = {name for name, row in found.items() if row.get("restart") == "restart"}
     assert planned == {"Deployment/shop", "Deployment/late"}, found
@@ -248,8 +310,18 @@ def test_restart_dry_run_then_restart(workloads: ControlPlane, configs: dict[str
     after = {n: stored(plane, n, ns) for n, ns in names[:2]}
     for name in after:  # a dry run changes nothing
         assert after[name]["metadata"]["generation"] == before[name]["metadata"]["generation"]
-    code, report, err = audit(plane, str(configs["v2"]), "-A", "--restart", "--batch-pause", "0",
-                              "--batch-size", "1", "-o", "json")  # fmt: skip
+    code, report, err = audit(
+        plane,
+        str(configs["v2"]),
+        "-A",
+        "--restart",
+        "--batch-pause",
+        "0",
+        "--batch-size",
+        "1",
+        "-o",
+        "json",
+    )
     assert code == 1 and rows(report)["Deployment/shop"]["restart"] == "restarted", err
     assert "restarted Deployment/audit-w/late" in err
     for name, namespace in (("victim", "audit-v"), ("victim", "audit-r"), ("optout", "audit-w")):
@@ -260,7 +332,8 @@ def test_restart_dry_run_then_restart(workloads: ControlPlane, configs: dict[str
         old_template = copy.deepcopy(before[name]["spec"]["template"])
         new_template = copy.deepcopy(now["spec"]["template"])
         stamp = (new_template["metadata"].get("annotations") or {}).pop(
-            "kubectl.kubernetes.io/restartedAt", None)  # fmt: skip
+            "kubectl.kubernetes.io/restartedAt", None
+        )
         if name == "built":
             assert stamp is None  # build time: not restarted
         else:
@@ -277,7 +350,10 @@ def test_a_name_cannot_disguise_the_table(
     assert code == 1, err
     assert "\x1b" not in text and "\r" not in text, text
     assert [line.split()[1] for line in text.splitlines()[1:4]] == [
-        "Pod/disguise", "Pod/same-uid", "Pod/traversal"]  # fmt: skip
+        "Pod/disguise",
+        "Pod/same-uid",
+        "Pod/traversal",
+    ]
 
 
 def list_requests(plane: ControlPlane) -> float:
@@ -295,8 +371,9 @@ def list_requests(plane: ControlPlane) -> float:
 def test_lists_are_read_a_page_at_a_time(workloads: ControlPlane, configs: dict[str, Path]) -> None:
     _, whole, err = audit(workloads, str(configs["v1"]), "-n", "audit-w", "-o", "json")
     before = list_requests(workloads)
-    _, paged, err = audit(workloads, str(configs["v1"]), "-n", "audit-w", "-o", "json",
-                             "--chunk-size", "1")  # fmt: skip
+    _, paged, err = audit(
+        workloads, str(configs["v1"]), "-n", "audit-w", "-o", "json", "--chunk-size", "1"
+    )
     assert paged == whole, err
     pods = sum(row["pods"] for row in whole["workloads"])
     assert pods >= 5 and list_requests(workloads) - before >= pods  # one request per pod
@@ -304,12 +381,18 @@ def test_lists_are_read_a_page_at_a_time(workloads: ControlPlane, configs: dict[
 
 def test_cluster_errors_are_one_line(configs: dict[str, Path], tmp_path: Path) -> None:
     broken = tmp_path / "kubeconfig"
-    broken.write_text(json.dumps({
-        "apiVersion": "v1", "kind": "Config", "current-context": "gone",
-        "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:9"}}],
-        "users": [{"name": "u", "user": {"token": "t"}}],
-        "contexts": [{"name": "gone", "context": {"cluster": "c", "user": "u"}}],
-    }))  # fmt: skip
+    broken.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "gone",
+                "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:9"}}],
+                "users": [{"name": "u", "user": {"token": "t"}}],
+                "contexts": [{"name": "gone", "context": {"cluster": "c", "user": "u"}}],
+            }
+        )
+    )
     command = [
         KRM_FN,
         "audit",
@@ -323,8 +406,12 @@ def test_cluster_errors_are_one_line(configs: dict[str, Path], tmp_path: Path) -
     assert done.returncode == 3
     assert len(done.stderr.strip().splitlines()) == 1 and "gone" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
-    done = subprocess.run([KRM_FN, "audit", str(configs["v1"]), "-n", "a", "-A"],
-                          capture_output=True, text=True, check=False)  # fmt: skip
+    done = subprocess.run(
+        [KRM_FN, "audit", str(configs["v1"]), "-n", "a", "-A"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 2
 
 
@@ -333,7 +420,8 @@ def test_a_bad_config_names_its_file_and_field(tmp_path: Path) -> None:
     bad.write_text(
         (SIDECAR / "log-shipper.yaml").read_text().replace("  containers:", "  containerz:")
     )
-    done = subprocess.run([KRM_FN, "audit", str(bad), "-A"], capture_output=True, text=True,
-                          check=False)  # fmt: skip
+    done = subprocess.run(
+        [KRM_FN, "audit", str(bad), "-A"], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 1
     assert f"{bad}: spec.containerz" in done.stderr and "unknown field" in done.stderr, done.stderr

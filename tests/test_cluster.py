@@ -95,15 +95,24 @@ def dry_run(
         if r["kind"] == "Pod" and r["spec"].get("serviceAccountName")
     }
     for namespace, name in sorted(accounts):
-        account = {"apiVersion": "v1", "kind": "ServiceAccount",
-                   "metadata": {"name": name, "namespace": namespace}}  # fmt: skip
+        account = {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": name, "namespace": namespace},
+        }
         cluster.kubectl("apply", "-f", "-", input=json.dumps(account), check=True)
     path = tmp_path / f"apply-{time.monotonic_ns()}.yaml"
     path.write_text(yamlio.dump_all(resources))
     return cluster.kubectl(
-        "apply", "--server-side", "--dry-run=server", "--validate=strict",
-        "--field-manager=krm-fn-test", "-f", str(path), *more,
-    )  # fmt: skip
+        "apply",
+        "--server-side",
+        "--dry-run=server",
+        "--validate=strict",
+        "--field-manager=krm-fn-test",
+        "-f",
+        str(path),
+        *more,
+    )
 
 
 def pod_security_reasons(stderr: str) -> set[str]:
@@ -289,8 +298,12 @@ def test_the_budget_example_is_refused_by_a_quota_for_the_same_reason(
     [effective] = [r.message for r in results if r.message.startswith("effective pod requests")]
     ns = cluster.namespace("budget")
     hard = {f"requests.{k}": v for k, v in budget["maxRequests"].items()}
-    quota = {"apiVersion": "v1", "kind": "ResourceQuota",
-             "metadata": {"name": "budget", "namespace": ns}, "spec": {"hard": hard}}  # fmt: skip
+    quota = {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "budget", "namespace": ns},
+        "spec": {"hard": hard},
+    }
     cluster.kubectl("apply", "-f", "-", input=json.dumps(quota), check=True)
     deadline = time.monotonic() + 60
     while (
@@ -302,8 +315,12 @@ def test_the_budget_example_is_refused_by_a_quota_for_the_same_reason(
     ):
         assert time.monotonic() < deadline, "the quota controller never counted the namespace"
         time.sleep(0.3)
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "inference", "namespace": ns},
-           "spec": deployment["spec"]["template"]["spec"]}  # fmt: skip
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "inference", "namespace": ns},
+        "spec": deployment["spec"]["template"]["spec"],
+    }
     done = dry_run(cluster, [pod], tmp_path)
     assert done.returncode != 0
     assert "exceeded quota: budget" in done.stderr, done.stderr

@@ -247,8 +247,12 @@ def test_inject_then_uninject_gives_back_the_corpus(tmp_path: Path) -> None:
 
 
 def test_uninject_one_config_leaves_the_others(tmp_path: Path) -> None:
-    defaults = {"apiVersion": "krm-fn.dev/v1alpha1", "kind": "PodDefaults",
-                "metadata": {"name": "org"}, "spec": {"labels": {"team": "shop"}}}  # fmt: skip
+    defaults = {
+        "apiVersion": "krm-fn.dev/v1alpha1",
+        "kind": "PodDefaults",
+        "metadata": {"name": "org"},
+        "spec": {"labels": {"team": "shop"}},
+    }
     (tmp_path / "defaults.yaml").write_text(yamlio.dump(defaults))
     first = krm_fn("run", "-q", str(CONFIG), str(DEPLOYMENT))[1]
     (tmp_path / "one.yaml").write_text(first)

@@ -150,12 +150,38 @@ def test_the_image_serves_the_webhook_too(tmp_path: Path) -> None:
     env = container_env()
     name = f"krm-fn-webhook-{port}"
     started = run(
-        [tool("podman"), "run", "-d", "--name", name, "--network", "host", "--user", "65532",
-         "--read-only", "--tmpfs", "/tmp", "-v", f"{configs}:/configs:ro", "-v", f"{tls}:/tls:ro",
-         IMAGE, "webhook", "--config-dir", "/configs", "--tls-cert-file", "/tls/tls.crt",
-         "--tls-key-file", "/tls/tls.key", "--port", str(port), "--metrics-port", str(metrics)],
+        [
+            tool("podman"),
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--network",
+            "host",
+            "--user",
+            "65532",
+            "--read-only",
+            "--tmpfs",
+            "/tmp",
+            "-v",
+            f"{configs}:/configs:ro",
+            "-v",
+            f"{tls}:/tls:ro",
+            IMAGE,
+            "webhook",
+            "--config-dir",
+            "/configs",
+            "--tls-cert-file",
+            "/tls/tls.crt",
+            "--tls-key-file",
+            "/tls/tls.key",
+            "--port",
+            str(port),
+            "--metrics-port",
+            str(metrics),
+        ],
         env=env,
-    )  # fmt: skip
+    )
     assert started.returncode == 0, started.stderr
     try:
         deadline = time.monotonic() + 30
@@ -174,9 +200,10 @@ def test_the_image_serves_the_webhook_too(tmp_path: Path) -> None:
         )
         [(pod, _)] = pods_of(deployment)
         request = urllib.request.Request(
-            f"https://127.0.0.1:{port}/mutate", data=json.dumps(review(pod)).encode(),
+            f"https://127.0.0.1:{port}/mutate",
+            data=json.dumps(review(pod)).encode(),
             headers={"Content-Type": "application/json"},
-        )  # fmt: skip
+        )
         context = ssl.create_default_context(cafile=str(tls / "ca.crt"))
         with urllib.request.urlopen(request, context=context, timeout=10) as response:
             answer = json.loads(response.read())
@@ -199,8 +226,21 @@ def test_the_images_exec_plugins_are_roots_and_used_as_written() -> None:
         "assert os.stat(path).st_uid == 0 and not os.access(path, os.W_OK)\n"
         "print(open(path).read())\n"
     )
-    done = run([tool("podman"), "run", "--rm", "--user", "999", "--read-only",
-                "--entrypoint", "/opt/krm-fn/bin/python", IMAGE, "-c", script],
-               env=container_env())  # fmt: skip
+    done = run(
+        [
+            tool("podman"),
+            "run",
+            "--rm",
+            "--user",
+            "999",
+            "--read-only",
+            "--entrypoint",
+            "/opt/krm-fn/bin/python",
+            IMAGE,
+            "-c",
+            script,
+        ],
+        env=container_env(),
+    )
     assert done.returncode == 0, done.stderr
     assert "/opt/krm-fn/bin/python3 -I -m krm_fn plugin" in done.stdout

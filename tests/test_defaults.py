@@ -23,9 +23,14 @@ def stored(container: dict[str, Any]) -> dict[str, Any]:
         "terminationMessagePath": "/dev/termination-log",
         "terminationMessagePolicy": "File",
         "resources": {"limits": {"cpu": "100m"}},
-        "volumeMounts": [{"name": "kube-api-access-x7k2p", "readOnly": True,
-                          "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}],
-    }  # fmt: skip
+        "volumeMounts": [
+            {
+                "name": "kube-api-access-x7k2p",
+                "readOnly": True,
+                "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+            }
+        ],
+    }
 
 
 def test_a_stored_container_is_still_krm_fns() -> None:
@@ -71,22 +76,31 @@ def test_quantities_compare_by_value_and_the_pull_policy_by_tag() -> None:
         item_digest("containers", {"name": "a", "resources": {"limits": {"cpu": 1}}})
     )
     latest = {"name": "a", "image": "busybox"}
-    assert unchanged("containers", {**latest, "imagePullPolicy": "Always"},
-                     item_digest("containers", latest))  # fmt: skip
-    assert not unchanged("containers", {**latest, "imagePullPolicy": "IfNotPresent"},
-                         item_digest("containers", latest))  # fmt: skip
+    assert unchanged(
+        "containers", {**latest, "imagePullPolicy": "Always"}, item_digest("containers", latest)
+    )
+    assert not unchanged(
+        "containers",
+        {**latest, "imagePullPolicy": "IfNotPresent"},
+        item_digest("containers", latest),
+    )
     pinned = {"name": "a", "image": "busybox@sha256:" + "0" * 64}
     assert without_defaults("containers", {**pinned, "imagePullPolicy": "IfNotPresent"}) == pinned
 
 
 def test_volumes_and_env() -> None:
     volume = {"name": "conf", "configMap": {"name": "c"}}
-    assert unchanged("volumes", {"name": "conf", "configMap": {"name": "c", "defaultMode": 420}},
-                     item_digest("volumes", volume))  # fmt: skip
+    assert unchanged(
+        "volumes",
+        {"name": "conf", "configMap": {"name": "c", "defaultMode": 420}},
+        item_digest("volumes", volume),
+    )
     wider = {"name": "conf", "configMap": {"name": "c", "defaultMode": 511}}
     assert not unchanged("volumes", wider, item_digest("volumes", volume))
     env = {"name": "POD", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}
-    defaulted = {"name": "POD", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name",
-                                                           "apiVersion": "v1"}}}  # fmt: skip
+    defaulted = {
+        "name": "POD",
+        "valueFrom": {"fieldRef": {"fieldPath": "metadata.name", "apiVersion": "v1"}},
+    }
     assert unchanged("env", defaulted, item_digest("env", env))
     assert without_defaults("labels", {"a": "b"}) == {"a": "b"}  # nothing defaults a label

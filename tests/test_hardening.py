@@ -360,8 +360,12 @@ def warnings_of(config: Any, items: list[Any]) -> list[str]:
 
 def test_a_forged_entry_removing_the_users_label_and_apparmor_profile_warns(tmp_path: Path) -> None:
     profile = "container.apparmor.security.beta.kubernetes.io/shop"
-    entry = {"PodDefaults/d": {"labels": {"tier": digest("gold")},
-                               "annotations": {profile: digest("localhost/strict")}}}  # fmt: skip
+    entry = {
+        "PodDefaults/d": {
+            "labels": {"tier": digest("gold")},
+            "annotations": {profile: digest("localhost/strict")},
+        }
+    }
     deployment = forged(entry, {"tier": "gold"}, {profile: "localhost/strict"})
     warnings = warnings_of(pod_defaults(), [deployment])
     assert any('removed label "tier"' in w for w in warnings), warnings
@@ -375,8 +379,12 @@ def test_a_forged_restore_of_an_env_var_the_config_does_not_set_warns() -> None:
     app = deployment["spec"]["template"]["spec"]["containers"][0]
     app["env"] = [{"name": "DB_PASSWORD", "value": "x"}]
     stolen = {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "admin", "key": "k"}}}
-    entry = {"LogTailer/t": {"env": {"shop": {"DB_PASSWORD": digest(app["env"][0])}},
-                             "envWas": {"shop": {"DB_PASSWORD": stolen}}}}  # fmt: skip
+    entry = {
+        "LogTailer/t": {
+            "env": {"shop": {"DB_PASSWORD": digest(app["env"][0])}},
+            "envWas": {"shop": {"DB_PASSWORD": stolen}},
+        }
+    }
     meta = deployment["spec"]["template"]["metadata"]
     meta["annotations"] = {RECORD_ANNOTATION: json.dumps(entry)}
     config = {
@@ -609,23 +617,32 @@ def test_selector_regexes_take_linear_time_whatever_the_pattern(
     (tmp_path / "app.yaml").write_text(yamlio.dump_all(workloads))
     done = subprocess.run(
         [krm_fn_command(), "run", str(path), str(tmp_path / "app.yaml")],
-        capture_output=True, text=True, preexec_fn=ten_cpu_seconds, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        preexec_fn=ten_cpu_seconds,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr  # within ten CPU seconds
-    injected = [d["metadata"]["name"] for d in yamlio.load_all(done.stdout)
-                if "krm-fn.dev/injected" in str(d)]  # fmt: skip
+    injected = [
+        d["metadata"]["name"]
+        for d in yamlio.load_all(done.stdout)
+        if "krm-fn.dev/injected" in str(d)
+    ]
     assert injected == (["a" * 24] if selects else [])  # a whole match, never the other name
 
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("podTemplatePaths", [{"kind": "Rollout", "path": '$.spec.t[?(@.name =~ "a+")].x'}],
-         "not allowed in a pod template path"),
+        (
+            "podTemplatePaths",
+            [{"kind": "Rollout", "path": '$.spec.t[?(@.name =~ "a+")].x'}],
+            "not allowed in a pod template path",
+        ),
         ("targets", [{"name": "(shop)\\1"}], "not a valid regular expression (RE2"),
         ("targets", [{"namespace": "(?=shop)"}], "not a valid regular expression (RE2"),
     ],
-)  # fmt: skip
+)
 def test_regexes_a_linear_engine_cannot_run_are_refused(
     field: str, value: Any, message: str, tmp_path: Path
 ) -> None:
@@ -652,8 +669,19 @@ def test_webhook_certs_writes_the_key_0600_and_never_through_a_link(tmp_path: Pa
     (out / "tls.crt").symlink_to(victim)
     old = os.umask(0)
     try:
-        done = run([krm_fn_command(), "webhook", "certs", "--service", "s", "--namespace", "n",
-                    "--dir", str(out)])  # fmt: skip
+        done = run(
+            [
+                krm_fn_command(),
+                "webhook",
+                "certs",
+                "--service",
+                "s",
+                "--namespace",
+                "n",
+                "--dir",
+                str(out),
+            ]
+        )
     finally:
         os.umask(old)
     assert done.returncode == 0, done.stderr

@@ -166,8 +166,9 @@ def test_the_helm_4_plugin_never_runs_a_krm_fn_folder_where_helm_runs(tmp_path: 
     marker, work = tmp_path / "ran", tmp_path / "work"
     impostor(work, marker)
     args = ["-q", str(CONFIG)]
-    done = helm("template", "shop", str(CHART), home=tmp_path, post_render=args,
-                binary="helm4", cwd=work)  # fmt: skip
+    done = helm(
+        "template", "shop", str(CHART), home=tmp_path, post_render=args, binary="helm4", cwd=work
+    )
     assert done.returncode == 0, done.stderr
     assert not marker.exists() and "krm-fn.dev/injected" in done.stdout
 

@@ -121,17 +121,35 @@ def test_no_way_in_imports_another_and_only_the_entry_point_imports_them() -> No
 # The layers of docs/engine.md, top first: a module imports from its own layer or those below it.
 LAYERS = [
     ("the entry point", ["krm_fn.cli", "krm_fn.__main__"]),
-    ("ways in", ["krm_fn.commands", "krm_fn.audit", "krm_fn.completion", "krm_fn.helm",
-                 "krm_fn.argocd", "krm_fn.webhook", "krm_fn.admission_policy"]),
-    ("shared by ways in", ["krm_fn.framework", "krm_fn.configfiles", "krm_fn.plugins",
-                               "krm_fn.reference", "krm_fn.catalog"]),
+    (
+        "ways in",
+        [
+            "krm_fn.commands",
+            "krm_fn.audit",
+            "krm_fn.completion",
+            "krm_fn.helm",
+            "krm_fn.argocd",
+            "krm_fn.webhook",
+            "krm_fn.admission_policy",
+        ],
+    ),
+    (
+        "shared by ways in",
+        [
+            "krm_fn.framework",
+            "krm_fn.configfiles",
+            "krm_fn.plugins",
+            "krm_fn.reference",
+            "krm_fn.catalog",
+        ],
+    ),
     ("engine", ["krm_fn.engine"]),
     ("patterns", ["krm_fn.patterns"]),
     ("editing", ["krm_fn.editing"]),
     ("kube", ["krm_fn.kube"]),
     ("manifests", ["krm_fn.manifests"]),
     ("kinds", ["krm_fn.kinds"]),
-]  # fmt: skip
+]
 
 
 def layer(module: str) -> int | None:

@@ -16,21 +16,36 @@ from krm_fn.manifests.sources import package_files
 
 # (.krmignore at the top, {subpackage: its .krmignore}, the files)
 CASES = {
-    "negation re-includes": ("*.yaml\n!keep.yaml\n", {}, [
-        "keep.yaml", "x.yaml", "sub/keep.yaml", "sub/y.yaml"]),
-    "a slash anchors, a star stays in its directory": ("gen/*.yaml\n", {}, [
-        "gen/x.yaml", "gen/sub/y.yaml", "top.yaml"]),
+    "negation re-includes": (
+        "*.yaml\n!keep.yaml\n",
+        {},
+        ["keep.yaml", "x.yaml", "sub/keep.yaml", "sub/y.yaml"],
+    ),
+    "a slash anchors, a star stays in its directory": (
+        "gen/*.yaml\n",
+        {},
+        ["gen/x.yaml", "gen/sub/y.yaml", "top.yaml"],
+    ),
     "a leading slash: the top only": ("/top.yaml\n", {}, ["top.yaml", "sub/top.yaml"]),
     "a directory at any depth": ("sub/\n", {}, ["sub/a.yaml", "x/sub/b.yaml", "top.yaml"]),
-    "character classes and ?": ("[xy].yaml\n?.yml\n", {}, [
-        "x.yaml", "y.yaml", "z.yaml", "a.yml", "ab.yml"]),
-    "a name at any depth": ("*.md.yaml\n# a comment\n\nnotes\n", {}, [
-        "a.md.yaml", "deep/er/b.md.yaml", "c.yaml", "notes/n.yaml", "x/notes/m.yaml"]),
-    "a subpackage has its own": ("*.md.yaml\n", {"sub": "x.yaml\n"}, [
-        "a.md.yaml", "x.yaml", "sub/x.yaml", "sub/y.md.yaml", "sub/z.yaml"]),
+    "character classes and ?": (
+        "[xy].yaml\n?.yml\n",
+        {},
+        ["x.yaml", "y.yaml", "z.yaml", "a.yml", "ab.yml"],
+    ),
+    "a name at any depth": (
+        "*.md.yaml\n# a comment\n\nnotes\n",
+        {},
+        ["a.md.yaml", "deep/er/b.md.yaml", "c.yaml", "notes/n.yaml", "x/notes/m.yaml"],
+    ),
+    "a subpackage has its own": (
+        "*.md.yaml\n",
+        {"sub": "x.yaml\n"},
+        ["a.md.yaml", "x.yaml", "sub/x.yaml", "sub/y.md.yaml", "sub/z.yaml"],
+    ),
     "a parent can leave a subpackage out": ("sub/\n", {"sub": ""}, ["a.yaml", "sub/b.yaml"]),
     "no .krmignore": (None, {}, ["a.yaml", "sub/b.yml"]),
-}  # fmt: skip
+}
 
 
 def package(directory: Path, top: str | None, packages: dict[str, str], files: list[str]) -> Path:
@@ -79,8 +94,14 @@ def test_krm_fn_reads_the_files_kpt_reads(case: str, tmp_path: Path) -> None:
 def test_hidden_files_and_kustomizations_are_never_read(tmp_path: Path) -> None:
     """What kpt reads unless told not to, krm-fn never reads: `.git`, `.github` workflows, a
     kustomization (docs/engine.md)."""
-    files = ["a.yaml", ".hidden.yaml", ".git/g.yaml", ".github/workflows/ci.yaml",
-             "kustomization.yaml", "sub/Kustomization"]  # fmt: skip
+    files = [
+        "a.yaml",
+        ".hidden.yaml",
+        ".git/g.yaml",
+        ".github/workflows/ci.yaml",
+        "kustomization.yaml",
+        "sub/Kustomization",
+    ]
     directory = package(tmp_path / "pkg", None, {}, files)
     assert read_by_kpt(directory) >= {".hidden.yaml", ".git/g.yaml", "kustomization.yaml"}
     assert read_by_krm_fn(directory) == {"a.yaml"}

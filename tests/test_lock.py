@@ -74,8 +74,10 @@ def test_the_venv_holds_the_lock_and_nothing_else() -> None:
     )
     listing = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "python"), "-c", script],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     installed = {
         canonicalize_name(n): v for n, v in (line.split() for line in listing.splitlines())
     }
@@ -91,10 +93,23 @@ def test_the_image_holds_the_image_lock() -> None:
         "for d in distributions(): print(d.metadata['Name'], d.version)\n"
     )
     done = subprocess.run(
-        [tool("podman"), "run", "--rm", "--network", "none", "--entrypoint",
-         "/opt/krm-fn/bin/python", IMAGE, "-c", script],
-        capture_output=True, text=True, check=False, env=container_env(),
-    )  # fmt: skip
+        [
+            tool("podman"),
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--entrypoint",
+            "/opt/krm-fn/bin/python",
+            IMAGE,
+            "-c",
+            script,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=container_env(),
+    )
     assert done.returncode == 0, done.stderr
     installed = {
         canonicalize_name(n): v for n, v in (line.split() for line in done.stdout.splitlines())

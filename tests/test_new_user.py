@@ -113,11 +113,13 @@ def test_fail_on_warnings_is_per_config_and_for_the_whole_run(tmp_path: Path) ->
     assert code == 0 and "warning: " in err and "matched no workload" in err
     code, out, err = krm_fn("run", "--fail-on-warnings", str(typo), str(DEPLOYMENT))
     assert (code, out) == (1, "") and "error: " in err and "matched no workload" in err
-    code, _, err = krm_fn("run", str(typo), str(DEPLOYMENT), env={
-        **os.environ, "KRM_FN_FAIL_ON_WARNINGS": "yes"})  # fmt: skip
+    code, _, err = krm_fn(
+        "run", str(typo), str(DEPLOYMENT), env={**os.environ, "KRM_FN_FAIL_ON_WARNINGS": "yes"}
+    )
     assert code == 1 and "matched no workload" in err
-    code, _, err = krm_fn("run", str(typo), str(DEPLOYMENT), env={
-        **os.environ, "KRM_FN_FAIL_ON_WARNINGS": "maybe"})  # fmt: skip
+    code, _, err = krm_fn(
+        "run", str(typo), str(DEPLOYMENT), env={**os.environ, "KRM_FN_FAIL_ON_WARNINGS": "maybe"}
+    )
     assert code == 1 and "use true or false" in err
     # per config: the strict config's warnings fail, another config's stay warnings
     spec = {"labels": {"team": "shop"}, "failOnWarnings": True, "targets": [{"name": "nothing"}]}
@@ -137,8 +139,9 @@ def test_a_helm_releases_namespace_matches_targets(binary: str, tmp_path: Path) 
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shop\nversion: 0.1.0\n")
     (chart / "templates" / "deployment.yaml").write_text(DEPLOYMENT.read_text())
     config = write(tmp_path / "shop-only.yaml", [sidecar(targets=[{"namespace": "shop"}])])
-    strict = write(tmp_path / "strict.yaml", [sidecar(targets=[{"namespace": "shop"}],
-                                                       failOnWarnings=True)])  # fmt: skip
+    strict = write(
+        tmp_path / "strict.yaml", [sidecar(targets=[{"namespace": "shop"}], failOnWarnings=True)]
+    )
     home = tmp_path / "home"
     base = ["template", "web", str(chart), "-n", "shop"]
     plain = helm(*base, home=home, post_render=[str(config)], binary=binary)
@@ -155,8 +158,12 @@ def test_a_helm_releases_namespace_matches_targets(binary: str, tmp_path: Path) 
     assert "namespace" not in yamlio.load_all(named.stdout)[0]["metadata"]  # not written
     # the Helm 4 plugin's command reads an exported HELM_NAMESPACE (Helm's default namespace)
     for namespace, injected in (("shop", True), ("other", False)):
-        code, out, err = krm_fn("helm-post-render", str(config), stdin=DEPLOYMENT.read_text(),
-                                env={**os.environ, "HELM_NAMESPACE": namespace})  # fmt: skip
+        code, out, err = krm_fn(
+            "helm-post-render",
+            str(config),
+            stdin=DEPLOYMENT.read_text(),
+            env={**os.environ, "HELM_NAMESPACE": namespace},
+        )
         assert code == 0 and ("initContainers" in out) == injected, err
 
 
@@ -189,14 +196,36 @@ def test_kpt_on_an_ordinary_kustomize_directory(tmp_path: Path) -> None:
     (package / "deployment.yaml").write_text(DEPLOYMENT.read_text())
     kustomization = "resources: [deployment.yaml]\nnamespace: shop\n"
     (package / "kustomization.yaml").write_text(kustomization)
-    done = run([tool("kpt"), "fn", "eval", str(package), "--exec", krm_fn_command(),
-                "--fn-config", str(CONFIG)], timeout=120)  # fmt: skip
+    done = run(
+        [
+            tool("kpt"),
+            "fn",
+            "eval",
+            str(package),
+            "--exec",
+            krm_fn_command(),
+            "--fn-config",
+            str(CONFIG),
+        ],
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert (package / "kustomization.yaml").read_text() == kustomization
     assert "access-log" in (package / "deployment.yaml").read_text()
     (package / "broken.yaml").write_text("- not\n- a resource\n")
-    done = run([tool("kpt"), "fn", "eval", str(package), "--exec", krm_fn_command(),
-                "--fn-config", str(CONFIG)], timeout=120)  # fmt: skip
+    done = run(
+        [
+            tool("kpt"),
+            "fn",
+            "eval",
+            str(package),
+            "--exec",
+            krm_fn_command(),
+            "--fn-config",
+            str(CONFIG),
+        ],
+        timeout=120,
+    )
     assert done.returncode != 0
 
 
@@ -240,9 +269,17 @@ def test_messages_say_where_and_what_to_do(tmp_path: Path) -> None:
     code, _, err = krm_fn("frobnicate")
     assert code == 2 and "'webhook'" in err and "'helm-post-render'" in err
     long_name = "a" * 65
-    config = write(tmp_path / "tls.yaml", [{"apiVersion": "krm-fn.dev/v1alpha1",
-        "kind": "Ambassador", "metadata": {"name": "tls"}, "spec": {"inbound": {
-        "port": 8080, "appPort": 8081, "tls": {"secretName": "t"}}}}])  # fmt: skip
+    config = write(
+        tmp_path / "tls.yaml",
+        [
+            {
+                "apiVersion": "krm-fn.dev/v1alpha1",
+                "kind": "Ambassador",
+                "metadata": {"name": "tls"},
+                "spec": {"inbound": {"port": 8080, "appPort": 8081, "tls": {"secretName": "t"}}},
+            }
+        ],
+    )
     deployment = yamlio.load(DEPLOYMENT.read_text())
     deployment["metadata"]["name"] = long_name
     deployment["spec"]["template"]["spec"]["containers"][0]["ports"] = [{"containerPort": 8080}]
@@ -264,8 +301,9 @@ def test_results_for_scripts(tmp_path: Path) -> None:
     assert code == 0 and "initContainers" in out
     results = json.loads(err)
     assert {r["severity"] for r in results} <= {"info", "warning"} and results
-    assert all(set(r) <= {"message", "severity", "resourceRef", "field", "file", "tags"}
-               for r in results)  # fmt: skip
+    assert all(
+        set(r) <= {"message", "severity", "resourceRef", "field", "file", "tags"} for r in results
+    )
     code, _, err = krm_fn("run", "--results", "yaml", str(CONFIG), "-", stdin="")
     [error] = yamlio.load(err)
     assert code == 1 and error["severity"] == "error" and "no resources" in error["message"]
@@ -421,12 +459,16 @@ JOBS = {
 
 def normalized(stream: str) -> list[Any]:
     """Documents without what kustomize and kpt add or drop of their own, in a stable order."""
-    documents = [d for d in yamlio.load_all(stream) if not str(d.get("apiVersion")).startswith(
-        "krm-fn.dev/")]  # fmt: skip
+    documents = [
+        d for d in yamlio.load_all(stream) if not str(d.get("apiVersion")).startswith("krm-fn.dev/")
+    ]
     for document in documents:
         annotations = document.get("metadata", {}).get("annotations", {})
-        for key in [k for k in annotations if k.startswith(("config.kubernetes.io/",
-                    "internal.config.kubernetes.io/"))]:  # fmt: skip
+        for key in [
+            k
+            for k in annotations
+            if k.startswith(("config.kubernetes.io/", "internal.config.kubernetes.io/"))
+        ]:
             del annotations[key]
         if annotations == {} and "annotations" in document.get("metadata", {}):
             del document["metadata"]["annotations"]
@@ -461,9 +503,20 @@ def test_a_new_users_four_jobs_work_first_time_through_every_way_in(
     package.mkdir()
     (package / "app.yaml").write_text(manifests)
     for path in paths:
-        done = run([tool("kpt"), "fn", "eval", str(package), "--exec", krm_fn_command(),
-                    "--fn-config", str(path)], timeout=120,
-                   env={**os.environ, "KRM_FN_FAIL_ON_WARNINGS": "true"})  # fmt: skip
+        done = run(
+            [
+                tool("kpt"),
+                "fn",
+                "eval",
+                str(package),
+                "--exec",
+                krm_fn_command(),
+                "--fn-config",
+                str(path),
+            ],
+            timeout=120,
+            env={**os.environ, "KRM_FN_FAIL_ON_WARNINGS": "true"},
+        )
         assert done.returncode == 0, done.stderr
     by_kpt = "---\n".join(p.read_text() for p in sorted(package.glob("*.yaml")))  # + generated
     assert normalized(by_run) == normalized(built.stdout) == normalized(by_kpt)

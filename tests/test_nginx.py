@@ -342,8 +342,9 @@ def directives(conf: str, tmp_path: Path) -> list[Any]:
     assert payload["errors"] == [], payload["errors"]
 
     def tree(nodes: list[dict[str, Any]]) -> list[Any]:
-        return [(n["directive"], n["args"], tree(n["block"]) if "block" in n else None)
-                for n in nodes]  # fmt: skip
+        return [
+            (n["directive"], n["args"], tree(n["block"]) if "block" in n else None) for n in nodes
+        ]
 
     return tree(payload["config"][0]["parsed"])
 
@@ -359,22 +360,30 @@ def test_inbound_config_has_exactly_the_intended_blocks(tmp_path: Path) -> None:
         ("proxy_set_header", ["X-Forwarded-Proto", "https"], None),
     ]
     assert directives(conf, tmp_path) == [
-        ("server", [], [
-            ("listen", ["9443", "ssl"], None),
-            ("server_name", ["*.search.example.com"], None),
-            ("ssl_certificate", ["/certs/tls.crt"], None),
-            ("ssl_certificate_key", ["/certs/tls.key"], None),
-            ("ssl_protocols", ["TLSv1.2", "TLSv1.3"], None),
-            ("ssl_client_certificate", ["/client-ca/ca.crt"], None),
-            ("ssl_verify_client", ["on"], None),
-            ("location", ["/"], app + headers),
-        ]),
-        ("server", [], [
-            ("listen", ["9444"], None),
-            ("location", ["=", "/_cluster/health"], app),
-            ("location", ["/"], [("return", ["404"], None)]),
-        ]),
-    ]  # fmt: skip
+        (
+            "server",
+            [],
+            [
+                ("listen", ["9443", "ssl"], None),
+                ("server_name", ["*.search.example.com"], None),
+                ("ssl_certificate", ["/certs/tls.crt"], None),
+                ("ssl_certificate_key", ["/certs/tls.key"], None),
+                ("ssl_protocols", ["TLSv1.2", "TLSv1.3"], None),
+                ("ssl_client_certificate", ["/client-ca/ca.crt"], None),
+                ("ssl_verify_client", ["on"], None),
+                ("location", ["/"], app + headers),
+            ],
+        ),
+        (
+            "server",
+            [],
+            [
+                ("listen", ["9444"], None),
+                ("location", ["=", "/_cluster/health"], app),
+                ("location", ["/"], [("return", ["404"], None)]),
+            ],
+        ),
+    ]
 
 
 def test_outbound_config_has_exactly_the_intended_blocks(tmp_path: Path) -> None:

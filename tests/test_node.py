@@ -69,14 +69,32 @@ def test_a_pod_reaches_a_service_by_name(node: Node) -> None:
         "metadata": {"name": "web"},
         "spec": {"selector": {"app": "web"}, "ports": [{"port": 8080, "targetPort": 80}]},
     }
-    client = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "client"},
-              "spec": {"restartPolicy": "OnFailure", "containers": [{
-                  "name": "client", "image": "busybox:1.36.1",
-                  "command": ["sh", "-c", "nslookup web.node-dns.svc.cluster.local && "
-                              "wget -qO- http://web:8080/ && echo fetched-by-name"]}]}}  # fmt: skip
+    client = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "client"},
+        "spec": {
+            "restartPolicy": "OnFailure",
+            "containers": [
+                {
+                    "name": "client",
+                    "image": "busybox:1.36.1",
+                    "command": [
+                        "sh",
+                        "-c",
+                        "nslookup web.node-dns.svc.cluster.local && "
+                        "wget -qO- http://web:8080/ && echo fetched-by-name",
+                    ],
+                }
+            ],
+        },
+    }
     node.apply(namespace, local(web), service, local(client))
-    node.wait(namespace, "the client fetched the Service by name", lambda: node.json(
-        "pod", "client", "-n", namespace)["status"].get("phase") == "Succeeded")  # fmt: skip
+    node.wait(
+        namespace,
+        "the client fetched the Service by name",
+        lambda: node.json("pod", "client", "-n", namespace)["status"].get("phase") == "Succeeded",
+    )
     logs = node.kubectl("logs", "-n", namespace, "client").stdout
     cluster_ip = node.json("service", "web", "-n", namespace)["spec"]["clusterIP"]
     assert f"Address: {cluster_ip}" in logs and "nginx\nfetched-by-name" in logs, logs
@@ -102,11 +120,21 @@ def test_the_images_are_what_they_say(
     namespace = node.namespace(f"node-image-{image.split(':')[0].replace('/', '-')}")
     container: dict[str, Any] = {"name": "c", "image": image, "imagePullPolicy": "IfNotPresent"}
     container["args" if command[0].startswith("--") else "command"] = command
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "check"},
-           "spec": {"restartPolicy": "Never", "containers": [container]}}  # fmt: skip
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "check"},
+        "spec": {"restartPolicy": "Never", "containers": [container]},
+    }
     node.apply(namespace, pod)
-    node.wait(namespace, f"{image} ran", lambda: node.json("pod", "check", "-n", namespace)[
-        "status"].get("phase") in ("Succeeded", "Failed"))  # fmt: skip
+    node.wait(
+        namespace,
+        f"{image} ran",
+        lambda: (
+            node.json("pod", "check", "-n", namespace)["status"].get("phase")
+            in ("Succeeded", "Failed")
+        ),
+    )
     logs = node.kubectl("logs", "-n", namespace, "check").stdout
     assert expected in logs, node.explain(namespace)
 
@@ -117,12 +145,31 @@ def webhook(node: Node, tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
     TLS from `krm-fn webhook certs`. Yields the chart's values."""
     work = tmp_path_factory.mktemp("webhook-chart")
     namespace = node.namespace("krm-fn")
-    ca = run([krm_fn_command(), "webhook", "certs", "--service", "krm-fn-webhook",
-              "--namespace", namespace, "--dir", str(work / "tls")])  # fmt: skip
+    ca = run(
+        [
+            krm_fn_command(),
+            "webhook",
+            "certs",
+            "--service",
+            "krm-fn-webhook",
+            "--namespace",
+            namespace,
+            "--dir",
+            str(work / "tls"),
+        ]
+    )
     assert ca.returncode == 0, ca.stderr
-    node.kubectl("create", "secret", "tls", "krm-fn-tls", "-n", namespace,
-                 f"--cert={work / 'tls' / 'tls.crt'}", f"--key={work / 'tls' / 'tls.key'}",
-                 check=True)  # fmt: skip
+    node.kubectl(
+        "create",
+        "secret",
+        "tls",
+        "krm-fn-tls",
+        "-n",
+        namespace,
+        f"--cert={work / 'tls' / 'tls.crt'}",
+        f"--key={work / 'tls' / 'tls.key'}",
+        check=True,
+    )
     values = {
         "image": {"repository": "localhost/krm-fn", "tag": "0.1.0", "pullPolicy": "IfNotPresent"},
         "replicas": 1,
@@ -131,8 +178,17 @@ def webhook(node: Node, tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
     }
     helm(node, work, "install", values)
     yield values
-    run([built_tool("helm"), "uninstall", "krm-fn", "-n", namespace, "--wait",
-         f"--kubeconfig={node.kubeconfig}"])  # fmt: skip
+    run(
+        [
+            built_tool("helm"),
+            "uninstall",
+            "krm-fn",
+            "-n",
+            namespace,
+            "--wait",
+            f"--kubeconfig={node.kubeconfig}",
+        ]
+    )
 
 
 def served_generation(node: Node) -> int:
@@ -153,21 +209,37 @@ def helm(node: Node, work: Path, verb: str, values: dict[str, Any]) -> None:
     generation = served_generation(node) if verb == "upgrade" else 0
     (work / "values.yaml").write_text(yamlio.dump(values))
     chart = Path(__file__).resolve().parent.parent / "charts" / "krm-fn-webhook"
-    done = run([built_tool("helm"), verb, "krm-fn", str(chart), "-n", "krm-fn", "--wait",
-                "--timeout=180s", f"--values={work / 'values.yaml'}",
-                f"--kubeconfig={node.kubeconfig}"], timeout=240)  # fmt: skip
+    done = run(
+        [
+            built_tool("helm"),
+            verb,
+            "krm-fn",
+            str(chart),
+            "-n",
+            "krm-fn",
+            "--wait",
+            "--timeout=180s",
+            f"--values={work / 'values.yaml'}",
+            f"--kubeconfig={node.kubeconfig}",
+        ],
+        timeout=240,
+    )
     assert done.returncode == 0, done.stderr + node.explain("krm-fn")
     if verb == "upgrade":
-        node.wait("krm-fn", "the webhook serving the new configs",
-                  lambda: served_generation(node) > generation)  # fmt: skip
+        node.wait(
+            "krm-fn",
+            "the webhook serving the new configs",
+            lambda: served_generation(node) > generation,
+        )
 
 
 def shop(node: Node, namespace: str, resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The log shipper example's Deployment, applied and running: its pods."""
     node.apply(namespace, *resources)
     selector = "app.kubernetes.io/name=shop"
-    node.wait(namespace, "the shop's pods running", lambda: node.all_running(namespace,
-                                                                        selector, 2))  # fmt: skip
+    node.wait(
+        namespace, "the shop's pods running", lambda: node.all_running(namespace, selector, 2)
+    )
     return node.pods(namespace, selector)
 
 
@@ -259,9 +331,15 @@ def test_injected_containers_run_as_they_claim(node: Node, plugin_home: Path) ->
     deployment = of_kind(built(SIDECAR, plugin_home), "Deployment")
     namespace = node.namespace("node-claims")
     [pod, _] = shop(node, namespace, [deployment])
-    seen = node.exec(namespace, pod["metadata"]["name"], "access-log", "sh", "-c",
-                     "id -u; grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status;"
-                     " touch /probe 2>&1; echo touched=$?")  # fmt: skip
+    seen = node.exec(
+        namespace,
+        pod["metadata"]["name"],
+        "access-log",
+        "sh",
+        "-c",
+        "id -u; grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status;"
+        " touch /probe 2>&1; echo touched=$?",
+    )
     assert seen.returncode == 0, seen.stderr
     lines = seen.stdout.splitlines()
     status = dict(line.split(":\t") for line in lines if ":\t" in line)
@@ -278,8 +356,9 @@ def test_injected_containers_run_as_they_claim(node: Node, plugin_home: Path) ->
 def report_job(node: Node, namespace: str, cronjob: dict[str, Any]) -> None:
     """A Job of the nightly report CronJob, now (as `kubectl create job --from=cronjob/`)."""
     node.apply(namespace, cronjob)
-    node.kubectl("create", "job", "report", "-n", namespace, "--from=cronjob/nightly-report",
-                 check=True)  # fmt: skip
+    node.kubectl(
+        "create", "job", "report", "-n", namespace, "--from=cronjob/nightly-report", check=True
+    )
 
 
 def job_pod(node: Node, namespace: str) -> dict[str, Any]:
@@ -298,17 +377,22 @@ def test_a_job_completes_with_its_native_sidecar_and_never_with_a_plain_one(
     [cronjob] = built(CRONJOB, plugin_home)
     native = node.namespace("node-job-native")
     report_job(node, native, cronjob)
-    node.wait(native, "the Job complete", lambda: any(
-        c["type"] == "Complete" and c["status"] == "True"
-        for c in node.json("job", "report", "-n", native)["status"].get("conditions", [])
-    ))  # fmt: skip
+    node.wait(
+        native,
+        "the Job complete",
+        lambda: any(
+            c["type"] == "Complete" and c["status"] == "True"
+            for c in node.json("job", "report", "-n", native)["status"].get("conditions", [])
+        ),
+    )
     logs = node.kubectl("logs", "-n", native, "job/report", "-c", "report").stdout
     assert "report written" in logs
     # the same sidecar for a target before 1.29: a plain container, which never exits
     example = Path(shutil.copytree(CRONJOB, tmp_path / "example"))
     config = example / "cloud-sql-proxy.yaml"
-    config.write_text(config.read_text().replace('kubernetesVersion: "1.31"',
-                                                 'kubernetesVersion: "1.28"'))  # fmt: skip
+    config.write_text(
+        config.read_text().replace('kubernetesVersion: "1.31"', 'kubernetesVersion: "1.28"')
+    )
     warned = run([krm_fn_command(), "run", str(config), str(example / "cronjob.yaml")])
     assert warned.returncode == 0 and "keeps this pod from completing" in warned.stderr
     [plain] = built(example, plugin_home)
@@ -328,10 +412,23 @@ def test_a_job_completes_with_its_native_sidecar_and_never_with_a_plain_one(
 def dry_run_memory(node: Node, namespace: str) -> str:
     """The memory limit the webhook gives the shop's sidecar now (a pod created in dry run)."""
     template = yamlio.load((SIDECAR / "deployment.yaml").read_text())["spec"]["template"]
-    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "probe", **template["metadata"]},
-           "spec": template["spec"]}  # fmt: skip
-    done = node.kubectl("create", "-n", namespace, "--dry-run=server", "-o", "json", "-f", "-",
-                        input=json.dumps(pod))  # fmt: skip
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "probe", **template["metadata"]},
+        "spec": template["spec"],
+    }
+    done = node.kubectl(
+        "create",
+        "-n",
+        namespace,
+        "--dry-run=server",
+        "-o",
+        "json",
+        "-f",
+        "-",
+        input=json.dumps(pod),
+    )
     if done.returncode != 0:
         return ""
     sidecars = json.loads(done.stdout)["spec"].get("initContainers", [])
@@ -339,9 +436,20 @@ def dry_run_memory(node: Node, namespace: str) -> str:
 
 
 def audit(node: Node, namespace: str, *args: str, configs: Path) -> tuple[int, Any]:
-    command = [str(Path(sys.executable).parent / "krm-fn"), "audit", str(configs), "-n",
-               namespace, "--kubeconfig", str(node.kubeconfig), "--webhook", "krm-fn",
-               "-o", "json", *args]  # fmt: skip
+    command = [
+        str(Path(sys.executable).parent / "krm-fn"),
+        "audit",
+        str(configs),
+        "-n",
+        namespace,
+        "--kubeconfig",
+        str(node.kubeconfig),
+        "--webhook",
+        "krm-fn",
+        "-o",
+        "json",
+        *args,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     return done.returncode, json.loads(done.stdout) if done.stdout else done.stderr
 
@@ -367,8 +475,11 @@ def test_audit_on_live_pods_and_a_restart_through_the_webhook_pod(
     assert "initContainers access-log: changed" in row["configs"][0]["detail"]
     helm(node, tmp_path, "upgrade", {**webhook, "configs": {"log-shipper.yaml": config}})
     # every worker reloads on its own (within seconds): wait until a pod created now gets it
-    node.wait(namespace, "the webhook injecting the new config",
-              lambda: dry_run_memory(node, namespace) == "48Mi")  # fmt: skip
+    node.wait(
+        namespace,
+        "the webhook injecting the new config",
+        lambda: dry_run_memory(node, namespace) == "48Mi",
+    )
     selector = "app.kubernetes.io/name=shop"
     before = {p["metadata"]["name"] for p in node.pods(namespace, selector)}
     code, report = audit(node, namespace, "--restart", "--batch-pause=0", configs=configs)
@@ -385,5 +496,8 @@ def test_audit_on_live_pods_and_a_restart_through_the_webhook_pod(
     code, report = audit(node, namespace, configs=configs)
     assert code == 0 and report["workloads"][0]["state"] == "current", report
     helm(node, tmp_path, "upgrade", webhook)  # the chart as the other tests expect it
-    node.wait(namespace, "the webhook injecting the first config again",
-              lambda: dry_run_memory(node, namespace) == "32Mi")  # fmt: skip
+    node.wait(
+        namespace,
+        "the webhook injecting the first config again",
+        lambda: dry_run_memory(node, namespace) == "32Mi",
+    )

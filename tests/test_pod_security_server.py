@@ -36,25 +36,42 @@ SECURITY = st.fixed_dictionaries(
         "allowPrivilegeEscalation": st.booleans(),
         "runAsNonRoot": st.booleans(),
         "runAsUser": st.sampled_from([0, 1000]),
-        "capabilities": st.sampled_from([
-            {}, {"drop": ["ALL"]}, {"add": ["NET_ADMIN"]}, {"add": ["CHOWN"]},
-            {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]}, {"add": ["SYS_TIME"], "drop": ["ALL"]},
-        ]),
-        "seccompProfile": st.sampled_from([
-            {"type": "RuntimeDefault"}, {"type": "Unconfined"},
-            {"type": "Localhost", "localhostProfile": "p.json"},
-        ]),
-        "appArmorProfile": st.sampled_from([
-            {"type": "RuntimeDefault"}, {"type": "Unconfined"},
-            {"type": "Localhost", "localhostProfile": "p"},
-        ]),
+        "capabilities": st.sampled_from(
+            [
+                {},
+                {"drop": ["ALL"]},
+                {"add": ["NET_ADMIN"]},
+                {"add": ["CHOWN"]},
+                {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]},
+                {"add": ["SYS_TIME"], "drop": ["ALL"]},
+            ]
+        ),
+        "seccompProfile": st.sampled_from(
+            [
+                {"type": "RuntimeDefault"},
+                {"type": "Unconfined"},
+                {"type": "Localhost", "localhostProfile": "p.json"},
+            ]
+        ),
+        "appArmorProfile": st.sampled_from(
+            [
+                {"type": "RuntimeDefault"},
+                {"type": "Unconfined"},
+                {"type": "Localhost", "localhostProfile": "p"},
+            ]
+        ),
         "procMount": st.sampled_from(["Default", "Unmasked"]),
-        "seLinuxOptions": st.sampled_from([
-            {"type": "container_t"}, {"type": "spc_t"}, {"user": "system_u"}, {"level": "s0"},
-            {"type": "container_engine_t"},
-        ]),
+        "seLinuxOptions": st.sampled_from(
+            [
+                {"type": "container_t"},
+                {"type": "spc_t"},
+                {"user": "system_u"},
+                {"level": "s0"},
+                {"type": "container_engine_t"},
+            ]
+        ),
     },
-)  # fmt: skip
+)
 POD_SECURITY = st.fixed_dictionaries(
     {},
     optional={
@@ -63,28 +80,37 @@ POD_SECURITY = st.fixed_dictionaries(
         "seccompProfile": st.sampled_from([{"type": "RuntimeDefault"}, {"type": "Unconfined"}]),
         "appArmorProfile": st.sampled_from([{"type": "RuntimeDefault"}, {"type": "Unconfined"}]),
         "seLinuxOptions": st.sampled_from([{"type": "container_t"}, {"role": "r"}]),
-        "sysctls": st.sampled_from([
-            [{"name": "net.ipv4.tcp_syncookies", "value": "1"}],
-            [{"name": "net.ipv4.ip_local_reserved_ports", "value": "8080"}],
-            [{"name": "net.ipv4.tcp_keepalive_time", "value": "600"}],
-            [{"name": "net.ipv4.tcp_rmem", "value": "4096 87380 6291456"}],
-            [{"name": "net.ipv4.tcp_notsent_lowat", "value": "16384"}],
-            [{"name": "kernel.msgmax", "value": "65536"}],
-        ]),
+        "sysctls": st.sampled_from(
+            [
+                [{"name": "net.ipv4.tcp_syncookies", "value": "1"}],
+                [{"name": "net.ipv4.ip_local_reserved_ports", "value": "8080"}],
+                [{"name": "net.ipv4.tcp_keepalive_time", "value": "600"}],
+                [{"name": "net.ipv4.tcp_rmem", "value": "4096 87380 6291456"}],
+                [{"name": "net.ipv4.tcp_notsent_lowat", "value": "16384"}],
+                [{"name": "kernel.msgmax", "value": "65536"}],
+            ]
+        ),
     },
-)  # fmt: skip
+)
 VOLUMES = st.lists(
-    st.sampled_from([
-        {"emptyDir": {}}, {"hostPath": {"path": "/var/log"}}, {"configMap": {"name": "c"}},
-        {"nfs": {"server": "nfs", "path": "/"}}, {"secret": {"secretName": "s"}},
-    ]),
+    st.sampled_from(
+        [
+            {"emptyDir": {}},
+            {"hostPath": {"path": "/var/log"}},
+            {"configMap": {"name": "c"}},
+            {"nfs": {"server": "nfs", "path": "/"}},
+            {"secret": {"secretName": "s"}},
+        ]
+    ),
     max_size=2,
-)  # fmt: skip
-PROBE = st.sampled_from([
-    {"httpGet": {"path": "/", "port": 8080}},
-    {"httpGet": {"path": "/", "port": 8080, "host": "10.0.0.9"}},
-    {"tcpSocket": {"port": 8080, "host": "db.example.com"}},
-])  # fmt: skip
+)
+PROBE = st.sampled_from(
+    [
+        {"httpGet": {"path": "/", "port": 8080}},
+        {"httpGet": {"path": "/", "port": 8080, "host": "10.0.0.9"}},
+        {"tcpSocket": {"port": 8080, "host": "db.example.com"}},
+    ]
+)
 
 
 @st.composite
@@ -138,8 +164,19 @@ def pod_specs(draw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 # the versions some check changed at (and one before the first of them), and latest
-VERSIONS = ["v1.18", "v1.21", "v1.22", "v1.24", "v1.26", "v1.28", "v1.30", "v1.33", "v1.34",
-            "v1.36", "latest"]  # fmt: skip
+VERSIONS = [
+    "v1.18",
+    "v1.21",
+    "v1.22",
+    "v1.24",
+    "v1.26",
+    "v1.28",
+    "v1.30",
+    "v1.33",
+    "v1.34",
+    "v1.36",
+    "latest",
+]
 
 
 @pytest.fixture(scope="module")
@@ -189,8 +226,12 @@ KEPT: list[tuple[dict[str, Any], dict[str, Any]]] = [
     # probes that name a host are refused at baseline (1.34)
     (pod({"readinessProbe": HOSTED_PROBE}), {}),
     # new safe sysctls (1.37); an empty AppArmor annotation is allowed
-    (pod({}, securityContext={"sysctls": [{"name": "net.ipv4.tcp_notsent_lowat", "value": "1"}]}),
-     {"container.apparmor.security.beta.kubernetes.io/c0": ""}),
+    (
+        pod(
+            {}, securityContext={"sysctls": [{"name": "net.ipv4.tcp_notsent_lowat", "value": "1"}]}
+        ),
+        {"container.apparmor.security.beta.kubernetes.io/c0": ""},
+    ),
     # with hostNetwork, the API server defaults hostPort to containerPort
     (pod({"ports": [{"containerPort": 8080}]}, hostNetwork=True), {}),
     # capabilities added beyond baseline: one restricted check, not two (1.22+; before, the
@@ -199,9 +240,11 @@ KEPT: list[tuple[dict[str, Any], dict[str, Any]]] = [
     # a Windows pod is spared the Linux-only restricted checks (1.25+)
     (pod({"securityContext": {"runAsNonRoot": True}}, os={"name": "windows"}), {}),
     # runAsUser: 0 is refused from 1.23; an unconfined seccomp annotation before 1.19
-    (pod({"securityContext": {"runAsUser": 0, "runAsNonRoot": False}}),
-     {"seccomp.security.alpha.kubernetes.io/pod": "unconfined"}),
-]  # fmt: skip
+    (
+        pod({"securityContext": {"runAsUser": 0, "runAsNonRoot": False}}),
+        {"seccomp.security.alpha.kubernetes.io/pod": "unconfined"},
+    ),
+]
 
 
 SLOW = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -242,15 +285,23 @@ def test_krm_fn_and_the_api_server_agree_on_pod_security(
 
 def test_a_namespace_pinned_to_an_older_version_is_judged_by_it() -> None:
     """What a pin changes, both ways: a sysctl made safe in 1.37, runAsUser: 0 before 1.23."""
-    sysctl = pod({}, securityContext={"sysctls": [{"name": "net.ipv4.tcp_notsent_lowat",
-                                                   "value": "1"}]})  # fmt: skip
+    sysctl = pod(
+        {}, securityContext={"sysctls": [{"name": "net.ipv4.tcp_notsent_lowat", "value": "1"}]}
+    )
     assert violations(sysctl, "baseline") == []
     old = enforced_policy({ENFORCE_LABEL: "baseline", ENFORCE_VERSION_LABEL: "v1.36"})
     assert old is not None and violations(sysctl, "baseline", None, old.version)
-    root = pod({"securityContext": {"runAsUser": 0, "runAsNonRoot": True,
-                                    "allowPrivilegeEscalation": False,
-                                    "seccompProfile": {"type": "RuntimeDefault"},
-                                    "capabilities": {"drop": ["ALL"]}}})  # fmt: skip
+    root = pod(
+        {
+            "securityContext": {
+                "runAsUser": 0,
+                "runAsNonRoot": True,
+                "allowPrivilegeEscalation": False,
+                "seccompProfile": {"type": "RuntimeDefault"},
+                "capabilities": {"drop": ["ALL"]},
+            }
+        }
+    )
     assert violations(root, "restricted") != []
     assert violations(root, "restricted", None, (1, 22)) == []
     for text in ("latest", "v1.99", "1.30", "v1.030", "nonsense"):  # latest, as the plugin reads

@@ -19,11 +19,48 @@ from krm_fn.manifests import yamlio
 
 # "<<" is left out: go-yaml takes even a quoted "<<" key for a merge key, whatever writes it
 KNOWN = [
-    "y", "Y", "n", "N", "yes", "No", "on", "OFF", "true", "False", "~", "null", "",
-    "08", "09", "0755", "1e3", "1E-3", "0o17", "0x1F", "0b101", "-0b1", "1_000", "+1", "-.5",
-    ".inf", "-.Inf", ".NaN", "2001-12-14", "2001-1-2", "2001-12-14T21:59:43.10-05:00",
-    "190:20:30", "=", "1.2.3", "10Mi", "500m", "v1.2", "nginx:1.27", "0x", "1e", "-",
-]  # fmt: skip
+    "y",
+    "Y",
+    "n",
+    "N",
+    "yes",
+    "No",
+    "on",
+    "OFF",
+    "true",
+    "False",
+    "~",
+    "null",
+    "",
+    "08",
+    "09",
+    "0755",
+    "1e3",
+    "1E-3",
+    "0o17",
+    "0x1F",
+    "0b101",
+    "-0b1",
+    "1_000",
+    "+1",
+    "-.5",
+    ".inf",
+    "-.Inf",
+    ".NaN",
+    "2001-12-14",
+    "2001-1-2",
+    "2001-12-14T21:59:43.10-05:00",
+    "190:20:30",
+    "=",
+    "1.2.3",
+    "10Mi",
+    "500m",
+    "v1.2",
+    "nginx:1.27",
+    "0x",
+    "1e",
+    "-",
+]
 TRICKY = st.text(alphabet="0123456789yYnNeEoOxXbB._-+:tT ", min_size=1, max_size=8)
 CONFIG = {
     "apiVersion": "krm-fn.dev/v1alpha1",
@@ -40,8 +77,12 @@ def kubectl_reads(path: Path) -> dict[str, str]:
     return data
 
 
-@settings(max_examples=12, derandomize=True, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@settings(
+    max_examples=12,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(st.lists(TRICKY, min_size=20, max_size=40, unique=True))
 @example(KNOWN)
 def test_strings_read_back_as_the_same_strings(tmp_path: Path, values: list[str]) -> None:
@@ -69,14 +110,70 @@ def test_strings_read_back_as_the_same_strings(tmp_path: Path, values: list[str]
 # (PyYAML's): base 60, 0o, floats without a dot, numbers past 64 bits, underscores. Dates are left
 # out: kustomize writes a date it re-encodes as a timestamp, kubectl and krm-fn keep the string.
 GO_YAML_SCALARS = [
-    "12:30", "190:20:30", "-1:30", "0o755", "0O17", "0755", "08", "09", "1e3", "1E-3", "+1e3",
-    "0x1F", "0X1f", "0b101", "-0b1", "1_000", "0_x1F", "1__0", "1_", "_1", "+1", "-0", "00",
-    "-.5", ".5", ".5_0", "._5", "1.", "0.", "1_000.5", "0.1e+10", "y", "n", "yes", "No", "on",
-    "OFF", "true", "False", "TRUE", "~", "null", "NULL", "Null", "=", "1.2.3", "10Mi", "500m",
-    "0x", "1e", "+", "0o8", "0b2", "9223372036854775807", "9223372036854775808",
-    "18446744073709551615", "18446744073709551616", "-9223372036854775808",
-    "-9223372036854775809", "+18446744073709551615", "1e400", "-1e400", "0xFFFFFFFFFFFFFFFFFF",
-]  # fmt: skip
+    "12:30",
+    "190:20:30",
+    "-1:30",
+    "0o755",
+    "0O17",
+    "0755",
+    "08",
+    "09",
+    "1e3",
+    "1E-3",
+    "+1e3",
+    "0x1F",
+    "0X1f",
+    "0b101",
+    "-0b1",
+    "1_000",
+    "0_x1F",
+    "1__0",
+    "1_",
+    "_1",
+    "+1",
+    "-0",
+    "00",
+    "-.5",
+    ".5",
+    ".5_0",
+    "._5",
+    "1.",
+    "0.",
+    "1_000.5",
+    "0.1e+10",
+    "y",
+    "n",
+    "yes",
+    "No",
+    "on",
+    "OFF",
+    "true",
+    "False",
+    "TRUE",
+    "~",
+    "null",
+    "NULL",
+    "Null",
+    "=",
+    "1.2.3",
+    "10Mi",
+    "500m",
+    "0x",
+    "1e",
+    "+",
+    "0o8",
+    "0b2",
+    "9223372036854775807",
+    "9223372036854775808",
+    "18446744073709551615",
+    "18446744073709551616",
+    "-9223372036854775808",
+    "-9223372036854775809",
+    "+18446744073709551615",
+    "1e400",
+    "-1e400",
+    "0xFFFFFFFFFFFFFFFFFF",
+]
 
 
 def as_json(value: object) -> tuple[str, object]:
@@ -132,8 +229,19 @@ def test_a_time_of_day_stays_a_string_through_kpt(tmp_path: Path) -> None:
     )
     config = tmp_path / "config.yaml"
     config.write_text(yamlio.dump(CONFIG))
-    done = run([tool("kpt"), "fn", "eval", str(tmp_path), "--exec", krm_fn_command(),
-                "--fn-config", str(config), "--truncate-output=false"])  # fmt: skip
+    done = run(
+        [
+            tool("kpt"),
+            "fn",
+            "eval",
+            str(tmp_path),
+            "--exec",
+            krm_fn_command(),
+            "--fn-config",
+            str(config),
+            "--truncate-output=false",
+        ]
+    )
     assert done.returncode == 0, done.stderr + done.stdout
     configmap = yamlio.load((tmp_path / "cm.yaml").read_text())
     assert configmap["data"] == {"window": "12:30", "mode": 493}  # as go-yaml reads them

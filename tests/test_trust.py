@@ -279,21 +279,29 @@ POD = "spec.template.spec"
 @pytest.mark.parametrize(
     ("config", "field"),
     [
-        (poddefaults({"volumes": [{"name": "root", "hostPath": {"path": "/"}}]}),
-         f"{POD}.volumes[name=root]"),
-        (sidecar({}, [{"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}}]),
-         f"{POD}.volumes[name=docker]"),
-        (poddefaults({"annotations": {APPARMOR: "unconfined"}}),
-         f"spec.template.metadata.annotations.{APPARMOR}"),
-        (poddefaults({"annotations": {SECCOMP: "unconfined"}}),
-         f"spec.template.metadata.annotations.{SECCOMP}"),
+        (
+            poddefaults({"volumes": [{"name": "root", "hostPath": {"path": "/"}}]}),
+            f"{POD}.volumes[name=root]",
+        ),
+        (
+            sidecar({}, [{"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}}]),
+            f"{POD}.volumes[name=docker]",
+        ),
+        (
+            poddefaults({"annotations": {APPARMOR: "unconfined"}}),
+            f"spec.template.metadata.annotations.{APPARMOR}",
+        ),
+        (
+            poddefaults({"annotations": {SECCOMP: "unconfined"}}),
+            f"spec.template.metadata.annotations.{SECCOMP}",
+        ),
         (sidecar({"privileged": True}), f"{AGENT}.privileged"),
         (sidecar({"capabilities": {"add": ["SYS_ADMIN"]}}), f"{AGENT}.capabilities.add"),
         (sidecar({"seccompProfile": {"type": "Unconfined"}}), f"{AGENT}.seccompProfile.type"),
         (sidecar({"appArmorProfile": {"type": "Unconfined"}}), f"{AGENT}.appArmorProfile.type"),
         (sidecar({"runAsUser": 0}), f"{AGENT}.runAsUser"),
     ],
-)  # fmt: skip
+)
 def test_weakening_isolation_is_always_a_warning_naming_the_field(
     config: dict[str, Any], field: str
 ) -> None:
@@ -333,11 +341,14 @@ SHOP = "spec.template.spec.containers[name=shop]"
     [
         (("containers", 0, "lifecycle"), [], f"{SHOP}.lifecycle"),
         (("containers", 0, "env"), [None], f"{SHOP}.env[0]"),
-        (("containers", 0, "ports", 0, "containerPort"), "8080",
-         f"{SHOP}.ports[name=http].containerPort"),
+        (
+            ("containers", 0, "ports", 0, "containerPort"),
+            "8080",
+            f"{SHOP}.ports[name=http].containerPort",
+        ),
         (("terminationGracePeriodSeconds",), "30s", f"{POD}.terminationGracePeriodSeconds"),
     ],
-)  # fmt: skip
+)
 def test_shapes_are_checked_before_patterns_run(
     path: tuple[Any, ...], value: Any, field: str
 ) -> None:

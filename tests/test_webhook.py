@@ -60,8 +60,11 @@ def test_the_webhook_gives_what_krm_fn_run_gives(example: Path, tmp_path: Path) 
         (r["kind"], r["metadata"]["name"]): r
         for r in normalize(yamlio.load_all((example / "expected.yaml").read_text()))
     }
-    resources = [d for name in kustomization(example)["resources"]
-                 for d in yamlio.load_all((example / name).read_text())]  # fmt: skip
+    resources = [
+        d
+        for name in kustomization(example)["resources"]
+        for d in yamlio.load_all((example / name).read_text())
+    ]
     checked = 0
     for resource in resources:
         if (resource["kind"], resource["metadata"]["name"]) not in built:
@@ -75,8 +78,11 @@ def test_the_webhook_gives_what_krm_fn_run_gives(example: Path, tmp_path: Path) 
             assert after["spec"] == expected_template["spec"]
             for key in ("labels", "annotations"):
                 expected_meta = (expected_template.get("metadata") or {}).get(key) or {}
-                got = {k: v for k, v in (after["metadata"].get(key) or {}).items()
-                       if k != "pod-template-hash"}  # fmt: skip
+                got = {
+                    k: v
+                    for k, v in (after["metadata"].get(key) or {}).items()
+                    if k != "pod-template-hash"
+                }
                 assert got == expected_meta, key
             again = answer(review(after, namespace), loaded)  # reinvocation: nothing more
             assert "patch" not in again.review["response"], again.review

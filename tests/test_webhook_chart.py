@@ -226,24 +226,39 @@ def test_helm_takes_every_example_config_and_names_the_field_of_a_bad_one(
     assert done.returncode == 0, done.stderr
     sidecar = yamlio.load((EXAMPLES / "sidecar-log-shipper" / "log-shipper.yaml").read_text())
     bad_values = [
-        ({"configs": {"s.yaml": {**sidecar, "spec": {**sidecar["spec"], "podOptOut": "yes"}}}},
-         "/configs/s.yaml/spec/podOptOut"),
-        ({"configs": {"s.yaml": {**sidecar, "spec": {**sidecar["spec"], "sidecars": []}}}},
-         "/configs/s.yaml/spec"),
+        (
+            {"configs": {"s.yaml": {**sidecar, "spec": {**sidecar["spec"], "podOptOut": "yes"}}}},
+            "/configs/s.yaml/spec/podOptOut",
+        ),
+        (
+            {"configs": {"s.yaml": {**sidecar, "spec": {**sidecar["spec"], "sidecars": []}}}},
+            "/configs/s.yaml/spec",
+        ),
         ({"configs": {"s.yaml": {**sidecar, "kind": "Ambassador"}}}, "/configs/s.yaml/kind"),
-        ({"configs": {"s.yaml": {**sidecar, "apiVersion": "apps/v1"}}},
-         "/configs/s.yaml/apiVersion"),
+        (
+            {"configs": {"s.yaml": {**sidecar, "apiVersion": "apps/v1"}}},
+            "/configs/s.yaml/apiVersion",
+        ),
         ({"configs": {"a: b.yaml": sidecar}}, "'a: b.yaml'"),  # (the library's path: random)
         ({"configs": {"notes.txt": sidecar}}, "'notes.txt'"),
-        ({"configs": {"b.yaml": bundle([{"kind": "Ambassador", "spec": {}}])}},
-         "/configs/b.yaml/spec/patterns/0/kind"),
-        ({"configs": {"b.yaml": bundle([{"kind": "Sidecar", "spec": {
-            **sidecar["spec"], "podOptOut": "no"}}])}},
-         "/configs/b.yaml/spec/patterns/0/spec/podOptOut"),
+        (
+            {"configs": {"b.yaml": bundle([{"kind": "Ambassador", "spec": {}}])}},
+            "/configs/b.yaml/spec/patterns/0/kind",
+        ),
+        (
+            {
+                "configs": {
+                    "b.yaml": bundle(
+                        [{"kind": "Sidecar", "spec": {**sidecar["spec"], "podOptOut": "no"}}]
+                    )
+                }
+            },
+            "/configs/b.yaml/spec/patterns/0/spec/podOptOut",
+        ),
         ({"replicas": 0}, "/replicas"),
         ({"webhook": {"failurePolicy": "Sometimes"}}, "/webhook/failurePolicy"),
         ({"replica": 3}, "replica"),
-    ]  # fmt: skip
+    ]
     for values, where in bad_values:
         (tmp_path / "bad.yaml").write_text(yamlio.dump(values))
         done = render(tmp_path, "-f", str(tmp_path / "bad.yaml"), binary=binary)
@@ -275,9 +290,11 @@ def test_the_network_policy_admits_the_api_server_where_its_addresses_are_given(
     peers = [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]
     resources = rendered(
         tmp_path,
-        "--set-json", 'networkPolicy.apiServer=["10.0.0.1/32", "fd00::1/128"]',
-        "--set-json", f"networkPolicy.metricsFrom={json.dumps(peers)}",
-    )  # fmt: skip
+        "--set-json",
+        'networkPolicy.apiServer=["10.0.0.1/32", "fd00::1/128"]',
+        "--set-json",
+        f"networkPolicy.metricsFrom={json.dumps(peers)}",
+    )
     [policy] = [r for r in resources if r["kind"] == "NetworkPolicy"]
     webhook, metrics = policy["spec"]["ingress"]
     assert webhook == {

@@ -125,8 +125,12 @@ class Labeller(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         patch = [{"op": "add", "path": "/metadata/labels/second", "value": "yes"}]
-        response = {"uid": body["request"]["uid"], "allowed": True, "patchType": "JSONPatch",
-                    "patch": base64.b64encode(json.dumps(patch).encode()).decode()}  # fmt: skip
+        response = {
+            "uid": body["request"]["uid"],
+            "allowed": True,
+            "patchType": "JSONPatch",
+            "patch": base64.b64encode(json.dumps(patch).encode()).decode(),
+        }
         data = json.dumps({**{k: body[k] for k in ("apiVersion", "kind")}, "response": response})
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

@@ -169,9 +169,14 @@ def test_an_answer_that_can_take_long_is_worked_out_off_the_event_loop(
     pod = shop_pod()  # 100 containers with env: 20 KiB, far below the 256 KiB of "large"
     app_container = pod["spec"]["containers"][0]
     pod["spec"]["containers"] = [
-        {**app_container, "name": f"app-{i}", "env": [{"name": "X", "value": "y" * 100}],
-         "ports": []} for i in range(100)
-    ]  # fmt: skip
+        {
+            **app_container,
+            "name": f"app-{i}",
+            "env": [{"name": "X", "value": "y" * 100}],
+            "ports": [],
+        }
+        for i in range(100)
+    ]
     for body in (json.dumps(review(shop_pod())).encode(), json.dumps(review(pod)).encode()):
         request = Request("POST", "/mutate", {"content-type": "application/json"}, body)
         response = asyncio.run(app.handle(request))
@@ -283,10 +288,13 @@ def test_a_configmap_form_configs_values_stay_out_of_readyz_and_the_log(
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": "shipper"},
-        "data": {"kind": "Sidecar", "spec": yamlio.dump(
-            {"containers": [{"name": "tail", "image": secret, "command": ["tail"]}]}
-        )},
-    }  # fmt: skip
+        "data": {
+            "kind": "Sidecar",
+            "spec": yamlio.dump(
+                {"containers": [{"name": "tail", "image": secret, "command": ["tail"]}]}
+            ),
+        },
+    }
     configmap_dir(tmp_path, {"log-shipper.yaml": yamlio.dump(configmap)}, 2)
     deadline = time.monotonic() + 15
     while "last reload failed" not in (text := server.health("/readyz")[1]):

@@ -195,8 +195,10 @@ def test_the_server_gives_every_example_what_krm_fn_run_gives(tmp_path: Path) ->
             load_config_dir(str(directory))
         except ConfigDirError:
             continue  # refused at load (Ambassador, Adapter with Services): test_webhook.py
-        built = {(r["kind"], r["metadata"]["name"]): r
-                 for r in yamlio.load_all((example / "expected.yaml").read_text())}  # fmt: skip
+        built = {
+            (r["kind"], r["metadata"]["name"]): r
+            for r in yamlio.load_all((example / "expected.yaml").read_text())
+        }
         with webhook_server(directory, tls, workers=1) as running:
             for name in kustomization(example)["resources"]:
                 for resource in yamlio.load_all((example / name).read_text()):

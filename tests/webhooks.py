@@ -51,11 +51,26 @@ def pods_of(resource: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, An
             owner = f"{name}-29390400"
         meta["generateName"] = f"{owner}-"
         meta["ownerReferences"] = [
-            {"apiVersion": api_version, "kind": owner_kind, "name": owner, "uid": "u",
-             "controller": True, "blockOwnerDeletion": True}
-        ]  # fmt: skip
-        made.append(({"apiVersion": "v1", "kind": "Pod", "metadata": meta,
-                      "spec": copy.deepcopy(pod.spec)}, pod.template))  # fmt: skip
+            {
+                "apiVersion": api_version,
+                "kind": owner_kind,
+                "name": owner,
+                "uid": "u",
+                "controller": True,
+                "blockOwnerDeletion": True,
+            }
+        ]
+        made.append(
+            (
+                {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": meta,
+                    "spec": copy.deepcopy(pod.spec),
+                },
+                pod.template,
+            )
+        )
     return made
 
 
@@ -145,10 +160,25 @@ class Server:
 
 def write_certs(directory: Path) -> Path:
     done = subprocess.run(
-        [KRM_FN, "webhook", "certs", "--service", "krm-fn", "--namespace", "krm-fn", "--dir",
-         str(directory), "--name", "127.0.0.1", "--name", "localhost"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            KRM_FN,
+            "webhook",
+            "certs",
+            "--service",
+            "krm-fn",
+            "--namespace",
+            "krm-fn",
+            "--dir",
+            str(directory),
+            "--name",
+            "127.0.0.1",
+            "--name",
+            "localhost",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert base64.b64decode(done.stdout.strip()) == (directory / "ca.crt").read_bytes()
     return directory
 
@@ -159,13 +189,28 @@ def webhook_server(config_dir: Path, tls_dir: Path, workers: int = 2) -> Iterato
     log = config_dir.parent / f"webhook-{port}.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [KRM_FN, "webhook", "--config-dir", str(config_dir),
-             "--tls-cert-file", str(tls_dir / "tls.crt"),
-             "--tls-key-file", str(tls_dir / "tls.key"),
-             "--host", "127.0.0.1", "--port", str(port), "--metrics-port", str(metrics_port),
-             "--workers", str(workers)],
-            stdout=output, stderr=subprocess.STDOUT, env={**os.environ},
-        )  # fmt: skip
+            [
+                KRM_FN,
+                "webhook",
+                "--config-dir",
+                str(config_dir),
+                "--tls-cert-file",
+                str(tls_dir / "tls.crt"),
+                "--tls-key-file",
+                str(tls_dir / "tls.key"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--metrics-port",
+                str(metrics_port),
+                "--workers",
+                str(workers),
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ},
+        )
     server = Server(process, port, metrics_port, tls_dir / "ca.crt", log)
     try:
         deadline = time.monotonic() + 30
@@ -200,18 +245,27 @@ def configuration(
     webhook = {
         "name": f"{name}.krm-fn.dev",
         "clientConfig": {"url": url, "caBundle": ca},
-        "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"],
-                   "resources": ["pods"], "scope": "Namespaced"}],
+        "rules": [
+            {
+                "operations": ["CREATE"],
+                "apiGroups": [""],
+                "apiVersions": ["v1"],
+                "resources": ["pods"],
+                "scope": "Namespaced",
+            }
+        ],
         "namespaceSelector": {"matchLabels": {label: "enabled"}},
-        "objectSelector": {"matchExpressions": [
-            {"key": "app.kubernetes.io/name", "operator": "NotIn", "values": ["krm-fn-webhook"]}
-        ]},
+        "objectSelector": {
+            "matchExpressions": [
+                {"key": "app.kubernetes.io/name", "operator": "NotIn", "values": ["krm-fn-webhook"]}
+            ]
+        },
         "sideEffects": "None",
         "admissionReviewVersions": ["v1"],
         "failurePolicy": policy,
         "timeoutSeconds": 10,
         **extra,
-    }  # fmt: skip
+    }
     return {
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "MutatingWebhookConfiguration",

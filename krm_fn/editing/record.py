@@ -163,8 +163,12 @@ def parse_record(raw: Any, service: bool = False) -> dict[str, Entry]:
     allowed = SERVICE_ONLY if service else POD_TEMPLATE_ONLY
     if len(data) > MAX_RECORD_ENTRIES:
         raise RecordError("", f"has more than {MAX_RECORD_ENTRIES} entries")
-    items = sum(_size(field) for entry in data.values() if isinstance(entry, dict)
-                for field in entry.values())  # fmt: skip
+    items = sum(
+        _size(field)
+        for entry in data.values()
+        if isinstance(entry, dict)
+        for field in entry.values()
+    )
     if items > MAX_RECORD_ITEMS:
         raise RecordError("", f"lists more than {MAX_RECORD_ITEMS:,} items")
     return {key: _entry(key, value, allowed) for key, value in data.items()}

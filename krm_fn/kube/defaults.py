@@ -18,8 +18,12 @@ CONTAINER_DEFAULTS = {
     "terminationMessagePath": "/dev/termination-log",
     "terminationMessagePolicy": "File",
 }
-PROBE_DEFAULTS = {"timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1,
-                  "failureThreshold": 3}  # fmt: skip
+PROBE_DEFAULTS = {
+    "timeoutSeconds": 1,
+    "periodSeconds": 10,
+    "successThreshold": 1,
+    "failureThreshold": 3,
+}
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 # the ServiceAccount admission plugin mounts the pod's token into every container (before any
 # webhook sees the pod): a projected volume kube-api-access-<random> at this path

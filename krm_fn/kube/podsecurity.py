@@ -32,16 +32,28 @@ BASELINE_CAPABILITIES = frozenset(
 # the safe sysctls, each with the version that allowed it
 SAFE_SYSCTLS_SINCE: dict[str, Version] = {
     **dict.fromkeys(
-        ["kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.tcp_syncookies",
-         "net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start"], (1, 0)),
+        [
+            "kernel.shm_rmid_forced",
+            "net.ipv4.ip_local_port_range",
+            "net.ipv4.tcp_syncookies",
+            "net.ipv4.ping_group_range",
+            "net.ipv4.ip_unprivileged_port_start",
+        ],
+        (1, 0),
+    ),
     "net.ipv4.ip_local_reserved_ports": (1, 27),
     **dict.fromkeys(
-        ["net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout",
-         "net.ipv4.tcp_keepalive_intvl", "net.ipv4.tcp_keepalive_probes"], (1, 29)),
+        [
+            "net.ipv4.tcp_keepalive_time",
+            "net.ipv4.tcp_fin_timeout",
+            "net.ipv4.tcp_keepalive_intvl",
+            "net.ipv4.tcp_keepalive_probes",
+        ],
+        (1, 29),
+    ),
     **dict.fromkeys(["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"], (1, 32)),
-    **dict.fromkeys(
-        ["net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"], (1, 37)),
-}  # fmt: skip
+    **dict.fromkeys(["net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"], (1, 37)),
+}
 SAFE_SYSCTLS = frozenset(SAFE_SYSCTLS_SINCE)
 RESTRICTED_VOLUMES = frozenset(
     "configMap csi downwardAPI emptyDir ephemeral persistentVolumeClaim projected secret "

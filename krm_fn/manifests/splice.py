@@ -116,8 +116,9 @@ class _Splicer:
         for position, identity in enumerate(new_ids):
             index = old_ids.index(identity) if identity in old_ids else None
             value = new[identity] if mapping else new[position]
-            if index is not None and yamlio.same(old[old_ids[index]] if mapping else old[index],
-                                                 value):  # fmt: skip
+            if index is not None and yamlio.same(
+                old[old_ids[index]] if mapping else old[index], value
+            ):
                 pieces.append((index, self.text[spans[index][0] : spans[index][1]]))
                 continue
             rendered = (
@@ -141,8 +142,14 @@ class _Splicer:
 
     def flat(self, value: Any) -> str:
         """A collection in flow style on one line."""
-        text = yaml.dump(value, Dumper=yaml.CSafeDumper, default_flow_style=True, width=10_000,
-                         sort_keys=False, allow_unicode=True).rstrip("\n")  # fmt: skip
+        text = yaml.dump(
+            value,
+            Dumper=yaml.CSafeDumper,
+            default_flow_style=True,
+            width=10_000,
+            sort_keys=False,
+            allow_unicode=True,
+        ).rstrip("\n")
         if "\n" in text:
             raise _Unsupported
         return text

@@ -48,14 +48,21 @@ def command(spec: Spec, port: int) -> list[str]:
         return ["memcached", "-l", "127.0.0.1", "-p", str(port), "-m", str(megabytes), "-U", "0"]
     return [
         "redis-server",
-        "--bind", "127.0.0.1",
-        "--port", str(port),
-        "--protected-mode", "yes",
-        "--maxmemory", str(int(limit)),
-        "--maxmemory-policy", spec.eviction_policy,
-        "--save", "",
-        "--appendonly", "no",
-    ]  # fmt: skip
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--protected-mode",
+        "yes",
+        "--maxmemory",
+        str(int(limit)),
+        "--maxmemory-policy",
+        spec.eviction_policy,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ]
 
 
 FACTS = Facts(

@@ -75,8 +75,11 @@ def answer_body(body: bytes, configs: ConfigSet, deadline: float | None = None) 
     """Answer the bytes of a request: bounded before they are parsed, then `answer`."""
     nodes = body.count(b"{") + body.count(b"[")
     if nodes > MAX_NODES:
-        return _unparsed(body, f"the pod is larger than krm-fn answers ({MAX_NODES:,} objects "
-                         "and lists at most)", "too large")  # fmt: skip
+        return _unparsed(
+            body,
+            f"the pod is larger than krm-fn answers ({MAX_NODES:,} objects and lists at most)",
+            "too large",
+        )
     try:
         review = json.loads(body)
     except RecursionError:
@@ -143,8 +146,10 @@ def answer(
     listed = spec if isinstance(spec, dict) else {}
     count = sum(len(v) for k in CONTAINER_LISTS if isinstance(v := listed.get(k), list))
     if count > MAX_CONTAINERS:
-        message = (f"the pod has {count:,} containers, init containers and ephemeral containers; "
-                   f"krm-fn answers pods with at most {MAX_CONTAINERS:,}")  # fmt: skip
+        message = (
+            f"the pod has {count:,} containers, init containers and ephemeral containers; "
+            f"krm-fn answers pods with at most {MAX_CONTAINERS:,}"
+        )
         return Answer(respond(False, message=message), "denied", "too large")
     namespace = str(request.get("namespace") or (pod.get("metadata") or {}).get("namespace") or "")
     budget = Deadline(deadline)
@@ -192,8 +197,9 @@ def answer(
 
 
 def _over_budget(respond: Any) -> Answer:
-    return Answer(respond(False, message="no answer within the time budget"), "error",
-                  "time budget")  # fmt: skip
+    return Answer(
+        respond(False, message="no answer within the time budget"), "error", "time budget"
+    )
 
 
 def settled(working: dict[str, Any], pod: dict[str, Any], deadline: Deadline = NO_DEADLINE) -> bool:

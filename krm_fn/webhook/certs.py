@@ -61,19 +61,27 @@ def write(directory: Path, service: str, namespace: str, days: int, extra: list[
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"krm-fn webhook CA {unique}")])
     signing = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
     ca = _certificate(
-        ca_name, ca_name, ca_key, ca_key, days,
+        ca_name,
+        ca_name,
+        ca_key,
+        ca_key,
+        days,
         [(x509.BasicConstraints(ca=True, path_length=0), True), (signing, True)],
-    )  # fmt: skip
+    )
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{service}.{namespace}.svc")])
     serving = _certificate(
-        subject, ca_name, key, ca_key, days,
+        subject,
+        ca_name,
+        key,
+        ca_key,
+        days,
         [
             (x509.SubjectAlternativeName(names_for(service, namespace, extra)), False),
             (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
             (x509.BasicConstraints(ca=False, path_length=None), True),
         ],
-    )  # fmt: skip
+    )
     directory.mkdir(parents=True, exist_ok=True)
     ca_pem = ca.public_bytes(serialization.Encoding.PEM)
     _replace(directory / "ca.crt", ca_pem, 0o644)

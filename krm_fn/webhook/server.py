@@ -47,9 +47,11 @@ TIME_BUDGET_SECONDS = 5.0  # well under the webhook's timeoutSeconds (10 in the 
 # Connections per worker: an address may hold a quarter of them, and a new one makes the oldest
 # that is not being answered, of the address holding the most, give way.
 LIMITS = Limits(
-    body_bytes=3 * 1024 * 1024 + 256 * 1024, connections=512, connections_per_peer=128,
+    body_bytes=3 * 1024 * 1024 + 256 * 1024,
+    connections=512,
+    connections_per_peer=128,
     large_at_once=2,
-)  # fmt: skip
+)
 # Answers to bodies over ON_LOOP_BYTES are worked out in a thread, off the event loop, so that a
 # long one never holds the others. Smaller ones are answered on the loop: their work is linear in
 # their size and so bounded (at most about 11 ms, measured: 285 containers that a config with
@@ -61,9 +63,15 @@ ANSWER_THREADS = 2
 # never reaches it, and a client holding connections here takes only its share (the kubelet's
 # probes and Prometheus come from addresses of their own).
 HEALTH_LIMITS = Limits(
-    header_seconds=5, body_seconds=5, idle_seconds=5, body_bytes=0, connections=64,
-    connections_per_peer=16, large_at_once=1, grace_seconds=1,
-)  # fmt: skip
+    header_seconds=5,
+    body_seconds=5,
+    idle_seconds=5,
+    body_bytes=0,
+    connections=64,
+    connections_per_peer=16,
+    large_at_once=1,
+    grace_seconds=1,
+)
 log = logging.getLogger("krm-fn.webhook")
 
 
@@ -114,8 +122,11 @@ class WatchedConfigs:
         except ConfigDirError as err:
             self.error = str(err)
             self.failures += 1
-            log.error("config reload failed, still serving generation %d: %s",
-                      self.current.generation, err)  # fmt: skip
+            log.error(
+                "config reload failed, still serving generation %d: %s",
+                self.current.generation,
+                err,
+            )
             return False
         self.error = None
         log.info("configs reloaded: generation %d", self.current.generation)
@@ -307,8 +318,10 @@ class Supervisor:
         """Whether every worker is up (and not stopping), and what /readyz says."""
         alive = sum(1 for pid in self.workers if _alive(pid))
         lines = [f"workers: {alive}/{self.options.workers}"]
-        lines.append(f"configs: generation {self.configs.current.generation}, "
-                     f"{len(self.configs.current.instances)} pattern(s)")  # fmt: skip
+        lines.append(
+            f"configs: generation {self.configs.current.generation}, "
+            f"{len(self.configs.current.instances)} pattern(s)"
+        )
         if self.configs.error:
             lines.append(
                 f"last reload failed (still serving the generation above): {self.configs.error}"
@@ -343,8 +356,13 @@ class Supervisor:
         health.start()
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
-        log.info("serving on %s:%d (%d workers), health and metrics on :%d", self.options.host,
-                 self.options.port, self.options.workers, self.options.metrics_port)  # fmt: skip
+        log.info(
+            "serving on %s:%d (%d workers), health and metrics on :%d",
+            self.options.host,
+            self.options.port,
+            self.options.workers,
+            self.options.metrics_port,
+        )
         while self.workers:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)

@@ -83,12 +83,12 @@ def _dispatch(args: list[str], stdin: TextIO, stdout: TextIO, stderr: TextIO) ->
     from krm_fn import framework
     from krm_fn.manifests import yamlio
 
-    framework.start_run()
+    reader = framework.Reader()
     if not args:
         if stdin.isatty():
             stdout.write(HELP)
             return 0
-        text = framework.read_stream(stdin, "stdin")
+        text = reader.stream(stdin, "stdin")
         if not text.strip():
             raise yamlio.InputError("stdin is empty: expected a ResourceList (see krm-fn --help)")
         output, code = framework.run_resource_list(text, stderr)

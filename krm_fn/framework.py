@@ -29,46 +29,43 @@ NO_RESOURCES = (
 
 
 # bounded input -------------------------------------------------------------------------------
-class _Budget:
-    """What a run may still read: the size limit holds for all its input together."""
+class Reader:
+    """What one run reads: all of its input together within the size limit.
 
-    left = yamlio.MAX_INPUT_BYTES
+    The limit is KRM_FN_MAX_INPUT_BYTES when the run starts (32 MiB by default).
+    """
 
+    def __init__(self) -> None:
+        self.limit = yamlio.max_input_bytes()
+        self.left = self.limit
 
-def start_run() -> None:
-    """A new run: its whole input may again be as large as the limit."""
-    _Budget.left = yamlio.MAX_INPUT_BYTES
+    def stream(self, stream: TextIO, name: str) -> str:
+        """A stream's text, within the run's size limit."""
+        if not hasattr(stream, "buffer"):
+            return self._bounded(stream.read(self.left + 1).encode(), name)
+        return self._bounded(stream.buffer.read(self.left + 1), name)
 
+    def file(self, path: str) -> str:
+        """A file's text, within the run's size limit."""
+        try:
+            with open(path, "rb") as handle:
+                return self._bounded(handle.read(self.left + 1), path)
+        except OSError as err:
+            raise yamlio.InputError(f"cannot read {path}: {err.strerror}") from None
 
-def read_stream(stream: TextIO, name: str) -> str:
-    """A stream's text, within the run's size limit."""
-    if not hasattr(stream, "buffer"):
-        return _bounded(stream.read(_Budget.left + 1).encode(), name)
-    return _bounded(stream.buffer.read(_Budget.left + 1), name)
-
-
-def read_file(path: str) -> str:
-    """A file's text, within the run's size limit."""
-    try:
-        with open(path, "rb") as handle:
-            return _bounded(handle.read(_Budget.left + 1), path)
-    except OSError as err:
-        raise yamlio.InputError(f"cannot read {path}: {err.strerror}") from None
-
-
-def _bounded(data: bytes, name: str) -> str:
-    """Input as text: refused past the size limit (read no further) or when not UTF-8."""
-    if len(data) > _Budget.left:
-        what = name if _Budget.left == yamlio.MAX_INPUT_BYTES else f"the input, with {name},"
-        raise yamlio.InputError(
-            f"{what} is larger than {yamlio.MAX_INPUT_BYTES:,} bytes; set KRM_FN_MAX_INPUT_BYTES"
-            " to allow more"
-        )
-    _Budget.left -= len(data)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise yamlio.InputError(f"{name} is not UTF-8: {err}") from None
+    def _bounded(self, data: bytes, name: str) -> str:
+        """Input as text: refused past the size limit (read no further) or when not UTF-8."""
+        if len(data) > self.left:
+            what = name if self.left == self.limit else f"the input, with {name},"
+            raise yamlio.InputError(
+                f"{what} is larger than {self.limit:,} bytes; set KRM_FN_MAX_INPUT_BYTES to "
+                "allow more"
+            )
+        self.left -= len(data)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise yamlio.InputError(f"{name} is not UTF-8: {err}") from None
 
 
 def check_items(items: Any, where: str, names: list[str] | None = None) -> None:
@@ -190,8 +187,8 @@ def run_resource_list(text: str, stderr: TextIO) -> tuple[str, int]:
 
 def plugin_command(config_path: str, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     """`krm-fn plugin CONFIG`, kustomize's exec plugin: the config file, the stream on stdin."""
-    start_run()
-    config, stream = read_file(config_path), read_stream(stdin, "stdin")
+    reader = Reader()
+    config, stream = reader.file(config_path), reader.stream(stdin, "stdin")
     output, code = run_plugin(config, stream, stderr)
     stdout.write(output)
     return code

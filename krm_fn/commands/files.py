@@ -11,18 +11,20 @@ from krm_fn.commands.arguments import Arguments, UsageError
 from krm_fn.manifests import yamlio
 
 
-def read_source(inputs: list[str], stdin: TextIO, allow_empty: bool | None = None) -> Any:
+def read_source(
+    reader: framework.Reader, inputs: list[str], stdin: TextIO, allow_empty: bool | None = None
+) -> Any:
     """What the inputs hold; no resources is an error unless allowed (None: no such option)."""
     from krm_fn.manifests import sources
 
     texts: list[tuple[str, str]] = []
     for name in inputs or ["-"]:
         if name == "-":
-            texts.append(("stdin", framework.read_stream(stdin, "stdin")))
+            texts.append(("stdin", reader.stream(stdin, "stdin")))
         elif os.path.isdir(name):
-            texts += [(path, framework.read_file(path)) for path in sources.package_files(name)]
+            texts += [(path, reader.file(path)) for path in sources.package_files(name)]
         elif os.path.exists(name):
-            texts.append((name, framework.read_file(name)))
+            texts.append((name, reader.file(name)))
         else:
             raise yamlio.InputError(f"{name}: no such file or directory")
     source = sources.read(texts)
@@ -38,11 +40,11 @@ def read_source(inputs: list[str], stdin: TextIO, allow_empty: bool | None = Non
     return source
 
 
-def read_config(path: str) -> list[Any]:
+def read_config(reader: framework.Reader, path: str) -> list[Any]:
     """The configs in a file, in order: one per YAML document (`---`)."""
     from krm_fn.engine.config import expected_config
 
-    documents = yamlio.load_all(framework.read_file(path), path)
+    documents = yamlio.load_all(reader.file(path), path)
     if not documents:
         raise yamlio.InputError(f"{path} holds no config: {expected_config()}")
     for index, document in enumerate(documents):
@@ -52,7 +54,9 @@ def read_config(path: str) -> list[Any]:
     return documents
 
 
-def split_configs(options: Arguments) -> tuple[list[tuple[str, Any]], list[str]]:
+def split_configs(
+    reader: framework.Reader, options: Arguments
+) -> tuple[list[tuple[str, Any]], list[str]]:
     """The configs (file, document) and the inputs of run and check."""
     inputs = list(options.inputs)
     paths = list(options.config)
@@ -60,13 +64,13 @@ def split_configs(options: Arguments) -> tuple[list[tuple[str, Any]], list[str]]
         if not inputs:
             raise UsageError("a config is required: CONFIG [FILE|DIR|-]..., or --config FILE")
         paths.append(inputs.pop(0))
-        while inputs and only_configs(inputs[0]):
+        while inputs and only_configs(reader, inputs[0]):
             paths.append(inputs.pop(0))
-    configs = [(path, document) for path in paths for document in read_config(path)]
+    configs = [(path, document) for path in paths for document in read_config(reader, path)]
     return configs, inputs
 
 
-def only_configs(path: str) -> bool:
+def only_configs(reader: framework.Reader, path: str) -> bool:
     """Whether a file holds krm-fn configs and nothing else (a few bytes' look, then a parse)."""
     from krm_fn.kinds import API_VERSION
 
@@ -76,7 +80,7 @@ def only_configs(path: str) -> bool:
         if API_VERSION.encode() not in handle.read(65_536):
             return False
     try:
-        documents = yamlio.load_all(framework.read_file(path), path)
+        documents = yamlio.load_all(reader.file(path), path)
     except yamlio.InputError:
         return False
     return bool(documents) and all(

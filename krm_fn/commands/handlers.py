@@ -41,8 +41,9 @@ def _apply_configs(
 # the commands ------------------------------------------------------------------------------------
 def run(options: Arguments, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     """`krm-fn run`: the configs applied, in order; the result printed, or written to files."""
-    configs, inputs = split_configs(options)
-    source = read_source(inputs, stdin, options.allow_empty)
+    reader = framework.Reader()
+    configs, inputs = split_configs(reader, options)
+    source = read_source(reader, inputs, stdin, options.allow_empty)
     items, results = _apply_configs(configs, source, options)
     log_results(results, stderr, options.quiet, options.results)
     if has_errors(results):
@@ -59,8 +60,9 @@ def run(options: Arguments, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> in
 
 def check(options: Arguments, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     """`krm-fn check`: exit 1, listing each resource, if the configs would change them."""
-    configs, inputs = split_configs(options)
-    source = read_source(inputs, stdin)
+    reader = framework.Reader()
+    configs, inputs = split_configs(reader, options)
+    source = read_source(reader, inputs, stdin)
     items, results = _apply_configs(configs, source, options)
     log_results(results, stderr, True, options.results)
     if has_errors(results):
@@ -99,13 +101,14 @@ def uninject(options: Arguments, stdin: TextIO, stdout: TextIO, stderr: TextIO) 
     from krm_fn.engine import core
     from krm_fn.engine.config import ConfigError, load_config
 
-    source = read_source(options.inputs, stdin)
+    reader = framework.Reader()
+    source = read_source(reader, options.inputs, stdin)
     keys: list[str] | None = None
     if options.config:
         keys = []
         for path in options.config:
             try:
-                keys += [i.key for config in read_config(path) for i in load_config(config)]
+                keys += [i.key for config in read_config(reader, path) for i in load_config(config)]
             except ConfigError as err:
                 log_results(err.results, stderr, True, options.results)
                 return 1
@@ -122,10 +125,11 @@ def validate(options: Arguments, stdin: TextIO, stdout: TextIO, stderr: TextIO) 
     """`krm-fn validate`: each config file checked, without manifests."""
     from krm_fn.engine.config import ConfigError, load_config
 
+    reader = framework.Reader()
     failed = False
     for path in options.configs:
         try:
-            instances = [i for config in read_config(path) for i in load_config(config)]
+            instances = [i for config in read_config(reader, path) for i in load_config(config)]
         except ConfigError as err:
             failed = True
             for result in err.results:

@@ -30,12 +30,12 @@ MAX_NODES = 2_500_000
 _SAFE_SIZE = 1_000_000
 
 
-def _max_input_bytes() -> int:
+def max_input_bytes() -> int:
+    """The most a run reads, all its input together: KRM_FN_MAX_INPUT_BYTES, else 32 MiB."""
     value = os.environ.get("KRM_FN_MAX_INPUT_BYTES", "")
     return int(value) if value.isdigit() else 32 * 1024 * 1024
 
 
-MAX_INPUT_BYTES = _max_input_bytes()
 _RESOLVE_CACHE_SIZE = 4096
 _CACHED_VALUE_LENGTH = 64
 Tree = TypeVar("Tree")

@@ -17,6 +17,51 @@ BUSYBOX = "/bin/busybox"
 from cluster import ControlPlane, control_plane  # noqa: E402 (tests/ is on the path now)
 from node import Node, node_cluster  # noqa: E402
 
+# What a test needs besides the venv, as markers (pyproject.toml registers them): `make unit`
+# runs the tests that need none of them. A test module listed here needs its markers in every
+# test; the fixtures below mark the tests that use them.
+MODULE_NEEDS: dict[str, tuple[str, ...]] = {
+    "test_admission_policy": ("cluster",),
+    "test_argocd": ("tools", "corpus"),
+    "test_argocd_cluster": ("tools", "cluster", "argocd"),
+    "test_audit": ("cluster",),
+    "test_cluster": ("cluster", "corpus"),
+    "test_commands": ("corpus",),
+    "test_comments": ("corpus",),
+    "test_container": ("image",),
+    "test_corpus": ("corpus",),
+    "test_examples": ("tools",),  # kubectl kustomize and kpt on every example
+    "test_hardening": ("corpus",),
+    "test_helm": ("tools", "cluster"),
+    "test_kustomize": ("tools", "image"),
+    "test_lock": ("image",),
+    "test_new_user": ("tools",),  # helm and helm 4, built
+    "test_nginx": ("tools", "cluster"),
+    "test_node": ("tools", "cluster", "node"),
+    "test_pod_security_server": ("cluster",),
+    "test_properties": ("tools",),
+    "test_readme": ("tools", "image"),
+    "test_release": ("tools",),
+    "test_scalars": ("tools",),
+    "test_scenarios": ("cluster", "node"),
+    "test_webhook_chart": ("cluster",),
+    "test_webhook_cluster": ("cluster",),
+    "test_webhook_limits": ("slow",),  # servers started, certificates replaced under load
+    "test_webhook_server": ("slow",),
+    "test_fuzz": ("slow",),
+}
+FIXTURE_NEEDS = {"cluster": "cluster", "node": "node", "bin_dir": "tools"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with what it needs (MODULE_NEEDS, FIXTURE_NEEDS)."""
+    for item in items:
+        module = item.module.__name__ if isinstance(item, pytest.Function) else ""
+        needs = set(MODULE_NEEDS.get(module, ()))
+        needs |= {FIXTURE_NEEDS[f] for f in getattr(item, "fixturenames", ()) if f in FIXTURE_NEEDS}
+        for need in sorted(needs):
+            item.add_marker(need)
+
 
 @pytest.fixture
 def bin_dir(tmp_path: Path) -> Path:

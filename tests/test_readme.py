@@ -1,4 +1,7 @@
-"""The READMEs' commands, run exactly as written from a copy of the repository's root."""
+"""The commands of the READMEs and docs pages, run exactly as written from a copy of the root.
+
+Also: every relative link in them leads to a file of the repository.
+"""
 
 import os
 import re
@@ -17,10 +20,31 @@ SEPARATOR = "\n\x00"
 
 def shell_block(readme: Path, after_heading: str) -> list[str]:
     """The command lines of the first ```sh block after a heading of a README."""
-    section = readme.read_text().split(f"\n{after_heading}\n", 1)[1]
+    section = ("\n" + readme.read_text()).split(f"\n{after_heading}\n", 1)[1]
     block = re.search(r"```sh\n(.*?)```", section, re.S)
     assert block is not None, f"no sh block after {after_heading!r} in {readme}"
     return [line for line in block.group(1).splitlines() if line.strip()]
+
+
+PAGES = [
+    ROOT / "README.md",
+    *sorted((ROOT / "docs").rglob("*.md")),
+    *sorted(EXAMPLES.glob("*/README.md")),
+]
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def test_every_relative_link_leads_to_a_file() -> None:
+    broken = []
+    for page in PAGES:
+        for target in LINK.findall(page.read_text()):
+            path = target.split("#", 1)[0]
+            if not path or re.match(r"[a-z]+:", path):
+                continue
+            if not (page.parent / path).exists():
+                broken.append(f"{page.relative_to(ROOT)}: {target}")
+    assert not broken, broken
+    assert len(PAGES) > 20
 
 
 def user_shell(more_paths: list[Path]) -> dict[str, str]:
@@ -67,7 +91,7 @@ def run_as_written(
 
 def test_the_kpt_commands_work_as_written(tmp_path: Path) -> None:
     cwd = repository_copy(tmp_path / "repo", tmp_path / "home")
-    lines = shell_block(ROOT / "README.md", "### kpt")
+    lines = shell_block(ROOT / "docs" / "kpt.md", "# kpt")
     want = expected(EXAMPLES / "sidecar-log-shipper")
     for line, (code, out, err) in zip(
         lines, run_as_written(lines, cwd, tmp_path / "home"), strict=True
@@ -119,12 +143,12 @@ def test_an_examples_commands_work_as_written(example: Path, tmp_path: Path) -> 
 
 
 def run_helm_lines(tmp_path: Path, binary: str, heading: str) -> list[tuple[int, str, str]]:
-    """The README's lines under heading, with `binary` installed as `helm`."""
+    """docs/helm.md's lines under heading, with `binary` installed as `helm`."""
     cwd = repository_copy(tmp_path / "repo", tmp_path / "home")
     (cwd / "tests").symlink_to(ROOT / "tests")
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "helm").symlink_to(built_tool(binary))  # as if installed
-    lines = shell_block(ROOT / "README.md", heading)
+    lines = shell_block(ROOT / "docs" / "helm.md", heading)
     return run_as_written(lines, cwd, tmp_path / "home", [tmp_path / "bin"])
 
 
@@ -137,7 +161,7 @@ def injected_pod(documents: list[Any], kind: str) -> dict[str, Any]:
 
 
 def test_the_helm_command_works_as_written(tmp_path: Path) -> None:
-    [(code, out, err)] = run_helm_lines(tmp_path, "helm", "### Helm")
+    [(code, out, err)] = run_helm_lines(tmp_path, "helm", "# Helm")
     assert code == 0, err
     injected_pod(yamlio.load_all(out), "Deployment")
     assert "# Source: shop/templates/deployment.yaml" in out
@@ -145,7 +169,7 @@ def test_the_helm_command_works_as_written(tmp_path: Path) -> None:
 
 def test_the_helm_4_lines_work_as_written(tmp_path: Path) -> None:
     (write, _, _), (install, _, err), (code, out, template_err) = run_helm_lines(
-        tmp_path, "helm4", "#### Helm 4"
+        tmp_path, "helm4", "## Helm 4"
     )
     assert (write, install) == (0, 0), err
     assert code == 0, template_err

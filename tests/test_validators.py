@@ -111,6 +111,9 @@ def test_the_generated_modules_are_what_the_models_generate() -> None:
     assert sorted(files) == sorted(p.name for p in directory.glob("*.py")), "make validators"
     for name, text in files.items():
         assert (directory / name).read_text() == text, f"{name} is stale: run make validators"
+    record_kinds = generator.formatted({"record_kinds.py": generator.record_kinds()})
+    stale = "krm_fn/editing/record_kinds.py is stale: run make validators"
+    assert (ROOT / generator.RECORD_KINDS).read_text() == record_kinds["record_kinds.py"], stale
 
 
 def test_every_example_config_is_decided_without_pydantic_and_alike() -> None:

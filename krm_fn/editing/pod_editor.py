@@ -13,8 +13,6 @@ from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
 from krm_fn.editing.record import (
-    CONTAINER_FIELDS_REPLACED,
-    POD_FIELDS_REPLACED,
     RECORD_ANNOTATION,
     Entry,
     PodItems,
@@ -25,6 +23,7 @@ from krm_fn.editing.record import (
     env_from_key,
     item_digest,
 )
+from krm_fn.editing.record_kinds import CONTAINER_FIELDS_REPLACED, POD_FIELDS_REPLACED
 from krm_fn.editing.service_editor import ServiceEdits
 from krm_fn.kube.quantities import parse_quantity
 from krm_fn.kube.workloads import PodTemplate

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from krm_fn.editing.record_kinds import CONTAINER_FIELDS_REPLACED, KINDS_FOR, POD_FIELDS_REPLACED
 from krm_fn.kube.workloads import PodTemplate
 
 RECORD_ANNOTATION = "krm-fn.dev/injected"
@@ -112,26 +113,8 @@ class Entry:
 
 ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
 
-# Which kinds may replace what the user wrote, and what (anything else in a record is refused).
-CONTAINER_FIELDS_REPLACED = {
-    "Ambassador": frozenset(["livenessProbe", "readinessProbe", "startupProbe"]),
-    "GracefulShutdown": frozenset(["lifecycle"]),
-}
-POD_FIELDS_REPLACED = {
-    "ConfigReloader": frozenset(["shareProcessNamespace"]),
-    "GracefulShutdown": frozenset(["terminationGracePeriodSeconds"]),
-}
-KINDS_FOR = {
-    "fieldsWas": frozenset(CONTAINER_FIELDS_REPLACED),
-    "podFieldsWas": frozenset(POD_FIELDS_REPLACED),
-    "envWas": frozenset(["Ambassador", "LogTailer"]),
-    "args": frozenset(["Ambassador"]),
-    "portsRemoved": frozenset(["Ambassador"]),
-    "movedPorts": frozenset(["Ambassador"]),
-    "sysctls": frozenset(["Sysctl"]),
-    "ports": frozenset(["Adapter"]),
-    "portsWas": frozenset(["Adapter", "Ambassador"]),
-}
+# Which kinds may replace what the user wrote, and what (anything else in a record is refused):
+# each pattern's FACTS, written into record_kinds.py by `make validators`.
 POD_TEMPLATE_ONLY = frozenset(ENTRY_FIELDS) - {"ports", "portsWas"}
 SERVICE_ONLY = frozenset(["ports", "portsWas"])
 

@@ -39,6 +39,13 @@ class Facts:
     # whether `krm-fn admission-policy` compiles it ("compiles..." or "does not compile: why"),
     # as explain says; tests/test_admission_policy.py holds it to what the compiler does
     admission_policy: str = ""
+    # what it may replace of what the user wrote (the record keeps the old value, and a record
+    # that says another kind replaced such a field is refused): fields of the app's containers,
+    # fields of the pod spec, and the record's own fields beyond the common ones (envWas, args,
+    # ports...). `make validators` writes them into krm_fn/editing/record_kinds.py.
+    replaces_container_fields: frozenset[str] = frozenset()
+    replaces_pod_fields: frozenset[str] = frozenset()
+    record_fields: frozenset[str] = frozenset()
 
 
 @runtime_checkable

@@ -77,6 +77,7 @@ FACTS = Facts(
     admission_check=not_at_admission,
     admission_policy="compiles with `services: false` and `monitor: none` (admission changes "
     "no Service and creates no monitor)",
+    record_fields=frozenset(["ports", "portsWas"]),
 )
 
 

@@ -211,6 +211,8 @@ FACTS = Facts(
     "and an admission webhook sees one pod and may create nothing; apply it at build time",
     admission_policy="does not compile: it generates the proxy's ConfigMap and changes "
     "Services, which admission of a pod cannot",
+    replaces_container_fields=frozenset(["livenessProbe", "readinessProbe", "startupProbe"]),
+    record_fields=frozenset(["envWas", "args", "portsRemoved", "movedPorts", "portsWas"]),
 )
 
 

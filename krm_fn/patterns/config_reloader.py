@@ -73,6 +73,7 @@ def script(spec: Spec) -> str:
 FACTS = Facts(
     example="config-reload-signal",
     admission_policy="does not compile: it watches a volume the pod has",
+    replaces_pod_fields=frozenset(["shareProcessNamespace"]),
 )
 
 

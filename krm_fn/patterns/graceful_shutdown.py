@@ -68,6 +68,8 @@ FACTS = Facts(
     example="nginx-graceful-shutdown",
     admission_policy="does not compile: it raises the pod's own "
     "terminationGracePeriodSeconds and merges the container's own preStop hook",
+    replaces_container_fields=frozenset(["lifecycle"]),
+    replaces_pod_fields=frozenset(["terminationGracePeriodSeconds"]),
 )
 
 

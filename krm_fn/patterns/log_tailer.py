@@ -66,6 +66,7 @@ def tailers(spec: Spec) -> list[dict[str, object]]:
 FACTS = Facts(
     example="elasticsearch-log-tailer",
     admission_policy="compiles",
+    record_fields=frozenset(["envWas"]),
 )
 
 

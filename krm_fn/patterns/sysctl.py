@@ -67,6 +67,7 @@ def command(sysctls: dict[str, str]) -> str:
 FACTS = Facts(
     example="elasticsearch-sysctl",
     admission_policy="compiles (the privileged init container too, with `allowPrivileged: true`)",
+    record_fields=frozenset(["sysctls"]),
 )
 
 

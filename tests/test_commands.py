@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from support import EXAMPLES, corpus_file, krm_fn_command, run, tool
 
+from krm_fn.kinds import KINDS
 from krm_fn.manifests import yamlio
 
 EXAMPLE = EXAMPLES / "sidecar-log-shipper"
@@ -78,7 +79,7 @@ def test_install_plugins_refuses_options_and_reports_what_it_cannot_write(tmp_pa
     assert code == 1 and err.count("\n") == 1 and "cannot write" in err
     code, out, _ = krm_fn("install-plugins", str(tmp_path / "home"))
     assert code == 0 and [p.name for p in (tmp_path).iterdir()] == ["file", "home"]
-    assert len(out.splitlines()) == 17
+    assert len(out.splitlines()) == len(KINDS)  # one exec plugin per kind
 
 
 def test_helm_plugin_refuses_options_and_reports_what_it_cannot_write(tmp_path: Path) -> None:

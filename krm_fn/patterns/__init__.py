@@ -44,6 +44,7 @@ class Facts:
     # fields of the pod spec, and the record's own fields beyond the common ones (envWas, args,
     # ports...). `make validators` writes them into krm_fn/editing/record_kinds.py.
     replaces_container_fields: frozenset[str] = frozenset()
+    adds_containers: bool = True  # False: its example adds none (tests check those it adds)
     replaces_pod_fields: frozenset[str] = frozenset()
     record_fields: frozenset[str] = frozenset()
 

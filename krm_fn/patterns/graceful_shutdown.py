@@ -65,6 +65,7 @@ def pre_stop(
 
 
 FACTS = Facts(
+    adds_containers=False,
     example="nginx-graceful-shutdown",
     admission_policy="does not compile: it raises the pod's own "
     "terminationGracePeriodSeconds and merges the container's own preStop hook",

@@ -48,6 +48,7 @@ def check_label_values(values: dict[str, str]) -> dict[str, str]:
 
 
 FACTS = Facts(
+    adds_containers=False,
     example="pod-defaults-webhook-label",
     admission_policy="compiles",
 )

@@ -4,16 +4,19 @@ Every file written is proven inside its directory (links resolved) before anythi
 """
 
 import os
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from krm_fn import framework
 from krm_fn.commands.arguments import Arguments, UsageError
 from krm_fn.manifests import yamlio
 
+if TYPE_CHECKING:
+    from krm_fn.manifests.sources import Source
+
 
 def read_source(
     reader: framework.Reader, inputs: list[str], stdin: TextIO, allow_empty: bool | None = None
-) -> Any:
+) -> "Source":
     """What the inputs hold; no resources is an error unless allowed (None: no such option)."""
     from krm_fn.manifests import sources
 

@@ -12,7 +12,10 @@ a file with no changed document is not touched.
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pathspec
 
 from krm_fn.manifests import yamlio
 
@@ -60,7 +63,7 @@ def split_documents(text: str) -> list[str]:
     return [p for p in pieces if p]
 
 
-def _ignore_rules(package: str) -> Any:
+def _ignore_rules(package: str) -> "pathspec.GitIgnoreSpec | None":
     """The `.krmignore` of a package directory, as gitignore reads its patterns (or None)."""
     path = os.path.join(package, ".krmignore")
     if not os.path.isfile(path):

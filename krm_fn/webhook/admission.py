@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -250,7 +251,7 @@ def _warning(result: Result) -> str:
     return text if len(text) <= MAX_WARNING_LENGTH else text[: MAX_WARNING_LENGTH - 3] + "..."
 
 
-def _responder(api_version: str, uid: str) -> Any:
+def _responder(api_version: str, uid: str) -> Callable[..., dict[str, Any]]:
     def respond(
         allowed: bool,
         message: str | None = None,

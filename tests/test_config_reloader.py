@@ -1,5 +1,6 @@
 """The ConfigReloader sidecar's script, run for real: it watches, it reloads, by HTTP or signal."""
 
+import os
 import shutil
 import signal
 import subprocess
@@ -61,10 +62,13 @@ def test_posts_to_the_reload_endpoint_when_the_config_changes(
 
 
 def test_signals_the_app_process(tmp_path: Path, bin_dir: Path) -> None:
-    fake_app = tmp_path / "fakeapp"
+    # a name of its own: the reloader signals by name on the whole machine (no process
+    # namespace here), so two runs of this test at once must not signal each other's app
+    name = f"app{os.getpid()}{time.monotonic_ns() % 1000}"[:15]
+    fake_app = tmp_path / name
     shutil.copy("/bin/sleep", fake_app)
     app_process = subprocess.Popen([str(fake_app), "60"])
-    pod, config = reloader(tmp_path, bin_dir, {"signal": {"name": "HUP", "process": "fakeapp"}})
+    pod, config = reloader(tmp_path, bin_dir, {"signal": {"name": "HUP", "process": name}})
     assert pod.spec["shareProcessNamespace"] is True
     process = pod.start("config-reloader", {"/watch": str(tmp_path / "watch")})
     try:

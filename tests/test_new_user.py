@@ -190,42 +190,24 @@ def test_several_configs_apply_in_order_given_either_way(tmp_path: Path) -> None
 
 
 # 5. kpt on a kustomize directory ---------------------------------------------------------------
+def kpt_eval(package: Path) -> Any:
+    """`kpt fn eval PACKAGE --exec krm-fn --fn-config CONFIG`, as a user runs it."""
+    command = [tool("kpt"), "fn", "eval", str(package), "--exec", krm_fn_command()]
+    return run([*command, "--fn-config", str(CONFIG)], timeout=120)
+
+
 def test_kpt_on_an_ordinary_kustomize_directory(tmp_path: Path) -> None:
     package = tmp_path / "app"
     package.mkdir()
     (package / "deployment.yaml").write_text(DEPLOYMENT.read_text())
     kustomization = "resources: [deployment.yaml]\nnamespace: shop\n"
     (package / "kustomization.yaml").write_text(kustomization)
-    done = run(
-        [
-            tool("kpt"),
-            "fn",
-            "eval",
-            str(package),
-            "--exec",
-            krm_fn_command(),
-            "--fn-config",
-            str(CONFIG),
-        ],
-        timeout=120,
-    )
+    done = kpt_eval(package)
     assert done.returncode == 0, done.stderr
     assert (package / "kustomization.yaml").read_text() == kustomization
     assert "access-log" in (package / "deployment.yaml").read_text()
     (package / "broken.yaml").write_text("- not\n- a resource\n")
-    done = run(
-        [
-            tool("kpt"),
-            "fn",
-            "eval",
-            str(package),
-            "--exec",
-            krm_fn_command(),
-            "--fn-config",
-            str(CONFIG),
-        ],
-        timeout=120,
-    )
+    done = kpt_eval(package)
     assert done.returncode != 0
 
 

@@ -101,7 +101,7 @@ suite: setup tools corpus image
 test: lint typecheck suite
 
 # The tests that need nothing but the venv (and kubectl, kpt, sh, which these machines have):
-# about 380 of them in half a minute, for the edit-test loop. What the others need is a marker
+# about 430 of them in under a minute, for the edit-test loop. What the others need is a marker
 # each (tests/conftest.py, pyproject.toml); `make test` runs them all, as CI does.
 UNIT_MARKERS := not (tools or cluster or node or image or argocd or corpus or slow)
 unit: setup

@@ -27,24 +27,25 @@ MODULE_NEEDS: dict[str, tuple[str, ...]] = {
     "test_audit": ("cluster",),
     "test_cluster": ("cluster", "corpus"),
     "test_commands": ("corpus",),
+    "test_completion": ("tools",),  # bash, zsh and fish
     "test_comments": ("corpus",),
     "test_container": ("image",),
     "test_corpus": ("corpus",),
     "test_examples": ("tools",),  # kubectl kustomize and kpt on every example
-    "test_hardening": ("corpus",),
     "test_helm": ("tools", "cluster"),
     "test_kustomize": ("tools", "image"),
     "test_lock": ("image",),
-    "test_new_user": ("tools",),  # helm and helm 4, built
     "test_nginx": ("tools", "cluster"),
     "test_node": ("tools", "cluster", "node"),
     "test_pod_security_server": ("cluster",),
     "test_properties": ("tools",),
     "test_readme": ("tools", "image"),
     "test_release": ("tools",),
+    "test_round_trip": ("corpus",),
     "test_scalars": ("tools",),
     "test_scenarios": ("cluster", "node"),
     "test_webhook_chart": ("cluster",),
+    "test_ways_in": ("tools",),  # kubectl kustomize and kpt
     "test_webhook_cluster": ("cluster",),
     "test_webhook_limits": ("slow",),  # servers started, certificates replaced under load
     "test_webhook_server": ("slow",),

@@ -14,6 +14,7 @@ import pytest
 from krm_fn import reference
 from krm_fn.kube.workloads import pod_templates
 from krm_fn.manifests import yamlio
+from krm_fn.manifests.results import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "kustomization-examples"
@@ -37,6 +38,14 @@ def krm_fn_command() -> str:
     path = Path(sys.executable).parent / "krm-fn"
     assert path.exists(), f"{path} missing: install the package (make test does)"
     return str(path)
+
+
+def krm_fn(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[int, str, str]:
+    """Run the installed `krm-fn` with args and stdin: its exit code, stdout and stderr."""
+    done = run([krm_fn_command(), *args], input=stdin, timeout=120, env=env, cwd=cwd)
+    return done.returncode, done.stdout, done.stderr
 
 
 def tool(name: str) -> str:
@@ -218,3 +227,95 @@ def container_env() -> dict[str, str]:
         "PATH": f"{BUILD / 'shim'}:{os.environ.get('PATH', '')}",
         "KPT_FN_RUNTIME": "podman",
     }
+
+
+# The sidecar-log-shipper example, which most tests start from -----------------------------------
+SHIPPER = EXAMPLES / "sidecar-log-shipper"
+SHIPPER_CONFIG = SHIPPER / "log-shipper.yaml"
+SHIPPER_DEPLOYMENT = SHIPPER / "deployment.yaml"
+
+
+def shipper(**spec: Any) -> dict[str, Any]:
+    """The example's Sidecar config, with the spec fields given replaced."""
+    config: dict[str, Any] = yamlio.load(SHIPPER_CONFIG.read_text())
+    config["spec"] |= spec
+    return config
+
+
+def shop() -> dict[str, Any]:
+    """The example's Deployment, with a data volume its app mounts."""
+    deployment: dict[str, Any] = yamlio.load(SHIPPER_DEPLOYMENT.read_text())
+    spec = deployment["spec"]["template"]["spec"]
+    spec["volumes"] = [{"name": "data", "emptyDir": {}}]
+    spec["containers"][0]["volumeMounts"] = [{"name": "data", "mountPath": "/data"}]
+    return deployment
+
+
+def deployment(name: str) -> dict[str, Any]:
+    """A Deployment of one nginx container, labelled app=x."""
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": {"app": "x"}},
+        "spec": {
+            "selector": {"matchLabels": {"app": "x"}},
+            "template": {
+                "metadata": {"labels": {"app": "x"}},
+                "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]},
+            },
+        },
+    }
+
+
+def agent_sidecar(security: dict[str, Any], volumes: list[Any] | None = None) -> dict[str, Any]:
+    """A Sidecar config of one container "agent" with this securityContext (and a mounted
+    volume, if given)."""
+    container = {"name": "agent", "image": "busybox:1.36.1", "securityContext": security}
+    spec: dict[str, Any] = {"containers": [container]}
+    if volumes:
+        spec["volumes"] = volumes
+        container["volumeMounts"] = [{"name": volumes[0]["name"], "mountPath": "/host"}]
+    return {
+        "apiVersion": "krm-fn.dev/v1alpha1",
+        "kind": "Sidecar",
+        "metadata": {"name": "agent"},
+        "spec": spec,
+    }
+
+
+def graceful_shutdown() -> dict[str, Any]:
+    """A GracefulShutdown config "drain": a 5 s preStop sleep."""
+    return {
+        "apiVersion": "krm-fn.dev/v1alpha1",
+        "kind": "GracefulShutdown",
+        "metadata": {"name": "drain"},
+        "spec": {"sleepSeconds": 5},
+    }
+
+
+def team_labels() -> dict[str, Any]:
+    """A PodDefaults config "defaults": the label team=shop."""
+    return {
+        "apiVersion": "krm-fn.dev/v1alpha1",
+        "kind": "PodDefaults",
+        "metadata": {"name": "defaults"},
+        "spec": {"labels": {"team": "shop"}},
+    }
+
+
+def errors(results: list[Result]) -> list[Result]:
+    """The results of severity error."""
+    return [r for r in results if r.severity == "error"]
+
+
+def write_documents(path: Path, documents: list[Any]) -> Path:
+    """Write documents as one YAML stream to path."""
+    path.write_text(yamlio.dump_all(documents))
+    return path
+
+
+def pod_template(documents: str) -> dict[str, Any]:
+    """The pod template of the one Deployment in a YAML stream."""
+    [deployment] = [d for d in yamlio.load_all(documents) if d["kind"] == "Deployment"]
+    template: dict[str, Any] = deployment["spec"]["template"]
+    return template

@@ -1,21 +1,29 @@
 """The command line, through the installed `krm-fn` script: every way in, and its failures."""
 
+import json
 import os
 import stat
 from pathlib import Path
 
-from support import EXAMPLES, krm_fn_command, run
+import pytest
+from support import (
+    EXAMPLES,
+    ROOT,
+    graceful_shutdown,
+    krm_fn,
+    krm_fn_command,
+    pod_template,
+    run,
+    shipper,
+    team_labels,
+    write_documents,
+)
 
 from krm_fn.manifests import yamlio
 
 EXAMPLE = EXAMPLES / "sidecar-log-shipper"
 CONFIG = EXAMPLE / "log-shipper.yaml"
 DEPLOYMENT = EXAMPLE / "deployment.yaml"
-
-
-def krm_fn(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    done = run([krm_fn_command(), *args], input=stdin if stdin is not None else "", timeout=30)
-    return done.returncode, done.stdout, done.stderr
 
 
 def resource_list(
@@ -195,3 +203,139 @@ def test_plugin_mode_errors_go_to_stderr_with_exit_1(tmp_path: Path) -> None:
 def test_unknown_command() -> None:
     code, _, err = krm_fn("frobnicate")
     assert code == 2 and "invalid choice: 'frobnicate'" in err
+
+
+def test_fail_on_warnings_is_per_config_and_for_the_whole_run(tmp_path: Path) -> None:
+    typo = write_documents(tmp_path / "typo.yaml", [shipper(targets=[{"name": "nothing"}])])
+    labels = write_documents(tmp_path / "labels.yaml", [team_labels()])
+    code, _, err = krm_fn("run", str(typo), str(DEPLOYMENT))
+    assert code == 0 and "warning: " in err and "matched no workload" in err
+    code, out, err = krm_fn("run", "--fail-on-warnings", str(typo), str(DEPLOYMENT))
+    assert (code, out) == (1, "") and "error: " in err and "matched no workload" in err
+    code, _, err = krm_fn(
+        "run", str(typo), str(DEPLOYMENT), env={**os.environ, "KRM_FN_FAIL_ON_WARNINGS": "yes"}
+    )
+    assert code == 1 and "matched no workload" in err
+    code, _, err = krm_fn(
+        "run", str(typo), str(DEPLOYMENT), env={**os.environ, "KRM_FN_FAIL_ON_WARNINGS": "maybe"}
+    )
+    assert code == 1 and "use true or false" in err
+    # per config: the strict config's warnings fail, another config's stay warnings
+    spec = {"labels": {"team": "shop"}, "failOnWarnings": True, "targets": [{"name": "nothing"}]}
+    strict = write_documents(tmp_path / "strict.yaml", [{**team_labels(), "spec": spec}])
+    code, _, err = krm_fn("run", "-c", str(typo), "-c", str(labels), str(DEPLOYMENT))
+    assert code == 0, err
+    code, _, err = krm_fn("run", "-c", str(typo), "-c", str(strict), str(DEPLOYMENT))
+    assert code == 1
+    assert 'warning: Sidecar "log-shipper" matched no workload' in err
+    assert 'error: PodDefaults "defaults" matched no workload' in err
+
+
+def test_several_configs_apply_in_order_given_either_way(tmp_path: Path) -> None:
+    first = write_documents(tmp_path / "graceful.yaml", [graceful_shutdown()])
+    second = write_documents(tmp_path / "defaults.yaml", [team_labels()])
+    both = write_documents(tmp_path / "both.yaml", [graceful_shutdown(), team_labels()])
+    outputs = []
+    for args in (
+        [str(first), str(second), str(DEPLOYMENT)],
+        ["-c", str(first), "--config", str(second), str(DEPLOYMENT)],
+        [str(both), str(DEPLOYMENT)],
+    ):
+        code, out, err = krm_fn("run", *args)
+        assert code == 0, err
+        template = pod_template(out)
+        assert template["metadata"]["labels"]["team"] == "shop"
+        assert template["spec"]["terminationGracePeriodSeconds"] == 35
+        outputs.append(out)
+    assert outputs[0] == outputs[1] == outputs[2]
+    code, _, err = krm_fn("run")
+    assert code == 2 and "a config is required" in err
+
+
+def test_messages_say_where_and_what_to_do(tmp_path: Path) -> None:
+    toml = tmp_path / "sidecar.toml"
+    toml.write_text('kind = "Sidecar"\n')
+    code, _, err = krm_fn("run", str(toml), str(DEPLOYMENT))
+    assert code == 1 and f"{toml} is not a krm-fn config" in err
+    code, _, err = krm_fn("run", str(CONFIG), "-", stdin="")
+    assert code == 1 and "--allow-empty" in err
+    skeleton = tmp_path / "skeleton.yaml"
+    code, out, _ = krm_fn("init", "Sidecar")
+    skeleton.write_text(out)
+    code, _, err = krm_fn("validate", str(skeleton))
+    assert code == 1 and "spec.containers: is empty: fill in at least one item" in err
+    assert "krm-fn explain Sidecar.containers" in err
+    code, out, _ = krm_fn("explain")
+    assert code == 0 and all(f"  {kind}" in out for kind in ("Sidecar", "PodPatterns"))
+    code, out, _ = krm_fn("explain", "Ambassador")
+    assert "\n- the app's containerPort" in out and "\n- a port another container" in out
+    code, _, err = krm_fn("frobnicate")
+    assert code == 2 and "'webhook'" in err and "'helm-post-render'" in err
+    long_name = "a" * 65
+    config = write_documents(
+        tmp_path / "tls.yaml",
+        [
+            {
+                "apiVersion": "krm-fn.dev/v1alpha1",
+                "kind": "Ambassador",
+                "metadata": {"name": "tls"},
+                "spec": {"inbound": {"port": 8080, "appPort": 8081, "tls": {"secretName": "t"}}},
+            }
+        ],
+    )
+    deployment = yamlio.load(DEPLOYMENT.read_text())
+    deployment["metadata"]["name"] = long_name
+    deployment["spec"]["template"]["spec"]["containers"][0]["ports"] = [{"containerPort": 8080}]
+    code, _, err = krm_fn("run", str(config), "-", stdin=yamlio.dump(deployment))
+    assert code == 1 and "each part between dots (a DNS label) at most 63" in err, err
+
+
+def test_effective_requests_only_where_they_change(tmp_path: Path) -> None:
+    code, _, err = krm_fn(
+        "run", str(write_documents(tmp_path / "g.yaml", [graceful_shutdown()])), str(DEPLOYMENT)
+    )
+    assert code == 0 and "effective pod requests" not in err and "preStop" in err
+    code, _, err = krm_fn("run", str(CONFIG), str(DEPLOYMENT))
+    assert code == 0 and "effective pod requests: cpu=" in err
+
+
+def test_results_for_scripts(tmp_path: Path) -> None:
+    code, out, err = krm_fn("run", "--results", "json", str(CONFIG), str(DEPLOYMENT))
+    assert code == 0 and "initContainers" in out
+    results = json.loads(err)
+    assert {r["severity"] for r in results} <= {"info", "warning"} and results
+    assert all(
+        set(r) <= {"message", "severity", "resourceRef", "field", "file", "tags"} for r in results
+    )
+    code, _, err = krm_fn("run", "--results", "yaml", str(CONFIG), "-", stdin="")
+    [error] = yamlio.load(err)
+    assert code == 1 and error["severity"] == "error" and "no resources" in error["message"]
+    code, _, err = krm_fn("run", str(CONFIG), str(DEPLOYMENT), "-o", "json")
+    assert code == 2 and "--results json" in err and not (Path.cwd() / "json").exists()
+
+
+def test_the_pre_commit_hook_runs_check_as_pre_commit_does(tmp_path: Path) -> None:
+    [hook] = yamlio.load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert {"id", "name", "entry", "language"} <= set(hook) and hook["language"] == "python"
+    entry = hook["entry"].split()
+    assert entry[0] == "krm-fn"  # the console script the package installs
+    command = [krm_fn_command(), *entry[1:], "--config", str(CONFIG)]  # args, then the files
+    (tmp_path / "deployment.yaml").write_text(DEPLOYMENT.read_text())
+    (tmp_path / "kustomization.yaml").write_text("resources: [deployment.yaml]\n")
+    files = [str(tmp_path / "deployment.yaml"), str(tmp_path / "kustomization.yaml")]
+    done = run([*command, *files], timeout=60)
+    assert done.returncode == 1 and "changed: Deployment/shop" in done.stdout
+    code, _, err = krm_fn("run", "--config", str(CONFIG), "--in-place", *files)
+    assert code == 0, err
+    done = run([*command, *files], timeout=60)
+    assert done.returncode == 0 and done.stdout == "", done.stdout
+
+
+@pytest.mark.parametrize("mode", ["run", "plugin"])
+def test_empty_input_is_an_error(mode: str, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(yamlio.dump(shipper()))
+    done = run([krm_fn_command(), mode, str(config)], input="")
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert "no resources" in done.stderr

@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import EXAMPLES, corpus_file, krm_fn_command, run, tool
+from support import EXAMPLES, corpus_file, krm_fn, krm_fn_command, run, tool
 
 from krm_fn.kinds import KINDS
 from krm_fn.manifests import yamlio
@@ -23,11 +23,6 @@ def all_commands() -> list[str]:
 
 
 COMMANDS = all_commands()
-
-
-def krm_fn(*args: str, stdin: str = "", cwd: Path | None = None) -> tuple[int, str, str]:
-    done = run([krm_fn_command(), *args], input=stdin, timeout=60, cwd=cwd)
-    return done.returncode, done.stdout, done.stderr
 
 
 # 1. directories as kpt reads them; --diff and check can gate CI ---------------------------------

@@ -12,12 +12,23 @@ from typing import Any
 
 import pytest
 from cluster import ControlPlane
-from support import EXAMPLES, ROOT, built_tool, impostor, krm_fn_command, run
+from support import (
+    ROOT,
+    SHIPPER_CONFIG,
+    SHIPPER_DEPLOYMENT,
+    built_tool,
+    impostor,
+    krm_fn,
+    krm_fn_command,
+    pod_template,
+    run,
+    shipper,
+    write_documents,
+)
 
 from krm_fn.manifests import yamlio
 
 CHART = ROOT / "tests" / "charts" / "shop"
-CONFIG = EXAMPLES / "sidecar-log-shipper" / "log-shipper.yaml"
 HELMS = ["helm", "helm4"]  # the binaries: Helm 3 and Helm 4
 HOOKS = "shop/templates/migrate-hook.yaml"
 
@@ -77,7 +88,7 @@ def documents_with_sources(stream: str) -> dict[str, Any]:
 def test_helm_template_runs_krm_fn_as_its_post_renderer(binary: str, tmp_path: Path) -> None:
     plain = helm("template", "shop", str(CHART), home=tmp_path, binary=binary)
     assert plain.returncode == 0, plain.stderr
-    args = ["-q", str(CONFIG)]
+    args = ["-q", str(SHIPPER_CONFIG)]
     done = helm("template", "shop", str(CHART), home=tmp_path, post_render=args, binary=binary)
     assert done.returncode == 0, done.stderr
     rendered = documents_with_sources(done.stdout)  # every document keeps its Source comment
@@ -103,7 +114,7 @@ def test_helm_template_runs_krm_fn_as_its_post_renderer(binary: str, tmp_path: P
 
 @pytest.mark.parametrize("binary", HELMS)
 def test_a_config_error_fails_helm_with_krm_fns_message(binary: str, tmp_path: Path) -> None:
-    config = yamlio.load(CONFIG.read_text())
+    config = yamlio.load(SHIPPER_CONFIG.read_text())
     config["spec"]["containers"][0]["resources"]["limits"]["cpu"] = "lots"
     (tmp_path / "config.yaml").write_text(yamlio.dump(config))
     args = ["-q", str(tmp_path / "config.yaml")]
@@ -118,7 +129,9 @@ def test_helm_4s_stderr_in_a_file_is_left_to_helm(tmp_path: Path) -> None:
     """Reopened, a file would be written at another offset than Helm's: krm-fn keeps out."""
     bad = tmp_path / "config.yaml"
     long_value = "lots" + "x" * 400  # krm-fn's message longer than Helm's: it would show
-    bad.write_text(CONFIG.read_text().replace("limits: {cpu: 100m", f"limits: {{cpu: {long_value}"))
+    bad.write_text(
+        SHIPPER_CONFIG.read_text().replace("limits: {cpu: 100m", f"limits: {{cpu: {long_value}")
+    )
     command = ["template", "shop", str(CHART), *post_renderer("helm4", tmp_path, [str(bad)])]
     with open(tmp_path / "stderr", "w") as stderr:
         done = subprocess.run(
@@ -138,7 +151,7 @@ def test_helm_4_passes_its_post_renderer_args_as_they_are(tmp_path: Path) -> Non
     """A config path with a $, spaces and a leading dash reaches krm-fn unexpanded."""
     folder = tmp_path / "$HOME and ${PATH}" / "-odd"
     folder.mkdir(parents=True)
-    (folder / "config.yaml").write_text(CONFIG.read_text())
+    (folder / "config.yaml").write_text(SHIPPER_CONFIG.read_text())
     args = ["-q", str(folder / "config.yaml")]
     done = helm("template", "shop", str(CHART), home=tmp_path, post_render=args, binary="helm4")
     assert done.returncode == 0, done.stderr
@@ -165,7 +178,7 @@ def test_the_helm_4_plugin_never_runs_a_krm_fn_folder_where_helm_runs(tmp_path: 
     chart's checkout, a repository) is not imported in krm-fn's place."""
     marker, work = tmp_path / "ran", tmp_path / "work"
     impostor(work, marker)
-    args = ["-q", str(CONFIG)]
+    args = ["-q", str(SHIPPER_CONFIG)]
     done = helm(
         "template", "shop", str(CHART), home=tmp_path, post_render=args, binary="helm4", cwd=work
     )
@@ -174,11 +187,13 @@ def test_the_helm_4_plugin_never_runs_a_krm_fn_folder_where_helm_runs(tmp_path: 
 
 
 def test_a_chart_that_renders_only_hooks_needs_allow_empty_under_helm_3(tmp_path: Path) -> None:
-    args = ["-q", str(CONFIG)]
+    args = ["-q", str(SHIPPER_CONFIG)]
     only_hooks = ["template", "shop", str(CHART), "--set", "app=false"]
     done = helm(*only_hooks, home=tmp_path, post_render=args)
     assert done.returncode == 1 and "holds no resources" in done.stderr
-    done = helm(*only_hooks, home=tmp_path, post_render=["-q", "--allow-empty", str(CONFIG)])
+    done = helm(
+        *only_hooks, home=tmp_path, post_render=["-q", "--allow-empty", str(SHIPPER_CONFIG)]
+    )
     assert done.returncode == 0, done.stderr
     assert [d["kind"] for d in yamlio.load_all(done.stdout)] == ["Job"]  # the hook, untouched
     # Helm 4 hands the hook to krm-fn: there is something to change
@@ -194,7 +209,7 @@ def test_helm_install_and_upgrade_through_krm_fn(
 ) -> None:
     namespace = cluster.namespace(f"{binary}-post-render")
     target = [f"--kubeconfig={cluster.kubeconfig}", "--namespace", namespace]
-    args = ["-q", str(CONFIG)]
+    args = ["-q", str(SHIPPER_CONFIG)]
     install = ["install", "shop", str(CHART), "--set", "migrate=false", *target]  # no kubelet
     done = helm(*install, home=tmp_path, post_render=args, binary=binary)
     assert done.returncode == 0, done.stderr
@@ -216,3 +231,40 @@ def test_helm_install_and_upgrade_through_krm_fn(
     assert deployment()["metadata"]["generation"] == installed["metadata"]["generation"]
     again = helm("get", "manifest", "shop", *target, home=tmp_path, binary=binary)
     assert again.stdout == manifest.stdout
+
+
+@pytest.mark.parametrize("binary", ["helm", "helm4"])
+def test_a_helm_releases_namespace_matches_targets(binary: str, tmp_path: Path) -> None:
+    chart = tmp_path / "shop"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: shop\nversion: 0.1.0\n")
+    (chart / "templates" / "deployment.yaml").write_text(SHIPPER_DEPLOYMENT.read_text())
+    config = write_documents(
+        tmp_path / "shop-only.yaml", [shipper(targets=[{"namespace": "shop"}])]
+    )
+    strict = write_documents(
+        tmp_path / "strict.yaml", [shipper(targets=[{"namespace": "shop"}], failOnWarnings=True)]
+    )
+    home = tmp_path / "home"
+    base = ["template", "web", str(chart), "-n", "shop"]
+    plain = helm(*base, home=home, post_render=[str(config)], binary=binary)
+    assert plain.returncode == 0, plain.stderr
+    assert "initContainers" not in plain.stdout  # helm -n leaves metadata.namespace unset
+    failed = helm(*base, home=home, post_render=[str(strict)], binary=binary)
+    assert failed.returncode != 0  # Helm shows a post-renderer's messages only on failure:
+    if binary == "helm":  # (Helm 4 through the plugin's own path to its stderr, not here)
+        assert "workloads without metadata.namespace" in failed.stderr  # the warning says why
+    named = helm(*base, home=home, post_render=["--namespace=shop", str(config)], binary=binary)
+    assert named.returncode == 0, named.stderr
+    spec = pod_template(named.stdout)["spec"]
+    assert [c["name"] for c in spec["initContainers"]] == ["access-log"]
+    assert "namespace" not in yamlio.load_all(named.stdout)[0]["metadata"]  # not written
+    # the Helm 4 plugin's command reads an exported HELM_NAMESPACE (Helm's default namespace)
+    for namespace, injected in (("shop", True), ("other", False)):
+        code, out, err = krm_fn(
+            "helm-post-render",
+            str(config),
+            stdin=SHIPPER_DEPLOYMENT.read_text(),
+            env={**os.environ, "HELM_NAMESPACE": namespace},
+        )
+        assert code == 0 and ("initContainers" in out) == injected, err

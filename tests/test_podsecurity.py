@@ -4,7 +4,9 @@ import copy
 from typing import Any
 
 import pytest
+from support import agent_sidecar, errors, shop
 
+from krm_fn.framework import transform
 from krm_fn.kube.containers import RESTRICTED
 from krm_fn.kube.podsecurity import violations
 
@@ -138,3 +140,62 @@ def test_a_bare_container_fails_restricted_on_four_fields() -> None:
         )
     )
     assert fields(spec, "baseline") == []
+
+
+def poddefaults(spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "krm-fn.dev/v1alpha1",
+        "kind": "PodDefaults",
+        "metadata": {"name": "org"},
+        "spec": spec,
+    }
+
+
+AGENT = "spec.template.spec.initContainers[name=agent].securityContext"
+
+
+APPARMOR = "container.apparmor.security.beta.kubernetes.io/shop"
+
+
+SECCOMP = "seccomp.security.alpha.kubernetes.io/pod"
+
+
+POD = "spec.template.spec"
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        (
+            poddefaults({"volumes": [{"name": "root", "hostPath": {"path": "/"}}]}),
+            f"{POD}.volumes[name=root]",
+        ),
+        (
+            agent_sidecar({}, [{"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}}]),
+            f"{POD}.volumes[name=docker]",
+        ),
+        (
+            poddefaults({"annotations": {APPARMOR: "unconfined"}}),
+            f"spec.template.metadata.annotations.{APPARMOR}",
+        ),
+        (
+            poddefaults({"annotations": {SECCOMP: "unconfined"}}),
+            f"spec.template.metadata.annotations.{SECCOMP}",
+        ),
+        (agent_sidecar({"privileged": True}), f"{AGENT}.privileged"),
+        (agent_sidecar({"capabilities": {"add": ["SYS_ADMIN"]}}), f"{AGENT}.capabilities.add"),
+        (agent_sidecar({"seccompProfile": {"type": "Unconfined"}}), f"{AGENT}.seccompProfile.type"),
+        (
+            agent_sidecar({"appArmorProfile": {"type": "Unconfined"}}),
+            f"{AGENT}.appArmorProfile.type",
+        ),
+        (agent_sidecar({"runAsUser": 0}), f"{AGENT}.runAsUser"),
+    ],
+)
+def test_weakening_isolation_is_always_a_warning_naming_the_field(
+    config: dict[str, Any], field: str
+) -> None:
+    results = transform(config, [shop()])  # no Namespace in the input: nothing is enforced
+    assert not errors(results), [r.to_text() for r in results]
+    warned = [r for r in results if r.severity == "warning" and r.field == field]
+    assert warned and "weakens isolation" in warned[0].message, [r.to_text() for r in results]

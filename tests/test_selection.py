@@ -1,6 +1,13 @@
+import resource
+import subprocess
+from pathlib import Path
+from typing import Any
+
 import pytest
+from support import SHIPPER_CONFIG, deployment, krm_fn_command, run
 
 from krm_fn.kube.selection import parse_selector, selects
+from krm_fn.manifests import yamlio
 from krm_fn.patterns.models.spec import Target
 
 DEPLOYMENT = {
@@ -61,3 +68,62 @@ def test_bad_label_selector(bad: str) -> None:
 )
 def test_target(target: dict[str, str], expected: bool) -> None:
     assert selects(Target.model_validate(target), DEPLOYMENT) is expected
+
+
+def ten_cpu_seconds() -> None:
+    resource.setrlimit(resource.RLIMIT_CPU, (10, 10))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "selects"),
+    [("(a|aa)*x", False), ("((shop)+)*", False), ("(a+)+$", True), ("(a?){24}a{24}", True)],
+)
+def test_selector_regexes_take_linear_time_whatever_the_pattern(
+    pattern: str, selects: bool, tmp_path: Path
+) -> None:
+    """RE2, as kustomize's Go regexp: what a backtracking engine takes minutes on, or longer."""
+    config = yamlio.load(SHIPPER_CONFIG.read_text())
+    config["spec"]["targets"] = [{"name": pattern}]
+    path = tmp_path / "config.yaml"
+    path.write_text(yamlio.dump(config))
+    workloads = [deployment("a" * 40 + "!"), deployment("a" * 24)]
+    (tmp_path / "app.yaml").write_text(yamlio.dump_all(workloads))
+    done = subprocess.run(
+        [krm_fn_command(), "run", str(path), str(tmp_path / "app.yaml")],
+        capture_output=True,
+        text=True,
+        preexec_fn=ten_cpu_seconds,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr  # within ten CPU seconds
+    injected = [
+        d["metadata"]["name"]
+        for d in yamlio.load_all(done.stdout)
+        if "krm-fn.dev/injected" in str(d)
+    ]
+    assert injected == (["a" * 24] if selects else [])  # a whole match, never the other name
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        (
+            "podTemplatePaths",
+            [{"kind": "Rollout", "path": '$.spec.t[?(@.name =~ "a+")].x'}],
+            "not allowed in a pod template path",
+        ),
+        ("targets", [{"name": "(shop)\\1"}], "not a valid regular expression (RE2"),
+        ("targets", [{"namespace": "(?=shop)"}], "not a valid regular expression (RE2"),
+    ],
+)
+def test_regexes_a_linear_engine_cannot_run_are_refused(
+    field: str, value: Any, message: str, tmp_path: Path
+) -> None:
+    config = yamlio.load(SHIPPER_CONFIG.read_text())
+    config["spec"][field] = value
+    path = tmp_path / "config.yaml"
+    path.write_text(yamlio.dump(config))
+    (tmp_path / "app.yaml").write_text(yamlio.dump(deployment("shop")))
+    done = run([krm_fn_command(), "run", str(path), str(tmp_path / "app.yaml")])
+    assert done.returncode == 1 and message in done.stderr, done.stderr
+    assert "re2.cc" not in done.stderr and "absl" not in done.stderr  # RE2's own log stays out

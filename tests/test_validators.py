@@ -8,6 +8,7 @@ configs, every example among them, are decided without pydantic.
 
 import copy
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
-from support import EXAMPLES, ROOT, field_paths, replace_at
+from support import EXAMPLES, ROOT, SHIPPER_CONFIG, field_paths, krm_fn, replace_at
+from webhooks import shipper_configs
 
 from krm_fn.engine.config import spec_model
 from krm_fn.kinds import BUNDLE_KIND, KINDS
 from krm_fn.manifests import yamlio
 from krm_fn.patterns import validators
 from krm_fn.patterns.validated import Unsure, Validated
+from krm_fn.webhook.admission import (
+    ConfigDirError,
+)
 
 CASES = ROOT / "tests" / "cases"
 
@@ -267,7 +272,6 @@ def test_values_pydantic_coerces_are_left_to_pydantic(kind: str, spec: Any) -> N
 
 
 def test_a_run_on_a_plain_config_never_imports_pydantic(tmp_path: Path) -> None:
-    import subprocess
     import sys
 
     probe = (
@@ -287,3 +291,17 @@ def test_a_run_on_a_plain_config_never_imports_pydantic(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", probe, *paths], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert len(paths) > 15 and done.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    "image", ["busybox:1.36\n  securityContext: {privileged: true}", "UPPER CASE !!", "-x", "a b:1"]
+)
+def test_image_references_are_checked_when_configs_load(image: str, tmp_path: Path) -> None:
+    config = yamlio.load(SHIPPER_CONFIG.read_text())
+    config["spec"]["containers"][0]["image"] = image
+    path = tmp_path / "config.yaml"
+    path.write_text(yamlio.dump(config))
+    code, _, err = krm_fn("validate", str(path))
+    assert code == 1 and "is not an image reference" in err, err
+    with pytest.raises(ConfigDirError):
+        shipper_configs(tmp_path, containers=config["spec"]["containers"])

@@ -8,19 +8,30 @@ has: reinvocation, opt-out, errors, versions, configs refused at load, selection
 
 import copy
 import json
+import os
+import stat
+import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import EXAMPLES, normalize
+from support import EXAMPLES, krm_fn_command, normalize, run, shipper
 from test_examples import ALL_EXAMPLES, IDS, configs, expected_errors, kustomization
-from webhooks import patched, pods_of, review
+from webhooks import REVIEW_SHAPES, forged_pod, patched, pods_of, review, shipper_configs, shop_pod
 
 from krm_fn.editing.record import RECORD_ANNOTATION
 from krm_fn.engine.config import load_config
+from krm_fn.engine.deadline import Deadline
 from krm_fn.framework import transform
 from krm_fn.manifests import yamlio
-from krm_fn.webhook.admission import ConfigDirError, answer, load_config_dir
+from krm_fn.webhook.admission import (
+    ConfigDirError,
+    ReviewError,
+    answer,
+    answer_body,
+    load_config_dir,
+)
 
 CASES = Path(__file__).parent / "cases"
 SIDECAR = EXAMPLES / "sidecar-log-shipper"
@@ -159,12 +170,6 @@ def sidecar_dir(tmp_path: Path, **spec: Any) -> Any:
     return load_config_dir(str(config_dir(tmp_path, [config])))
 
 
-def shop_pod() -> dict[str, Any]:
-    [deployment] = yamlio.load_all((SIDECAR / "deployment.yaml").read_text())
-    [(pod, _)] = pods_of(deployment)
-    return pod
-
-
 def test_answers_in_the_version_asked_and_echoes_the_uid(tmp_path: Path) -> None:
     loaded = sidecar_dir(tmp_path)
     for version in ("v1", "v1beta1"):
@@ -262,3 +267,158 @@ def test_transform_and_the_webhook_share_the_core() -> None:
     assert admission.inject is at_admission.inject  # and the admission policy's compiler
     assert at_admission.apply is krm_fn.engine.core.apply
     assert transform is krm_fn.framework.transform  # which calls core.transform, then apply
+
+
+def test_the_webhook_tells_a_pod_only_what_concerns_it(tmp_path: Path) -> None:
+    elsewhere = shipper(targets=[{"namespace": "payments"}])
+    elsewhere["metadata"]["name"] = "payments-only"
+    unpinned = shipper()
+    unpinned["spec"]["containers"][0]["image"] = "busybox"
+    loaded = load_config_dir(str(config_dir(tmp_path, [elsewhere, unpinned])))
+    pod = shop_pod()
+    pod["metadata"].pop("name", None)
+    pod["metadata"]["generateName"] = "shop-7d9c4-"
+    response = answer(review(pod), loaded).review["response"]
+    warnings = response["warnings"]
+    assert not any("matched no workload" in w or "payments" in w for w in warnings), warnings
+    assert not any(w.lower().startswith("warning") for w in warnings), warnings
+    [image] = [w for w in warnings if "has no tag" in w]
+    assert image.startswith("Pod/shop/shop-7d9c4-* spec.initContainers[name=access-log]: ")
+
+
+def test_past_its_deadline_a_review_stops_inside_the_run_and_is_denied_as_an_error(
+    tmp_path: Path,
+) -> None:
+    configs = shipper_configs(tmp_path)
+    result = answer(review(forged_pod(1500)), configs, deadline=time.monotonic() - 1)
+    assert (result.outcome, result.reason) == ("error", "time budget")
+    response = result.review["response"]
+    assert response["allowed"] is False and "time budget" in response["status"]["message"]
+    calls = []
+    original = Deadline.check
+
+    def counting(self: Deadline) -> None:
+        calls.append(1)
+        original(self)
+
+    Deadline.check = counting  # type: ignore[method-assign]
+    try:  # the run checks its deadline in its loops: once per pod, instance and record item
+        assert (
+            answer(review(forged_pod(1500)), configs, time.monotonic() + 60).outcome == "injected"
+        )
+    finally:
+        Deadline.check = original  # type: ignore[method-assign]
+    assert len(calls) > 1500
+
+
+def test_a_body_of_nested_lists_is_refused_before_it_is_parsed_in_bounded_memory(
+    tmp_path: Path,
+) -> None:
+    configs = shipper_configs(tmp_path)
+    start = json.dumps(review(shop_pod()))[:-2]  # the review, open at the end of the request
+    body = (start + ', "x": [' + "[]," * 1_000_000 + "[]]}}").encode()  # 3 MB, a million lists
+    tracemalloc.start()
+    try:
+        result = answer_body(body, configs, time.monotonic() + 5)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.outcome == "denied" and peak < 1024 * 1024, peak  # nothing was parsed
+    assert "larger than krm-fn answers" in result.review["response"]["status"]["message"]
+    assert result.review["response"]["uid"] == json.loads(start + "}}")["request"]["uid"]
+    with pytest.raises(ReviewError):  # no uid to answer: the server says 400
+        answer_body(b"[" * 100_000 + b"]" * 100_000, configs)
+
+
+def test_a_config_pods_may_not_refuse_cannot_admit_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigDirError) as refused:
+        shipper_configs(tmp_path, podOptOut=False, onError="admit")
+    assert "log-shipper.yaml: Sidecar 'log-shipper': podOptOut: false with onError: admit" in str(
+        refused.value
+    )
+    configs = shipper_configs(tmp_path, podOptOut=False)
+    decoy = shop_pod()  # a container named like the sidecar: the pod is denied, not admitted bare
+    decoy["spec"]["containers"].append({"name": "access-log", "image": "busybox:1.36"})
+    denied = answer(review(decoy), configs)
+    assert denied.outcome == "denied" and not denied.review["response"]["allowed"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '{"limits": {"memory": "lots"}}',
+        '{"limits": {"memory": ["64Mi"]}}',
+        '{"requests": {"cpu; rm -rf /": "1"}}',
+        '{"requests": {"cpu": {"nested": "1"}}}',
+    ],
+)
+def test_per_pod_resources_are_checked_as_quantities(value: str, tmp_path: Path) -> None:
+    configs = shipper_configs(tmp_path, podOptOut=False)
+    pod = shop_pod()
+    pod["metadata"].setdefault("annotations", {})["krm-fn.dev/resources-access-log"] = value
+    result = answer(review(pod), configs)
+    assert result.outcome == "denied"
+    assert "resource names and quantities" in result.review["response"]["status"]["message"]
+    pod["metadata"]["annotations"]["krm-fn.dev/resources-access-log"] = (
+        '{"limits": {"memory": "64Mi", "example.com/gpu": 1}}'
+    )
+    assert answer(review(pod), configs).outcome == "injected"
+
+
+@pytest.mark.parametrize("shape", REVIEW_SHAPES)
+def test_a_review_of_another_shape_is_a_bad_request_saying_what(shape: str, tmp_path: Path) -> None:
+    configs = shipper_configs(tmp_path)
+    body = review(shop_pod())
+    REVIEW_SHAPES[shape](body)
+    with pytest.raises(ReviewError) as refused:
+        answer(json.loads(json.dumps(body)), configs)
+    assert str(refused.value).startswith("request.")
+
+
+def test_config_errors_of_the_webhook_name_file_and_field_never_the_value(tmp_path: Path) -> None:
+    directory = tmp_path / "configs"
+    directory.mkdir()
+    secret = "s3cr3t-Pa55word"
+    (directory / "vault.yaml").write_text(
+        "apiVersion: krm-fn.dev/v1alpha1\nkind: VaultSecrets\nmetadata: {name: v}\n"
+        f"spec:\n  address: 'vault://user:{secret}@vault.example:8200'\n"
+        f"  secrets: [{{path: 'secret/data/db', file: db, field: {secret}x}}]\n"
+        f"  image: '{secret} !'\n"
+    )
+    with pytest.raises(ConfigDirError) as refused:
+        load_config_dir(str(directory))
+    message = str(refused.value)
+    assert "vault.yaml: spec.address: (the value) is not an http:// or https:// URL" in message
+    assert secret not in message and "user:" not in message
+
+
+def test_webhook_certs_writes_the_key_0600_and_never_through_a_link(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("keep me\n")
+    out = tmp_path / "tls"
+    out.mkdir()
+    (out / "tls.key").symlink_to(victim)
+    (out / "tls.crt").symlink_to(victim)
+    old = os.umask(0)
+    try:
+        done = run(
+            [
+                krm_fn_command(),
+                "webhook",
+                "certs",
+                "--service",
+                "s",
+                "--namespace",
+                "n",
+                "--dir",
+                str(out),
+            ]
+        )
+    finally:
+        os.umask(old)
+    assert done.returncode == 0, done.stderr
+    assert victim.read_text() == "keep me\n"
+    key = out / "tls.key"
+    assert not key.is_symlink() and stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert key.read_text().startswith("-----BEGIN")
+    assert sorted(p.name for p in out.iterdir()) == ["ca.crt", "tls.crt", "tls.key"]

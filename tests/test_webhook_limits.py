@@ -217,7 +217,7 @@ def handshaken(server: Any, source: str) -> ssl.SSLSocket:
 
 
 def worker_descriptors(server: Any) -> list[int]:
-    from test_hardening import children
+    from test_webhook_server import children
 
     return [len(list(Path(f"/proc/{pid}/fd").iterdir())) for pid in children(server.process.pid)]
 

@@ -1,12 +1,19 @@
 """The YAML layer: libyaml with lean glue, which must read and write what PyYAML's own does."""
 
 import copy
+from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import example_cases, field_paths, replace_at
+from support import (
+    example_cases,
+    field_paths,
+    replace_at,
+)
+from test_hostile import krm_fn as hostile
 
 from krm_fn.manifests import blockyaml, yamlio
 
@@ -228,3 +235,48 @@ def test_the_examples_are_written_by_the_direct_writer_as_libyaml_writes_them() 
                 ),
             )
     assert written > total * 0.8, f"the direct writer took {written} of {total}: not in use"
+
+
+HEADER = b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
+
+
+CONFIG = (
+    b"functionConfig: {apiVersion: krm-fn.dev/v1alpha1, kind: Sidecar, metadata: {name: s},"
+    b" spec: {containers: [{name: tail, image: busybox:1.36}]}}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            HEADER
+            + CONFIG
+            + b"items:\n"
+            + b"- {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n" * 550_000,
+            "more than 2,500,000 YAML nodes",
+        ),
+        (b"---\na: b\n" * 3_700_000, "more than 2,500,000 YAML nodes"),
+        (
+            HEADER
+            + CONFIG
+            + b"items:\n"
+            + b"".join(
+                b"- {apiVersion: v1, kind: ConfigMap, metadata: {name: c%d}}\n" % i
+                for i in range(100_001)
+            ),
+            "holds 100,001 resources, more than 100,000",
+        ),
+    ],
+    ids=["550,000 items", "32 MiB of one-line documents", "100,001 resources"],
+)
+def test_inputs_of_too_many_nodes_or_items_are_refused_in_bounded_memory(
+    body: bytes, message: str, tmp_path: Path
+) -> None:
+    stdin = tmp_path / "input.yaml"
+    stdin.write_bytes(body)
+    plugin = ["plugin", str(tmp_path / "c.yaml")]
+    (tmp_path / "c.yaml").write_bytes(CONFIG.split(b": ", 1)[1])
+    for args in ([], plugin) if body.startswith(b"---") else ([],):
+        done = hostile(stdin, *args)
+        assert done.returncode == 1 and message in done.stderr.decode(), done.stderr[-500:]

@@ -12,15 +12,19 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonpatch
+from support import SHIPPER_DEPLOYMENT, shipper
 
+from krm_fn.editing.record import RECORD_ANNOTATION, digest
 from krm_fn.kube.workloads import pod_templates
+from krm_fn.manifests import yamlio
+from krm_fn.webhook.admission import load_config_dir
 
 KRM_FN = str(Path(sys.executable).parent / "krm-fn")
 OWNER_API = {
@@ -89,6 +93,54 @@ def review(
         **request,
     }
     return {"apiVersion": f"admission.k8s.io/{version}", "kind": "AdmissionReview", "request": body}
+
+
+def shop_pod() -> dict[str, Any]:
+    """The pod of the sidecar-log-shipper example's Deployment, as its ReplicaSet creates it."""
+    [deployment] = yamlio.load_all(SHIPPER_DEPLOYMENT.read_text())
+    [(pod, _)] = pods_of(deployment)
+    return pod
+
+
+def shipper_configs(tmp_path: Path, **spec: Any) -> Any:
+    """The webhook's loaded configs: the example's Sidecar config with these spec fields."""
+    directory = tmp_path / "configs"
+    directory.mkdir(exist_ok=True)
+    (directory / "log-shipper.yaml").write_text(yamlio.dump(shipper(**spec)))
+    return load_config_dir(str(directory))
+
+
+def forged_pod(items: int) -> dict[str, Any]:
+    """A pod whose record claims `items` env vars of its app, each with the right digest."""
+    pod = shop_pod()
+    extra = [{"name": f"E{i}", "value": "x"} for i in range(items)]
+    pod["spec"]["containers"][0].setdefault("env", []).extend(extra)
+    app = pod["spec"]["containers"][0]["name"]
+    record = {"Sidecar/log-shipper": {"env": {app: {e["name"]: digest(e) for e in extra}}}}
+    pod["metadata"].setdefault("annotations", {})[RECORD_ANNOTATION] = json.dumps(record)
+    return pod
+
+
+# reviews of shapes the API server never sends, each made from a good one
+REVIEW_SHAPES: dict[str, Callable[[dict[str, Any]], None]] = {
+    "request.kind a string": lambda r: r["request"].update(kind="Pod"),
+    "labels a list, with a controller": lambda r: r["request"]["object"]["metadata"].update(
+        labels=["app"],
+        ownerReferences=[
+            {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "x", "controller": True}
+        ],
+    ),
+    "metadata a string": lambda r: r["request"]["object"].update(metadata="x"),
+    "annotations with a number": lambda r: r["request"]["object"]["metadata"].update(
+        annotations={"a": 1}
+    ),
+    "ownerReferences a string": lambda r: r["request"]["object"]["metadata"].update(
+        ownerReferences="x"
+    ),
+    "object a Deployment": lambda r: r["request"]["object"].update(kind="Deployment"),
+    "operation a list": lambda r: r["request"].update(operation=["CREATE"]),
+    "namespace a number": lambda r: r["request"].update(namespace=7),
+}
 
 
 def patched(pod: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,8 @@
-"""What krm-fn trusts in its input, and what it verifies (docs/engine.md, "Trust").
+"""Injection records and `generated-by` annotations, which anyone can forge (editing/record.py).
 
-Forged injection records and `generated-by` annotations, configs that weaken isolation, bugs in
-patterns, and the correctness items a review of real manifests found. Every case runs the core
-as the KRM function does and looks at the items and results it gives back.
+What krm-fn trusts in them and what it verifies (docs/engine.md, "Trust"): a record never makes it
+remove or restore what it did not inject, a changed item is injected again or refused, an undo
+that weakens isolation says so. Every case runs the core as the KRM function does.
 """
 
 import copy
@@ -11,29 +11,98 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import EXAMPLES, krm_fn_command, run
+from support import EXAMPLES, SHIPPER_DEPLOYMENT, errors, shipper, shop
+from webhooks import forged_pod, review, shipper_configs, shop_pod
 
-import krm_fn.engine.core
-from krm_fn.editing.record import RECORD_ANNOTATION, digest
+from krm_fn.editing.record import MAX_RECORD_ENTRIES, MAX_RECORD_ITEMS, RECORD_ANNOTATION, digest
 from krm_fn.framework import transform
 from krm_fn.manifests import yamlio
 from krm_fn.manifests.results import Result
-
-SHIPPER = EXAMPLES / "sidecar-log-shipper"
-ANNOTATIONS_FIELD = f"spec.template.metadata.annotations.{RECORD_ANNOTATION}"
+from krm_fn.webhook.admission import answer
 
 
-def shop() -> dict[str, Any]:
-    deployment: dict[str, Any] = yamlio.load((SHIPPER / "deployment.yaml").read_text())
-    spec = deployment["spec"]["template"]["spec"]
-    spec["volumes"] = [{"name": "data", "emptyDir": {}}]
-    spec["containers"][0]["volumeMounts"] = [{"name": "data", "mountPath": "/data"}]
+def pod_defaults(**spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "krm-fn.dev/v1alpha1",
+        "kind": "PodDefaults",
+        "metadata": {"name": "d"},
+        "spec": {"labels": {"team": "shop"}, **spec},
+    }
+
+
+def forged(entry: dict[str, Any], labels: dict[str, str], annotations: dict[str, str]) -> Any:
+    [deployment] = yamlio.load_all(SHIPPER_DEPLOYMENT.read_text())
+    meta = deployment["spec"]["template"]["metadata"]
+    meta["labels"].update(labels)
+    meta["annotations"] = {**annotations, RECORD_ANNOTATION: json.dumps(entry)}
     return deployment
 
 
-def shipper() -> dict[str, Any]:
-    config: dict[str, Any] = yamlio.load((SHIPPER / "log-shipper.yaml").read_text())
-    return config
+def warnings_of(config: Any, items: list[Any]) -> list[str]:
+    results = transform(config, items)
+    assert not [r for r in results if r.severity == "error"], [r.to_text() for r in results]
+    return [r.message for r in results if r.severity == "warning"]
+
+
+def test_a_forged_record_over_the_item_limit_is_refused_before_anything_is_undone(
+    tmp_path: Path,
+) -> None:
+    configs = shipper_configs(tmp_path)
+    result = answer(review(forged_pod(MAX_RECORD_ITEMS + 1)), configs)
+    assert result.outcome == "denied"
+    message = result.review["response"]["status"]["message"]
+    assert f"lists more than {MAX_RECORD_ITEMS:,} items" in message
+    under = answer(review(forged_pod(200)), configs)  # a claim under the limit: verified, undone
+    assert under.outcome == "injected"
+    entries = {f"Sidecar/s{i}": {} for i in range(MAX_RECORD_ENTRIES + 1)}
+    pod = shop_pod()
+    pod["metadata"].setdefault("annotations", {})[RECORD_ANNOTATION] = json.dumps(entries)
+    assert (
+        "more than 100 entries"
+        in answer(review(pod), configs).review["response"]["status"]["message"]
+    )
+
+
+def test_a_forged_entry_removing_the_users_label_and_apparmor_profile_warns(tmp_path: Path) -> None:
+    profile = "container.apparmor.security.beta.kubernetes.io/shop"
+    entry = {
+        "PodDefaults/d": {
+            "labels": {"tier": digest("gold")},
+            "annotations": {profile: digest("localhost/strict")},
+        }
+    }
+    deployment = forged(entry, {"tier": "gold"}, {profile: "localhost/strict"})
+    warnings = warnings_of(pod_defaults(), [deployment])
+    assert any('removed label "tier"' in w for w in warnings), warnings
+    assert any(profile in w and "AppArmor or seccomp profile" in w for w in warnings), warnings
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert "tier" not in labels and labels["team"] == "shop"
+
+
+def test_a_forged_restore_of_an_env_var_the_config_does_not_set_warns() -> None:
+    [deployment] = yamlio.load_all(SHIPPER_DEPLOYMENT.read_text())
+    app = deployment["spec"]["template"]["spec"]["containers"][0]
+    app["env"] = [{"name": "DB_PASSWORD", "value": "x"}]
+    stolen = {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "admin", "key": "k"}}}
+    entry = {
+        "LogTailer/t": {
+            "env": {"shop": {"DB_PASSWORD": digest(app["env"][0])}},
+            "envWas": {"shop": {"DB_PASSWORD": stolen}},
+        }
+    }
+    meta = deployment["spec"]["template"]["metadata"]
+    meta["annotations"] = {RECORD_ANNOTATION: json.dumps(entry)}
+    config = {
+        "apiVersion": "krm-fn.dev/v1alpha1",
+        "kind": "LogTailer",
+        "metadata": {"name": "t"},
+        "spec": {"logDir": "/var/log/shop", "files": ["access.log"]},
+    }
+    warnings = warnings_of(config, [deployment])
+    assert any("LogTailer/t.envWas.shop.DB_PASSWORD: put back" in w for w in warnings), warnings
+
+
+ANNOTATIONS_FIELD = f"spec.template.metadata.annotations.{RECORD_ANNOTATION}"
 
 
 def with_record(resource: dict[str, Any], record: Any, template: bool = True) -> dict[str, Any]:
@@ -41,10 +110,6 @@ def with_record(resource: dict[str, Any], record: Any, template: bool = True) ->
     annotations = holder.setdefault("metadata", {}).setdefault("annotations", {})
     annotations[RECORD_ANNOTATION] = record if isinstance(record, str) else json.dumps(record)
     return resource
-
-
-def errors(results: list[Result]) -> list[Result]:
-    return [r for r in results if r.severity == "error"]
 
 
 def refused(items: list[Any], config: Any, *needles: str) -> list[Result]:
@@ -60,7 +125,24 @@ def refused(items: list[Any], config: Any, *needles: str) -> list[Result]:
     return found
 
 
-# --- 1. forged injection records ---------------------------------------------------------------
+def was(value: Any) -> dict[str, Any]:
+    return {"was": value, "set": "0" * 12}
+
+
+EVIL_IMAGE = {"image": was("evil.example.com/backdoor:1")}
+
+
+PRIVILEGED = {"securityContext": was({"privileged": True})}
+
+
+def adapter() -> tuple[list[Any], dict[str, Any]]:
+    folder = EXAMPLES / "elasticsearch-adapter-metrics"
+    items = yamlio.load_all((folder / "deployment.yaml").read_text())
+    items += yamlio.load_all((folder / "service.yaml").read_text())
+    config = yamlio.load((folder / "adapter.yaml").read_text())
+    return items, config
+
+
 def test_a_record_naming_the_apps_own_container_and_volume_is_refused() -> None:
     forged = {"Sidecar/log-shipper": {"containers": ["shop"], "volumes": ["data"]}}
     [error] = refused([with_record(shop(), forged)], shipper(), "Sidecar/log-shipper.containers")
@@ -76,14 +158,6 @@ def test_a_record_with_the_apps_digest_removes_it_only_with_a_warning() -> None:
     [warning] = [r for r in results if "removed container" in r.message]
     assert warning.severity == "warning"
     assert 'removed container "shop", which Sidecar/log-shipper injected' in warning.message
-
-
-def was(value: Any) -> dict[str, Any]:
-    return {"was": value, "set": "0" * 12}
-
-
-EVIL_IMAGE = {"image": was("evil.example.com/backdoor:1")}
-PRIVILEGED = {"securityContext": was({"privileged": True})}
 
 
 @pytest.mark.parametrize(
@@ -114,14 +188,6 @@ def test_a_record_may_only_hold_what_its_kind_replaces(
         {"name": "data", "configMap": {"name": "c"}}
     ]
     refused([with_record(deployment, {key: entry})], config, where)
-
-
-def adapter() -> tuple[list[Any], dict[str, Any]]:
-    folder = EXAMPLES / "elasticsearch-adapter-metrics"
-    items = yamlio.load_all((folder / "deployment.yaml").read_text())
-    items += yamlio.load_all((folder / "service.yaml").read_text())
-    config = yamlio.load((folder / "adapter.yaml").read_text())
-    return items, config
 
 
 def test_a_forged_service_record_cannot_rewrite_its_ports() -> None:
@@ -242,168 +308,3 @@ def test_a_generated_resource_that_changed_is_generated_again_or_refused() -> No
     elsewhere = copy.deepcopy(config)
     elsewhere["spec"]["configMapName"] = "other-nginx"
     refused(items, elsewhere, "is not what krm-fn generated")
-
-
-# --- 4. configs that weaken isolation are always warned about ----------------------------------
-def poddefaults(spec: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "apiVersion": "krm-fn.dev/v1alpha1",
-        "kind": "PodDefaults",
-        "metadata": {"name": "org"},
-        "spec": spec,
-    }
-
-
-def sidecar(security: dict[str, Any], volumes: list[Any] | None = None) -> dict[str, Any]:
-    container = {"name": "agent", "image": "busybox:1.36.1", "securityContext": security}
-    spec: dict[str, Any] = {"containers": [container]}
-    if volumes:
-        spec["volumes"] = volumes
-        container["volumeMounts"] = [{"name": volumes[0]["name"], "mountPath": "/host"}]
-    return {
-        "apiVersion": "krm-fn.dev/v1alpha1",
-        "kind": "Sidecar",
-        "metadata": {"name": "agent"},
-        "spec": spec,
-    }
-
-
-AGENT = "spec.template.spec.initContainers[name=agent].securityContext"
-
-
-APPARMOR = "container.apparmor.security.beta.kubernetes.io/shop"
-SECCOMP = "seccomp.security.alpha.kubernetes.io/pod"
-POD = "spec.template.spec"
-
-
-@pytest.mark.parametrize(
-    ("config", "field"),
-    [
-        (
-            poddefaults({"volumes": [{"name": "root", "hostPath": {"path": "/"}}]}),
-            f"{POD}.volumes[name=root]",
-        ),
-        (
-            sidecar({}, [{"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}}]),
-            f"{POD}.volumes[name=docker]",
-        ),
-        (
-            poddefaults({"annotations": {APPARMOR: "unconfined"}}),
-            f"spec.template.metadata.annotations.{APPARMOR}",
-        ),
-        (
-            poddefaults({"annotations": {SECCOMP: "unconfined"}}),
-            f"spec.template.metadata.annotations.{SECCOMP}",
-        ),
-        (sidecar({"privileged": True}), f"{AGENT}.privileged"),
-        (sidecar({"capabilities": {"add": ["SYS_ADMIN"]}}), f"{AGENT}.capabilities.add"),
-        (sidecar({"seccompProfile": {"type": "Unconfined"}}), f"{AGENT}.seccompProfile.type"),
-        (sidecar({"appArmorProfile": {"type": "Unconfined"}}), f"{AGENT}.appArmorProfile.type"),
-        (sidecar({"runAsUser": 0}), f"{AGENT}.runAsUser"),
-    ],
-)
-def test_weakening_isolation_is_always_a_warning_naming_the_field(
-    config: dict[str, Any], field: str
-) -> None:
-    results = transform(config, [shop()])  # no Namespace in the input: nothing is enforced
-    assert not errors(results), [r.to_text() for r in results]
-    warned = [r for r in results if r.severity == "warning" and r.field == field]
-    assert warned and "weakens isolation" in warned[0].message, [r.to_text() for r in results]
-
-
-# --- 7. bugs in patterns are internal errors, never the user's mistake ---------------------------
-def test_a_bug_in_a_pattern_is_an_internal_error_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    from krm_fn.patterns import sidecar as module
-
-    def broken(spec: Any, pod: Any) -> None:
-        raise KeyError("oops")
-
-    monkeypatch.setattr(module, "inject", broken)
-    items = [shop()]
-    before = yamlio.dump_all(items)
-    [error] = errors(krm_fn.engine.core.transform(shipper(), items))
-    assert error.message.startswith('Sidecar "log-shipper": internal error (KeyError')
-    assert "bug in krm-fn" in error.message and "not shaped" not in error.message
-    assert yamlio.dump_all(items) == before
-    with pytest.raises(KeyError):  # KRM_FN_DEBUG=1, as in the tests
-        debug = krm_fn.engine.core.Options(raise_internal_errors=True)
-        krm_fn.engine.core.transform(shipper(), [shop()], debug)
-    monkeypatch.setenv("KRM_FN_DEBUG", "1")
-    with pytest.raises(KeyError):  # every way in reads it
-        transform(shipper(), [shop()])
-
-
-SHOP = "spec.template.spec.containers[name=shop]"
-
-
-@pytest.mark.parametrize(
-    ("path", "value", "field"),
-    [
-        (("containers", 0, "lifecycle"), [], f"{SHOP}.lifecycle"),
-        (("containers", 0, "env"), [None], f"{SHOP}.env[0]"),
-        (
-            ("containers", 0, "ports", 0, "containerPort"),
-            "8080",
-            f"{SHOP}.ports[name=http].containerPort",
-        ),
-        (("terminationGracePeriodSeconds",), "30s", f"{POD}.terminationGracePeriodSeconds"),
-    ],
-)
-def test_shapes_are_checked_before_patterns_run(
-    path: tuple[Any, ...], value: Any, field: str
-) -> None:
-    deployment = shop()
-    node: Any = deployment["spec"]["template"]["spec"]
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
-    [error] = errors(transform(shipper(), [deployment]))
-    assert error.field == field
-
-
-# --- 8. correctness found on real manifests ---------------------------------------------------
-def test_a_port_conflict_with_a_native_sidecar_names_it_and_the_config() -> None:
-    deployment = shop()
-    spec = deployment["spec"]["template"]["spec"]
-    spec["initContainers"] = [
-        {
-            "name": "other-sidecar",
-            "image": "envoy:1",
-            "restartPolicy": "Always",
-            "ports": [{"containerPort": 9000}],
-        }
-    ]
-    config = shipper()
-    config["spec"]["containers"][0]["ports"] = [{"containerPort": 9000}]
-    [error] = errors(transform(config, [deployment]))
-    assert error.message.startswith('Sidecar "log-shipper": containers')
-    assert error.field in (
-        "spec.template.spec.initContainers[name=other-sidecar].ports",
-        "spec.template.spec.initContainers[name=access-log].ports",
-    )
-
-
-@pytest.mark.parametrize("mode", ["run", "plugin"])
-def test_empty_input_is_an_error(mode: str, tmp_path: Path) -> None:
-    config = tmp_path / "config.yaml"
-    config.write_text(yamlio.dump(shipper()))
-    done = run([krm_fn_command(), mode, str(config)], input="")
-    assert done.returncode == 1
-    assert done.stdout == ""
-    assert "no resources" in done.stderr
-
-
-def test_graceful_shutdown_never_lowers_the_default_grace_period() -> None:
-    config = {
-        "apiVersion": "krm-fn.dev/v1alpha1",
-        "kind": "GracefulShutdown",
-        "spec": {"sleepSeconds": 5, "shutdownSeconds": 10},
-    }
-    deployment = shop()
-    results = transform(config, [deployment])
-    assert not errors(results)
-    assert "terminationGracePeriodSeconds" not in deployment["spec"]["template"]["spec"]  # 30 > 15
-    longer = copy.deepcopy(config)
-    longer["spec"]["shutdownSeconds"] = 60
-    transform(longer, [deployment])
-    assert deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 65

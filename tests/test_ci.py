@@ -1,4 +1,5 @@
-"""Tests that cannot lie: golden files are never rewritten in CI, and CI fails on a changed tree."""
+"""Tests that cannot lie: golden files are never rewritten in CI, CI fails on a changed tree, and
+every test file belongs to a component (docs/testing.md)."""
 
 import os
 import subprocess
@@ -38,3 +39,11 @@ def test_ci_fails_when_the_tests_leave_the_tree_changed(tmp_path: Path) -> None:
     done = run(check, cwd=tmp_path)
     assert done.returncode == 1 and "new.yaml" in done.stderr
     assert "check-clean-tree.sh" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_test_file_is_listed_under_one_component() -> None:
+    section = (ROOT / "docs" / "testing.md").read_text().split("## Tests by component")[1]
+    rows = [line for line in section.split("\n## ")[0].splitlines() if line.startswith("| ")]
+    listed = [name.strip() for row in rows[2:] for name in row.split("|")[2].split(",")]
+    assert len(listed) == len(set(listed)), "a file is listed twice"
+    assert sorted(listed) == sorted(path.name for path in TESTS.glob("test_*.py"))

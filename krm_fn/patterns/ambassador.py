@@ -80,7 +80,7 @@ SYSTEM_CAS = "/etc/ssl/certs/ca-certificates.crt"
 PROBE_PATH = re.compile(r"^/(?:[A-Za-z0-9._~!&()*+,=:@-]+/?)*$")
 
 
-def check_one_direction(spec: Any) -> Any:
+def check_one_direction(spec: Spec) -> Spec:
     """An Ambassador is inbound or outbound, not both, not neither."""
     if (spec.inbound is None) == (spec.outbound is None):
         raise ValueError("set exactly one of `inbound` and `outbound`")

@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from krm_fn.kube.selection import PatternError, compile_pattern, parse_selector
 
+if TYPE_CHECKING:
+    from krm_fn.patterns.models.spec import Anchor
+
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
@@ -103,7 +106,7 @@ def _shaped(container: dict[str, Any], where: str) -> None:
         raise ValueError(f"{where}{field.lstrip('.')}: {message}")
 
 
-def check_resources(value: Any, where: str = "") -> Any:
+def check_resources(value: Any, where: str = "") -> dict[str, Any]:
     """Requests and limits of Kubernetes quantities (`100m`, `128Mi`)."""
     from krm_fn.kube.quantities import parse_quantity
 
@@ -188,7 +191,7 @@ def check_jsonpath(value: str) -> str:
     return value
 
 
-def check_anchor(anchor: Any) -> Any:
+def check_anchor(anchor: "Anchor") -> "Anchor":
     """An Anchor sets exactly one of before and after."""
     if (anchor.before is None) == (anchor.after is None):
         raise ValueError("set exactly one of `before` and `after`")

@@ -34,7 +34,7 @@ WATCH_DIR = "/watch"
 WATCHABLE = ("configMap", "secret", "projected")
 
 
-def check_one_method(spec: Any) -> Any:
+def check_one_method(spec: Spec) -> Spec:
     """A ConfigReloader reloads by HTTP or by signal: exactly one."""
     if (spec.http is None) == (spec.signal is None):
         raise ValueError("set exactly one reload method: `http` or `signal`")

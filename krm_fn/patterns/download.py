@@ -55,7 +55,7 @@ def check_url(value: str) -> str:
     return value
 
 
-def check_download_file_name(spec: Any) -> Any:
+def check_download_file_name(spec: Spec) -> Spec:
     """The file name the download is saved as is a plain file name."""
     if spec.file is None:
         try:

@@ -34,7 +34,7 @@ from krm_fn.patterns import Facts
 from krm_fn.patterns.init_container import init_container, share_volume
 
 if TYPE_CHECKING:
-    from krm_fn.patterns.models.vault_secrets import SecretFile, Spec
+    from krm_fn.patterns.models.vault_secrets import Auth, SecretFile, Spec
 
 VAULT_PATH = r"^[A-Za-z0-9_][A-Za-z0-9_.@+=:/-]*$"  # never an option: no leading "-"
 
@@ -43,7 +43,7 @@ TOKEN_DIR = "/vault-token"
 CA_DIR = "/vault-ca"
 
 
-def check_one(spec: Any) -> Any:
+def check_one(spec: Auth) -> Auth:
     """Vault authentication: exactly one method."""
     if (spec.kubernetes is None) == (spec.token is None):
         raise ValueError("set exactly one auth method: `kubernetes` or `token`")
@@ -58,7 +58,7 @@ def check_distinct_files(value: list[SecretFile]) -> list[SecretFile]:
     return value
 
 
-def check_complete(spec: Any) -> Any:
+def check_complete(spec: Spec) -> Spec:
     """What VaultSecrets needs to fetch: an address and a source for every secret."""
     if spec.command is not None:
         return spec

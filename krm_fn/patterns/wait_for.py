@@ -18,7 +18,7 @@ does not answer and starts within seconds once it does, for the TCP, HTTP and DN
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from krm_fn.editing.pod_editor import PodEditor
 from krm_fn.patterns import Facts
@@ -39,7 +39,7 @@ def check_host_port(value: list[str]) -> list[str]:
     return value
 
 
-def check_something(spec: Any) -> Any:
+def check_something(spec: Spec) -> Spec:
     """WaitFor waits for something: tcp, http or dns."""
     if not (spec.tcp or spec.http or spec.dns):
         raise ValueError("nothing to wait for: set tcp, http or dns")

@@ -24,6 +24,7 @@ from krm_fn.engine.pod_checks import (
     effective_resources,
     isolation_warnings,
     malformed,
+    may_weaken_isolation,
     pod_security,
 )
 from krm_fn.engine.service_records import ServiceRecords
@@ -316,6 +317,8 @@ class _Run:
             if not editor.entry:
                 continue  # nothing injected (the record holds every change): nothing weakened
             record[instance.key] = editor.entry
+            if not may_weaken_isolation(editor.entry):
+                continue  # env, mounts, labels...: nothing the check looks at
             now = weakened_isolation(pod.spec, pod.template.get("metadata") or {})
             results += isolation_warnings(pod, editor, now - isolation, level)
             isolation = now

@@ -13,7 +13,7 @@ from typing import Any
 
 from krm_fn.editing.pod_editor import PodEditor
 from krm_fn.editing.record import Entry
-from krm_fn.kube.podsecurity import Policy, violations
+from krm_fn.kube.podsecurity import Policy, isolation_annotation, violations
 from krm_fn.kube.quantities import effective
 from krm_fn.kube.shapes import METADATA, POD_SPEC, problems
 from krm_fn.kube.workloads import PodTemplate, all_containers
@@ -112,6 +112,24 @@ def conflicts(pod: PodTemplate, editors: list[PodEditor]) -> list[Result]:
                     )
                 )
     return results
+
+
+# What an entry may change without touching anything weakened_isolation looks at: env,
+# mounts, args, labels (a Service's ports are not the pod's). Every change goes through the
+# pod editor, which records it in the entry.
+ISOLATION_NEUTRAL = frozenset(
+    ("volumeMounts", "env", "envFrom", "args", "labels", "envWas", "ports", "portsWas")
+)
+
+
+def may_weaken_isolation(entry: Entry) -> bool:
+    """Whether what an entry records could weaken the pod's isolation (else: no check needed)."""
+    for name, value in entry.__dict__.items():
+        if not value or name in ISOLATION_NEUTRAL:
+            continue
+        if name != "annotations" or any(isolation_annotation(key) for key in value):
+            return True
+    return False
 
 
 def isolation_warnings(

@@ -207,13 +207,15 @@ def _allowed_apparmor_type(security: dict[str, Any]) -> bool:
 def _hosts(path: str, container: dict[str, Any]) -> Iterator[Violation]:
     """Probes and lifecycle handlers may not reach another host (1.34+)."""
     lifecycle = container.get("lifecycle") or {}
-    handlers = [(f"{path}.{p}", container.get(p)) for p in PROBES]
-    handlers += [(f"{path}.lifecycle.{h}", lifecycle.get(h)) for h in ("postStart", "preStop")]
+    handlers = [(probe, container.get(probe)) for probe in PROBES]
+    handlers += [(f"lifecycle.{hook}", lifecycle.get(hook)) for hook in ("postStart", "preStop")]
     for where, handler in handlers:
+        if not handler:
+            continue
         for kind in ("httpGet", "tcpSocket"):
-            action = (handler or {}).get(kind) or {}
+            action = handler.get(kind) or {}
             if action.get("host"):
-                yield f"{where}.{kind}.host", "must not name a host"
+                yield f"{path}.{where}.{kind}.host", "must not name a host"
 
 
 def _seccomp_allowed(profile: dict[str, Any]) -> bool:
@@ -298,6 +300,11 @@ LEGACY_SECCOMP_ANNOTATIONS = (
     "seccomp.security.alpha.kubernetes.io/pod",
     "container.seccomp.security.alpha.kubernetes.io/",
 )
+
+
+def isolation_annotation(key: str) -> bool:
+    """Whether weakened_isolation looks at an annotation of this key (AppArmor, seccomp)."""
+    return key.startswith((APPARMOR_ANNOTATION, *LEGACY_SECCOMP_ANNOTATIONS))
 
 
 def weakened_isolation(spec: dict[str, Any], metadata: dict[str, Any]) -> set[Violation]:

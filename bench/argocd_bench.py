@@ -3,9 +3,10 @@
 Through the real repo-server: tests/argocd.py starts Argo CD on a control plane of tests/cluster.py.
 
 - manifest generation for one app, uncached (`argocd app manifests` with noCache, which the
-  repo-server runs from the Git checkout): the plugin (streamed to argocd-cmp-server, kustomize
-  with krm-fn's exec plugin) vs the built-in kustomize with the same sidecar as a
-  strategic-merge `patches:` entry;
+  repo-server runs from the Git checkout), for each shape of bench.py's rows: the plugin
+  (streamed to argocd-cmp-server, kustomize with krm-fn's exec plugin, bench/sidecar.yaml) vs
+  the built-in kustomize with the same sidecar as a strategic-merge `patches:` entry
+  (bench/patch.yaml);
 - a hard refresh of 50 such apps at once, until every one is reconciled again: plugin apps vs
   built-in apps.
 """
@@ -23,48 +24,58 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 APPS = 50
 RUNS = 15
-PATCH = """\
-apiVersion: apps/v1
-kind: Deployment
+BENCH = ROOT / "bench"
+# the shapes of bench.py's rows, as bench/ files
+SHAPES = {"42-line": "deployment.yaml", "small": "small-deployment.yaml"}
+# The floor of any config-management plugin: one that runs the same kustomize build as Argo CD's
+# built-in, with the same patch, through the same sidecar protocol (a cmp-server of its own).
+FLOOR_PLUGIN = "kustomize-floor"
+FLOOR_PLUGIN_YAML = f"""\
+apiVersion: argoproj.io/v1alpha1
+kind: ConfigManagementPlugin
 metadata:
-  name: shop
+  name: {FLOOR_PLUGIN}
 spec:
-  template:
-    spec:
-      initContainers:
-      - name: access-log
-        image: busybox:1.36.1
-        command: [tail, -n+1, -F, /logs/access.log]
-        restartPolicy: Always
-        volumeMounts:
-        - {name: shop-logs, mountPath: /logs, readOnly: true}
-      containers:
-      - name: shop
-        volumeMounts:
-        - {name: shop-logs, mountPath: /var/log/shop}
-      volumes:
-      - name: shop-logs
-        emptyDir: {sizeLimit: 512Mi}
+  generate:
+    command: [kustomize, build, .]
 """
 
 
 def write_apps(repo: Path) -> None:
-    """apps/plugin (the log-shipper example) and apps/builtin (the same with a patch)."""
-    example = ROOT / "kustomization-examples" / "sidecar-log-shipper"
-    shutil.copytree(example, repo / "apps" / "plugin")
-    builtin = repo / "apps" / "builtin"
-    builtin.mkdir(parents=True)
-    for name in ("deployment.yaml", "service.yaml"):
-        shutil.copy(example / name, builtin)
-    (builtin / "patch.yaml").write_text(PATCH)
-    (builtin / "kustomization.yaml").write_text(
-        "resources: [deployment.yaml, service.yaml]\npatches:\n- path: patch.yaml\n"
-    )
+    """An app of each kind for each shape: apps/plugin-SHAPE and apps/builtin-SHAPE.
+
+    The plugin's has bench/sidecar.yaml as a transformer, the built-in's bench/patch.yaml as a
+    `patches:` entry.
+    """
+    for shape, deployment in SHAPES.items():
+        plugin, builtin = repo / "apps" / f"plugin-{shape}", repo / "apps" / f"builtin-{shape}"
+        for folder in (plugin, builtin):
+            folder.mkdir(parents=True)
+            shutil.copy(BENCH / deployment, folder / "deployment.yaml")
+        shutil.copy(BENCH / "sidecar.yaml", plugin)
+        (plugin / "kustomization.yaml").write_text(
+            "resources: [deployment.yaml]\ntransformers: [sidecar.yaml]\n"
+        )
+        shutil.copy(BENCH / "patch.yaml", builtin)
+        patches = "patches:\n- path: patch.yaml\n  target: {kind: Deployment}\n"
+        (builtin / "kustomization.yaml").write_text(f"resources: [deployment.yaml]\n{patches}")
 
 
-def builtin_app(argo: Any, name: str) -> dict[str, Any]:
-    """An Application of apps/builtin: Argo CD's own kustomize, no plugin."""
-    app = argo.application(name, "apps/builtin", name, automated=False)
+def plugin_app(argo: Any, name: str, shape: str = "42-line") -> dict[str, Any]:
+    """An Application of apps/plugin-SHAPE: the krm-fn plugin."""
+    return dict(argo.application(name, f"apps/plugin-{shape}", name, automated=False))
+
+
+def floor_app(argo: Any, name: str, shape: str) -> dict[str, Any]:
+    """An Application of apps/builtin-SHAPE through the floor plugin."""
+    app = argo.application(name, f"apps/builtin-{shape}", name, automated=False)
+    app["spec"]["source"]["plugin"] = {"name": FLOOR_PLUGIN}
+    return dict(app)
+
+
+def builtin_app(argo: Any, name: str, shape: str = "42-line") -> dict[str, Any]:
+    """An Application of apps/builtin-SHAPE: Argo CD's own kustomize, no plugin."""
+    app = argo.application(name, f"apps/builtin-{shape}", name, automated=False)
     del app["spec"]["source"]["plugin"]
     return dict(app)
 
@@ -105,32 +116,56 @@ def run(work: Path) -> list[tuple[str, float, float, float | None]]:
     from argocd import argocd
     from cluster import control_plane
 
-    with control_plane(work / "plane") as plane, argocd(plane, work / "argocd") as argo:
+    floor = {FLOOR_PLUGIN: FLOOR_PLUGIN_YAML}
+    with control_plane(work / "plane") as plane, argocd(plane, work / "argocd", floor) as argo:
         write_apps(argo.repo)
         argo.commit("apps")
         plugin_names = [f"plugin-{i}" for i in range(APPS)]
         builtin_names = [f"builtin-{i}" for i in range(APPS)]
-        apps = [argo.application(n, "apps/plugin", n, automated=False) for n in plugin_names]
+        apps = [plugin_app(argo, n) for n in plugin_names]
         apps += [builtin_app(argo, n) for n in builtin_names]
-        argo.apply(apps[0], apps[APPS])  # alone first: no other app's reconciliation meanwhile
-        for name in (plugin_names[0], builtin_names[0]):
+        alone = []  # one app of each kind and shape, alone first: no other app's reconciliation
+        for shape in SHAPES:
+            alone += [f"plugin-alone-{shape}", f"builtin-alone-{shape}", f"floor-alone-{shape}"]
+            apps.append(plugin_app(argo, alone[-3], shape))
+            apps.append(builtin_app(argo, alone[-2], shape))
+            apps.append(floor_app(argo, alone[-1], shape))
+        argo.apply(*apps[2 * APPS :])
+        for name in alone:
             argo.wait(name, lambda a: bool(a.get("status", {}).get("reconciledAt")), "reconciled")
-        generations(argo, [plugin_names[0], builtin_names[0]])  # warm up
-        plugin, builtin = generations(argo, [plugin_names[0], builtin_names[0]])
-        argo.apply(*apps[1:APPS], *apps[APPS + 1 :])
+        generations(argo, alone)  # warm up
+        generated = dict(zip(alone, generations(argo, alone), strict=True))
+        argo.apply(*apps[: 2 * APPS])
         for name in plugin_names + builtin_names:
             argo.wait(name, lambda a: bool(a.get("status", {}).get("reconciledAt")), "reconciled")
         plugin_refresh = refresh_all(argo, plugin_names)
         builtin_refresh = refresh_all(argo, builtin_names)
+    rows = []
+    for shape in SHAPES:
+        ours, builtin, plugin_floor = (
+            generated[f"{k}-alone-{shape}"] for k in ("plugin", "builtin", "floor")
+        )
+        rows += [
+            (
+                f"Argo CD: one app's manifests, uncached, a {shape} Deployment: krm-fn plugin vs "
+                "built-in kustomize + patch",
+                ours,
+                builtin,
+                1.5,
+            ),
+            (
+                f"context: Argo CD, a {shape} Deployment: the floor of any plugin (one running the "
+                "same kustomize build + patch) vs built-in",
+                plugin_floor,
+                builtin,
+                None,
+            ),
+        ]
     return [
+        *rows,
         (
-            "Argo CD: one app's manifests, uncached: krm-fn plugin vs built-in kustomize + patch",
-            plugin,
-            builtin,
-            1.5,
-        ),
-        (
-            f"Argo CD: hard refresh of {APPS} apps: krm-fn plugin vs built-in kustomize + patch",
+            f"Argo CD: hard refresh of {APPS} apps, 42-line: krm-fn plugin vs built-in kustomize"
+            " + patch",
             plugin_refresh,
             builtin_refresh,
             None,

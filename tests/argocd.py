@@ -262,13 +262,22 @@ def install(plane: ControlPlane) -> None:
 
 
 @contextmanager
-def argocd(plane: ControlPlane, directory: Path) -> Iterator[ArgoCD]:
-    """Install Argo CD on the control plane and start its servers; stop them at the end."""
+def argocd(
+    plane: ControlPlane, directory: Path, other_plugins: dict[str, str] | None = None
+) -> Iterator[ArgoCD]:
+    """Install Argo CD on the control plane and start its servers; stop them at the end.
+
+    `other_plugins`: plugin.yaml texts by name, each served by an argocd-cmp-server of its own
+    beside krm-fn's (as sidecars of the repo-server are), for apps that name it.
+    """
     argocd_binary = binary("argocd")
     install(plane)
     for sub in ("tls", "ssh", "gpg", "plugins", "config", "tmp", "home", "repo"):
         (directory / sub).mkdir(parents=True)
     (directory / "config" / "plugin.yaml").write_text(plugin_yaml())
+    for name, text in (other_plugins or {}).items():
+        (directory / f"config-{name}").mkdir()
+        (directory / f"config-{name}" / "plugin.yaml").write_text(text)
     kubeconfig = json.loads(plane.kubeconfig.read_text())
     kubeconfig["contexts"][0]["context"]["namespace"] = NAMESPACE
     (directory / "kubeconfig").write_text(json.dumps(kubeconfig))
@@ -297,7 +306,7 @@ def argocd(plane: ControlPlane, directory: Path) -> Iterator[ArgoCD]:
 
         def start(name: str, command: list[str], env: dict[str, str] | None = None) -> None:
             # argocd-cmp-server keeps serving after a first SIGTERM (it only removes its socket)
-            grace = 2 if name == "argocd-cmp-server" else 20
+            grace = 2 if name.startswith("argocd-cmp-server") else 20
             stack.enter_context(server(plane, name, command, {**common, **(env or {})}, grace))
             repo.logs[name] = plane.logs[name]
 
@@ -320,12 +329,20 @@ def argocd(plane: ControlPlane, directory: Path) -> Iterator[ArgoCD]:
             [argocd_binary, "--config-dir-path", str(directory / "config"), "--loglevel", "info"],
             {"ARGOCD_BINARY_NAME": "argocd-cmp-server"},
         )
+        for name in other_plugins or {}:
+            start(
+                f"argocd-cmp-server-{name}",
+                [argocd_binary, "--config-dir-path", str(directory / f"config-{name}")],
+                {"ARGOCD_BINARY_NAME": "argocd-cmp-server"},
+            )
         socket = directory / "plugins" / f"{PLUGIN_NAME}.sock"
 
         def wait(what: str, ready: Callable[[], bool]) -> None:
             wait_until(plane, what, ready, START_SECONDS, repo.log_tail)
 
         wait("argocd-cmp-server", socket.exists)
+        for name in other_plugins or {}:
+            wait(f"argocd-cmp-server-{name}", (directory / "plugins" / f"{name}.sock").exists)
         start(
             "argocd-repo-server",
             [

@@ -19,14 +19,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from shapes import SHAPES
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 APPS = 50
 RUNS = 15
 BENCH = ROOT / "bench"
-# the shapes of bench.py's rows, as bench/ files
-SHAPES = {"42-line": "deployment.yaml", "small": "small-deployment.yaml"}
 # The floor of any config-management plugin: one that runs the same kustomize build as Argo CD's
 # built-in, with the same patch, through the same sidecar protocol (a cmp-server of its own).
 FLOOR_PLUGIN = "kustomize-floor"

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from shapes import SHAPES
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -119,10 +120,6 @@ def _once(cmd: list[str], stdin: Path | None, env: dict[str, str] | None) -> tup
 
 def _now() -> float:
     return time.perf_counter()
-
-
-# the two shapes every row is measured on: a realistic 42-line Deployment, and a small one
-SHAPES = {"42-line": "deployment.yaml", "small": "small-deployment.yaml"}
 
 
 def deployments(count: int, shape: str = "42-line") -> list[dict[str, Any]]:

@@ -21,14 +21,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from shapes import SHAPES
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 KRM_FN = str(Path(sys.executable).parent / "krm-fn")
 SECONDS = int(os.environ.get("BENCH_WEBHOOK_SECONDS", "5"))
 ROUNDS = int(os.environ.get("BENCH_WEBHOOK_ROUNDS", "3"))
 RATE = 500
-# the shapes of bench.py's rows, as bench/ files
-SHAPES = {"42-line": "deployment.yaml", "small": "small-deployment.yaml"}
 CONNECTIONS = 16
 WORKERS = 2
 LUA = """
@@ -48,7 +48,7 @@ end
 def bodies(path: Path, shape: str | None = None) -> int:
     """AdmissionReviews, one JSON per line, for the pods of every example or of one shape.
 
-    Every example's pods in 8 variants each; or (shape: a file of bench/, as in bench.py's
+    Every example's pods in 8 variants each; or (shape: a file of bench/, as in bench/shapes.py's
     SHAPES) the pod of that Deployment in 200 variants.
     """
     from support import EXAMPLES

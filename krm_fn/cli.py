@@ -38,6 +38,7 @@ Usage:
                                        then --post-renderer krm-fn --post-renderer-args CONFIG
   krm-fn helm-post-render CONFIG ...   `run` as that plugin runs it (Helm 4 runs it)
   krm-fn argocd-generate               the Argo CD plugin's generate (argocd-cmp-server runs it)
+  krm-fn argocd-sidecar CMD [ARG]...   a warm krm-fn for it, then CMD (argocd-cmp-server)
   krm-fn webhook --config-dir DIR      the same patterns at admission: a mutating admission
          --tls-cert-file F --tls-key-file F   webhook (pip install krm-fn[webhook])
   krm-fn admission-policy CONFIG...    the same patterns as a MutatingAdmissionPolicy the API
@@ -67,9 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return admission_policy(args[1:], sys.stdout, sys.stderr)
     if args[:1] == ["argocd-generate"]:  # the Argo CD plugin's generate: settings from Argo CD
-        from krm_fn.argocd import main as argocd_generate
+        from krm_fn.argocd_generate import main as argocd_generate
 
-        return argocd_generate(args[1:], sys.stdout, sys.stderr)
+        return argocd_generate(args[1:])
+    if args[:1] == ["argocd-sidecar"]:  # the warm process for it, then argocd-cmp-server
+        from krm_fn.argocd_sidecar import main as argocd_sidecar
+
+        return argocd_sidecar(args[1:], sys.stdout, sys.stderr)
     import gc
 
     from krm_fn import framework  # the ways in above read nothing of it: none of its imports

@@ -36,6 +36,7 @@ from cluster import (
 )
 
 from krm_fn import __version__
+from krm_fn.argocd_generate import socket_path
 from krm_fn.manifests import yamlio
 
 CRDS = ROOT / ".build" / "argocd" / "crds"
@@ -324,9 +325,18 @@ def argocd(
                 "no",
             ],
         )
+        # as the example's sidecar runs it: krm-fn's warm process, then the cmp-server
+        sidecar = [sys.executable, "-I", "-m", "krm_fn", "argocd-sidecar"]
         start(
             "argocd-cmp-server",
-            [argocd_binary, "--config-dir-path", str(directory / "config"), "--loglevel", "info"],
+            [
+                *sidecar,
+                argocd_binary,
+                "--config-dir-path",
+                str(directory / "config"),
+                "--loglevel",
+                "info",
+            ],
             {"ARGOCD_BINARY_NAME": "argocd-cmp-server"},
         )
         for name in other_plugins or {}:
@@ -341,6 +351,8 @@ def argocd(
             wait_until(plane, what, ready, START_SECONDS, repo.log_tail)
 
         wait("argocd-cmp-server", socket.exists)
+        warm = Path(socket_path({"TMPDIR": common["TMPDIR"]}))
+        wait("krm-fn argocd-sidecar", warm.exists)  # else the first generations run cold
         for name in other_plugins or {}:
             wait(f"argocd-cmp-server-{name}", (directory / "plugins" / f"{name}.sock").exists)
         start(

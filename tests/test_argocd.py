@@ -9,6 +9,11 @@ import copy
 import json
 import re
 import shutil
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +31,7 @@ from support import (
 )
 
 from krm_fn.argocd import PARAMETERS
+from krm_fn.argocd_generate import socket_path
 from krm_fn.framework import transform
 from krm_fn.manifests import yamlio
 
@@ -61,8 +67,70 @@ def discover(app: Path, tmp_path: Path) -> str:
     return done.stdout
 
 
+@dataclass
+class Warm:
+    """krm-fn's warm process for generate (`krm-fn argocd-sidecar`), listening in directory."""
+
+    directory: Path
+    log: Path
+
+    def generations(self) -> int:
+        lines = self.log.read_text().splitlines()
+        return sum(line.startswith("krm-fn argocd-sidecar: generated app ") for line in lines)
+
+
+WARM: list[Warm] = []  # the module's warm process (warm_sidecar), while its tests run
+
+
+@contextmanager
+def warm_sidecar_in(directory: Path, command: tuple[str, ...] = ("sleep", "infinity")) -> Any:
+    """`krm-fn argocd-sidecar COMMAND` with TMPDIR=directory, once it listens; stopped after."""
+    log = directory / "sidecar.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [krm_fn_command(), "argocd-sidecar", *command],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={"PATH": "/usr/bin:/bin", "TMPDIR": str(directory)},
+        )
+    warm = Warm(directory, log)
+    try:
+        # listening, or saying why not
+        wait_for(lambda: "krm-fn argocd-sidecar: " in log.read_text() or process.poll() is not None)
+        yield process, warm
+    finally:
+        process.kill()
+        process.wait()
+        # it ends with its command, and takes its socket with it
+        wait_for(lambda: not Path(socket_path({"TMPDIR": str(directory)})).exists())
+
+
+def wait_for(done: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, f"not within {seconds} s"
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm_sidecar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    with warm_sidecar_in(tmp_path_factory.mktemp("warm")) as (_, warm):
+        WARM.append(warm)
+        yield
+        WARM.remove(warm)
+
+
 def generate(app: Path, tmp_path: Path, **extra: str) -> Any:
-    return run(PLUGIN["spec"]["generate"]["command"], cwd=app, env=cmp_env(tmp_path, **extra))
+    """generate as the cmp-server runs it, cold and then through the warm process: the same."""
+    command, env = PLUGIN["spec"]["generate"]["command"], cmp_env(tmp_path, **extra)
+    cold = run(command, cwd=app, env=env)
+    [warm] = WARM
+    before = warm.generations()
+    answered = run(command, cwd=app, env={**env, "TMPDIR": str(warm.directory)})
+    assert warm.generations() == before + 1, warm.log.read_text()[-2000:]
+    code, stdout, stderr = answer(answered)  # kustomize's files are in its TMPDIR
+    assert (code, stdout, stderr.replace(str(warm.directory), "/tmp")) == answer(cold)
+    return cold
 
 
 def app_copy(name: str, tmp_path: Path) -> Path:
@@ -138,7 +206,11 @@ def test_the_install_example_adds_the_cmp_sidecar(tmp_path: Path) -> None:
         if d["kind"] == "Deployment"
     ]
     container = sidecar(deployment)
-    assert container["command"] == ["/var/run/argocd/argocd-cmp-server"]
+    assert container["command"] == [
+        "krm-fn",
+        "argocd-sidecar",
+        "/var/run/argocd/argocd-cmp-server",
+    ]
     assert container["securityContext"]["runAsUser"] == 999
     assert container["restartPolicy"] == "Always"
     mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
@@ -160,7 +232,11 @@ def test_the_same_config_on_the_upstream_repo_server(tmp_path: Path) -> None:
     original = copy.deepcopy(deployment)
     results = transform(config, [deployment])
     assert not [r for r in results if r.severity == "error"], results
-    assert sidecar(deployment)["command"] == ["/var/run/argocd/argocd-cmp-server"]
+    assert sidecar(deployment)["command"] == [
+        "krm-fn",
+        "argocd-sidecar",
+        "/var/run/argocd/argocd-cmp-server",
+    ]
     spec = deployment["spec"]["template"]["spec"]
     assert spec["containers"] == original["spec"]["template"]["spec"]["containers"]
     assert schema_errors([deployment], "1.33") == []
@@ -431,7 +507,7 @@ def test_the_source_path_cannot_move_the_repository(
 
 # argocd-generate answers kustomize's exec plugins in its own process (plugins.plugin_server)
 KUSTOMIZED = sorted(d for d in EXAMPLES.iterdir() if (d / "kustomization.yaml").exists())
-KLOG_PREFIX = re.compile(r"^[EWI]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] ", re.M)
+KLOG_PREFIX = re.compile(r"\b[EWI]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\] ", re.M)
 CONFIG_COPY = re.compile(r"kust-plugin-config-\d+")  # kustomize's copy of a plugin's config
 
 
@@ -529,3 +605,211 @@ def test_the_server_takes_any_path_and_stream_and_outlives_a_killed_plugin(
     with plugin_server({}) as server:  # stopped while it waits for a request that never came
         assert SERVER_THREAD in [t.name for t in threading.enumerate()]
     assert SERVER_THREAD not in [t.name for t in threading.enumerate()]
+
+
+# the warm process (krm-fn argocd-sidecar): every generate above also runs through it
+def warm_generate(app: Path, tmp_path: Path, warm: Warm, **extra: str) -> Any:
+    """generate through the warm process in warm.directory (cold if it is not there)."""
+    env = {**cmp_env(tmp_path, **extra), "TMPDIR": str(warm.directory)}
+    return subprocess.Popen(
+        PLUGIN["spec"]["generate"]["command"],
+        cwd=app,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # as the cmp-server starts it: a process group of its own
+    )
+
+
+def test_generations_run_side_by_side_each_with_its_own_settings(tmp_path: Path) -> None:
+    [warm] = WARM
+    shop = app_copy("sidecar-log-shipper", tmp_path)
+    strict = json.dumps([{"name": "strict", "string": "true"}])
+    settings: list[dict[str, str]] = [
+        {"KUBE_VERSION": "1.28.4"},  # no native sidecars
+        {"KUBE_VERSION": "1.33.2"},
+        {"ARGOCD_ENV_KRM_FN_KUBERNETES_VERSION": "1.29"},
+        {"ARGOCD_APP_PARAMETERS": strict},  # strict, and every Deployment selected: fine
+        {"ARGOCD_APP_PARAMETERS": '[{"name": "colour", "string": "red"}]'},  # an error
+        {"ARGOCD_APP_NAME": "shop\nkrm-fn argocd-sidecar: generated app 'forged'"},
+    ]
+    before = warm.generations()
+    started = [warm_generate(shop, tmp_path, warm, **extra) for extra in settings]
+    answers = [(*p.communicate(), p.returncode) for p in started]
+    answers = [(code, stdout, stderr) for stdout, stderr, code in answers]
+    assert warm.generations() == before + len(settings)  # one line each, whatever the app's name
+    assert "\ngenerated app 'forged'" not in warm.log.read_text()
+    for extra, (code, stdout, stderr) in zip(settings, answers, strict=True):
+        cold = run(PLUGIN["spec"]["generate"]["command"], cwd=shop, env=cmp_env(tmp_path, **extra))
+        assert (code, stdout, stderr) == (cold.returncode, cold.stdout, cold.stderr), extra
+    versions = [a[1].count("restartPolicy: Always") for a in answers[:3]]
+    assert versions == [0, 1, 1]  # each generation saw its own KUBE_VERSION
+    assert answers[4][0] == 1 and "unknown parameter 'colour'" in answers[4][2]
+
+
+def test_a_killed_generation_takes_what_it_started_with_it(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    [warm] = WARM
+    shop = app_copy("sidecar-log-shipper", tmp_path)
+    started = tmp_path / "kustomize.pid"
+    hanging = tmp_path / "kustomize"
+    hanging.write_text(f"#!/bin/sh\necho $$ > {started}\nexec sleep 300\n")
+    hanging.chmod(0o755)
+    before = warm.generations()
+    client = warm_generate(shop, tmp_path, warm, KRM_FN_KUSTOMIZE=str(hanging))
+    wait_for(lambda: started.exists() and started.read_text().strip().isdigit())
+    kustomize = int(started.read_text())
+    os.killpg(client.pid, signal.SIGKILL)  # what the cmp-server does when a generation times out
+    client.communicate(timeout=30)  # its output ends: nothing of the generation holds it open
+
+    def gone() -> bool:
+        try:
+            state = Path(f"/proc/{kustomize}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        return state == "Z"
+
+    wait_for(gone)
+    assert warm.generations() == before  # killed before it could answer
+    done = warm_generate(shop, tmp_path, warm)  # and the warm process serves the next one
+    assert "access-log" in done.communicate()[0] and done.returncode == 0
+    assert warm.generations() == before + 1
+
+
+def test_a_request_that_is_not_krm_fns_is_dropped(tmp_path: Path) -> None:
+    import socket
+
+    [warm] = WARM
+    for junk in (b"", b"GET / HTTP/1.1\r\n\r\n", b"krm-fn-generate/1\n" + b"\xff" * 8):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.connect(socket_path({"TMPDIR": str(warm.directory)}))
+            connection.sendall(junk)
+            connection.shutdown(socket.SHUT_WR)
+            assert connection.recv(1) in (b"", b"\x01")  # no generation ran for it
+    done = warm_generate(app_copy("sidecar-log-shipper", tmp_path), tmp_path, warm)
+    assert "access-log" in done.communicate()[0] and done.returncode == 0
+
+
+def cold_only(app: Path, tmp_path: Path, warm: Warm) -> None:
+    """generate in the directory of warm runs, and runs cold: the same output as cold."""
+    done = warm_generate(app, tmp_path, warm)
+    stdout, stderr = done.communicate()
+    assert done.returncode == 0, stderr
+    cold = run(PLUGIN["spec"]["generate"]["command"], cwd=app, env=cmp_env(tmp_path))
+    assert stdout == cold.stdout and "access-log" in stdout
+    assert warm.generations() == 0
+
+
+def test_without_a_warm_process_generate_runs_cold(tmp_path: Path) -> None:
+    import socket
+
+    app = app_copy("sidecar-log-shipper", tmp_path)
+    directory = tmp_path / "sidecar"
+    path = Path(socket_path({"TMPDIR": str(directory)}))
+    path.parent.mkdir(parents=True, mode=0o700)
+    (directory / "sidecar.log").write_text("")
+    warm = Warm(directory, directory / "sidecar.log")
+    cold_only(app, tmp_path, warm)  # no socket
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as left:
+        left.bind(str(path))  # a socket left behind, nobody listening
+    cold_only(app, tmp_path, warm)
+
+
+@pytest.mark.skipif(__import__("os").getuid() != 0, reason="needs root to listen as another user")
+def test_a_listener_of_another_user_is_never_used(tmp_path: Path) -> None:
+    import os
+    import signal
+    import socket
+    import tempfile
+
+    app = app_copy("sidecar-log-shipper", tmp_path)
+    directory = Path(tempfile.mkdtemp(prefix="krm-fn-impostor-"))  # one another user can reach
+    try:
+        directory.chmod(0o755)
+        path = Path(socket_path({"TMPDIR": str(directory)}))
+        path.parent.mkdir(mode=0o700)
+        os.chown(path.parent, 65534, 65534)
+        (directory / "sidecar.log").write_text("")
+        ready, told = os.pipe()
+        impostor = os.fork()
+        if impostor == 0:  # as nobody: answers "exit 0" and no output to whoever connects
+            try:
+                os.setgid(65534)
+                os.setuid(65534)
+                listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                listener.bind(str(path))
+                listener.listen()
+                os.write(told, b"1")
+                while True:
+                    connection, _ = listener.accept()
+                    connection.sendall(b"\0")
+                    connection.close()
+            finally:
+                os._exit(1)
+        os.close(told)
+        try:
+            assert os.read(ready, 1) == b"1"
+            cold_only(app, tmp_path, Warm(directory, directory / "sidecar.log"))
+        finally:
+            os.kill(impostor, signal.SIGKILL)
+            os.waitpid(impostor, 0)
+            os.close(ready)
+    finally:
+        shutil.rmtree(directory)
+
+
+def test_the_warm_process_refuses_a_directory_others_may_enter(tmp_path: Path) -> None:
+    directory = tmp_path / "sidecar"
+    shared = Path(socket_path({"TMPDIR": str(directory)})).parent
+    shared.mkdir(parents=True, mode=0o755)
+    shared.chmod(0o755)
+    with warm_sidecar_in(directory) as (process, warm):
+        assert "is not a directory of this user's alone" in warm.log.read_text()
+        assert process.poll() is None  # the command runs all the same
+        cold_only(app_copy("sidecar-log-shipper", tmp_path), tmp_path, warm)
+    assert list(shared.iterdir()) == []
+
+
+def test_the_sidecar_becomes_its_command_and_ends_with_it(tmp_path: Path) -> None:
+    import os
+    import shlex
+
+    pid, go = tmp_path / "pid", tmp_path / "go"
+    os.mkfifo(go)
+    script = f"echo $$ >{shlex.quote(str(pid))}; read -r _ <{shlex.quote(str(go))}; exit 3"
+    with warm_sidecar_in(tmp_path, ("sh", "-c", script)) as (process, warm):
+        wait_for(lambda: pid.exists() and pid.read_text().strip().isdigit())
+        assert int(pid.read_text()) == process.pid  # the command took the sidecar's process
+        socket = Path(socket_path({"TMPDIR": str(tmp_path)}))
+        assert socket.exists() and "listening" in warm.log.read_text()
+        go.write_text("\n")
+        assert process.wait() == 3
+        wait_for(lambda: not socket.exists())  # the warm process ended with its command
+    done = run([krm_fn_command(), "argocd-sidecar", "no-such-command"], env={"PATH": "/bin"})
+    assert done.returncode == 127 and "cannot run no-such-command" in done.stderr
+
+
+def test_a_warm_generation_starts_python_and_nothing_of_krm_fns_core(tmp_path: Path) -> None:
+    [warm] = WARM
+    app = app_copy("sidecar-log-shipper", tmp_path)
+    before = warm.generations()
+    python, *rest = PLUGIN["spec"]["generate"]["command"]
+    done = run(
+        [python, "-X", "importtime", *rest],
+        cwd=app,
+        env={**cmp_env(tmp_path), "TMPDIR": str(warm.directory)},
+    )
+    assert done.returncode == 0 and "access-log" in done.stdout
+    assert warm.generations() == before + 1
+    imported = {
+        line.split("|")[-1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert {"krm_fn", "_socket"} <= imported  # (the module itself runs as __main__)
+    heavy = {"yaml", "re", "typing", "subprocess", "json", "socket", "krm_fn.argocd"}
+    assert not imported & heavy
+    assert not {m for m in imported if m.startswith(("krm_fn.framework", "krm_fn.engine"))}

@@ -69,6 +69,8 @@ WAYS_IN = {  # module -> the way in it belongs to; cli.py, the entry point, pick
     "krm_fn.audit": "commands",  # the audit command, parsed by commands/parser.py
     "krm_fn.helm": "helm",
     "krm_fn.argocd": "argocd",
+    "krm_fn.argocd_generate": "argocd",  # python -m krm_fn.argocd_generate: generate, warm or not
+    "krm_fn.argocd_sidecar": "argocd",  # the warm process for it
     "krm_fn.webhook": "webhook",
     "krm_fn.admission_policy": "admission-policy",
 }
@@ -129,6 +131,8 @@ LAYERS = [
             "krm_fn.completion",
             "krm_fn.helm",
             "krm_fn.argocd",
+            "krm_fn.argocd_generate",
+            "krm_fn.argocd_sidecar",
             "krm_fn.webhook",
             "krm_fn.admission_policy",
         ],

@@ -203,6 +203,10 @@ def build() -> Parsers:
         "argocd-generate",
         "The Argo CD plugin's generate command (argocd-cmp-server runs it in the app's directory).",
     )
+    command(
+        "argocd-sidecar",
+        "Start a warm krm-fn for the Argo CD plugin's generate, then run the cmp-server.",
+    )
     return built
 
 

@@ -59,8 +59,9 @@ def warm(path: str) -> int | None:
         try:
             rights = [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, descriptors)]
             sent = connection.sendmsg([data], rights)
-            connection.sendall(data[sent:])
-        except OSError:  # the warm process went away before it took the request
+            if sent < len(data):  # never an empty send: it fails once the child has answered
+                connection.sendall(data[sent:])
+        except OSError:  # the warm process went away before it had the whole request
             return None
         finally:
             os.close(directory)

@@ -132,8 +132,11 @@ def serve(path: str, parent: int, log: TextIO) -> None:
             except TimeoutError:
                 continue
             if os.fork() == 0:
-                listener.close()
-                _generation(connection)  # never returns
+                try:
+                    listener.close()
+                    _generation(connection)
+                finally:  # the child never serves
+                    os._exit(1)
             connection.close()
     finally:
         listener.close()

@@ -43,7 +43,10 @@ PLUGIN = yamlio.load(
 
 def cmp_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     kubectl_dir = str(Path(tool("kubectl")).parent)
+    cold = tmp_path / "tmp"  # no warm process listens there (one of another test might in /tmp)
+    cold.mkdir(exist_ok=True)
     return {
+        "TMPDIR": str(cold),
         "PATH": f"{Path(krm_fn_command()).parent}:{kubectl_dir}:/usr/bin:/bin",
         "HOME": str(tmp_path),
         "ARGOCD_APP_NAME": "shop",
@@ -129,7 +132,7 @@ def generate(app: Path, tmp_path: Path, **extra: str) -> Any:
     answered = run(command, cwd=app, env={**env, "TMPDIR": str(warm.directory)})
     assert warm.generations() == before + 1, warm.log.read_text()[-2000:]
     code, stdout, stderr = answer(answered)  # kustomize's files are in its TMPDIR
-    assert (code, stdout, stderr.replace(str(warm.directory), "/tmp")) == answer(cold)
+    assert (code, stdout, stderr.replace(str(warm.directory), env["TMPDIR"])) == answer(cold)
     return cold
 
 
@@ -648,6 +651,43 @@ def test_generations_run_side_by_side_each_with_its_own_settings(tmp_path: Path)
     assert answers[4][0] == 1 and "unknown parameter 'colour'" in answers[4][2]
 
 
+# generate, paused once its request is sent until the warm child has answered and closed
+ANSWERED_FIRST = """
+import select, sys
+from krm_fn.argocd_generate import main
+
+def pause(frame, event, arg):
+    if event == "c_return" and getattr(arg, "__name__", "") == "sendmsg":
+        sys.setprofile(None)
+        connection = frame.f_locals["connection"]
+        waiting = select.poll()
+        waiting.register(connection, select.POLLHUP)
+        assert waiting.poll(30_000), "the warm child did not answer"
+
+sys.setprofile(pause)
+sys.exit(main())
+"""
+
+
+def test_the_answer_of_a_child_that_ended_first_is_read_once(tmp_path: Path) -> None:
+    # an error is answered in a few ms: the child may end before generate is scheduled again
+    [warm] = WARM
+    shop = app_copy("sidecar-log-shipper", tmp_path)
+    env = cmp_env(tmp_path, ARGOCD_APP_PARAMETERS='[{"name": "colour", "string": "red"}]')
+    python = PLUGIN["spec"]["generate"]["command"][0]
+    cold = run([python, "-I", "-c", ANSWERED_FIRST], cwd=shop, env=env)
+    before = warm.generations()
+    warm_env = {**env, "TMPDIR": str(warm.directory)}
+    done = run([python, "-I", "-c", ANSWERED_FIRST], cwd=shop, env=warm_env)
+    assert warm.generations() == before + 1  # the warm child answered it
+    assert (done.returncode, done.stdout, done.stderr) == (
+        cold.returncode,
+        cold.stdout,
+        cold.stderr,
+    )
+    assert done.returncode == 1 and done.stderr.count("unknown parameter 'colour'") == 1
+
+
 def test_a_killed_generation_takes_what_it_started_with_it(tmp_path: Path) -> None:
     import os
     import signal
@@ -788,7 +828,8 @@ def test_the_sidecar_becomes_its_command_and_ends_with_it(tmp_path: Path) -> Non
         go.write_text("\n")
         assert process.wait() == 3
         wait_for(lambda: not socket.exists())  # the warm process ended with its command
-    done = run([krm_fn_command(), "argocd-sidecar", "no-such-command"], env={"PATH": "/bin"})
+    missing = [krm_fn_command(), "argocd-sidecar", "no-such-command"]
+    done = run(missing, env={"PATH": "/bin", "TMPDIR": str(tmp_path)})
     assert done.returncode == 127 and "cannot run no-such-command" in done.stderr
 
 

@@ -238,49 +238,48 @@ echo "loaded $model sha256 $(sha256sum "$model" | cut -d ' ' -f 1)"
 mkdir -p /tmp/www && echo "inference" > /tmp/www/index.html
 exec httpd -f -p 8080 -h /tmp/www
 """
+
+
+def nginx_conf(head: str, pid: str, http_head: str = "") -> str:
+    """An nginx.conf of the images: the logs on stdout and stderr, sites in conf.d/*.conf."""
+    return (
+        f"{head}worker_processes auto;\nerror_log /dev/stderr notice;\npid {pid};\n"
+        "events {\n    worker_connections 1024;\n}\n"
+        f"http {{\n{http_head}"
+        "    include /etc/nginx/mime.types;\n"
+        "    default_type application/octet-stream;\n"
+        "    access_log /dev/stdout;\n"
+        "    sendfile on;\n"
+        "    keepalive_timeout 65;\n"
+        "    include /etc/nginx/conf.d/*.conf;\n"
+        "}\n"
+    )
+
+
+MODULES = "include /etc/nginx/modules-enabled/*.conf;\n"
 # nginx laid out as the official image has it: /etc/nginx/conf.d/*.conf, the default site on port
 # 80 serving /usr/share/nginx/html, the logs on the container's stdout and stderr.
-NGINX_CONF = """# the official image's layout; Debian's dynamic modules (stream among them)
-include /etc/nginx/modules-enabled/*.conf;
-user www-data;
-worker_processes auto;
-error_log /dev/stderr notice;
-pid /var/run/nginx.pid;
-events {
-    worker_connections 1024;
-}
-http {
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log /dev/stdout;
-    sendfile on;
-    keepalive_timeout 65;
-    include /etc/nginx/conf.d/*.conf;
-}
-"""
+NGINX_CONF = nginx_conf(
+    "# the official image's layout; Debian's dynamic modules (stream among them)\n"
+    f"{MODULES}user www-data;\n",
+    "/var/run/nginx.pid",
+)
 # nginxinc/nginx-unprivileged: the same nginx as user 101 (nginx), on port 8080, its pid file
 # and temporary files under /tmp, as that image has them.
-NGINX_UNPRIVILEGED_CONF = """include /etc/nginx/modules-enabled/*.conf;
-worker_processes auto;
-error_log /dev/stderr notice;
-pid /tmp/nginx.pid;
-events {
-    worker_connections 1024;
-}
-http {
-    client_body_temp_path /tmp/client_temp;
-    proxy_temp_path /tmp/proxy_temp_path;
-    fastcgi_temp_path /tmp/fastcgi_temp;
-    uwsgi_temp_path /tmp/uwsgi_temp;
-    scgi_temp_path /tmp/scgi_temp;
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log /dev/stdout;
-    sendfile on;
-    keepalive_timeout 65;
-    include /etc/nginx/conf.d/*.conf;
-}
-"""
+NGINX_UNPRIVILEGED_CONF = nginx_conf(
+    MODULES,
+    "/tmp/nginx.pid",
+    "".join(
+        f"    {kind}_temp_path /tmp/{directory};\n"
+        for kind, directory in (
+            ("client_body", "client_temp"),
+            ("proxy", "proxy_temp_path"),
+            ("fastcgi", "fastcgi_temp"),
+            ("uwsgi", "uwsgi_temp"),
+            ("scgi", "scgi_temp"),
+        )
+    ),
+)
 # The official image's entrypoint, as far as it matters here: its nginx has the stream module
 # built in, Debian's loads it as a dynamic module, which a whole nginx.conf of one's own (the
 # outbound ambassador's) does not name. nginx reads -g before its config file.

@@ -13,7 +13,7 @@ from krm_fn.webhook.admission import Answer
 from krm_fn.webhook.command import main
 
 
-def allow(body: bytes, configs: Any, deadline: Any = None) -> Answer:
+def allow(body: bytes, configs: Any, deadline: Any = None, cache: Any = None) -> Answer:
     """Parse the review and allow it, unchanged: no config, no core, no patch."""
     review = json.loads(body)
     request = review["request"]

@@ -1,8 +1,13 @@
 """The admission webhook under load: `krm-fn webhook` next to a no-op webhook on the same stack.
 
-wrk (Debian's) sends AdmissionReviews over TLS with keep-alive, cycling through pods that vary
-(every example's pods, with names and labels changed), for a bounded time: once as fast as the
-server answers (saturation), once paced at a fixed rate (each connection waits between requests).
+wrk (Debian's) sends AdmissionReviews over TLS with keep-alive, cycling through pods (every
+example's, or one shape's, in variants), each as the API server sends it: a uid of its own, and
+the service account token's volume under a random name (`kube-api-access-xxxxx`, mounted into
+every container, as the ServiceAccount admission plugin adds it before the webhooks). Two ways:
+each review another pod (a label differs in every request: nothing is answered twice), or the
+pods of ReplicaSets (the same pods again and again, with their own uid and token name, as a
+scale-up or a rollout sends them). For a bounded time: as fast as the server answers
+(saturation), and paced at a fixed rate (each connection waits between requests).
 The floor is the same server (workers, TLS, parsing, metrics) answering `allowed` without
 looking at the pod (bench/noop_webhook.py). Ratios are reported, never asserted in tests.
 """
@@ -31,18 +36,45 @@ ROUNDS = int(os.environ.get("BENCH_WEBHOOK_ROUNDS", "3"))
 RATE = 500
 CONNECTIONS = 16
 WORKERS = 2
+# In each request: @UID@ a uid of its own, @TOKEN@ a token volume's name (five characters of the
+# alphabet Kubernetes draws them from), @POD@ the label that makes every pod another (distinct)
+# or the same for every pod of a template (replicaset).
 LUA = """
 local bodies = {}
 local index = 0
+local sent = 0
+local prefix = ""
+local pod = "rs"
+local alphabet = "bcdfghjklmnpqrstvwxz2456789"
 function init(args)
   for line in io.lines(args[1]) do bodies[#bodies + 1] = line end
   index = math.random(#bodies)
+  prefix = tostring(math.random(1000000000))
+  distinct = args[2] == "distinct"
+end
+local function token(n)
+  local out = {}
+  for i = 1, 5 do
+    local d = n % 27
+    out[i] = alphabet:sub(d + 1, d + 1)
+    n = math.floor(n / 27)
+  end
+  return table.concat(out)
 end
 function request()
   index = index % #bodies + 1
-  return wrk.format("POST", "/mutate", {["Content-Type"] = "application/json"}, bodies[index])
+  sent = sent + 1
+  local uid = prefix .. "-" .. sent
+  local body = bodies[index]:gsub("@UID@", uid):gsub("@TOKEN@", token(sent))
+  body = body:gsub("@POD@", distinct and uid or "rs")
+  return wrk.format("POST", "/mutate", {["Content-Type"] = "application/json"}, body)
 end
 """
+# The ways pods come (see the module's docstring), and what a row says of each.
+MODES = {
+    "distinct": "each review another pod",
+    "replicaset": "the pods of ReplicaSets (each again, its own uid and token)",
+}
 
 
 def bodies(path: Path, shape: str | None = None) -> int:
@@ -52,7 +84,7 @@ def bodies(path: Path, shape: str | None = None) -> int:
     SHAPES) the pod of that Deployment in 200 variants.
     """
     from support import EXAMPLES
-    from webhooks import pods_of, review
+    from webhooks import pods_of, review, with_token
 
     from krm_fn.manifests import yamlio
 
@@ -73,9 +105,11 @@ def bodies(path: Path, shape: str | None = None) -> int:
         for variant in range(variants):
             varied = json.loads(json.dumps(pod))
             labels = varied["metadata"].setdefault("labels", {})
-            labels["bench-variant"] = str(variant)
+            labels["bench-variant"] = f"{variant}-@POD@"
             varied["metadata"]["generateName"] = f"v{variant}-{name[:40]}-"
-            made.append(json.dumps(review(varied, "shop"), separators=(",", ":")))
+            sent = review(with_token(varied, "@TOKEN@"), "shop")
+            sent["request"]["uid"] = "@UID@"
+            made.append(json.dumps(sent, separators=(",", ":")))
     path.write_text("\n".join(made) + "\n")
     return len(made)
 
@@ -139,7 +173,9 @@ def server(
         process.wait(timeout=30)
 
 
-def wrk(port: int, work: Path, paced: bool, reviews: str = "bodies.jsonl") -> dict[str, float]:
+def wrk(
+    port: int, work: Path, paced: bool, reviews: str = "bodies.jsonl", mode: str = "distinct"
+) -> dict[str, float]:
     """Requests per second and latency percentiles (ms) from one wrk run over `reviews`."""
     script = work / ("paced.lua" if paced else "saturate.lua")
     delay = CONNECTIONS * 1000 / RATE
@@ -159,6 +195,7 @@ def wrk(port: int, work: Path, paced: bool, reviews: str = "bodies.jsonl") -> di
         f"https://127.0.0.1:{port}/mutate",
         "--",
         str(work / reviews),
+        mode,
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", done.stdout)
@@ -210,7 +247,14 @@ def run(work: Path) -> list[str]:
         "noop": [sys.executable, str(ROOT / "bench" / "noop_webhook.py")],
         "krm-fn": [KRM_FN, "webhook"],
     }
-    kinds = ["saturated", "paced", *shapes]
+    # each run: (reviews, how the pods come, paced)
+    kinds = {
+        "saturated": ("bodies.jsonl", "distinct", False),
+        "replicaset": ("bodies.jsonl", "replicaset", False),
+        "paced": ("bodies.jsonl", "distinct", True),
+    }
+    for shape, reviews in shapes.items():
+        kinds |= {f"{shape} {mode}": (reviews, mode, False) for mode in MODES}
     runs: dict[str, dict[str, list[dict[str, float]]]] = {
         name: {kind: [] for kind in kinds} for name in commands
     }
@@ -220,46 +264,53 @@ def run(work: Path) -> list[str]:
         for port, _, _ in servers.values():
             wrk(port, work, paced=False)  # warm-up
         for _ in range(ROUNDS):
-            for kind in kinds:
+            for kind, (reviews, mode, steady) in kinds.items():
                 for name, (port, _, _) in servers.items():
-                    reviews = shapes.get(kind, "bodies.jsonl")
-                    runs[name][kind].append(wrk(port, work, kind == "paced", reviews))
+                    runs[name][kind].append(wrk(port, work, steady, reviews, mode))
         for name, (_, _, process) in servers.items():
             rss[name] = worker_rss(process)
 
     def median(name: str, kind: str, figure: str) -> float:
         return statistics.median(r[figure] for r in runs[name][kind])
 
-    rps, floor = median("krm-fn", "saturated", "rps"), median("noop", "saturated", "rps")
-    share = rps / floor
+    rps = median("krm-fn", "saturated", "rps")
     paced = {n: [median(n, "paced", f) for f in ("rps", "p50", "p99")] for n in commands}
     saturated = {n: [median(n, "saturated", f) for f in ("p50", "p99")] for n in commands}
 
     def verdict(ok: bool) -> str:
         return "**met**" if ok else "not met"
 
-    def shape_row(shape: str) -> str:
-        ours, base = median("krm-fn", shape, "rps"), median("noop", shape, "rps")
+    def row(kind: str, what: str, target: str = "") -> str:
+        ours, base = median("krm-fn", kind, "rps"), median("noop", kind, "rps")
         return (
-            f"| reviews/s at saturation, 200 variants of the {shape} Deployment's pod "
-            f"| {ours:,.0f} | {base:,.0f} | ≥ 0.35x the floor ({ours / base:.2f}x): "
-            f"{verdict(ours / base >= 0.35)} |"
+            f"| reviews/s at saturation, {what} | {ours:,.0f} | {base:,.0f} | {target}"
+            f"≥ 0.35x the floor ({ours / base:.2f}x): {verdict(ours / base >= 0.35)} |"
         )
 
     return [
         f"Admission webhook: {WORKERS} workers, TLS with keep-alive, wrk with {CONNECTIONS} "
         f"connections, medians of {ROUNDS} runs of {SECONDS} s alternating with the floor, "
-        f"which answers without looking at the pod; {count} different pods (every example's), "
-        "and each shape of the rows above in 200 variants.",
+        f"which answers without looking at the pod; {count} pods (every example's, in "
+        "variants), and each shape of the rows above in 200 variants; each review with a uid "
+        "and a service account token's volume name of its own, as the API server sends them. "
+        f"Pods come two ways: {MODES['distinct']} (a label differs in every review: nothing is "
+        f"answered twice), or {MODES['replicaset']}.",
         "",
         "| what | krm-fn webhook | no-op floor | target |",
         "|---|---:|---:|---|",
-        f"| reviews/s at saturation, every example's pods | {rps:,.0f} | {floor:,.0f} | ≥ 2,500/s: "
-        f"{verdict(rps >= 2500)}; ≥ 0.35x the floor ({share:.2f}x): {verdict(share >= 0.35)} |",
-        *[shape_row(shape) for shape in shapes],
-        "| p50 / p99 at saturation | {:.1f} / {:.1f} ms | {:.1f} / {:.1f} ms | (context) |".format(
-            *saturated["krm-fn"], *saturated["noop"]
+        row(
+            "saturated",
+            f"every example's pods, {MODES['distinct']}",
+            f"≥ 2,500/s: {verdict(rps >= 2500)}; ",
         ),
+        row("replicaset", f"every example's pods, {MODES['replicaset']}"),
+        *[
+            row(f"{shape} {mode}", f"the {shape} Deployment's pod, {what}")
+            for shape in shapes
+            for mode, what in MODES.items()
+        ],
+        "| p50 / p99 at saturation, each review another pod | {:.1f} / {:.1f} ms "
+        "| {:.1f} / {:.1f} ms | (context) |".format(*saturated["krm-fn"], *saturated["noop"]),
         "| p50 / p99 paced (~{:,.0f} reviews/s) | {:.2f} / {:.2f} ms | {:.2f} / {:.2f} ms ".format(
             *paced["krm-fn"], *paced["noop"][1:]
         )

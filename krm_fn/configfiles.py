@@ -30,6 +30,8 @@ class ConfigSet:
     instances: list[Instance]
     files: dict[str, str] = field(default_factory=dict)  # instance key -> file name
     generation: int = 1
+    # The documents as JSON: what they mention (answers.py); None when not loaded from files.
+    documents_json: str | None = None
 
 
 def config_files(directory: str) -> list[str]:
@@ -54,6 +56,7 @@ def load_config_files(
     problems: list[str] = []
     instances: list[Instance] = []
     files: dict[str, str] = {}
+    every_document: list[Any] = []
     for name, path in named:
         try:
             with open(path, encoding="utf-8") as handle:
@@ -61,6 +64,7 @@ def load_config_files(
         except (OSError, UnicodeDecodeError, InputError) as err:
             problems.append(f"{name}: {err}")
             continue
+        every_document += documents
         for index, document in enumerate(documents):
             where = name if len(documents) == 1 else f"{name}[{index}]"
             try:
@@ -82,7 +86,8 @@ def load_config_files(
     if not instances:
         names = ", ".join(name for name, _ in named) or "no file"
         raise ConfigDirError(f"{names}: no config ({API_VERSION}, any kind)")
-    return ConfigSet(instances, files, generation)
+    mentioned = json.dumps(every_document, ensure_ascii=False, default=str)
+    return ConfigSet(instances, files, generation, mentioned)
 
 
 def redacted(result: Result, document: Any) -> str:

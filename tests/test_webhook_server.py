@@ -20,7 +20,15 @@ from typing import Any
 
 import pytest
 from support import EXAMPLES
-from webhooks import REVIEW_SHAPES, pods_of, review, shop_pod, webhook_server, write_certs
+from webhooks import (
+    REVIEW_SHAPES,
+    given_again,
+    pods_of,
+    review,
+    shop_pod,
+    webhook_server,
+    write_certs,
+)
 
 from krm_fn.manifests import yamlio
 from krm_fn.webhook.admission import (
@@ -93,6 +101,30 @@ def test_answers_and_refuses_what_is_not_a_review(server: Any) -> None:
     assert "krm_fn_webhook_patch_bytes_count 2.0" in metrics
 
 
+@pytest.mark.parametrize("cache_mb", ["32", "0"])
+def test_a_replicasets_pods_get_the_answer_worked_out_once(cache_mb: str, tmp_path: Path) -> None:
+    """The same pod in 20 reviews, as a ReplicaSet's pods come: the same answers but for the uid,
+    worked out once per worker; with --answer-cache-mb 0, every time."""
+    directory = configmap_dir(tmp_path, {"log-shipper.yaml": sidecar_config()}, 1)
+    tls = write_certs(tmp_path / "tls")
+    with webhook_server(directory, tls, args=("--answer-cache-mb", cache_mb)) as server:
+        pod = shop_pod()
+        pod["metadata"].pop("name", None)
+        pod["metadata"]["generateName"] = "shop-7d9c4-"
+        answers = []
+        for _ in range(20):
+            sent = review(pod)
+            status, answer = server.post(sent)
+            assert status == 200 and answer["response"].pop("uid") == sent["request"]["uid"]
+            answers.append(answer)
+        assert all(answer == answers[0] for answer in answers)
+        assert injected_image(answers[0]) == "busybox:1.36.1"
+        again = given_again(server)  # each of the 2 workers worked it out once (or once in all)
+        assert again == 0 if cache_mb == "0" else again in (18, 19)
+        metrics = server.health("/metrics")[1]
+        assert 'krm_fn_webhook_requests_total{reason="",result="injected"} 20.0' in metrics
+
+
 def test_certificate_and_config_reload_drop_no_request(tmp_path: Path) -> None:
     tls = write_certs(tmp_path / "tls")
     old_ca = (tls / "ca.crt").read_text()
@@ -148,6 +180,7 @@ def test_certificate_and_config_reload_drop_no_request(tmp_path: Path) -> None:
         status, text = server.health("/readyz")
         assert status == 200 and "generation 2" in text
         assert "krm_fn_webhook_config_reload_failures_total 1.0" in server.health("/metrics")[1]
+        assert given_again(server) > 0  # the answers kept under generation 1 were not given
         served = ssl.get_server_certificate(("127.0.0.1", server.port))
         assert served.strip() == (tls / "tls.crt").read_text().strip()  # new handshakes: new cert
 

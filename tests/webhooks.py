@@ -4,6 +4,7 @@ import base64
 import copy
 import json
 import os
+import re
 import signal
 import socket
 import ssl
@@ -235,8 +236,51 @@ def write_certs(directory: Path) -> Path:
     return directory
 
 
+TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
+TOKEN_SOURCES = {
+    "sources": [
+        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {
+            "downwardAPI": {
+                "items": [
+                    {
+                        "path": "namespace",
+                        "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"},
+                    }
+                ]
+            }
+        },
+    ],
+    "defaultMode": 420,
+}
+
+
+def with_token(pod: dict[str, Any], suffix: str) -> dict[str, Any]:
+    """The pod as the ServiceAccount admission plugin leaves it for the webhooks: a token's
+    volume of a random name, mounted into every container."""
+    made = copy.deepcopy(pod)
+    name = f"kube-api-access-{suffix}"
+    spec = made["spec"]
+    spec.setdefault("volumes", []).append({"name": name, "projected": TOKEN_SOURCES})
+    for section in ("initContainers", "containers"):
+        for container in spec.get(section) or []:
+            mount = {"name": name, "readOnly": True, "mountPath": TOKEN_PATH}
+            container.setdefault("volumeMounts", []).append(mount)
+    return made
+
+
+def given_again(server: Server) -> float:
+    """How many reviews the server answered with an answer already worked out (answers.py)."""
+    metrics = server.health("/metrics")[1]
+    match = re.search(r"^krm_fn_webhook_answers_given_again_total (\S+)$", metrics, re.M)
+    return float(match.group(1)) if match else 0.0
+
+
 @contextmanager
-def webhook_server(config_dir: Path, tls_dir: Path, workers: int = 2) -> Iterator[Server]:
+def webhook_server(
+    config_dir: Path, tls_dir: Path, workers: int = 2, args: tuple[str, ...] = ()
+) -> Iterator[Server]:
     port, metrics_port = free_port(), free_port()
     log = config_dir.parent / f"webhook-{port}.log"
     with log.open("wb") as output:
@@ -258,6 +302,7 @@ def webhook_server(config_dir: Path, tls_dir: Path, workers: int = 2) -> Iterato
                 str(metrics_port),
                 "--workers",
                 str(workers),
+                *args,
             ],
             stdout=output,
             stderr=subprocess.STDOUT,

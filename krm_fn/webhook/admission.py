@@ -10,7 +10,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from krm_fn.configfiles import (
     ConfigDirError,
@@ -32,6 +32,9 @@ from krm_fn.kinds import API_VERSION
 from krm_fn.kube.shapes import METADATA, problems
 from krm_fn.manifests.results import Result
 from krm_fn.webhook.patch import json_patch
+
+if TYPE_CHECKING:
+    from krm_fn.webhook.answers import AnswerCache
 
 REVIEW_VERSIONS = ("admission.k8s.io/v1", "admission.k8s.io/v1beta1")
 MAX_WARNINGS = 16
@@ -70,10 +73,20 @@ class Answer:
     outcome: str  # injected, unchanged, denied, error
     reason: str = ""
     patch_bytes: int = 0
+    cached: bool = False  # given again: the same review bytes answered before (answers.py)
 
 
-def answer_body(body: bytes, configs: ConfigSet, deadline: float | None = None) -> Answer:
-    """Answer the bytes of a request: bounded before they are parsed, then `answer`."""
+def answer_body(
+    body: bytes,
+    configs: ConfigSet,
+    deadline: float | None = None,
+    cache: "AnswerCache | None" = None,
+) -> Answer:
+    """Answer the bytes of a request: bounded before they are parsed, then `answer`.
+
+    With a cache, an answer to the same bytes but for the uid, under the same configs, is
+    given again (answers.py).
+    """
     nodes = body.count(b"{") + body.count(b"[")
     if nodes > MAX_NODES:
         return _unparsed(
@@ -87,7 +100,16 @@ def answer_body(body: bytes, configs: ConfigSet, deadline: float | None = None) 
         raise ReviewError("nested too deeply") from None
     except ValueError as err:
         raise ReviewError(f"not JSON ({err})") from None
-    return answer(review, configs, deadline)
+    if cache is None:
+        return answer(review, configs, deadline)
+    key = cache.key(body, review, configs)
+    given = cache.get(key, configs) if key is not None else None
+    if given is not None:
+        return given
+    fresh = answer(review, configs, deadline)
+    if key is not None:
+        cache.put(key, configs, fresh)
+    return fresh
 
 
 def over_budget(body: bytes) -> Answer:

@@ -6,6 +6,7 @@ from typing import TextIO
 
 USAGE = """krm-fn webhook --config-dir DIR --tls-cert-file CERT --tls-key-file KEY
                      [--port 8443] [--metrics-port 8080] [--workers 2]
+                     [--answer-cache-mb 32]
 krm-fn webhook certs --service NAME --namespace NS --dir DIR [--days 365] [--name NAME]..."""
 
 
@@ -26,9 +27,18 @@ def main(args: list[str], stdout: TextIO, stderr: TextIO) -> int:
     parser.add_argument("--metrics-port", type=int, default=8080, help="health and metrics port")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on")
+    parser.add_argument(
+        "--answer-cache-mb",
+        type=int,
+        default=32,
+        help="memory per worker for answers given again to pods in the same bytes, as a "
+        "ReplicaSet's are (default 32; 0 works out every review)",
+    )
     options = parser.parse_args(args)
     if options.workers < 1:
         parser.error("--workers must be at least 1")
+    if options.answer_cache_mb < 0:
+        parser.error("--answer-cache-mb must be 0 or more")
     from krm_fn.webhook.server import Options, serve
 
     return serve(
@@ -40,6 +50,7 @@ def main(args: list[str], stdout: TextIO, stderr: TextIO) -> int:
             options.metrics_port,
             options.workers,
             options.host,
+            options.answer_cache_mb,
         )
     )
 

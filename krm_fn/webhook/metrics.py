@@ -34,6 +34,11 @@ patch_bytes = Histogram(
     "Size of the JSON Patches returned.",
     buckets=(64, 256, 1024, 4096, 16384, 65536, 262144, 1048576),
 )
+answers_given_again = Counter(
+    "krm_fn_webhook_answers_given_again_total",
+    "AdmissionReviews answered with an answer already worked out: the same pod, in the same "
+    "bytes but for the uid, under the same configs (the pods of one ReplicaSet).",
+)
 config_generation = Gauge(
     "krm_fn_webhook_config_generation",
     "Generation of the configs in force (1 at start, one more per successful reload).",
@@ -55,6 +60,8 @@ def record(answer: "Answer", seconds: float) -> None:
     """Count one answered review."""
     requests.labels(answer.outcome, answer.reason).inc()
     duration.observe(seconds)
+    if answer.cached:
+        answers_given_again.inc()
     if answer.patch_bytes:
         patch_bytes.observe(answer.patch_bytes)
 

@@ -37,6 +37,7 @@ from krm_fn.webhook.admission import (
     load_config_dir,
     over_budget,
 )
+from krm_fn.webhook.answers import AnswerCache
 from krm_fn.webhook.http import Limits, Request, Response, Server
 
 POLL_SECONDS = 2.0
@@ -86,6 +87,7 @@ class Options:
     metrics_port: int = 8080
     workers: int = 2
     host: str = "0.0.0.0"
+    answer_cache_mb: int = 32  # per worker; 0: every review is worked out (answers.py)
 
 
 class WatchedConfigs:
@@ -183,12 +185,15 @@ class WatchedCertificate:
 class App:
     """A worker: POST /mutate on the TLS port, and the reload tasks."""
 
-    def __init__(self, configs: WatchedConfigs, certificate: WatchedCertificate) -> None:
+    def __init__(
+        self, configs: WatchedConfigs, certificate: WatchedCertificate, cache_mb: int = 0
+    ) -> None:
         self.configs = configs
         self.certificate = certificate
         from krm_fn.webhook import metrics
 
         self.metrics = metrics
+        self.cache = AnswerCache(cache_mb * 1024 * 1024) if cache_mb else None
         self.threads = ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="answer")
 
     async def serve(self, sock: socket.socket, parent: int) -> None:
@@ -240,9 +245,9 @@ class App:
         configs = self.configs.current
         deadline = time.monotonic() + TIME_BUDGET_SECONDS - (time.perf_counter() - started)
         if len(body) <= ON_LOOP_BYTES:
-            return answer_body(body, configs, deadline)
+            return answer_body(body, configs, deadline, self.cache)
         loop = asyncio.get_running_loop()
-        work = loop.run_in_executor(self.threads, answer_body, body, configs, deadline)
+        work = loop.run_in_executor(self.threads, answer_body, body, configs, deadline, self.cache)
         try:  # the deadline stops the work inside; this is the backstop
             return await asyncio.wait_for(work, TIME_BUDGET_SECONDS + 1)
         except TimeoutError:
@@ -280,7 +285,7 @@ def run_worker(
     sock = listener(address)
     address.close()  # the supervisor's: it holds the port, and takes no connections
     certificate = WatchedCertificate(options.tls_cert_file, options.tls_key_file)
-    app = App(configs, certificate)
+    app = App(configs, certificate, options.answer_cache_mb)
     # What is loaded now lives as long as the worker: out of the collector's way, so that a full
     # collection walks only what requests left.
     gc.freeze()

@@ -129,7 +129,7 @@ class AnswerCache:
 
 def _names_only_the_token(body: bytes, configs: "ConfigSet") -> bool:
     """Whether every `kube-api-access-` of the body is one whole string, one name, as it reads."""
-    if configs.documents_json is None or "kube-api-access-" in configs.documents_json:
+    if configs.documents_json is None or TOKEN_PREFIX.decode() in configs.documents_json:
         return False
     names = {m.group(1) for m in TOKEN_NAME.finditer(body)}
     return (

@@ -104,3 +104,21 @@ def test_volumes_and_env() -> None:
     }
     assert unchanged("env", defaulted, item_digest("env", env))
     assert without_defaults("labels", {"a": "b"}) == {"a": "b"}  # nothing defaults a label
+
+
+class Text(str):
+    """A str subclass, which marshal does not take (item_digest then keys by JSON text)."""
+
+
+def test_digests_are_of_values_types_included_whatever_they_were_computed_before() -> None:
+    """item_digest is cached by value: equal in Python is not enough (True == 1 == 1.0)."""
+    volume = {"name": "conf", "emptyDir": {"sizeLimit": "1Gi"}}
+    first = item_digest("volumes", volume)
+    assert item_digest("volumes", dict(reversed(volume.items()))) == first  # key order ignored
+    assert item_digest("volumes", {"name": Text("conf"), "emptyDir": {"sizeLimit": "1Gi"}}) == (
+        first
+    )
+    readonly = [{"name": "a", "mountPath": "/a", "readOnly": v} for v in (True, 1, 1.0, "true")]
+    assert len({item_digest("volumeMounts", m) for m in readonly}) == 4
+    ports = [{"containerPort": v} for v in (80, 80.0, 8_0, Text("80"), "80")]
+    assert len({item_digest("ports", p) for p in ports}) == 3

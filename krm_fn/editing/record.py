@@ -11,6 +11,7 @@ removes or restores only what the digests show unchanged.
 import functools
 import hashlib
 import json
+import marshal
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -38,17 +39,23 @@ def item_digest(field: str, value: Any) -> str:
     """The digest of an item (or container field) without what the API server defaults in it.
 
     So it reads the same from a manifest and from the cluster (krm_fn/kube/defaults.py). Every
-    pod a config injects gets the same items: their digests are computed once per text.
+    pod a config injects gets the same items: their digests are computed once per value, known
+    by its `marshal` bytes (exact: they load back as the same value, types included; a fifth of
+    the cost of JSON text). What marshal does not take (a subclass) is known by its JSON text.
     """
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return _item_digest(field, text)
+    try:
+        return _item_digest(field, marshal.dumps(value))
+    except ValueError:
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return _item_digest(field, text)
 
 
 @functools.lru_cache(maxsize=4096)
-def _item_digest(field: str, text: str) -> str:
+def _item_digest(field: str, known_by: bytes | str) -> str:
     from krm_fn.kube.defaults import without_defaults
 
-    return digest(without_defaults(field, json.loads(text)))
+    value = marshal.loads(known_by) if isinstance(known_by, bytes) else json.loads(known_by)
+    return digest(without_defaults(field, value))
 
 
 def unchanged(field: str, value: Any, recorded: str) -> bool:

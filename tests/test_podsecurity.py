@@ -101,6 +101,16 @@ def test_the_restricted_defaults_pass_every_level() -> None:
             "restricted",
             "spec.volumes[name=n]",
         ),
+        (
+            {"containers__0__livenessProbe": {"tcpSocket": {"port": 80, "host": "10.0.0.1"}}},
+            "baseline",
+            "spec.containers[name=app].livenessProbe.tcpSocket.host",
+        ),
+        (
+            {"containers__0__lifecycle": {"preStop": {"httpGet": {"port": 80, "host": "x"}}}},
+            "baseline",
+            "spec.containers[name=app].lifecycle.preStop.httpGet.host",
+        ),
     ],
 )
 def test_each_control(changes: dict[str, Any], level: str, field: str) -> None:

@@ -91,8 +91,10 @@ class PodEditor:
         record: dict[str, Entry] | None = None,
         services: list[dict[str, Any]] | None = None,
         checkpoint: Callable[[], None] = lambda: None,
+        notes: bool = True,
     ) -> None:
         self.pod = pod
+        self.notes = notes  # off: no info results (the webhook shows none)
         # called at every change and item (the webhook's deadline): a pattern's loops stop
         self.checkpoint = checkpoint
         self.spec = pod.spec
@@ -112,6 +114,8 @@ class PodEditor:
     def report(self, severity: Severity, message: str, field: str = "spec") -> None:
         """Add a result about this workload, prefixed with the pattern instance."""
         self.checkpoint()
+        if severity == "info" and not self.notes:
+            return
         self.results.append(
             Result(
                 f'{self.kind} "{self.name}": {message}',

@@ -74,7 +74,8 @@ class Options:
     namespace: str | None = None
     strict: bool = False  # a config that selects no workload is an error
     fail_on_warnings: bool = False  # every warning is an error (else: per config)
-    # the info results that cost the most to write (each pod's effective requests and limits)
+    # the patterns' info results and each pod's effective requests and limits (the webhook
+    # shows no info: off, they are not written)
     notes: bool = True
     # keep copies to put the items back on an error and to keep unchanged ones byte for byte;
     # off for a caller that throws its items away on an error (the webhook: its patch is a diff)
@@ -300,7 +301,14 @@ class _Run:
         for instance in chosen:
             deadline.check()
             editor = PodEditor(
-                pod, instance.kind, instance.name, instance.key, record, services, deadline.check
+                pod,
+                instance.kind,
+                instance.name,
+                instance.key,
+                record,
+                services,
+                deadline.check,
+                self.options.notes,
             )
             try:
                 instance.inject(instance.spec, editor)

@@ -64,6 +64,7 @@ SELINUX_TYPES_1_31 = SELINUX_TYPES | {"container_engine_t"}
 LEGACY_SECCOMP_ALLOWED = ("runtime/default", "docker/default")  # and localhost/*, before 1.19
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+HOOKS = ("postStart", "preStop")
 APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
 
 Violation = tuple[str, str]  # (field path within the pod spec, what is wrong)
@@ -207,11 +208,10 @@ def _allowed_apparmor_type(security: dict[str, Any]) -> bool:
 def _hosts(path: str, container: dict[str, Any]) -> Iterator[Violation]:
     """Probes and lifecycle handlers may not reach another host (1.34+)."""
     lifecycle = container.get("lifecycle") or {}
-    handlers = [(probe, container.get(probe)) for probe in PROBES]
-    handlers += [(f"lifecycle.{hook}", lifecycle.get(hook)) for hook in ("postStart", "preStop")]
+    handlers = [(probe, container[probe]) for probe in PROBES if container.get(probe)]
+    if lifecycle:
+        handlers += [(f"lifecycle.{h}", lifecycle[h]) for h in HOOKS if lifecycle.get(h)]
     for where, handler in handlers:
-        if not handler:
-            continue
         for kind in ("httpGet", "tcpSocket"):
             action = handler.get(kind) or {}
             if action.get("host"):

@@ -60,12 +60,20 @@ def _diff_lists(src: list[Any], dst: list[Any], path: str, ops: list[dict[str, A
 
 def _same(a: Any, b: Any) -> bool:
     """Equal, and of the same JSON type all the way down (Python's 1 == 1.0 == True)."""
-    if a is b:
-        return True
-    if type(a) is not type(b) or a != b:
+    return a is b or (type(a) is type(b) and a == b and _same_types(a, b))
+
+
+def _same_types(a: Any, b: Any) -> bool:
+    """Whether two equal values have the same types all the way down (one C compare above)."""
+    if type(a) is not type(b):
         return False
     if type(a) is dict:
-        return all(_same(value, b[key]) for key, value in a.items())
-    if type(a) is list:
-        return all(_same(x, y) for x, y in zip(a, b, strict=True))
+        for key, value in a.items():
+            other = b[key]
+            if value is not other and not _same_types(value, other):
+                return False
+    elif type(a) is list:
+        for value, other in zip(a, b, strict=True):
+            if value is not other and not _same_types(value, other):
+                return False
     return True

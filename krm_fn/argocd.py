@@ -377,16 +377,26 @@ def _krm_fn_env(wanted: Settings) -> dict[str, str]:
 
 
 def apply_configs(rendered: str, configs: list[str], namespace: str, wanted: Settings) -> str:
-    """`krm-fn run` of the configs, in order, on the rendered manifests."""
-    # -I: the app's directory (the working directory) is not on sys.path, so a `krm_fn` folder
-    # in the repository cannot stand in for krm-fn
-    command = [sys.executable, "-I", "-m", "krm_fn", "run", "--quiet"]
-    if namespace:
-        command += ["--namespace", namespace]
-    for config in configs:
-        command += ["-c", config]
-    env = {**os.environ, **_krm_fn_env(wanted)}
-    return _run([*command, "-"], env, Path.cwd(), stdin=rendered)
+    """`krm-fn run` of the configs, in order, on the rendered manifests, in this process.
+
+    (It was a second Python, whose start-up was most of a small chart's generate.)
+    """
+    import io
+
+    from krm_fn import framework
+
+    os.environ.update(_krm_fn_env(wanted))  # this process generates one app, then exits
+    stderr = io.StringIO()
+    output = ""
+
+    def run() -> int:
+        nonlocal output
+        output, code = framework.run_configs(configs, rendered, stderr, namespace or None)
+        return code
+
+    if framework.guarded(run, stderr) != 0:
+        raise PluginError(stderr.getvalue().strip() or "krm-fn run failed")
+    return output
 
 
 def render(directory: Path, environ: Mapping[str, str]) -> str:

@@ -149,6 +149,60 @@ def transform(
     return core.transform(function_config, items, options or run_options())
 
 
+# configs -------------------------------------------------------------------------------------
+def read_config(reader: Reader, path: str) -> list[Any]:
+    """The configs in a file, in order: one per YAML document (`---`)."""
+    from krm_fn.engine.config import expected_config
+
+    documents = yamlio.load_all(reader.file(path), path)
+    if not documents:
+        raise yamlio.InputError(f"{path} holds no config: {expected_config()}")
+    for index, document in enumerate(documents):
+        if not isinstance(document, dict) or not document.get("kind"):
+            where = f"{path} (document {index + 1})" if len(documents) > 1 else path
+            raise yamlio.InputError(f"{where} is not a krm-fn config: {expected_config()}")
+    return documents
+
+
+def apply_configs(
+    configs: list[tuple[str, Any]], items: list[Any], options: "Options"
+) -> list[Result]:
+    """Each config (file, document) in turn, as a pipeline of functions runs.
+
+    The first with errors stops it. A result about a config itself names the config's file.
+    """
+    results: list[Result] = []
+    for path, config in configs:
+        found = transform(config, items, options)
+        for result in found:
+            if result.resource is config or (result.resource is None and not result.tags):
+                result.file = path
+        results += found
+        if has_errors(found):
+            break
+    return results
+
+
+def run_configs(
+    paths: list[str], stream_text: str, stderr: TextIO, namespace: str | None = None
+) -> tuple[str, int]:
+    """`krm-fn run --quiet -c PATH... -` on a YAML stream, in this process: (output, code).
+
+    What Argo CD's generate applies to a chart's manifests (no second Python).
+    """
+    reader = Reader()
+    configs = [(path, document) for path in paths for document in read_config(reader, path)]
+    items = yamlio.load_all(stream_text, "stdin")
+    if not items:
+        raise yamlio.InputError(NO_RESOURCES.format("stdin"))
+    check_items(items, "stdin")
+    results = apply_configs(configs, items, run_options(namespace=namespace))
+    log_results(results, stderr, quiet=True)
+    if has_errors(results):
+        return "", 1
+    return yamlio.dump_all(items), 0
+
+
 # the round trips ---------------------------------------------------------------------------
 def run_resource_list(text: str, stderr: TextIO) -> tuple[str, int]:
     """KRM function mode: ResourceList in, ResourceList with results out."""

@@ -305,6 +305,27 @@ def test_the_configs_parameter_chooses_the_configs(tmp_path: Path) -> None:
     assert "access-log" in done.stdout
 
 
+def test_a_charts_config_errors_name_the_file_and_fail_the_generate(tmp_path: Path) -> None:
+    """The configs run in the generating process: their errors are its errors, and so are the
+    settings (strict: a config that selects nothing)."""
+    chart = chart_app(tmp_path)
+    config = chart / "log-shipper.yaml"
+    config.write_text(config.read_text().replace("spec:\n", "spec:\n  colour: red\n", 1))
+    done = generate(chart, tmp_path, **chart_env())
+    assert done.returncode == 1 and done.stdout == ""
+    assert "log-shipper.yaml" in done.stderr and "colour" in done.stderr, done.stderr
+    chart = chart_app(tmp_path / "strict")
+    (chart / "nothing.yaml").write_text(
+        (chart / "log-shipper.yaml").read_text().replace("log-shipper", "nothing")
+        + "  targets:\n  - kind: Deployment\n    name: no-such-app\n"
+    )
+    configs = ["log-shipper.yaml", "nothing.yaml"]
+    assert generate(chart, tmp_path, **chart_env(configs=configs)).returncode == 0
+    done = generate(chart, tmp_path, **chart_env(configs=configs, strict="true"))
+    assert done.returncode == 1 and done.stdout == ""
+    assert 'Sidecar "nothing" matched no workload' in done.stderr, done.stderr
+
+
 @pytest.mark.parametrize(
     ("parameters", "message"),
     [

@@ -43,20 +43,6 @@ def read_source(
     return source
 
 
-def read_config(reader: framework.Reader, path: str) -> list[Any]:
-    """The configs in a file, in order: one per YAML document (`---`)."""
-    from krm_fn.engine.config import expected_config
-
-    documents = yamlio.load_all(reader.file(path), path)
-    if not documents:
-        raise yamlio.InputError(f"{path} holds no config: {expected_config()}")
-    for index, document in enumerate(documents):
-        if not isinstance(document, dict) or not document.get("kind"):
-            where = f"{path} (document {index + 1})" if len(documents) > 1 else path
-            raise yamlio.InputError(f"{where} is not a krm-fn config: {expected_config()}")
-    return documents
-
-
 def split_configs(
     reader: framework.Reader, options: Arguments
 ) -> tuple[list[tuple[str, Any]], list[str]]:
@@ -69,7 +55,9 @@ def split_configs(
         paths.append(inputs.pop(0))
         while inputs and only_configs(reader, inputs[0]):
             paths.append(inputs.pop(0))
-    configs = [(path, document) for path in paths for document in read_config(reader, path)]
+    configs = [
+        (path, document) for path in paths for document in framework.read_config(reader, path)
+    ]
     return configs, inputs
 
 

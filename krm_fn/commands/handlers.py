@@ -5,7 +5,7 @@ from typing import Any, TextIO
 
 from krm_fn import framework
 from krm_fn.commands.arguments import Arguments, UsageError
-from krm_fn.commands.files import read_config, read_source, split_configs, write_result
+from krm_fn.commands.files import read_source, split_configs, write_result
 from krm_fn.framework import log_results
 from krm_fn.manifests import yamlio
 from krm_fn.manifests.results import Result, has_errors
@@ -16,26 +16,13 @@ Handler = Callable[[Arguments, TextIO, TextIO, TextIO], int]
 def _apply_configs(
     configs: list[tuple[str, Any]], source: Any, options: Arguments
 ) -> tuple[list[Any], list[Result]]:
-    """Each config in turn, as a pipeline of functions runs; the first with errors stops it.
-
-    A result about a config itself names the config's file.
-    """
+    """The configs applied in order to the source's items (framework.apply_configs)."""
     settings = framework.run_options(
         fail_on_warnings=options.fail_on_warnings,
         strict=options.strict,
         namespace=options.namespace,
     )
-    items = source.items
-    results: list[Result] = []
-    for path, config in configs:
-        found = framework.transform(config, items, settings)
-        for result in found:
-            if result.resource is config or (result.resource is None and not result.tags):
-                result.file = path
-        results += found
-        if has_errors(found):
-            break
-    return items, results
+    return source.items, framework.apply_configs(configs, source.items, settings)
 
 
 # the commands ------------------------------------------------------------------------------------
@@ -108,7 +95,11 @@ def uninject(options: Arguments, stdin: TextIO, stdout: TextIO, stderr: TextIO) 
         keys = []
         for path in options.config:
             try:
-                keys += [i.key for config in read_config(reader, path) for i in load_config(config)]
+                keys += [
+                    i.key
+                    for config in framework.read_config(reader, path)
+                    for i in load_config(config)
+                ]
             except ConfigError as err:
                 log_results(err.results, stderr, True, options.results)
                 return 1
@@ -129,7 +120,9 @@ def validate(options: Arguments, stdin: TextIO, stdout: TextIO, stderr: TextIO) 
     failed = False
     for path in options.configs:
         try:
-            instances = [i for config in read_config(reader, path) for i in load_config(config)]
+            instances = [
+                i for config in framework.read_config(reader, path) for i in load_config(config)
+            ]
         except ConfigError as err:
             failed = True
             for result in err.results:

@@ -72,8 +72,13 @@ class Answer:
     review: dict[str, Any]
     outcome: str  # injected, unchanged, denied, error
     reason: str = ""
-    patch_bytes: int = 0
+    patch: bytes = b""  # the JSON patch, as the response holds it in base64
     cached: bool = False  # given again: the same review bytes answered before (answers.py)
+
+    @property
+    def patch_bytes(self) -> int:
+        """The patch's size."""
+        return len(self.patch)
 
 
 def answer_body(
@@ -216,7 +221,7 @@ def answer(
         return Answer(respond(True, warnings=warnings), "unchanged", reason)
     encoded = base64.b64encode(patch).decode()
     review = respond(True, warnings=warnings, patch=encoded)
-    return Answer(review, "injected", patch_bytes=len(patch))
+    return Answer(review, "injected", patch=patch)
 
 
 def _over_budget(respond: Any) -> Answer:

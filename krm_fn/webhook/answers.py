@@ -25,7 +25,6 @@ Bounded per worker by bytes, least recently used first out; bodies over MAX_BODY
 answered every time.
 """
 
-import base64
 import dataclasses
 import re
 import threading
@@ -109,9 +108,10 @@ class AnswerCache:
         warnings = "\n".join(response.get("warnings", []))
         if key.token is not None:
             token = TOKEN_PREFIX + key.token
-            if token in base64.b64decode(response.get("patch", "")) or token in warnings.encode():
+            if token in answer.patch or token in warnings.encode():
                 return
-        cost = len(key.body) + len(response.get("patch", "")) + len(warnings) + ENTRY_OVERHEAD
+        patch = len(response.get("patch", "")) + len(answer.patch)  # in base64, and as it is
+        cost = len(key.body) + patch + len(warnings) + ENTRY_OVERHEAD
         with self.lock:
             if configs is not self.configs:
                 if self.configs is not None and configs.generation < self.configs.generation:

@@ -379,7 +379,7 @@ def _krm_fn_env(wanted: Settings) -> dict[str, str]:
 def apply_configs(rendered: str, configs: list[str], namespace: str, wanted: Settings) -> str:
     """`krm-fn run` of the configs, in order, on the rendered manifests, in this process.
 
-    (It was a second Python, whose start-up was most of a small chart's generate.)
+    No second Python: its start-up would be most of a small chart's generate.
     """
     import io
 

@@ -153,6 +153,17 @@ def test_run_prints_the_stream_and_diff_prints_changes(tmp_path: Path) -> None:
     assert code == 0 and len(yamlio.load_all(out)) == 1
 
 
+def test_run_and_check_output_what_a_config_generates() -> None:
+    """An ambassador's nginx ConfigMap is a resource the run adds: printed, and counted."""
+    example = EXAMPLES / "elasticsearch-ambassador-tls"
+    inputs = [str(example / "ambassador.yaml"), str(example / "deployment.yaml")]
+    code, out, err = krm_fn("run", "-q", *inputs)
+    assert code == 0, err
+    assert [d["kind"] for d in yamlio.load_all(out)] == ["Deployment", "ConfigMap"]
+    code, out, _ = krm_fn("check", *inputs)
+    assert code == 1 and "added: ConfigMap/elasticsearch-nginx" in out
+
+
 def test_run_with_a_bad_config_prints_errors_and_no_stream(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(

@@ -22,7 +22,8 @@ def _apply_configs(
         strict=options.strict,
         namespace=options.namespace,
     )
-    return source.items, framework.apply_configs(configs, source.items, settings)
+    items = source.items  # a new list each time: the configs add to this one
+    return items, framework.apply_configs(configs, items, settings)
 
 
 # the commands ------------------------------------------------------------------------------------

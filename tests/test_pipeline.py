@@ -1,6 +1,7 @@
 """Several krm-fn configs in one pipeline (kpt render mutators, kustomize transformers)."""
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -131,3 +132,28 @@ def test_opting_out_puts_every_workload_and_service_back_exactly(example: str) -
         if item["metadata"].get("annotations") == {}:
             del item["metadata"]["annotations"]
     assert items == original
+
+
+def test_configs_run_in_order_on_a_stream_as_krm_fn_run_does(tmp_path: Path) -> None:
+    """framework.run_configs (Argo CD's charts): the configs' files in order, what they generate
+    in the output; a config's error names its file and field on stderr, and nothing is output."""
+    import io
+
+    from krm_fn.framework import run_configs
+
+    example = EXAMPLES / "elasticsearch-ambassador-tls"
+    stream = (example / "deployment.yaml").read_text()
+    shipper = str(EXAMPLES / "sidecar-log-shipper" / "log-shipper.yaml")
+    stderr = io.StringIO()
+    output, code = run_configs([str(example / "ambassador.yaml"), shipper], stream, stderr)
+    assert code == 0, stderr.getvalue()
+    [deployment, config_map] = yamlio.load_all(output)
+    assert config_map["kind"] == "ConfigMap"  # the ambassador's nginx config
+    spec = deployment["spec"]["template"]["spec"]
+    names = [c["name"] for c in spec["containers"] + spec.get("initContainers", [])]
+    assert "access-log" in names and len(names) == 3  # the app, nginx, the log shipper
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(Path(shipper).read_text().replace("spec:\n", "spec:\n  colour: red\n", 1))
+    output, code = run_configs([str(bad), shipper], stream, stderr := io.StringIO())
+    assert (output, code) == ("", 1)
+    assert f"{bad}: Sidecar/log-shipper spec.colour: unknown field" in stderr.getvalue()

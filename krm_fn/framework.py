@@ -192,15 +192,10 @@ def run_configs(
     """
     reader = Reader()
     configs = [(path, document) for path in paths for document in read_config(reader, path)]
-    items = yamlio.load_all(stream_text, "stdin")
-    if not items:
-        raise yamlio.InputError(NO_RESOURCES.format("stdin"))
-    check_items(items, "stdin")
-    results = apply_configs(configs, items, run_options(namespace=namespace))
-    log_results(results, stderr, quiet=True)
-    if has_errors(results):
-        return "", 1
-    return yamlio.dump_all(items), 0
+    options = run_options(namespace=namespace)
+    return _stream_round_trip(
+        stream_text, stderr, lambda items: apply_configs(configs, items, options)
+    )
 
 
 # the round trips ---------------------------------------------------------------------------
@@ -272,11 +267,21 @@ def guarded(call: Callable[[], int], stderr: TextIO) -> int:
 def run_plugin(config_text: str, stream_text: str, stderr: TextIO) -> tuple[str, int]:
     """Legacy kustomize exec plugin mode: config file, YAML stream in and out."""
     config = yamlio.load(config_text, "the plugin config")
+    return _stream_round_trip(stream_text, stderr, lambda items: transform(config, items))
+
+
+def _stream_round_trip(
+    stream_text: str, stderr: TextIO, change: Callable[[list[Any]], list[Result]]
+) -> tuple[str, int]:
+    """A YAML stream changed in place by `change`: (output, code), nothing out on an error.
+
+    The results are logged without the info ones, as a step of a pipeline shows them.
+    """
     items = yamlio.load_all(stream_text, "stdin")
     if not items:
         raise yamlio.InputError(NO_RESOURCES.format("stdin"))
     check_items(items, "stdin")
-    results = transform(config, items)
+    results = change(items)
     log_results(results, stderr, quiet=True)
     if has_errors(results):
         return "", 1

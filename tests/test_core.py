@@ -4,6 +4,8 @@ Shapes are checked before any pattern runs, a conflict names both sides, and a b
 is an internal error naming it, never the user's mistake, and changes nothing.
 """
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -51,6 +53,13 @@ def test_a_bug_in_a_pattern_is_an_internal_error_naming_it(monkeypatch: pytest.M
             f"{SHOP}.ports[name=http].containerPort",
         ),
         (("terminationGracePeriodSeconds",), "30s", f"{POD}.terminationGracePeriodSeconds"),
+        (("containers", 0, "command"), ["sh", 1], f"{SHOP}.command[1]"),
+        (
+            ("containers", 0, "securityContext"),
+            {"seLinuxOptions": {"type": 5}},
+            f"{SHOP}.securityContext.seLinuxOptions.type",
+        ),
+        (("containers", 0, "resources"), {"limits": {"cpu": True}}, f"{SHOP}.resources.limits.cpu"),
     ],
 )
 def test_shapes_are_checked_before_patterns_run(
@@ -84,3 +93,31 @@ def test_a_port_conflict_with_a_native_sidecar_names_it_and_the_config() -> None
         "spec.template.spec.initContainers[name=other-sidecar].ports",
         "spec.template.spec.initContainers[name=access-log].ports",
     )
+
+
+def _containers_and_lists(node: Any) -> Iterator[int]:
+    """The ids of every mapping and list in a tree."""
+    if isinstance(node, dict | list):
+        yield id(node)
+        for value in node.values() if isinstance(node, dict) else node:
+            yield from _containers_and_lists(value)
+
+
+def test_every_pod_gets_injected_items_of_its_own() -> None:
+    # the containers a pattern builds share values with its config (no copy per pod): the editor
+    # copies what it adds, so that one pod's change (a resources annotation) stays in that pod
+    config = shipper()
+    before = yamlio.dump(config)
+    first, second = shop(), shop()
+    second["metadata"]["name"] = "shop-2"
+    template = second["spec"]["template"]
+    override = {"limits": {"memory": "512Mi"}}
+    template["metadata"]["annotations"] = {"krm-fn.dev/resources-access-log": json.dumps(override)}
+    assert not errors(transform(config, [first, second]))
+    [ours] = first["spec"]["template"]["spec"]["initContainers"]
+    [theirs] = template["spec"]["initContainers"]
+    assert theirs["resources"]["limits"]["memory"] == "512Mi"
+    assert ours["resources"]["limits"]["memory"] != "512Mi"
+    assert not set(_containers_and_lists(first)) & set(_containers_and_lists(second))
+    assert yamlio.dump(config) == before
+    assert "&id" not in yamlio.dump_all([first, second])

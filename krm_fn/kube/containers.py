@@ -47,24 +47,27 @@ def with_overrides(container: dict[str, Any], overrides: dict[str, Any]) -> dict
     """A generated container with the user's fields over it.
 
     env, volumeMounts and ports are merged by name (mountPath for mounts), the user's entry
-    winning; any other field of the user's replaces the generated one.
+    winning; any other field of the user's replaces the generated one. The result shares values
+    with the arguments, as `complete`'s does.
     """
-    merged = clone(container)
+    merged = dict(container)
     for key, value in overrides.items():
         identity = MERGED_BY.get(key)
         if identity and isinstance(merged.get(key), list):
             theirs = {v.get(identity) for v in value}
-            merged[key] = [i for i in merged[key] if i.get(identity) not in theirs]
-            merged[key] += clone(value)
+            merged[key] = [i for i in merged[key] if i.get(identity) not in theirs] + value
         else:
-            merged[key] = clone(value)
+            merged[key] = value
     return merged
 
 
 def secure(security: dict[str, Any] | None) -> dict[str, Any]:
-    """The restricted defaults under a container's own security context."""
-    own = clone(security or {})
-    defaults = clone(RESTRICTED)
+    """The restricted defaults under a container's own security context.
+
+    Shares values with its argument and RESTRICTED: the pod editor copies what it adds.
+    """
+    own = security or {}
+    defaults = dict(RESTRICTED)
     if own.get("privileged"):
         defaults.pop("allowPrivilegeEscalation")
     if own.get("runAsUser") == 0 or own.get("runAsNonRoot") is False:
@@ -81,9 +84,11 @@ def complete(
     """A container with resources (unless it has its own) and a security context.
 
     The security context is `security` as given, else the restricted defaults under its own.
+    The result shares values with the arguments (no copy per pod): the pod editor copies every
+    container it adds.
     """
-    done = clone(container)
+    done = dict(container)
     if done.get("resources") is None:
-        done["resources"] = clone(resources)
-    done["securityContext"] = clone(security) if security else secure(done.get("securityContext"))
+        done["resources"] = resources
+    done["securityContext"] = security or secure(done.get("securityContext"))
     return done

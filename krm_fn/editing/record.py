@@ -26,12 +26,16 @@ MAX_RECORD_ENTRIES = 100
 MAX_RECORD_ITEMS = 2_000
 DIGEST_LENGTH = 12
 
+# The JSON text of digests and records: compact, keys sorted (the same value, the same bytes).
+CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False
+)
 Digests = dict[str, str]  # item identity -> digest of the item as krm-fn left it
 
 
 def digest(value: Any) -> str:
     """A short digest of a YAML value (key order ignored): tells a changed item from krm-fn's."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = CANONICAL.encode(value)
     return hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
 
 
@@ -46,7 +50,7 @@ def item_digest(field: str, value: Any) -> str:
     try:
         return _item_digest(field, marshal.dumps(value))
     except ValueError:
-        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        text = CANONICAL.encode(value)
         return _item_digest(field, text)
 
 
@@ -286,7 +290,7 @@ assert set(PARSERS) == set(ENTRY_FIELDS)
 def dump_record(record: dict[str, Entry]) -> str:
     """The annotation's value: compact JSON with sorted keys (the same record, the same bytes)."""
     data = {key: entry.to_json() for key, entry in record.items() if entry}
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return CANONICAL.encode(data)
 
 
 def read_record(holder: dict[str, Any], service: bool = False) -> dict[str, Entry]:

@@ -108,32 +108,39 @@ def problems(value: Any, shape: Shape, path: str) -> list[tuple[str, str]]:
 
 
 def _check(value: Any, shape: Shape, where: Any, found: list[tuple[Any, str]]) -> None:
-    """Walk value along shape; `where` is a cheap chain of (parent, key), formatted on error."""
+    """Walk value along shape; `where` is a cheap chain of (parent, key), formatted on error.
+
+    A scalar in a mapping or a list is checked in place (most fields are scalars: no call each).
+    """
     kind = type(shape)
-    if kind is dict:
+    if kind is dict or kind is Map:
         if type(value) is not dict:
             found.append((where, "must be a mapping"))
             return
+        every = shape.values if kind is Map else None
         for key, item in value.items():
-            inner = shape.get(key)
-            if inner is not None and item is not None:
+            inner = every if every is not None else shape.get(key)
+            if inner is None or item is None:
+                continue
+            if type(inner) is type:
+                if type(item) is not inner:
+                    found.append(((where, key), f"must be {TYPE_NAMES[inner]}"))
+            else:
                 _check(item, inner, (where, key), found)
     elif kind is list:
         if type(value) is not list:
             found.append((where, "must be a list"))
             return
+        inner = shape[0]
+        scalar = type(inner) is type
         for index, item in enumerate(value):
             if item is None:
-                found.append(((where, _item(item, index)), "must not be null"))
+                found.append(((where, _Index(item, index)), "must not be null"))
+            elif scalar:
+                if type(item) is not inner:
+                    found.append(((where, _Index(item, index)), f"must be {TYPE_NAMES[inner]}"))
             else:
-                _check(item, shape[0], (where, _item(item, index)), found)
-    elif kind is Map:
-        if type(value) is not dict:
-            found.append((where, "must be a mapping"))
-            return
-        for key, item in value.items():
-            if item is not None:
-                _check(item, shape.values, (where, key), found)
+                _check(item, inner, (where, _Index(item, index)), found)
     else:
         types = shape.types if kind is AnyOf else (shape,)
         if type(value) not in types:
@@ -141,19 +148,23 @@ def _check(value: Any, shape: Shape, where: Any, found: list[tuple[Any, str]]) -
             found.append((where, f"must be {expected}"))
 
 
-class _Index(str):
-    """A list position in a path: `[name=x]` or `[3]`, joined without a dot."""
+class _Index:
+    """A list position in a path, written `[name=x]` (an item with a name) or `[3]` on error."""
 
+    __slots__ = ("index", "item")
 
-def _item(item: Any, index: int) -> _Index:
-    name = item.get("name") if type(item) is dict else None
-    return _Index(f"[name={name}]" if isinstance(name, str) and name else f"[{index}]")
+    def __init__(self, item: Any, index: int) -> None:
+        self.item, self.index = item, index
+
+    def __str__(self) -> str:
+        name = self.item.get("name") if type(self.item) is dict else None
+        return f"[name={name}]" if isinstance(name, str) and name else f"[{self.index}]"
 
 
 def _path(where: Any) -> str:
     parts = []
     while isinstance(where, tuple):
         where, key = where
-        parts.append(key if isinstance(key, _Index) else f".{key}")
+        parts.append(str(key) if isinstance(key, _Index) else f".{key}")
     text = "".join(reversed(parts))
     return f"{where}{text}" if where else text.removeprefix(".")

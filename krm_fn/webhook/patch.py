@@ -10,12 +10,15 @@ written as they are, never copied. The tests apply the patch with an independent
 import json
 from typing import Any
 
+# Compact, as it is; no check for cycles (a pod from JSON has none, and krm-fn adds copies).
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
+
 
 def json_patch(src: Any, dst: Any) -> bytes:
     """The patch that turns src into dst, as compact JSON (`[]` when they are equal)."""
     ops: list[dict[str, Any]] = []
     _diff(src, dst, "", ops)
-    return json.dumps(ops, separators=(",", ":"), ensure_ascii=False).encode()
+    return _ENCODER.encode(ops).encode()
 
 
 def pointer_token(key: str) -> str:

@@ -4,18 +4,18 @@ The same processes, workers, TLS, request parsing and metrics; only `answer_body
 by one that allows every pod unchanged.
 """
 
-import json
 import sys
 from typing import Any
 
 from krm_fn.webhook import server
 from krm_fn.webhook.admission import Answer
 from krm_fn.webhook.command import main
+from krm_fn.webhook.jsoncodec import loads
 
 
 def allow(body: bytes, configs: Any, deadline: Any = None, cache: Any = None) -> Answer:
-    """Parse the review and allow it, unchanged: no config, no core, no patch."""
-    review = json.loads(body)
+    """Parse the review as krm-fn does and allow it, unchanged: no config, no core, no patch."""
+    review = loads(body)
     request = review["request"]
     response = {"uid": request["uid"], "allowed": True}
     return Answer(

@@ -1,5 +1,8 @@
 """The webhook's JSON Patch turns the pod as received into the pod as the core returns it.
 
+And the webhook's JSON (jsoncodec.py, orjson) reads and writes values as the standard library does,
+types included, whatever their size.
+
 Applied by an independent implementation (the `jsonpatch` library), on hypothesis-generated
 pairs of JSON documents, the second a mutation of the first, as the core mutates pods: members
 added, removed and replaced, list items inserted, removed and changed anywhere.
@@ -11,9 +14,11 @@ import os
 from typing import Any
 
 import jsonpatch
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from krm_fn.webhook.jsoncodec import dumps, loads
 from krm_fn.webhook.patch import json_patch
 
 RUNS = int(os.environ.get("KRM_FN_PROPERTY_EXAMPLES", "1500"))
@@ -115,3 +120,40 @@ def test_a_value_of_another_json_type_is_replaced() -> None:
         patch = json_patch({"x": before}, {"x": after})
         assert patch != b"[]", (before, after)
         assert typed(apply({"x": before}, patch)) == typed({"x": after})
+
+
+# Any JSON value the standard library reads and writes: integers of any size, every float it
+# writes, any text (escapes, non-ASCII, control characters).
+ANY_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(),
+)
+ANY_DOCUMENTS = st.recursive(
+    ANY_SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=RUNS, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ANY_DOCUMENTS, st.booleans())
+def test_the_webhook_reads_and_writes_json_as_the_standard_library(doc: Any, ascii: bool) -> None:
+    text = json.dumps(doc, ensure_ascii=ascii).encode()
+    assert typed(loads(text)) == typed(json.loads(text)) == typed(doc)
+    assert typed(json.loads(dumps(doc))) == typed(doc)
+
+
+def test_integers_beyond_64_bits_stay_integers() -> None:
+    for number in (2**63, -(2**63) - 1, 2**64, 10**30, -(10**30)):
+        read = loads(b'{"x":[%d]}' % number)
+        assert read == {"x": [number]} and type(read["x"][0]) is int, number
+        assert dumps({"x": number}) == b'{"x":%d}' % number
+    for constant in (b"NaN", b"-Infinity"):  # not JSON, on both ways of reading
+        for body in (b'{"x":%s}' % constant, b'{"x":%s,"y":%d}' % (constant, 10**30)):
+            with pytest.raises(ValueError):
+                loads(body)
+    assert dumps({1: "a", "b": [2**70]}) == b'{"1":"a","b":[%d]}' % 2**70  # a key not a string

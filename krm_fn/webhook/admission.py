@@ -5,7 +5,6 @@ here and in the core, the same `core.apply` that `krm-fn run`, kustomize and kpt
 """
 
 import base64
-import json
 import os
 import re
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from krm_fn.engine.order import keep_order
 from krm_fn.kinds import API_VERSION
 from krm_fn.kube.shapes import METADATA, problems
 from krm_fn.manifests.results import Result
+from krm_fn.webhook.jsoncodec import loads
 from krm_fn.webhook.patch import json_patch
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def answer_body(
             "too large",
         )
     try:
-        review = json.loads(body)
+        review = loads(body)
     except RecursionError:
         raise ReviewError("nested too deeply") from None
     except ValueError as err:

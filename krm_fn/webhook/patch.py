@@ -7,18 +7,16 @@ written as they are, never copied. The tests apply the patch with an independent
 (the `jsonpatch` library) and the API server applies it in the cluster tests.
 """
 
-import json
 from typing import Any
 
-# Compact, as it is; no check for cycles (a pod from JSON has none, and krm-fn adds copies).
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
+from krm_fn.webhook.jsoncodec import dumps
 
 
 def json_patch(src: Any, dst: Any) -> bytes:
     """The patch that turns src into dst, as compact JSON (`[]` when they are equal)."""
     ops: list[dict[str, Any]] = []
     _diff(src, dst, "", ops)
-    return _ENCODER.encode(ops).encode()
+    return dumps(ops)
 
 
 def pointer_token(key: str) -> str:

@@ -14,7 +14,6 @@ what they are answering; a worker whose supervisor is gone stops too.
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 import os
 import signal
@@ -39,6 +38,7 @@ from krm_fn.webhook.admission import (
 )
 from krm_fn.webhook.answers import AnswerCache
 from krm_fn.webhook.http import Limits, Request, Response, Server
+from krm_fn.webhook.jsoncodec import dumps
 
 POLL_SECONDS = 2.0
 TIME_BUDGET_SECONDS = 5.0  # well under the webhook's timeoutSeconds (10 in the install example)
@@ -255,7 +255,7 @@ class App:
 
 
 def _json(status: int, payload: dict[str, Any]) -> Response:
-    return Response(status, json.dumps(payload, separators=(",", ":")).encode())
+    return Response(status, dumps(payload))
 
 
 def _refusal(status: int, message: str) -> Response:

@@ -116,7 +116,15 @@ def test_untouched_members_are_not_in_the_patch() -> None:
 
 
 def test_a_value_of_another_json_type_is_replaced() -> None:
-    for before, after in [(1, True), (1, 1.0), (0, False), ([1], [True]), ({"a": 1}, {"a": 1.0})]:
+    for before, after in [
+        (1, True),
+        (1, 1.0),
+        (0, False),
+        ([1], [True]),
+        ({"a": 1}, {"a": 1.0}),
+        ({"b": 1, "a": True}, {"a": 1, "b": 1}),  # keys in another order
+        ({"a": [2**70]}, {"a": [float(2**70)]}),  # beyond what orjson writes
+    ]:
         patch = json_patch({"x": before}, {"x": after})
         assert patch != b"[]", (before, after)
         assert typed(apply({"x": before}, patch)) == typed({"x": after})

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from krm_fn.webhook.jsoncodec import copy as json_copy
 from krm_fn.webhook.jsoncodec import dumps, loads
 from krm_fn.webhook.patch import json_patch
 
@@ -153,6 +154,18 @@ def test_the_webhook_reads_and_writes_json_as_the_standard_library(doc: Any, asc
     text = json.dumps(doc, ensure_ascii=ascii).encode()
     assert typed(loads(text)) == typed(json.loads(text)) == typed(doc)
     assert typed(json.loads(dumps(doc))) == typed(doc)
+    copied = json_copy(doc)
+    assert typed(copied) == typed(doc)
+    assert not {id(c) for c in containers(copied)} & {id(c) for c in containers(doc)}
+
+
+def containers(value: Any) -> list[Any]:
+    """Every dict and list in a value, itself included."""
+    if isinstance(value, dict):
+        return [value, *(c for item in value.values() for c in containers(item))]
+    if isinstance(value, list):
+        return [value, *(c for item in value for c in containers(item))]
+    return []
 
 
 def test_integers_beyond_64_bits_stay_integers() -> None:
@@ -164,4 +177,8 @@ def test_integers_beyond_64_bits_stay_integers() -> None:
         for body in (b'{"x":%s}' % constant, b'{"x":%s,"y":%d}' % (constant, 10**30)):
             with pytest.raises(ValueError):
                 loads(body)
+    deep: Any = [10**30]
+    for _ in range(300):  # deeper than orjson writes
+        deep = [deep]
+    assert json_copy(deep) == deep and json_copy(deep) is not deep
     assert dumps({1: "a", "b": [2**70]}) == b'{"1":"a","b":[%d]}' % 2**70  # a key not a string

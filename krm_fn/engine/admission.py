@@ -5,6 +5,7 @@ generated, and a config that only makes sense on manifests is refused (`admissio
 `inject` is what `krm-fn webhook` answers and what `krm-fn admission-policy` compiles.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from krm_fn.engine.config import Instance, facts
@@ -49,13 +50,14 @@ def inject(
     instances: list[Instance],
     budget: Deadline = NO_DEADLINE,
     raise_internal_errors: bool = False,
+    copy: Callable[[Any], Any] = clone,
 ) -> tuple[dict[str, Any], list[Result], list[Instance]]:
-    """The pod with the configs applied as at admission in `namespace` (set in its metadata).
+    """A copy of the pod with the configs applied as at admission in `namespace`.
 
     (the pod, the results, the configs that select it): what the webhook answers and what the
-    admission policy compiles.
+    admission policy compiles. `copy` makes the copy (the webhook's copies through orjson).
     """
-    working = clone(pod)
+    working = copy(pod)
     meta = working.get("metadata")
     if not isinstance(meta, dict):
         meta = working["metadata"] = {}

@@ -30,7 +30,7 @@ from krm_fn.engine.order import keep_order
 from krm_fn.kinds import API_VERSION
 from krm_fn.kube.shapes import METADATA, problems
 from krm_fn.manifests.results import Result
-from krm_fn.webhook.jsoncodec import loads
+from krm_fn.webhook.jsoncodec import copy, loads
 from krm_fn.webhook.patch import json_patch
 
 if TYPE_CHECKING:
@@ -183,7 +183,7 @@ def answer(
     budget = Deadline(deadline)
     try:
         working, results, selected = inject(
-            pod, namespace, configs.instances, budget, raise_internal_errors
+            pod, namespace, configs.instances, budget, raise_internal_errors, copy
         )
     except DeadlineExceeded:
         return _over_budget(respond)

@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from krm_fn.manifests.yamlio import clone
+
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
 # Every digit as 0, anything else as a space: a run of digits long enough to be an integer beyond
 # 64 bits is then found by a plain search (in a string too: then the standard library parses a
@@ -39,4 +41,16 @@ def dumps(value: Any) -> bytes:
         return _ENCODER.encode(value).encode()
 
 
-__all__ = ["dumps", "loads"]
+def copy(value: Any) -> Any:
+    """A copy of a JSON value that shares no object or list with it, through its JSON text.
+
+    A fifth of the instructions of a copy in Python (`clone`), which makes what orjson does not
+    write (an integer beyond 64 bits, nesting deeper than 254).
+    """
+    try:
+        return orjson.loads(orjson.dumps(value))
+    except TypeError:
+        return clone(value)
+
+
+__all__ = ["copy", "dumps", "loads"]

@@ -8,6 +8,7 @@ beyond 64 bits, a key that is not a string, nesting deeper than 254).
 """
 
 import json
+import math
 from typing import Any
 
 import orjson
@@ -25,12 +26,20 @@ _LONG_DIGITS = b"0" * 19
 def loads(body: bytes) -> Any:
     """The JSON value of `body`: ValueError when it is not JSON, RecursionError when too deep."""
     if _LONG_DIGITS in body.translate(_DIGITS):
-        return json.loads(body, parse_constant=_not_json)
+        return json.loads(body, parse_constant=_not_json, parse_float=_finite)
     return orjson.loads(body)
 
 
 def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")  # as orjson refuses it
+
+
+def _finite(text: str) -> float:
+    """A number as orjson reads it: one beyond a double's range is refused, not infinity."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is beyond the range of a double")
+    return value
 
 
 def dumps(value: Any) -> bytes:
@@ -43,6 +52,8 @@ def dumps(value: Any) -> bytes:
 
 def copy(value: Any) -> Any:
     """A copy of a JSON value that shares no object or list with it, through its JSON text.
+
+    For values `loads` read (no NaN, no infinity: orjson would write them as null).
 
     A fifth of the instructions of a copy in Python (`clone`), which makes what orjson does not
     write (an integer beyond 64 bits, nesting deeper than 254).

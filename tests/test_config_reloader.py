@@ -43,6 +43,17 @@ def reloader(tmp_path: Path, bin_dir: Path, method: dict[str, Any]) -> tuple[Pod
     return pod, config
 
 
+def watching(process: "subprocess.Popen[str]") -> None:
+    """Wait for the reloader's first line, written once it has the files' first checksum.
+
+    (A fixed wait raced with a slow start on a busy machine: a change written before the first
+    checksum is no change to the reloader.)
+    """
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith("watching "), line
+
+
 def test_posts_to_the_reload_endpoint_when_the_config_changes(
     tmp_path: Path, bin_dir: Path
 ) -> None:
@@ -52,6 +63,7 @@ def test_posts_to_the_reload_endpoint_when_the_config_changes(
         )
         process = pod.start("config-reloader", {"/watch": str(tmp_path / "watch")})
         try:
+            watching(process)  # its first checksum taken: a change from now on counts
             time.sleep(2.5)
             assert seen == []  # nothing changed yet
             config.write_text("v2")
@@ -72,6 +84,7 @@ def test_signals_the_app_process(tmp_path: Path, bin_dir: Path) -> None:
     assert pod.spec["shareProcessNamespace"] is True
     process = pod.start("config-reloader", {"/watch": str(tmp_path / "watch")})
     try:
+        watching(process)  # its first checksum taken: a change from now on counts
         time.sleep(2.5)
         assert app_process.poll() is None
         config.write_text("v2")

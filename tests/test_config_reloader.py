@@ -54,6 +54,12 @@ def watching(process: "subprocess.Popen[str]") -> None:
     assert line.startswith("watching "), line
 
 
+def default_hangup() -> None:
+    """In the child before exec: SIGHUP unblocked and its default action (to end the process)."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGHUP])
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def test_posts_to_the_reload_endpoint_when_the_config_changes(
     tmp_path: Path, bin_dir: Path
 ) -> None:
@@ -79,7 +85,9 @@ def test_signals_the_app_process(tmp_path: Path, bin_dir: Path) -> None:
     name = f"app{os.getpid()}{time.monotonic_ns() % 1000}"[:15]
     fake_app = tmp_path / name
     shutil.copy("/bin/sleep", fake_app)
-    app_process = subprocess.Popen([str(fake_app), "60"])
+    # SIGHUP's default action in the app, whatever the test process inherited (a runner may
+    # ignore or block it: both pass through fork and exec)
+    app_process = subprocess.Popen([str(fake_app), "60"], preexec_fn=default_hangup)
     pod, config = reloader(tmp_path, bin_dir, {"signal": {"name": "HUP", "process": name}})
     assert pod.spec["shareProcessNamespace"] is True
     process = pod.start("config-reloader", {"/watch": str(tmp_path / "watch")})
@@ -88,7 +96,11 @@ def test_signals_the_app_process(tmp_path: Path, bin_dir: Path) -> None:
         time.sleep(2.5)
         assert app_process.poll() is None
         config.write_text("v2")
-        assert wait_until(lambda: app_process.poll() is not None)
+        if not wait_until(lambda: app_process.poll() is not None, 30):
+            process.kill()
+            said = process.communicate()[0]
+            status = Path(f"/proc/{app_process.pid}/status").read_text()
+            raise AssertionError(f"the app was not signalled; the reloader said:\n{said}\n{status}")
         assert app_process.returncode == -signal.SIGHUP
     finally:
         process.kill()

@@ -273,19 +273,24 @@ def run(work: Path) -> list[str]:
     def median(name: str, kind: str, figure: str) -> float:
         return statistics.median(r[figure] for r in runs[name][kind])
 
-    rps = median("krm-fn", "saturated", "rps")
     paced = {n: [median(n, "paced", f) for f in ("rps", "p50", "p99")] for n in commands}
     saturated = {n: [median(n, "saturated", f) for f in ("p50", "p99")] for n in commands}
 
     def verdict(ok: bool) -> str:
         return "**met**" if ok else "not met"
 
-    def row(kind: str, what: str, target: str = "") -> str:
+    def row(kind: str, what: str) -> str:
+        """A row; its target as decided in docs/performance.md ("The admission webhook").
+
+        0.35x the floor for the same pods again (the pods of ReplicaSets); pods that are all
+        different have a target in reviews/s, their ratio to the floor shown beside it.
+        """
         ours, base = median("krm-fn", kind, "rps"), median("noop", kind, "rps")
-        return (
-            f"| reviews/s at saturation, {what} | {ours:,.0f} | {base:,.0f} | {target}"
-            f"≥ 0.35x the floor ({ours / base:.2f}x): {verdict(ours / base >= 0.35)} |"
-        )
+        if kind.endswith("replicaset"):
+            target = f"≥ 0.35x the floor ({ours / base:.2f}x): {verdict(ours / base >= 0.35)}"
+        else:
+            target = f"≥ 2,500/s: {verdict(ours >= 2500)} ({ours / base:.2f}x the floor)"
+        return f"| reviews/s at saturation, {what} | {ours:,.0f} | {base:,.0f} | {target} |"
 
     return [
         f"Admission webhook: {WORKERS} workers, TLS with keep-alive, wrk with {CONNECTIONS} "
@@ -298,11 +303,7 @@ def run(work: Path) -> list[str]:
         "",
         "| what | krm-fn webhook | no-op floor | target |",
         "|---|---:|---:|---|",
-        row(
-            "saturated",
-            f"every example's pods, {MODES['distinct']}",
-            f"≥ 2,500/s: {verdict(rps >= 2500)}; ",
-        ),
+        row("saturated", f"every example's pods, {MODES['distinct']}"),
         row("replicaset", f"every example's pods, {MODES['replicaset']}"),
         *[
             row(f"{shape} {mode}", f"the {shape} Deployment's pod, {what}")

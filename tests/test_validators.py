@@ -305,3 +305,37 @@ def test_image_references_are_checked_when_configs_load(image: str, tmp_path: Pa
     assert code == 1 and "is not an image reference" in err, err
     with pytest.raises(ConfigDirError):
         shipper_configs(tmp_path, containers=config["spec"]["containers"])
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "field"),
+    [
+        (
+            ["containers", 0, "securityContext", "runAsUser"],
+            ".inf",
+            "spec.containers[0].securityContext.runAsUser",
+        ),
+        (
+            ["containers", 0, "ports"],
+            "[{containerPort: 8080}, {containerPort: -.inf}]",
+            "spec.containers[0].ports[1].containerPort",
+        ),
+        (["volumes", 0, "emptyDir", "sizeLimit"], ".nan", "spec.volumes[0].emptyDir.sizeLimit"),
+    ],
+)
+def test_infinities_and_nan_are_refused_when_configs_load(
+    where: list[Any], value: str, field: str, tmp_path: Path
+) -> None:
+    # YAML has them, JSON has not: written into a pod they would change type (null) or make
+    # the patch invalid, so no config may hold one, in any field
+    config = yamlio.load(SHIPPER_CONFIG.read_text())
+    parent = config["spec"]
+    for step in where[:-1]:
+        parent = parent[step] if isinstance(step, int) else parent.setdefault(step, {})
+    parent[where[-1]] = yamlio.load(value)
+    path = tmp_path / "config.yaml"
+    path.write_text(yamlio.dump(config))
+    code, _, err = krm_fn("validate", str(path))
+    assert code == 1 and f"{field}: not a finite number" in err, err
+    with pytest.raises(ConfigDirError, match="not a finite number"):
+        shipper_configs(tmp_path, **config["spec"])

@@ -1,6 +1,7 @@
 """Turn a functionConfig into pattern instances, or into error results naming each bad field."""
 
 import importlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast, get_args
@@ -117,6 +118,12 @@ def load_config(function_config: Any, raise_internal_errors: bool = False) -> li
         fail("metadata must be a mapping", "metadata")
     if kind not in KINDS or not isinstance(spec, dict) or not isinstance(metadata, dict):
         raise ConfigError(errors)
+    for field in non_finite(spec, "spec"):
+        fail(
+            "not a finite number: .inf, .nan and numbers beyond a double's range have no JSON "
+            "form (what the API server reads)",
+            field,
+        )
     name = str(metadata.get("name") or str(kind).lower())
     if kind == BUNDLE_KIND:
         instances = _bundle(spec, name, fail, raise_internal_errors)
@@ -126,6 +133,17 @@ def load_config(function_config: Any, raise_internal_errors: bool = False) -> li
     if errors:
         raise ConfigError(errors)
     return instances
+
+
+def non_finite(value: Any, path: str) -> list[str]:
+    """The paths of every infinity and NaN in a config's value (YAML has them, JSON has not)."""
+    if isinstance(value, float):
+        return [] if math.isfinite(value) else [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in non_finite(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in non_finite(v, f"{path}[{i}]")]
+    return []
 
 
 def as_config(document: Any) -> Any:

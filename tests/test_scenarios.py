@@ -704,10 +704,10 @@ def test_a_download_is_verified_before_the_app_starts(node: Node, tmp_path: Path
 
     def failed_on_the_checksum() -> bool:
         # a run before the checksum's may have found the new Service not routed yet (refused)
-        found = statuses(one_pod(node, wrong, "app=inference")).get(init, {})
-        if int(found.get("restartCount", 0)) < 1:
+        pod = one_pod(node, wrong, "app=inference")
+        if int(statuses(pod).get(init, {}).get("restartCount", 0)) < 1:
             return False
-        name = one_pod(node, wrong, "app=inference")["metadata"]["name"]
+        name = pod["metadata"]["name"]
         logs.append(node.kubectl("logs", "-n", wrong, name, "-c", init, "--previous").stdout)
         return "FAILED" in logs[-1]
 
